@@ -1,0 +1,37 @@
+/**
+ * `npm start`: the central server on this machine, on its embedded stand-ins.
+ *   --port N (or PORT)   port to listen on (default 3000)
+ *   --in-memory          throw-away database instead of the one kept in .data/
+ */
+import { parseArgs } from 'node:util';
+import { startLocalServer } from '../lib/local/local-server';
+
+async function main() {
+  const { values } = parseArgs({
+    options: { port: { type: 'string' }, 'in-memory': { type: 'boolean', default: false } },
+  });
+  const port = Number(values.port ?? process.env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a TCP port number, got ${values.port}`);
+
+  const server = await startLocalServer({ port, inMemory: values['in-memory'] });
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal} received: stopping the central server and its stand-ins...`);
+    await server.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  console.log(`Central sync server listening on ${server.url}`);
+  console.log(`  health:        curl ${server.url}/health`);
+  console.log(`  sync a site:   point a remote site's central server URL at ${server.url}`);
+  console.log(`Press Ctrl-C to stop.`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,18 @@
+/** Reads the physical names a function was given through its environment. */
+import {
+  deadLetterQueueEnvVar,
+  queueEnvVar,
+  tableEnvVar,
+  type QueueName,
+  type TableName,
+} from '../../lib/resources';
+
+function required(variable: string): string {
+  const value = process.env[variable];
+  if (!value) throw new Error(`Environment variable ${variable} is not set`);
+  return value;
+}
+
+export const tableName = (table: TableName): string => required(tableEnvVar(table));
+export const queueUrl = (queue: QueueName): string => required(queueEnvVar(queue));
+export const deadLetterQueueUrl = (queue: QueueName): string => required(deadLetterQueueEnvVar(queue));

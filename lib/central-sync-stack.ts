@@ -1,0 +1,80 @@
+/** The central sync server: HTTP API, tables, queues and their consumers, monitoring. */
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { apiFunctions, type FunctionDescription } from './functions';
+import { queueNames, queues } from './resources';
+import { Monitoring } from './constructs/monitoring';
+import { SyncFunction } from './constructs/sync-function';
+import { SyncQueues } from './constructs/sync-queues';
+import { SyncTables } from './constructs/sync-tables';
+
+export interface CentralSyncStackProps extends StackProps {
+  /** What happens to the synced data when the stack is deleted. @default RemovalPolicy.RETAIN */
+  readonly dataRemovalPolicy?: RemovalPolicy;
+}
+
+export class CentralSyncStack extends Stack {
+  readonly api: apigwv2.HttpApi;
+
+  constructor(scope: Construct, id: string, props: CentralSyncStackProps = {}) {
+    super(scope, id, props);
+    const { tables } = new SyncTables(this, 'Tables', { removalPolicy: props.dataRemovalPolicy });
+    const { queues: builtQueues } = new SyncQueues(this, 'Queues');
+
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.api = new apigwv2.HttpApi(this, 'Api', {
+      description: 'mSupply sync API v5 for remote sites, admin API and health',
+      createDefaultStage: false,
+    });
+    new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      autoDeploy: true,
+      accessLogSettings: { destination: new apigwv2.LogGroupLogDestination(accessLogs) },
+      throttle: { rateLimit: 200, burstLimit: 400 },
+    });
+
+    for (const [name, description] of Object.entries(apiFunctions) as Array<[string, FunctionDescription]>) {
+      const { function: fn } = new SyncFunction(this, `${name}Function`, {
+        handler: description.handler,
+        description: description.purpose,
+        tables,
+        queues: builtQueues,
+        tableAccess: description.tables,
+        inspects: description.inspects,
+        sendsTo: description.sendsTo,
+        timeout: description.timeoutSeconds ? Duration.seconds(description.timeoutSeconds) : undefined,
+        memorySize: description.memoryMb,
+      });
+      const integration = new HttpLambdaIntegration(`${name}Integration`, fn);
+      for (const routeKey of description.routes) {
+        const [method, routePath] = routeKey.split(' ') as [string, string];
+        this.api.addRoutes({ path: routePath, methods: [method as apigwv2.HttpMethod], integration });
+      }
+    }
+
+    for (const name of queueNames) {
+      const { consumer } = queues[name];
+      const { function: fn } = new SyncFunction(this, `${name}Consumer`, {
+        handler: consumer.handler,
+        description: `Consumer of the ${name} queue`,
+        tables,
+        queues: builtQueues,
+        tableAccess: consumer.tables,
+        timeout: Duration.seconds(consumer.timeoutSeconds),
+      });
+      fn.addEventSource(
+        new SqsEventSource(builtQueues[name].queue, { batchSize: consumer.batchSize, reportBatchItemFailures: true }),
+      );
+    }
+
+    new Monitoring(this, 'Monitoring', { api: this.api, queues: builtQueues });
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL that remote sites sync with' });
+  }
+}

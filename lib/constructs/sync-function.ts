@@ -1,0 +1,100 @@
+/**
+ * A Lambda function with the project's safe defaults, granted exactly the tables and queues it
+ * is described as using (lib/functions.ts, lib/resources.ts) and nothing else.
+ */
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import {
+  deadLetterQueueEnvVar,
+  queueEnvVar,
+  tableEnvVar,
+  type QueueName,
+  type TableAccess,
+  type TableName,
+} from '../resources';
+import type { SyncQueue } from './sync-queues';
+
+export const HANDLERS_DIR = path.join(__dirname, '..', '..', 'functions', 'handlers');
+
+export interface SyncFunctionProps {
+  /** Handler module under functions/handlers, without extension. */
+  readonly handler: string;
+  readonly description: string;
+  readonly tables: Readonly<Record<TableName, dynamodb.Table>>;
+  readonly queues: Readonly<Record<QueueName, SyncQueue>>;
+  /** Tables the function touches, and how. @default none */
+  readonly tableAccess?: Partial<Record<TableName, TableAccess>>;
+  /** Queues the function sends to. @default none */
+  readonly sendsTo?: readonly QueueName[];
+  /** Queues whose depth the function reads. @default none */
+  readonly inspects?: readonly QueueName[];
+  /** @default 10 seconds */
+  readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** Extra environment variables. @default none */
+  readonly environment?: Record<string, string>;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export class SyncFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: SyncFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const environment: Record<string, string> = {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'central-sync',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      ...props.environment,
+    };
+    const tableAccess = Object.entries(props.tableAccess ?? {}) as Array<[TableName, TableAccess]>;
+    for (const [table] of tableAccess) environment[tableEnvVar(table)] = props.tables[table].tableName;
+    for (const queue of new Set([...(props.sendsTo ?? []), ...(props.inspects ?? [])])) {
+      environment[queueEnvVar(queue)] = props.queues[queue].queue.queueUrl;
+    }
+    for (const queue of props.inspects ?? []) {
+      environment[deadLetterQueueEnvVar(queue)] = props.queues[queue].deadLetterQueue.queueUrl;
+    }
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: path.join(HANDLERS_DIR, `${props.handler}.ts`),
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment,
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        format: OutputFormat.CJS,
+      },
+    });
+
+    for (const [table, access] of tableAccess) {
+      if (access === 'read') props.tables[table].grantReadData(this.function);
+      else props.tables[table].grantReadWriteData(this.function);
+    }
+    for (const queue of props.sendsTo ?? []) props.queues[queue].queue.grantSendMessages(this.function);
+    for (const queue of props.inspects ?? []) {
+      props.queues[queue].queue.grant(this.function, 'sqs:GetQueueAttributes');
+      props.queues[queue].deadLetterQueue.grant(this.function, 'sqs:GetQueueAttributes');
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Every Lambda function: its handler module, the HTTP routes it serves, and exactly which
+ * tables and queues it touches. The stack grants from this (least privilege) and the local
+ * server routes from it, so a route or permission is written down once.
+ */
+import type { QueueName, TableAccess, TableName } from './resources';
+
+/** An API Gateway HTTP API route key, e.g. `GET /sync/v5/site` or `ANY /admin/v1/{proxy+}`. */
+export type RouteKey = `${'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY'} /${string}`;
+
+export interface FunctionDescription {
+  /** Handler module under functions/handlers, without extension; it exports `handler`. */
+  readonly handler: string;
+  readonly purpose: string;
+  readonly routes: readonly RouteKey[];
+  readonly tables: Partial<Record<TableName, TableAccess>>;
+  /** Queues the function sends to. */
+  readonly sendsTo?: readonly QueueName[];
+  /** Queues whose depth (and dead-letter depth) the function may read. */
+  readonly inspects?: readonly QueueName[];
+  /** Defaults to 10 s. */
+  readonly timeoutSeconds?: number;
+  /** Defaults to 512 MB. */
+  readonly memoryMb?: number;
+}
+
+export const apiFunctions = {
+  health: {
+    handler: 'health',
+    purpose: 'Reports whether every table and queue is reachable, with queue depths',
+    routes: ['GET /health'],
+    tables: {
+      records: 'read',
+      syncOut: 'read',
+      changeLog: 'read',
+      config: 'read',
+      siteState: 'read',
+      quarantine: 'read',
+    },
+    inspects: ['fanOut'],
+  },
+} as const satisfies Record<string, FunctionDescription>;
+

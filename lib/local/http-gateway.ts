@@ -1,0 +1,180 @@
+/**
+ * A local stand-in for API Gateway HTTP API: turns each HTTP request into a payload-2.0 event,
+ * calls the same handler the stack deploys for that route, and writes its result back.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { RouteKey } from '../functions';
+
+export type LambdaHttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+export interface LocalRoute {
+  readonly routeKey: RouteKey;
+  readonly functionName: string;
+  readonly handler: LambdaHttpHandler;
+}
+
+/** Lambda's synchronous invocation payload limit. */
+const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+interface CompiledRoute extends LocalRoute {
+  readonly method: string;
+  readonly pattern: RegExp;
+  readonly parameterNames: readonly string[];
+}
+
+function compile(route: LocalRoute): CompiledRoute {
+  const [method, routePath] = route.routeKey.split(' ') as [string, string];
+  const parameterNames: string[] = [];
+  const source = routePath
+    .split('/')
+    .map((segment) => {
+      const greedy = /^\{(\w+)\+\}$/.exec(segment);
+      if (greedy) {
+        parameterNames.push(greedy[1]!);
+        return '(.+)';
+      }
+      const single = /^\{(\w+)\}$/.exec(segment);
+      if (single) {
+        parameterNames.push(single[1]!);
+        return '([^/]+)';
+      }
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  return { ...route, method, pattern: new RegExp(`^${source}$`), parameterNames };
+}
+
+/** Most specific route first, as API Gateway does: literal paths before parameters before greedy. */
+function specificity(route: CompiledRoute): number {
+  const path = route.routeKey.split(' ')[1]!;
+  return (path.includes('+}') ? 2 : path.includes('{') ? 1 : 0) * 10 + (route.method === 'ANY' ? 1 : 0);
+}
+
+export function createHttpGateway(routes: readonly LocalRoute[], log: (line: string) => void = () => {}): Server {
+  const compiled = routes.map(compile).sort((a, b) => specificity(a) - specificity(b));
+  return createServer((request, response) => {
+    handle(compiled, request, response).catch((error: unknown) => {
+      log(`gateway error: ${error instanceof Error ? error.stack : String(error)}`);
+      if (!response.headersSent) send(response, 500, { message: 'Internal Server Error' });
+    });
+  });
+}
+
+async function handle(routes: readonly CompiledRoute[], request: IncomingMessage, response: ServerResponse) {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const method = (request.method ?? 'GET').toUpperCase();
+  let match: { route: CompiledRoute; values: string[] } | undefined;
+  for (const route of routes) {
+    if (route.method !== 'ANY' && route.method !== method) continue;
+    const found = route.pattern.exec(url.pathname);
+    if (found) {
+      match = { route, values: found.slice(1) };
+      break;
+    }
+  }
+  if (!match) return send(response, 404, { message: 'Not Found' });
+
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return send(response, 413, { message: 'Request Entity Too Large' });
+    chunks.push(chunk as Buffer);
+  }
+  const body = Buffer.concat(chunks);
+  const event = toEvent(request, url, method, match.route, match.values, body);
+  const result = await match.route.handler(event, lambdaContext(match.route.functionName));
+  writeResult(response, result);
+}
+
+function toEvent(
+  request: IncomingMessage,
+  url: URL,
+  method: string,
+  route: CompiledRoute,
+  values: readonly string[],
+  body: Buffer,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    if (name === 'cookie') cookies.push(...String(value).split(/;\s*/));
+    else headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const pathParameters = Object.fromEntries(route.parameterNames.map((name, i) => [name, decodeURIComponent(values[i]!)]));
+  const textual = body.length === 0 || /json|text|xml|form-urlencoded/.test(headers['content-type'] ?? 'application/json');
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: route.routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    cookies: cookies.length ? cookies : undefined,
+    headers,
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    pathParameters: route.parameterNames.length ? pathParameters : undefined,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: route.routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body: body.length ? (textual ? body.toString('utf8') : body.toString('base64')) : undefined,
+    isBase64Encoded: body.length > 0 && !textual,
+  };
+}
+
+/** Payload 2.0 result rules: a structured result is used as is; anything else is JSON with 200. */
+function writeResult(response: ServerResponse, result: APIGatewayProxyResultV2) {
+  if (typeof result === 'object' && result !== null && 'statusCode' in result) {
+    const headers = { ...(result.headers ?? {}) } as Record<string, string | number | boolean>;
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, String(value));
+    if (result.cookies?.length) response.setHeader('set-cookie', result.cookies);
+    response.statusCode = result.statusCode ?? 200;
+    const body = result.body ?? '';
+    response.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
+    return;
+  }
+  send(response, 200, result);
+}
+
+function send(response: ServerResponse, status: number, body: unknown) {
+  response.statusCode = status;
+  response.setHeader('content-type', 'application/json');
+  response.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+export function lambdaContext(functionName: string, timeoutMs = 30_000): Context {
+  const started = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}

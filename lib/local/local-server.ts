@@ -1,0 +1,110 @@
+/**
+ * The whole central server on one machine: DynamoDB Local and the SQS emulator as stand-ins,
+ * tables and queues from lib/resources.ts, HTTP routes and queue consumers from the same
+ * handler modules the stack deploys.
+ */
+import * as path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createSqsClient } from '../../functions/commons/clients';
+import { apiFunctions, type FunctionDescription } from '../functions';
+import { queueNames, queues } from '../resources';
+import { HANDLERS_DIR } from '../constructs/sync-function';
+import { startDynamoDbLocal, PROJECT_ROOT } from './dynamodb-local';
+import { createHttpGateway, type LambdaHttpHandler, type LocalRoute } from './http-gateway';
+import { provisionQueues, provisionTables, resourceEnvironment } from './provision';
+import { startQueuePoller, type SqsHandler } from './queue-poller';
+import { startSqsEmulator } from './sqs-emulator';
+
+export const DEFAULT_DATA_DIR = path.join(PROJECT_ROOT, '.data', 'dynamodb');
+
+export interface LocalServerOptions {
+  /** @default 3000; 0 picks a free port */
+  readonly port?: number;
+  /** Throw-away database instead of the persistent one in .data/. @default false */
+  readonly inMemory?: boolean;
+  /** @default .data/dynamodb */
+  readonly dataDir?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningLocalServer {
+  readonly url: string;
+  readonly dynamoDbEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly javaPid: number;
+  stop(): Promise<void>;
+}
+
+/** Credentials and region the stand-ins accept; real AWS is never contacted. */
+export function useLocalAwsEnvironment(dynamoDbEndpoint: string, sqsEndpoint: string): void {
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoDbEndpoint;
+  process.env.AWS_ENDPOINT_URL_SQS = sqsEndpoint;
+}
+
+export async function startLocalServer(options: LocalServerOptions = {}): Promise<RunningLocalServer> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch(() => undefined);
+  };
+  try {
+    const dynamo = await startDynamoDbLocal({ dataDir: options.inMemory ? undefined : (options.dataDir ?? DEFAULT_DATA_DIR), log });
+    stops.push(() => dynamo.stop());
+    const sqsEmulator = await startSqsEmulator();
+    stops.push(() => sqsEmulator.stop());
+    useLocalAwsEnvironment(dynamo.endpoint, sqsEmulator.endpoint);
+
+    const db = new DynamoDBClient({});
+    const sqs = createSqsClient();
+    const tableNamesByTable = await provisionTables(db, '');
+    const queueUrls = await provisionQueues(sqs, '');
+    Object.assign(process.env, resourceEnvironment(tableNamesByTable, queueUrls));
+
+    // Handler modules read their environment when loaded, so they are imported only now.
+    const routes: LocalRoute[] = [];
+    for (const [name, description] of Object.entries(apiFunctions) as Array<[string, FunctionDescription]>) {
+      const module = (await import(path.join(HANDLERS_DIR, `${description.handler}.ts`))) as { handler: LambdaHttpHandler };
+      for (const routeKey of description.routes) routes.push({ routeKey, functionName: name, handler: module.handler });
+    }
+    for (const queue of queueNames) {
+      const { consumer } = queues[queue];
+      const module = (await import(path.join(HANDLERS_DIR, `${consumer.handler}.ts`))) as { handler: SqsHandler };
+      const poller = startQueuePoller({
+        sqs,
+        queueUrl: queueUrls[queue].url,
+        functionName: `${queue}Consumer`,
+        handler: module.handler,
+        batchSize: consumer.batchSize,
+        timeoutSeconds: consumer.timeoutSeconds,
+        log,
+      });
+      stops.push(() => poller.stop());
+    }
+
+    const server = createHttpGateway(routes, log);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 3000, '127.0.0.1', () => resolve());
+    });
+    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    stops.push(async () => {
+      server.closeAllConnections();
+    });
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      dynamoDbEndpoint: dynamo.endpoint,
+      sqsEndpoint: sqsEmulator.endpoint,
+      javaPid: dynamo.pid,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

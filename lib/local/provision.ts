@@ -1,0 +1,125 @@
+/**
+ * Creates the described tables and queues on the local stand-ins (idempotently) and returns
+ * the environment a handler needs to find them, exactly as the stack sets it in AWS.
+ */
+import {
+  CreateTableCommand,
+  ResourceInUseException,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  deadLetterQueueEnvVar,
+  physicalQueueName,
+  queueEnvVar,
+  queueNames,
+  queues,
+  tableEnvVar,
+  tableNames,
+  tables,
+  type QueueName,
+  type TableDescription,
+  type TableName,
+} from '../resources';
+
+export const physicalTableName = (prefix: string, table: TableName) => `${prefix}${table}`;
+
+/** The CreateTable input for one described table (on-demand, like the stack). */
+export function createTableInput(description: TableDescription, tableName: string): CreateTableCommandInput {
+  const keyAttributes = [
+    description.partitionKey,
+    description.sortKey,
+    ...(description.localIndexes ?? []).flatMap((index) => [index.partitionKey, index.sortKey]),
+    ...(description.globalIndexes ?? []).flatMap((index) => [index.partitionKey, index.sortKey]),
+  ].filter((key) => key !== undefined);
+  const attributeTypes = new Map(keyAttributes.map((key) => [key.name, key.type]));
+  const keySchema = (index: { partitionKey: { name: string }; sortKey?: { name: string } }) => [
+    { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
+    ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' as const }] : []),
+  ];
+  const projection = { ProjectionType: 'ALL' as const };
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attributeTypes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    KeySchema: keySchema(description),
+    LocalSecondaryIndexes: description.localIndexes?.map((index) => ({
+      IndexName: index.name,
+      KeySchema: keySchema(index),
+      Projection: projection,
+    })),
+    GlobalSecondaryIndexes: description.globalIndexes?.map((index) => ({
+      IndexName: index.name,
+      KeySchema: keySchema(index),
+      Projection: projection,
+    })),
+  };
+}
+
+export async function provisionTables(db: DynamoDBClient, prefix: string): Promise<Record<TableName, string>> {
+  const names = {} as Record<TableName, string>;
+  for (const table of tableNames) {
+    names[table] = physicalTableName(prefix, table);
+    try {
+      await db.send(new CreateTableCommand(createTableInput(tables[table], names[table])));
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+  }
+  return names;
+}
+
+export interface LocalQueue {
+  readonly url: string;
+  readonly deadLetterUrl: string;
+}
+
+export async function provisionQueues(sqs: SQSClient, prefix: string): Promise<Record<QueueName, LocalQueue>> {
+  const result = {} as Record<QueueName, LocalQueue>;
+  for (const queue of queueNames) {
+    const description = queues[queue];
+    const fifo = description.fifo ? { FifoQueue: 'true' } : {};
+    const retention = String(description.retentionDays * 86_400);
+    const dead = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: physicalQueueName(prefix, queue, true),
+        Attributes: { ...fifo, MessageRetentionPeriod: retention },
+      }),
+    );
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: dead.QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    const main = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: physicalQueueName(prefix, queue),
+        Attributes: {
+          ...fifo,
+          ...(description.fifo ? { ContentBasedDeduplication: 'true' } : {}),
+          MessageRetentionPeriod: retention,
+          VisibilityTimeout: String(description.visibilityTimeoutSeconds),
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: Attributes!.QueueArn,
+            maxReceiveCount: description.maxReceiveCount,
+          }),
+        },
+      }),
+    );
+    result[queue] = { url: main.QueueUrl!, deadLetterUrl: dead.QueueUrl! };
+  }
+  return result;
+}
+
+/** The environment variables the stack would give a function, for the local resources. */
+export function resourceEnvironment(
+  tableNamesByTable: Record<TableName, string>,
+  queueUrls: Record<QueueName, LocalQueue>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const table of tableNames) env[tableEnvVar(table)] = tableNamesByTable[table];
+  for (const queue of queueNames) {
+    env[queueEnvVar(queue)] = queueUrls[queue].url;
+    env[deadLetterQueueEnvVar(queue)] = queueUrls[queue].deadLetterUrl;
+  }
+  return env;
+}

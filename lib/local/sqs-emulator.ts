@@ -1,0 +1,11 @@
+/** The SQS emulator (fauxqs), run in-process. fauxqs is ESM-only, hence the dynamic import. */
+export interface RunningSqsEmulator {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+export async function startSqsEmulator(port = 0): Promise<RunningSqsEmulator> {
+  const { startFauxqs } = await import('fauxqs');
+  const server = await startFauxqs({ port, logger: false });
+  return { endpoint: server.address, stop: () => server.stop() };
+}

@@ -1,0 +1,125 @@
+/**
+ * The one description of every table and queue. The CDK stack (lib/constructs) and the local
+ * server (lib/local) both build from it, so the two can never drift apart.
+ * Plain data only: no CDK or SDK imports, so Lambda bundles and the local server stay light.
+ */
+
+export type KeyType = 'S' | 'N';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: KeyType;
+}
+
+export interface IndexDescription {
+  readonly name: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
+export interface TableDescription {
+  /** Why the table exists, shown in docs and the dashboard. */
+  readonly purpose: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  /** Local secondary indexes: same partition key, strongly consistent queries. */
+  readonly localIndexes?: readonly IndexDescription[];
+  readonly globalIndexes?: readonly IndexDescription[];
+  /** Attribute holding an epoch-seconds expiry, when items expire by themselves. */
+  readonly timeToLiveAttribute?: string;
+}
+
+export interface QueueDescription {
+  readonly purpose: string;
+  readonly fifo: boolean;
+  /** Seconds a received message stays invisible; must exceed the consumer's timeout. */
+  readonly visibilityTimeoutSeconds: number;
+  /** Receives after which SQS moves a message to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  /** Days a message is kept, in the queue and in its dead-letter queue. */
+  readonly retentionDays: number;
+  readonly consumer: {
+    /** Consumer module under functions/handlers, without extension. */
+    readonly handler: string;
+    readonly batchSize: number;
+    /** Seconds the consumer may run for one batch. */
+    readonly timeoutSeconds: number;
+    /** Tables the consumer touches and how (least-privilege grants). */
+    readonly tables: Readonly<Record<string, TableAccess>>;
+    /** Queues the consumer sends to. */
+    readonly sendsTo?: readonly string[];
+  };
+}
+
+export type TableAccess = 'read' | 'readWrite';
+
+const S = (name: string): KeyAttribute => ({ name, type: 'S' });
+const N = (name: string): KeyAttribute => ({ name, type: 'N' });
+
+export const tables = {
+  records: {
+    purpose: 'Central copy of every synced record (the reporting hub and every site\'s backup)',
+    partitionKey: S('pk'),
+    globalIndexes: [{ name: 'byStore', partitionKey: S('storeId'), sortKey: S('pk') }],
+  },
+  syncOut: {
+    purpose: 'Records waiting for each site: one entry per (site, record), pulled oldest first',
+    partitionKey: S('site'),
+    sortKey: S('entry'),
+    localIndexes: [{ name: 'bySequence', partitionKey: S('site'), sortKey: S('sequence') }],
+  },
+  changeLog: {
+    purpose: 'Central data change log served by central_records, ordered by cursor',
+    partitionKey: S('pk'),
+    sortKey: N('sk'),
+  },
+  config: {
+    purpose: 'Sync configuration: sites, stores, sync-with settings, visibility, preferences',
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+  },
+  siteState: {
+    purpose: 'Per-site state: queue length, last connection, hardware binding, initialisation, heartbeats',
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+    timeToLiveAttribute: 'expiresAt',
+  },
+  quarantine: {
+    purpose: 'Pushed records that were refused, with the reason, for operators to review',
+    partitionKey: S('site'),
+    sortKey: S('entry'),
+  },
+} as const satisfies Record<string, TableDescription>;
+
+export const queues = {
+  fanOut: {
+    purpose: 'Work taken off the request path: change log appends and per-site routing fan-out',
+    fifo: true,
+    visibilityTimeoutSeconds: 180,
+    maxReceiveCount: 5,
+    retentionDays: 14,
+    consumer: { handler: 'fan-out', batchSize: 10, timeoutSeconds: 30, tables: { siteState: 'readWrite' } },
+  },
+} as const satisfies Record<string, QueueDescription>;
+
+export type TableName = keyof typeof tables;
+export type QueueName = keyof typeof queues;
+
+export const tableNames = Object.keys(tables) as TableName[];
+export const queueNames = Object.keys(queues) as QueueName[];
+
+/** Environment variable through which a function learns a table's physical name. */
+export const tableEnvVar = (table: TableName): string => `TABLE_${toEnvName(table)}`;
+/** Environment variable through which a function learns a queue's URL. */
+export const queueEnvVar = (queue: QueueName): string => `QUEUE_URL_${toEnvName(queue)}`;
+
+function toEnvName(logicalName: string): string {
+  return logicalName.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+/** Environment variable through which a function learns a queue's dead-letter queue URL. */
+export const deadLetterQueueEnvVar = (queue: QueueName): string => `${queueEnvVar(queue)}_DLQ`;
+
+/** Physical queue name: FIFO queues must end in `.fifo`. */
+export const physicalQueueName = (prefix: string, queue: QueueName, deadLetter = false): string =>
+  `${prefix}${queue}${deadLetter ? '-dlq' : ''}${queues[queue].fifo ? '.fifo' : ''}`;
