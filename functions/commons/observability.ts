@@ -6,4 +6,5 @@ export const SERVICE_NAME = 'central-sync';
 export const METRICS_NAMESPACE = 'CentralSync';
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
-export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+// Metrics' own warnings go through the logger so they honour POWERTOOLS_LOG_LEVEL.
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger });

@@ -1,6 +1,7 @@
 /** Consumer of the fan-out queue. */
 import { dynamoDb } from '../commons/clients';
 import { tableName } from '../commons/environment';
+import { lazyHandler } from '../commons/lazy-handler';
 import { queueConsumer } from '../commons/queue-consumer';
 import { fanOutMessage } from '../protocol/queue-messages';
 import { HeartbeatStore } from '../storage/heartbeats';
@@ -16,4 +17,6 @@ export function createFanOutHandler(deps: { heartbeats: HeartbeatStore; now?: ()
   });
 }
 
-export const handler = createFanOutHandler({ heartbeats: new HeartbeatStore(dynamoDb(), tableName('siteState')) });
+export const handler = lazyHandler(() =>
+  createFanOutHandler({ heartbeats: new HeartbeatStore(dynamoDb(), tableName('siteState')) }),
+);

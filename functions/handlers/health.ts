@@ -4,6 +4,7 @@ import type { QueueName, TableName } from '../../lib/resources';
 import { dynamoDb, sqs } from '../commons/clients';
 import { deadLetterQueueUrl, queueUrl, tableName } from '../commons/environment';
 import { httpHandler, json } from '../commons/http';
+import { lazyHandler } from '../commons/lazy-handler';
 import { AwsHealthProbe, type HealthProbe } from '../storage/health-probe';
 
 export function createHealthHandler(deps: { probe: HealthProbe; now?: () => Date }) {
@@ -16,7 +17,8 @@ export function createHealthHandler(deps: { probe: HealthProbe; now?: () => Date
 
 const description = apiFunctions.health;
 
-export const handler = createHealthHandler({
+export const handler = lazyHandler(() =>
+  createHealthHandler({
   probe: new AwsHealthProbe(dynamoDb(), sqs(), {
     tables: (Object.keys(description.tables) as TableName[]).map((table) => ({ table, name: tableName(table) })),
     queues: (description.inspects as readonly QueueName[]).map((queue) => ({
@@ -25,4 +27,5 @@ export const handler = createHealthHandler({
       deadLetterUrl: deadLetterQueueUrl(queue),
     })),
   }),
-});
+  }),
+);

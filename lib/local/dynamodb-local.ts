@@ -81,7 +81,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       '-disableTelemetry',
       ...storage,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // cwd: DynamoDB Local writes a metadata file into its working directory.
+    { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir },
   );
   let stderr = '';
   java.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));

@@ -42,6 +42,9 @@ export function useLocalAwsEnvironment(dynamoDbEndpoint: string, sqsEndpoint: st
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // Locally, metrics would only be printed (EMF) and every request logged: keep the console readable.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoDbEndpoint;
   process.env.AWS_ENDPOINT_URL_SQS = sqsEndpoint;
 }

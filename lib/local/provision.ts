@@ -75,7 +75,16 @@ export interface LocalQueue {
   readonly deadLetterUrl: string;
 }
 
-export async function provisionQueues(sqs: SQSClient, prefix: string): Promise<Record<QueueName, LocalQueue>> {
+export interface QueueProvisionOptions {
+  /** Overrides every queue's visibility timeout (tests use seconds, not minutes). */
+  readonly visibilityTimeoutSeconds?: number;
+}
+
+export async function provisionQueues(
+  sqs: SQSClient,
+  prefix: string,
+  options: QueueProvisionOptions = {},
+): Promise<Record<QueueName, LocalQueue>> {
   const result = {} as Record<QueueName, LocalQueue>;
   for (const queue of queueNames) {
     const description = queues[queue];
@@ -97,7 +106,7 @@ export async function provisionQueues(sqs: SQSClient, prefix: string): Promise<R
           ...fifo,
           ...(description.fifo ? { ContentBasedDeduplication: 'true' } : {}),
           MessageRetentionPeriod: retention,
-          VisibilityTimeout: String(description.visibilityTimeoutSeconds),
+          VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? description.visibilityTimeoutSeconds),
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: Attributes!.QueueArn,
             maxReceiveCount: description.maxReceiveCount,

@@ -1,0 +1,100 @@
+/** Targeted assertions on the synthesised stack, plus cdk-nag's AwsSolutions checks. */
+import { App, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { CentralSyncStack } from '../../lib/central-sync-stack';
+import { apiFunctions } from '../../lib/functions';
+import { queueNames, queues, tableNames } from '../../lib/resources';
+
+// Bundling is not the subject here: skip it so each synth takes a fraction of a second.
+const synth = () => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new CentralSyncStack(app, 'Test');
+  return { template: Template.fromStack(stack) };
+};
+
+const { template } = synth();
+
+test('every described table is on-demand, encrypted, point-in-time recoverable and retained', () => {
+  template.resourceCountIs('AWS::DynamoDB::Table', tableNames.length);
+  template.allResourcesProperties('AWS::DynamoDB::Table', {
+    BillingMode: 'PAY_PER_REQUEST',
+    SSESpecification: { SSEEnabled: true },
+    PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    DeletionProtectionEnabled: true,
+  });
+  template.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+  template.hasResourceProperties('AWS::DynamoDB::Table', {
+    LocalSecondaryIndexes: [Match.objectLike({ IndexName: 'bySequence' })],
+  });
+});
+
+test('every queue is FIFO as described, encrypted, and redrives to its own DLQ', () => {
+  template.resourceCountIs('AWS::SQS::Queue', queueNames.length * 2);
+  for (const name of queueNames) {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: queues[name].visibilityTimeoutSeconds,
+      RedrivePolicy: { maxReceiveCount: queues[name].maxReceiveCount, deadLetterTargetArn: Match.anyValue() },
+    });
+  }
+});
+
+test('queue consumers report partial batch failures with the described batch size', () => {
+  template.resourceCountIs('AWS::Lambda::EventSourceMapping', queueNames.length);
+  template.allResourcesProperties('AWS::Lambda::EventSourceMapping', {
+    FunctionResponseTypes: ['ReportBatchItemFailures'],
+    BatchSize: queues.fanOut.consumer.batchSize,
+  });
+});
+
+test('functions run on arm64 with a current Node runtime, source maps and their own log group', () => {
+  template.allResourcesProperties('AWS::Lambda::Function', {
+    Architectures: ['arm64'],
+    Runtime: 'nodejs24.x',
+    Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
+    LoggingConfig: Match.objectLike({ LogGroup: Match.anyValue() }),
+  });
+  template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
+});
+
+test('every described route is served by the HTTP API', () => {
+  for (const description of Object.values(apiFunctions)) {
+    for (const routeKey of description.routes) template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey });
+  }
+  template.hasOutput('ApiUrl', {});
+});
+
+test('the health function may read tables and queue depths but write nothing', () => {
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: Match.stringLikeRegexp('healthFunction') }] },
+  });
+  const actions = JSON.stringify(Object.values(policies).map((p) => p.Properties.PolicyDocument.Statement));
+  expect(actions).toContain('dynamodb:GetItem');
+  expect(actions).toContain('sqs:GetQueueAttributes');
+  expect(actions).not.toMatch(/dynamodb:(PutItem|UpdateItem|DeleteItem)/);
+  expect(actions).not.toContain('sqs:SendMessage');
+});
+
+test('an alarm watches each dead-letter queue and the API 5xx rate', () => {
+  template.resourceCountIs('AWS::CloudWatch::Alarm', queueNames.length + 1);
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    MetricName: 'ApproximateNumberOfMessagesVisible',
+    Threshold: 0,
+    ComparisonOperator: 'GreaterThanThreshold',
+  });
+  template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+});
+
+test('cdk-nag AwsSolutions: no unsuppressed errors or warnings', () => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const nagged = new CentralSyncStack(app, 'Nagged');
+  // With the plugin added, synth throws on any unacknowledged finding.
+  expect(() => app.synth()).not.toThrow();
+  const errors = Annotations.fromStack(nagged).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+  const warnings = Annotations.fromStack(nagged).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+  expect(errors.map((e) => e.entry.data)).toEqual([]);
+  expect(warnings.map((w) => w.entry.data)).toEqual([]);
+});

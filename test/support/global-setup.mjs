@@ -1,0 +1,23 @@
+// Starts DynamoDB Local (in memory) and the SQS emulator once per test run, and hands their
+// endpoints to every test worker through the environment. Plain ESM because fauxqs is ESM-only;
+// the project's TypeScript launchers are loaded through tsx.
+import { startFauxqs } from 'fauxqs';
+import { tsImport } from 'tsx/esm/api';
+
+export default async function globalSetup() {
+  const { startDynamoDbLocal } = await tsImport('../../lib/local/dynamodb-local.ts', import.meta.url);
+  const [dynamo, fauxqs] = await Promise.all([
+    startDynamoDbLocal({ log: (line) => process.stderr.write(`${line}\n`) }),
+    startFauxqs({ port: 0, logger: false }),
+  ]);
+  const sqs = { endpoint: fauxqs.address, stop: () => fauxqs.stop() };
+  globalThis.__standIns = { dynamo, sqs };
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+  process.env.AWS_ENDPOINT_URL_SQS = sqs.endpoint;
+  process.env.AWS_REGION = 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID = 'local';
+  process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+}

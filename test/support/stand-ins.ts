@@ -1,0 +1,37 @@
+/**
+ * Per-test-file resources on the shared stand-ins: every file gets its own tables and queues
+ * under a unique prefix, so files run in parallel without seeing each other's data.
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '../../functions/commons/clients';
+import { provisionQueues, provisionTables, resourceEnvironment, type LocalQueue } from '../../lib/local/provision';
+import type { QueueName, TableName } from '../../lib/resources';
+
+export interface TestResources {
+  readonly prefix: string;
+  readonly db: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  readonly tables: Record<TableName, string>;
+  readonly queues: Record<QueueName, LocalQueue>;
+  /** The environment the stack would give a function for these resources. */
+  readonly environment: Record<string, string>;
+}
+
+export interface TestResourceOptions {
+  /** Shorter visibility timeout so retries and dead-lettering happen within a test. */
+  readonly visibilityTimeoutSeconds?: number;
+}
+
+export async function createTestResources(options: TestResourceOptions = {}): Promise<TestResources> {
+  if (!process.env.AWS_ENDPOINT_URL_DYNAMODB) throw new Error('The jest global setup did not start the stand-ins');
+  const prefix = `t${randomUUID().slice(0, 8)}-`;
+  const raw = new DynamoDBClient({});
+  const db = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  const sqs = createSqsClient();
+  const tables = await provisionTables(raw, prefix);
+  const queues = await provisionQueues(sqs, prefix, { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds });
+  return { prefix, db, sqs, tables, queues, environment: resourceEnvironment(tables, queues) };
+}
