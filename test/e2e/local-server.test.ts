@@ -15,9 +15,9 @@ test('npm start serves /health on real stand-ins and stops cleanly on Ctrl-C', a
 
   const response = await fetch(`${server.url}/health`);
   expect(response.status).toBe(200);
-  const body = await response.json();
+  const body = (await response.json()) as { tables: Record<string, { ok: boolean }> };
   expect(body).toMatchObject({ status: 'ok', queues: { fanOut: { ok: true } } });
-  expect(Object.values(body.tables).every((t) => (t as { ok: boolean }).ok)).toBe(true);
+  expect(Object.values(body.tables).every((t) => t.ok)).toBe(true);
 
   const unknown = await fetch(`${server.url}/no-such-route`);
   expect(unknown.status).toBe(404);
