@@ -1,0 +1,269 @@
+/**
+ * The outgoing queue (the legacy `sync_out`) on DynamoDB: one entry per (site, record), read
+ * oldest first through the `bySequence` local index with one strongly consistent Query.
+ * Each site's exact queue length is a counter changed in the same transaction as its entries.
+ */
+import { randomBytes } from 'node:crypto';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+type TransactWriteItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+import type { OutgoingQueue, QueuedRecord, RoutedRecord } from '../domain/ports';
+import { queueCounterKey, syncOutKeys } from './sync-keys';
+
+/** A transaction holds at most 100 items: one is the counter. */
+const ENTRIES_PER_TRANSACTION = 99;
+const MAX_ATTEMPTS = 8;
+
+interface AckedEntry {
+  readonly tableName: string;
+  readonly recordId: string;
+  readonly sequence: string;
+}
+
+interface PendingWrite {
+  readonly record: RoutedRecord;
+  mode: 'new' | 'replace';
+}
+
+export class DynamoOutgoingQueue implements OutgoingQueue {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tables: { readonly syncOut: string; readonly siteState: string },
+  ) {}
+
+  async enqueue(records: readonly RoutedRecord[]): Promise<void> {
+    const latest = new Map<string, RoutedRecord>();
+    for (const record of records) {
+      const key = `${record.siteId}\u0000${record.tableName}\u0000${record.recordId}`;
+      const seen = latest.get(key);
+      if (!seen || seen.version <= record.version) latest.set(key, record);
+    }
+    const bySite = new Map<number, RoutedRecord[]>();
+    for (const record of latest.values()) bySite.set(record.siteId, [...(bySite.get(record.siteId) ?? []), record]);
+    for (const [siteId, siteRecords] of bySite) {
+      for (let i = 0; i < siteRecords.length; i += ENTRIES_PER_TRANSACTION) {
+        await this.writeChunk(siteId, siteRecords.slice(i, i + ENTRIES_PER_TRANSACTION));
+      }
+    }
+  }
+
+  /**
+   * Tries every entry as new; entries that already exist are replaced (only by a version at
+   * least as new), entries acknowledged meanwhile are created again. Loops until settled.
+   */
+  private async writeChunk(siteId: number, records: readonly RoutedRecord[]) {
+    let pending: PendingWrite[] = records.map((record) => ({ record, mode: 'new' }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`Could not queue ${pending.length} records for site ${siteId}: too much contention`);
+      const failed = await this.tryWrite(siteId, pending);
+      if (failed.length === 0) return;
+      const next: PendingWrite[] = [];
+      for (const write of failed) {
+        if (write.mode === 'new') next.push({ record: write.record, mode: 'replace' });
+        else {
+          const current = await this.currentVersion(write.record);
+          if (current === undefined) next.push({ record: write.record, mode: 'new' });
+          // else: a newer version is already waiting for the site, which supersedes this one.
+        }
+      }
+      pending = next;
+    }
+  }
+
+  /** Returns the writes whose condition failed; none were applied if any failed. */
+  private async tryWrite(siteId: number, writes: readonly PendingWrite[]): Promise<PendingWrite[]> {
+    const added = writes.filter((write) => write.mode === 'new').length;
+    const items: TransactWriteItem[] = writes.map(({ record, mode }) => ({
+      Put: {
+        TableName: this.tables.syncOut,
+        Item: this.toItem(record),
+        ...(mode === 'new' ? newEntryCondition : replaceEntryCondition(record.version)),
+      },
+    }));
+    const counter: TransactWriteItem[] = added
+      ? [
+          {
+            Update: {
+              TableName: this.tables.siteState,
+              Key: queueCounterKey(siteId),
+              UpdateExpression: 'ADD #length :added',
+              ExpressionAttributeNames: { '#length': 'length' },
+              ExpressionAttributeValues: { ':added': added },
+            },
+          },
+        ]
+      : [];
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: [...items, ...counter] }));
+      return [];
+    } catch (error) {
+      return conditionFailures(error, writes);
+    }
+  }
+
+  private async currentVersion(record: RoutedRecord): Promise<number | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tables.syncOut,
+        Key: syncOutKeys.entry(record.siteId, record.tableName, record.recordId),
+        ConsistentRead: true,
+        ProjectionExpression: '#version',
+        ExpressionAttributeNames: { '#version': 'version' },
+      }),
+    );
+    return Item ? Number(Item.version) : undefined;
+  }
+
+  private toItem(record: RoutedRecord) {
+    const sequence = newSequence();
+    return {
+      ...syncOutKeys.entry(record.siteId, record.tableName, record.recordId),
+      sequence,
+      syncOutId: encodeSyncOutId(record.tableName, record.recordId, sequence),
+      tableName: record.tableName,
+      recordId: record.recordId,
+      action: record.action,
+      recordData: record.recordData,
+      version: record.version,
+    };
+  }
+
+  async pull(siteId: number, limit: number): Promise<{ queueLength: number; records: QueuedRecord[] }> {
+    const [{ Items = [] }, queueLength] = await Promise.all([
+      this.db.send(
+        new QueryCommand({
+          TableName: this.tables.syncOut,
+          IndexName: 'bySequence',
+          KeyConditionExpression: '#site = :site',
+          ExpressionAttributeNames: { '#site': 'site' },
+          ExpressionAttributeValues: { ':site': syncOutKeys.site(siteId) },
+          ConsistentRead: true,
+          Limit: limit,
+        }),
+      ),
+      this.queueLength(siteId),
+    ]);
+    const records = Items.map((item) => ({
+      syncOutId: item.syncOutId as string,
+      tableName: item.tableName as string,
+      recordId: item.recordId as string,
+      action: item.action as QueuedRecord['action'],
+      recordData: item.recordData as QueuedRecord['recordData'],
+    }));
+    // The counter and the query are read separately; never report fewer than were delivered.
+    return { queueLength: Math.max(queueLength, records.length), records };
+  }
+
+  async acknowledge(siteId: number, syncOutIds: readonly string[]): Promise<void> {
+    // A transaction may touch an entry once: ids naming the same entry (an old and a new
+    // delivery) go in successive rounds; at most one of them can still match.
+    const rounds: Array<Map<string, AckedEntry>> = [];
+    for (const id of new Set(syncOutIds)) {
+      const decoded = decodeSyncOutId(id);
+      if (!decoded) continue;
+      const key = `${decoded.tableName}\u0000${decoded.recordId}`;
+      const round = rounds.find((candidate) => !candidate.has(key)) ?? (rounds.push(new Map()), rounds.at(-1)!);
+      round.set(key, decoded);
+    }
+    for (const round of rounds) {
+      const all = [...round.values()];
+      for (let i = 0; i < all.length; i += ENTRIES_PER_TRANSACTION) {
+        let chunk = all.slice(i, i + ENTRIES_PER_TRANSACTION);
+        for (let attempt = 0; chunk.length > 0 && attempt < MAX_ATTEMPTS; attempt++) {
+          const failed = await this.tryDelete(siteId, chunk);
+          if (failed.length === 0) break;
+          // Unknown, repeated, or superseded by a newer version: those stay (or were never there).
+          chunk = chunk.filter((entry) => !failed.includes(entry));
+        }
+      }
+    }
+  }
+
+  private async tryDelete(siteId: number, chunk: readonly AckedEntry[]) {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            ...chunk.map((entry) => ({
+              Delete: {
+                TableName: this.tables.syncOut,
+                Key: syncOutKeys.entry(siteId, entry.tableName, entry.recordId),
+                ConditionExpression: '#sequence = :sequence',
+                ExpressionAttributeNames: { '#sequence': 'sequence' },
+                ExpressionAttributeValues: { ':sequence': entry.sequence },
+              },
+            })),
+            {
+              Update: {
+                TableName: this.tables.siteState,
+                Key: queueCounterKey(siteId),
+                UpdateExpression: 'ADD #length :removed',
+                ExpressionAttributeNames: { '#length': 'length' },
+                ExpressionAttributeValues: { ':removed': -chunk.length },
+              },
+            },
+          ],
+        }),
+      );
+      return [];
+    } catch (error) {
+      return conditionFailures(error, chunk);
+    }
+  }
+
+  async queueLength(siteId: number): Promise<number> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tables.siteState, Key: queueCounterKey(siteId), ConsistentRead: true }),
+    );
+    return Math.max(0, Number(Item?.length ?? 0));
+  }
+}
+
+const newEntryCondition = {
+  ConditionExpression: 'attribute_not_exists(#entry)',
+  ExpressionAttributeNames: { '#entry': 'entry' } as Record<string, string>,
+};
+const replaceEntryCondition = (version: number) => ({
+  ConditionExpression: 'attribute_exists(#entry) AND #version <= :version',
+  ExpressionAttributeNames: { '#entry': 'entry', '#version': 'version' } as Record<string, string>,
+  ExpressionAttributeValues: { ':version': version } as Record<string, unknown>,
+});
+
+/** Which of the transaction's first `items.length` operations failed their condition. */
+function conditionFailures<T>(error: unknown, items: readonly T[]): T[] {
+  if (!(error instanceof TransactionCanceledException)) throw error;
+  const reasons = error.CancellationReasons ?? [];
+  const failed = items.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
+  // Cancelled for another reason (conflict with a concurrent transaction): retry all.
+  if (failed.length === 0 && !reasons.some((reason) => reason.Code === 'TransactionConflict')) throw error;
+  return failed.length ? failed : [...items];
+}
+
+let lastMillis = 0;
+let counter = 0;
+/** Sortable, unique within the process, time-ordered across processes. */
+function newSequence(): string {
+  const now = Date.now();
+  counter = now === lastMillis ? counter + 1 : 0;
+  lastMillis = now;
+  return `${now.toString().padStart(15, '0')}.${counter.toString().padStart(6, '0')}.${randomBytes(4).toString('hex')}`;
+}
+
+/** The syncOutId names the entry and the version delivered, so a stale acknowledgement is harmless. */
+export function encodeSyncOutId(tableName: string, recordId: string, sequence: string): string {
+  return Buffer.from(JSON.stringify([tableName, recordId, sequence])).toString('base64url');
+}
+
+export function decodeSyncOutId(id: string): { tableName: string; recordId: string; sequence: string } | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(id, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 3 && value.every((part) => typeof part === 'string')) {
+      const [tableName, recordId, sequence] = value as [string, string, string];
+      return { tableName, recordId, sequence };
+    }
+  } catch {
+    // not one of ours
+  }
+  return undefined;
+}
