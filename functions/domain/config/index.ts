@@ -1,0 +1,4 @@
+export * from './model';
+export * from './queries';
+export * from './operations';
+export * from './invariants';

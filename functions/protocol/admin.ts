@@ -1,0 +1,131 @@
+/**
+ * The admin API's bodies and the configuration file format, as zod schemas. The handler
+ * validates with them and the OpenAPI document is generated from them.
+ */
+import { z } from 'zod';
+import { MAX_SITE_ID } from '../domain/config/model';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const recordId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only');
+
+export const siteIdSchema = z.coerce.number().int().min(1).max(MAX_SITE_ID);
+export const siteKindSchema = z.enum(['central', 'desktop', 'mobile']);
+export const storeModeSchema = z.enum(['store', 'dispensary']);
+export const syncWithSchema = z.enum(['none', 'activeCollector', 'transfer']);
+export const instanceTypeSchema = z.enum(['active', 'collector', 'transfer', 'none']);
+/** A password as typed by an operator; the server derives what the site sends (its SHA-256). */
+export const passwordSchema = z.string().min(8).max(256);
+
+export const createSiteBody = z.strictObject({
+  siteId: z.number().int().min(1).max(MAX_SITE_ID),
+  name: text(100),
+  code: text(20),
+  kind: siteKindSchema,
+  password: passwordSchema.optional(),
+});
+export const updateSiteBody = z
+  .strictObject({ name: text(100), code: text(20), kind: siteKindSchema })
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, 'give at least one of name, code, kind');
+export const setPasswordBody = z.strictObject({ password: passwordSchema });
+
+export const createStoreBody = z.strictObject({
+  id: recordId,
+  code: text(20),
+  name: text(100),
+  nameId: recordId,
+  mode: storeModeSchema.default('store'),
+  activeSiteId: z.number().int().min(1).max(MAX_SITE_ID),
+  includeTransactionsInSync: z.boolean().optional(),
+});
+export const updateStoreBody = z
+  .strictObject({ code: text(20), name: text(100), mode: storeModeSchema })
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, 'give at least one of code, name, mode');
+export const setActiveSiteBody = z.strictObject({
+  siteId: z.number().int().min(1).max(MAX_SITE_ID),
+  keepCollectorOnPreviousSite: z.boolean().default(true),
+});
+export const setIncludeTransactionsBody = z.strictObject({ includeTransactionsInSync: z.boolean() });
+export const setSyncWithBody = z.strictObject({ syncWith: syncWithSchema });
+export const addVisibilityBody = z.strictObject({ nameId: recordId });
+export const preferencesSchema = z.strictObject({
+  primarySiteId: z.number().int().min(1).max(MAX_SITE_ID).nullable(),
+  centralisedProcurement: z.boolean(),
+  centralisedPayments: z.boolean(),
+});
+export const updatePreferencesBody = preferencesSchema
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, 'give at least one preference');
+
+// --- responses -------------------------------------------------------------------------------
+
+export const siteView = z.object({
+  siteId: z.number().int(),
+  name: z.string(),
+  code: z.string(),
+  kind: siteKindSchema,
+  hasPassword: z.boolean(),
+  hardwareId: z.string(),
+  isPrimary: z.boolean(),
+});
+export const storeView = z.object({
+  id: z.string(),
+  code: z.string(),
+  name: z.string(),
+  nameId: z.string(),
+  mode: storeModeSchema,
+  activeSiteId: z.number().int(),
+  includeTransactionsInSync: z.boolean(),
+});
+export const syncWithView = z.object({
+  storeId: z.string(),
+  sites: z.array(z.object({ siteId: z.number().int(), syncWith: syncWithSchema, type: instanceTypeSchema })),
+});
+export const visibilityView = z.object({ storeId: z.string(), nameIds: z.array(z.string()) });
+export const auditView = z.object({
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  target: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+export const errorView = z.object({
+  error: z.object({ code: z.string(), message: z.string(), data: z.unknown() }),
+});
+
+// --- configuration file ----------------------------------------------------------------------
+
+export const configFileSchema = z.strictObject({
+  sites: z.array(
+    z.strictObject({
+      siteId: z.number().int().min(1).max(MAX_SITE_ID),
+      name: text(100),
+      code: text(20),
+      kind: siteKindSchema,
+      /** Plain password (demo files only); exported files never contain one. */
+      password: passwordSchema.optional(),
+    }),
+  ),
+  stores: z.array(
+    z.strictObject({
+      id: recordId,
+      code: text(20),
+      name: text(100),
+      nameId: recordId,
+      mode: storeModeSchema.default('store'),
+      activeSiteId: z.number().int().min(1).max(MAX_SITE_ID),
+      includeTransactionsInSync: z.boolean().default(true),
+      /** "sync with" per other site (key: site id); unlisted sites follow visibility. */
+      syncWith: z.record(z.string().regex(/^\d+$/), syncWithSchema).default({}),
+    }),
+  ),
+  visibility: z.array(z.strictObject({ storeId: recordId, nameId: recordId })).default([]),
+  preferences: preferencesSchema.partial().default({}),
+});
+export type ConfigFile = z.infer<typeof configFileSchema>;
+export type ConfigFileInput = z.input<typeof configFileSchema>;
