@@ -1,0 +1,224 @@
+/**
+ * The sync configuration in the `config` table. A change loads the whole configuration (it is
+ * small), applies a pure operation, and writes only the items that changed in one transaction
+ * guarded by the version item, together with its audit entry: nothing is ever half-applied,
+ * and a concurrent change makes the loser retry on fresh data.
+ */
+import { randomUUID } from 'node:crypto';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { emptyConfig, type Preferences, type Site, type Store, type SyncConfig } from '../domain/config/model';
+import { refuse, type AuditEntry, type OperationResult } from '../domain/config/operations';
+import { configKeys, configPartitions } from './keys';
+
+type Item = Record<string, unknown> & { pk: string; sk: string };
+
+export interface AuditRecord extends AuditEntry {
+  readonly at: string;
+  readonly actor: string;
+}
+
+/** Operations are pure: `(config) => result`. */
+export type ConfigOperation = (config: SyncConfig) => OperationResult;
+
+export type CommittedResult = OperationResult & { readonly auditRecord?: AuditRecord };
+
+const MAX_TRANSACTION_ITEMS = 100;
+const ATTEMPTS = 4;
+
+export class ConfigStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The whole configuration, as of one committed version. */
+  async load(): Promise<SyncConfig> {
+    for (let attempt = 0; ; attempt++) {
+      const before = await this.version();
+      const partitions = await Promise.all(configPartitions.map((pk) => this.query(pk)));
+      if ((await this.version()) === before || attempt >= ATTEMPTS) return fromItems(before, partitions.flat());
+    }
+  }
+
+  /** Applies a pure operation and commits its result with its audit entry, or refuses. */
+  async apply(operation: ConfigOperation, actor: string): Promise<CommittedResult> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const current = await this.load();
+      const result = operation(current);
+      if (!result.ok) return result;
+      const writes = diff(toItems(current), toItems(result.config));
+      if (writes.length === 0 && !result.audit) return { ...result, config: current };
+      const auditRecord = result.audit ? { ...result.audit, at: this.now().toISOString(), actor } : undefined;
+      if (writes.length + (auditRecord ? 2 : 1) > MAX_TRANSACTION_ITEMS)
+        return refuse(422, 'change_too_large', `This change touches ${writes.length} configuration items; at most ${MAX_TRANSACTION_ITEMS - 2} change at once.`);
+      const version = current.version + 1;
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              this.versionPut(current.version),
+              ...writes.map((write) =>
+                write.put ? { Put: { TableName: this.tableName, Item: write.put } } : { Delete: { TableName: this.tableName, Key: write.delete } },
+              ),
+              ...(auditRecord
+                ? [{ Put: { TableName: this.tableName, Item: { ...configKeys.audit(auditRecord.at, randomUUID()), ...auditRecord } } }]
+                : []),
+            ],
+          }),
+        );
+      } catch (error) {
+        if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') continue;
+        throw error;
+      }
+      return { ...result, config: { ...result.config, version }, ...(auditRecord ? { auditRecord } : {}) };
+    }
+    return refuse(409, 'concurrent_change', 'The configuration kept changing while this change was applied; try again.');
+  }
+
+  /**
+   * Loads a whole configuration into an empty system (import). Refused unless the system is
+   * empty; the version item is written last, so a configuration is only ever seen complete.
+   */
+  async importInto(config: SyncConfig, actor: string): Promise<CommittedResult> {
+    const current = await this.load();
+    if (current.version !== 0 || Object.keys(current.sites).length > 0)
+      return refuse(409, 'not_empty', 'The configuration is not empty; import only loads into an empty system.');
+    const items = toItems(config);
+    const auditRecord: AuditRecord = {
+      action: 'config.import',
+      target: 'config',
+      details: { sites: Object.keys(config.sites).length, stores: Object.keys(config.stores).length },
+      at: this.now().toISOString(),
+      actor,
+    };
+    const rest = [...items.values(), { ...configKeys.audit(auditRecord.at, randomUUID()), ...auditRecord }];
+    for (let i = 0; i < rest.length; i += 25) {
+      let requests = rest.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      while (requests.length > 0) {
+        const response = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+        requests = (response.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+      }
+    }
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: [this.versionPut(0)] }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return refuse(409, 'not_empty', 'Another change was committed during the import.');
+      throw error;
+    }
+    return { ok: true, config: { ...config, version: 1 }, audit: auditRecord, auditRecord };
+  }
+
+  /** Privileged changes, newest first. */
+  async audit(limit = 100): Promise<AuditRecord[]> {
+    const response = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'audit' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (response.Items ?? []).map(({ at, actor, action, target, details }) => ({ at, actor, action, target, details }) as AuditRecord);
+  }
+
+  private versionPut(expected: number) {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...configKeys.version(), version: expected + 1 },
+        ...(expected === 0
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expected } }),
+      },
+    };
+  }
+
+  private async version(): Promise<number> {
+    const response = await this.db.send(new GetCommand({ TableName: this.tableName, Key: configKeys.version(), ConsistentRead: true }));
+    return (response.Item?.version as number | undefined) ?? 0;
+  }
+
+  private async query(pk: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const response = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      items.push(...((response.Items ?? []) as Item[]));
+      ExclusiveStartKey = response.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  }
+}
+
+// --- item mapping ----------------------------------------------------------------------------
+
+function toItems(config: SyncConfig): Map<string, Item> {
+  const items = new Map<string, Item>();
+  const add = (item: Item) => items.set(`${item.pk}\u0000${item.sk}`, item);
+  for (const site of Object.values(config.sites)) add({ ...configKeys.site(site.siteId), ...site });
+  for (const store of Object.values(config.stores)) add({ ...configKeys.store(store.id), ...store, collectorSiteIds: [...store.collectorSiteIds] });
+  for (const [storeId, nameIds] of Object.entries(config.visibility)) {
+    for (const nameId of nameIds) add({ ...configKeys.visibility(storeId, nameId), storeId, nameId });
+  }
+  add({ ...configKeys.preferences(), ...config.preferences });
+  return items;
+}
+
+function fromItems(version: number, items: Item[]): SyncConfig {
+  const config = emptyConfig();
+  const sites: Record<string, Site> = {};
+  const stores: Record<string, Store> = {};
+  const visibility: Record<string, string[]> = {};
+  let preferences: Preferences = config.preferences;
+  for (const { pk, sk: _sk, ...item } of items) {
+    if (pk === 'site') {
+      const site = item as unknown as Site;
+      sites[String(site.siteId)] = site;
+    } else if (pk === 'store') {
+      const store = item as unknown as Store;
+      stores[store.id] = { ...store, collectorSiteIds: [...(store.collectorSiteIds ?? [])].sort((a, b) => a - b) };
+    } else if (pk === 'visibility') {
+      const { storeId, nameId } = item as { storeId: string; nameId: string };
+      (visibility[storeId] ??= []).push(nameId);
+    } else if (pk === 'preferences') {
+      preferences = { ...preferences, ...(item as Partial<Preferences>) };
+    }
+  }
+  for (const names of Object.values(visibility)) names.sort();
+  return { version, sites, stores, visibility, preferences };
+}
+
+type Write = { put: Item; delete?: undefined } | { put?: undefined; delete: { pk: string; sk: string } };
+
+function diff(before: Map<string, Item>, after: Map<string, Item>): Write[] {
+  const writes: Write[] = [];
+  for (const [key, item] of after) {
+    const old = before.get(key);
+    if (!old || stableJson(old) !== stableJson(item)) writes.push({ put: item });
+  }
+  for (const [key, item] of before) if (!after.has(key)) writes.push({ delete: { pk: item.pk, sk: item.sk } });
+  return writes;
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}
