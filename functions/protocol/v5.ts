@@ -173,7 +173,9 @@ const requiredHeaders = ['msupply-site-uuid', 'app-name', 'app-version'] as cons
 
 function lowerCaseKeys(headers: HeaderMap | undefined): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(headers ?? {})) out[key.toLowerCase()] = value;
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    if (typeof value === 'string') out[key.toLowerCase()] = value;
+  }
   return out;
 }
 
