@@ -11,7 +11,8 @@ let resources: TestResources;
 let store: ConfigStore;
 beforeAll(async () => {
   resources = await createTestResources();
-  store = new ConfigStore(resources.db, resources.tables.config, () => new Date('2026-01-02T03:04:05.000Z'));
+  let tick = 0;
+  store = new ConfigStore(resources.db, resources.tables.config, () => new Date(Date.UTC(2026, 0, 2, 3, 4, tick++)));
 });
 
 const demo = configFileSchema.parse(JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'config', 'demo.json'), 'utf8')));
@@ -34,7 +35,7 @@ test('imports a whole configuration into an empty system only', async () => {
 
 test('a change is committed with its audit entry; a refused change writes nothing', async () => {
   const result = await store.apply(command({ type: 'setIncludeTransactions', storeId: 'STORE_D', value: false }), 'admin:alice');
-  expect(result).toMatchObject({ ok: true, auditRecord: { actor: 'admin:alice', at: '2026-01-02T03:04:05.000Z', action: 'store.includeTransactionsInSync' } });
+  expect(result).toMatchObject({ ok: true, auditRecord: { actor: 'admin:alice', at: expect.stringMatching(/^2026-01-02T03:04:/), action: 'store.includeTransactionsInSync' } });
   const loaded = await store.load();
   expect(loaded.version).toBe(2);
   expect(loaded.stores.STORE_D?.includeTransactionsInSync).toBe(false);
