@@ -4,6 +4,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { apiFunctions, type FunctionDescription } from './functions';
 import { queueNames, queues } from './resources';
@@ -40,7 +41,18 @@ export class CentralSyncStack extends Stack {
       throttle: { rateLimit: 200, burstLimit: 400 },
     });
 
+    // The administrator's bearer token for the admin API; read by the admin function only.
+    const adminToken = new secretsmanager.Secret(this, 'AdminToken', {
+      description: 'Bearer token of the central sync server admin API',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    Validations.of(adminToken).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The admin token is handed to operators out of band; it is rotated by an operator (new value, then redeploy or cold start), not by a rotation Lambda.',
+    });
+
     for (const [name, description] of Object.entries(apiFunctions) as Array<[string, FunctionDescription]>) {
+      const isAdmin = name === 'admin';
       const { function: fn } = new SyncFunction(this, `${name}Function`, {
         handler: description.handler,
         description: description.purpose,
@@ -51,7 +63,9 @@ export class CentralSyncStack extends Stack {
         sendsTo: description.sendsTo,
         timeout: description.timeoutSeconds ? Duration.seconds(description.timeoutSeconds) : undefined,
         memorySize: description.memoryMb,
+        environment: isAdmin ? { ADMIN_TOKEN_SECRET_ARN: adminToken.secretArn } : undefined,
       });
+      if (isAdmin) adminToken.grantRead(fn);
       const integration = new HttpLambdaIntegration(`${name}Integration`, fn);
       for (const routeKey of description.routes) {
         const [method, routePath] = routeKey.split(' ') as [string, string];

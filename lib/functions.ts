@@ -39,5 +39,11 @@ export const apiFunctions = {
     },
     inspects: ['fanOut'],
   },
+  admin: {
+    handler: 'admin',
+    purpose: 'Admin API: sites, stores, sync-with, visibility, preferences, audit log (bearer token)',
+    routes: ['ANY /admin/v1/{proxy+}', 'GET /admin/v1/openapi.json'],
+    tables: { config: 'readWrite' },
+  },
 } as const satisfies Record<string, FunctionDescription>;
 

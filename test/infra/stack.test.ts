@@ -98,3 +98,24 @@ test('cdk-nag AwsSolutions: no unsuppressed errors or warnings', () => {
   expect(errors.map((e) => e.entry.data)).toEqual([]);
   expect(warnings.map((w) => w.entry.data)).toEqual([]);
 });
+
+test('the admin token is a Secrets Manager secret that only the admin function may read', () => {
+  template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ ADMIN_TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('AdminToken') } }) },
+  });
+  const readers = template.findResources('AWS::IAM::Policy', {
+    Properties: {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['secretsmanager:GetSecretValue']) })]) },
+    },
+  });
+  expect(Object.values(readers).map((p) => JSON.stringify(p.Properties.Roles))).toEqual([expect.stringMatching(/adminFunction/)]);
+  const adminPolicies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: Match.stringLikeRegexp('adminFunction') }] },
+  });
+  const adminActions = JSON.stringify(Object.values(adminPolicies).map((p) => p.Properties.PolicyDocument.Statement));
+  expect(adminActions).toContain('dynamodb:ConditionCheckItem');
+  expect(adminActions).toContain('dynamodb:PutItem');
+  expect(adminActions).not.toContain('sqs:');
+  expect(adminActions).not.toMatch(/Tables(Records|SyncOut|ChangeLog|SiteState|Quarantine)/);
+});

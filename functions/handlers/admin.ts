@@ -1,0 +1,495 @@
+/**
+ * ANY /admin/v1/{proxy+}: operators configure sites, stores, sync-with, visibility and
+ * preferences. Every route needs the administrator's bearer token (site credentials never open
+ * it); every privileged change is logged and kept in the audit log with who and when.
+ * GET /admin/v1/openapi.json describes the API, generated from the same zod schemas.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { dynamoDb } from '../commons/clients';
+import { tableName } from '../commons/environment';
+import { HttpError, httpHandler, json, type HttpEvent, type HttpResult } from '../commons/http';
+import { lazyHandler } from '../commons/lazy-handler';
+import { logger } from '../commons/observability';
+import { exportConfig } from '../domain/config/config-file';
+import { hashPassword as scryptPassword, secretsEqual } from '../domain/config/credentials';
+import type { Site, Store, SyncConfig } from '../domain/config/model';
+import { applyCommand, type ConfigCommand } from '../domain/config/operations';
+import { allSites, allStores, getSite, getStore, instanceType, namesVisibleIn, syncWith } from '../domain/config/queries';
+import * as schemas from '../protocol/admin';
+import { ConfigStore, type CommittedResult } from '../storage/config-store';
+
+export const ADMIN_BASE_PATH = '/admin/v1';
+
+export interface AdminDeps {
+  readonly store: ConfigStore;
+  /** The administrator's token; read once and cached by the caller. */
+  readonly adminToken: () => Promise<string>;
+  /** Turns a typed password into the stored credential. @default scrypt of its SHA-256 */
+  readonly hashPassword?: (password: string) => string;
+}
+
+interface Request {
+  readonly params: Record<string, string>;
+  readonly body: unknown;
+  readonly actor: string;
+}
+
+interface Route {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  readonly summary: string;
+  readonly body?: z.ZodType;
+  readonly response?: z.ZodType;
+  readonly status?: number;
+  readonly privileged?: boolean;
+  readonly run: (deps: Required<AdminDeps>, request: Request) => Promise<HttpResult>;
+}
+
+// --- views -----------------------------------------------------------------------------------
+
+const siteView = (config: SyncConfig, site: Site): z.infer<typeof schemas.siteView> => ({
+  siteId: site.siteId,
+  name: site.name,
+  code: site.code,
+  kind: site.kind,
+  hasPassword: site.credential !== '',
+  hardwareId: site.hardwareId,
+  isPrimary: config.preferences.primarySiteId === site.siteId,
+});
+const storeView = ({ collectorSiteIds: _c, ...store }: Store): z.infer<typeof schemas.storeView> => store;
+const syncWithView = (config: SyncConfig, storeId: string) => ({
+  storeId,
+  sites: allSites(config).map((site) => ({
+    siteId: site.siteId,
+    syncWith: syncWith(config, storeId, site.siteId),
+    type: instanceType(config, storeId, site.siteId),
+  })),
+});
+
+// --- helpers ---------------------------------------------------------------------------------
+
+function siteIdParam(request: Request, name = 'siteId'): number {
+  const parsed = schemas.siteIdSchema.safeParse(request.params[name]);
+  if (!parsed.success || !/^\d+$/.test(request.params[name] ?? ''))
+    throw new HttpError(400, 'invalid_site_id', `A site id is a whole number from 1; got "${request.params[name]}".`);
+  return parsed.data;
+}
+
+const parse = <T extends z.ZodType>(schema: T, body: unknown): z.infer<T> => {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+    throw new HttpError(400, 'invalid_body', `The request body is invalid: ${issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}`, { issues });
+  }
+  return parsed.data;
+};
+
+async function change(deps: Required<AdminDeps>, request: Request, command: ConfigCommand): Promise<SyncConfig> {
+  const result: CommittedResult = await deps.store.apply((config) => applyCommand(config, command), request.actor);
+  if (!result.ok) throw new HttpError(result.status, result.code, result.message);
+  if (result.auditRecord) logger.info('privileged configuration change', { ...result.auditRecord });
+  return result.config;
+}
+
+const found = <T>(value: T | undefined, what: string, code: string): T => {
+  if (value === undefined) throw new HttpError(404, code, `${what} does not exist.`);
+  return value;
+};
+
+// --- routes ----------------------------------------------------------------------------------
+
+const routes: Route[] = [
+  {
+    method: 'GET',
+    path: '/sites',
+    summary: 'List sites',
+    response: z.object({ sites: z.array(schemas.siteView) }),
+    run: async ({ store }) => {
+      const config = await store.load();
+      return json(200, { sites: allSites(config).map((site) => siteView(config, site)) });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/sites',
+    summary: 'Create a site (optionally with its password)',
+    body: schemas.createSiteBody,
+    response: schemas.siteView,
+    status: 201,
+    run: async (deps, request) => {
+      const { password, ...site } = parse(schemas.createSiteBody, request.body);
+      const credential = password === undefined ? undefined : deps.hashPassword(password);
+      const config = await change(deps, request, { type: 'createSite', site: { ...site, credential } });
+      return json(201, siteView(config, getSite(config, site.siteId)!));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/sites/{siteId}',
+    summary: 'Get a site',
+    response: schemas.siteView,
+    run: async ({ store }, request) => {
+      const config = await store.load();
+      const siteId = siteIdParam(request);
+      return json(200, siteView(config, found(getSite(config, siteId), `Site ${siteId}`, 'site_not_found')));
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/sites/{siteId}',
+    summary: 'Change a site\'s name, code or kind',
+    body: schemas.updateSiteBody,
+    response: schemas.siteView,
+    run: async (deps, request) => {
+      const siteId = siteIdParam(request);
+      const config = await change(deps, request, { type: 'updateSite', siteId, changes: parse(schemas.updateSiteBody, request.body) });
+      return json(200, siteView(config, getSite(config, siteId)!));
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/sites/{siteId}',
+    summary: 'Delete a site (refused while stores are active on it or it is the primary)',
+    status: 204,
+    run: async (deps, request) => {
+      await change(deps, request, { type: 'deleteSite', siteId: siteIdParam(request) });
+      return { statusCode: 204 };
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/sites/{siteId}/password',
+    summary: 'Set a site\'s password (privileged)',
+    body: schemas.setPasswordBody,
+    response: schemas.siteView,
+    privileged: true,
+    run: async (deps, request) => {
+      const siteId = siteIdParam(request);
+      const { password } = parse(schemas.setPasswordBody, request.body);
+      const config = await change(deps, request, { type: 'setSiteCredential', siteId, credential: deps.hashPassword(password) });
+      return json(200, siteView(config, getSite(config, siteId)!));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/sites/{siteId}/release-hardware',
+    summary: 'Release a site\'s hardware binding so it can initialise on new hardware (privileged)',
+    response: schemas.siteView,
+    privileged: true,
+    run: async (deps, request) => {
+      const siteId = siteIdParam(request);
+      const config = await change(deps, request, { type: 'releaseHardware', siteId });
+      return json(200, siteView(config, getSite(config, siteId)!));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/stores',
+    summary: 'List stores',
+    response: z.object({ stores: z.array(schemas.storeView) }),
+    run: async ({ store }) => json(200, { stores: allStores(await store.load()).map(storeView) }),
+  },
+  {
+    method: 'POST',
+    path: '/stores',
+    summary: 'Create a store, active on an existing site',
+    body: schemas.createStoreBody,
+    response: schemas.storeView,
+    status: 201,
+    run: async (deps, request) => {
+      const body = parse(schemas.createStoreBody, request.body);
+      const config = await change(deps, request, { type: 'createStore', store: body });
+      return json(201, storeView(getStore(config, body.id)!));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/stores/{storeId}',
+    summary: 'Get a store',
+    response: schemas.storeView,
+    run: async ({ store }, request) => {
+      const storeId = request.params.storeId!;
+      return json(200, storeView(found(getStore(await store.load(), storeId), `Store ${storeId}`, 'store_not_found')));
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/stores/{storeId}',
+    summary: 'Change a store\'s code, name or mode',
+    body: schemas.updateStoreBody,
+    response: schemas.storeView,
+    run: async (deps, request) => {
+      const storeId = request.params.storeId!;
+      const config = await change(deps, request, { type: 'updateStore', storeId, changes: parse(schemas.updateStoreBody, request.body) });
+      return json(200, storeView(getStore(config, storeId)!));
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/stores/{storeId}',
+    summary: 'Delete a store (refused while it is visible in other stores)',
+    status: 204,
+    run: async (deps, request) => {
+      await change(deps, request, { type: 'deleteStore', storeId: request.params.storeId! });
+      return { statusCode: 204 };
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/stores/{storeId}/active-site',
+    summary: 'Make the store active on another site (privileged); the previous site keeps a collector copy by default',
+    body: schemas.setActiveSiteBody,
+    response: schemas.syncWithView,
+    privileged: true,
+    run: async (deps, request) => {
+      const storeId = request.params.storeId!;
+      const { siteId, keepCollectorOnPreviousSite } = parse(schemas.setActiveSiteBody, request.body);
+      const config = await change(deps, request, { type: 'setActiveSite', storeId, siteId, keepCollectorOnPreviousSite });
+      return json(200, syncWithView(config, storeId));
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/stores/{storeId}/include-transactions',
+    summary: 'Turn "include transactions in sync" on or off (privileged)',
+    body: schemas.setIncludeTransactionsBody,
+    response: schemas.storeView,
+    privileged: true,
+    run: async (deps, request) => {
+      const storeId = request.params.storeId!;
+      const { includeTransactionsInSync } = parse(schemas.setIncludeTransactionsBody, request.body);
+      const config = await change(deps, request, { type: 'setIncludeTransactions', storeId, value: includeTransactionsInSync });
+      return json(200, storeView(getStore(config, storeId)!));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/stores/{storeId}/sync-with',
+    summary: 'The store\'s sync-with setting and instance type on every site',
+    response: schemas.syncWithView,
+    run: async ({ store }, request) => {
+      const storeId = request.params.storeId!;
+      const config = await store.load();
+      found(getStore(config, storeId), `Store ${storeId}`, 'store_not_found');
+      return json(200, syncWithView(config, storeId));
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/stores/{storeId}/sync-with/{siteId}',
+    summary: 'Set the store\'s sync-with on one site (privileged)',
+    body: schemas.setSyncWithBody,
+    response: schemas.syncWithView,
+    privileged: true,
+    run: async (deps, request) => {
+      const storeId = request.params.storeId!;
+      const { syncWith: value } = parse(schemas.setSyncWithBody, request.body);
+      const config = await change(deps, request, { type: 'setSyncWith', storeId, siteId: siteIdParam(request), syncWith: value });
+      return json(200, syncWithView(config, storeId));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/stores/{storeId}/visibility',
+    summary: 'Names visible in the store (name_store_join)',
+    response: schemas.visibilityView,
+    run: async ({ store }, request) => {
+      const storeId = request.params.storeId!;
+      const config = await store.load();
+      found(getStore(config, storeId), `Store ${storeId}`, 'store_not_found');
+      return json(200, { storeId, nameIds: namesVisibleIn(config, storeId) });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/stores/{storeId}/visibility',
+    summary: 'Make a name visible in the store; a store\'s name is made visible both ways',
+    body: schemas.addVisibilityBody,
+    response: schemas.visibilityView,
+    status: 201,
+    run: async (deps, request) => {
+      const storeId = request.params.storeId!;
+      const { nameId } = parse(schemas.addVisibilityBody, request.body);
+      const config = await change(deps, request, { type: 'addVisibility', storeId, nameId });
+      return json(201, { storeId, nameIds: namesVisibleIn(config, storeId) });
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/stores/{storeId}/visibility/{nameId}',
+    summary: 'Hide a name in the store (both ways for a store\'s name); collector copies that relied on it go',
+    status: 204,
+    run: async (deps, request) => {
+      await change(deps, request, { type: 'removeVisibility', storeId: request.params.storeId!, nameId: request.params.nameId! });
+      return { statusCode: 204 };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/preferences',
+    summary: 'System preferences',
+    response: schemas.preferencesSchema,
+    run: async ({ store }) => json(200, (await store.load()).preferences),
+  },
+  {
+    method: 'PATCH',
+    path: '/preferences',
+    summary: 'Change system preferences; changing the primary site is privileged',
+    body: schemas.updatePreferencesBody,
+    response: schemas.preferencesSchema,
+    run: async (deps, request) => {
+      const config = await change(deps, request, { type: 'setPreferences', changes: parse(schemas.updatePreferencesBody, request.body) });
+      return json(200, config.preferences);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/audit',
+    summary: 'Privileged changes, newest first',
+    response: z.object({ entries: z.array(schemas.auditView) }),
+    run: async ({ store }) => json(200, { entries: await store.audit() }),
+  },
+  {
+    method: 'GET',
+    path: '/config',
+    summary: 'The whole configuration in the configuration-file format, without passwords',
+    response: schemas.configFileSchema,
+    run: async ({ store }) => json(200, exportConfig(await store.load())),
+  },
+];
+
+const compiled = routes.map((route) => ({
+  route,
+  names: [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!),
+  pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, '([^/]+)')}$`),
+}));
+
+// --- OpenAPI ---------------------------------------------------------------------------------
+
+export function openApiDocument() {
+  const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
+    const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+    return rest;
+  };
+  const errorResponse = { description: 'Refused; the message says why', content: { 'application/json': { schema: jsonSchema(schemas.errorView, 'output') } } };
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const parameters = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: m[1] === 'siteId' ? { type: 'integer', minimum: 1 } : { type: 'string' },
+    }));
+    const status = String(route.status ?? 200);
+    (paths[`${ADMIN_BASE_PATH}${route.path}`] ??= {})[route.method.toLowerCase()] = {
+      summary: route.summary,
+      ...(route.privileged ? { 'x-privileged': true } : {}),
+      ...(parameters.length ? { parameters } : {}),
+      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
+      responses: {
+        [status]: route.response && status !== '204'
+          ? { description: 'OK', content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } }
+          : { description: 'Done' },
+        400: errorResponse,
+        401: errorResponse,
+        403: errorResponse,
+        404: errorResponse,
+        409: errorResponse,
+        422: errorResponse,
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Central sync server admin API',
+      version: '1',
+      description:
+        'Configure sites, stores, sync-with settings, visibility and preferences. Every route except this document needs `Authorization: Bearer <admin token>`; site credentials are refused. Errors are `{"error":{"code","message","data"}}`.',
+    },
+    components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
+    security: [{ adminToken: [] }],
+    paths,
+  };
+}
+
+// --- handler ---------------------------------------------------------------------------------
+
+export function createAdminHandler(deps: AdminDeps) {
+  const full: Required<AdminDeps> = { hashPassword: scryptPassword, ...deps };
+  let openApi: string | undefined;
+  return httpHandler(async (event: HttpEvent) => {
+    const method = event.requestContext.http.method.toUpperCase();
+    const path = (event.rawPath ?? event.requestContext.http.path).replace(/\/+$/, '');
+    if (!path.startsWith(ADMIN_BASE_PATH)) throw new HttpError(404, 'not_found', `No admin route ${path}.`);
+    const subPath = path.slice(ADMIN_BASE_PATH.length);
+    if (subPath === '/openapi.json' && method === 'GET') {
+      openApi ??= JSON.stringify(openApiDocument());
+      return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: openApi };
+    }
+
+    const actor = await authenticate(full, event);
+    const candidates = compiled.filter(({ pattern }) => pattern.test(subPath));
+    if (candidates.length === 0) throw new HttpError(404, 'not_found', `No admin route ${path}; see ${ADMIN_BASE_PATH}/openapi.json.`);
+    const match = candidates.find(({ route }) => route.method === method);
+    if (!match) {
+      const allowed = candidates.map(({ route }) => route.method).join(', ');
+      throw new HttpError(405, 'method_not_allowed', `${path} accepts ${allowed}.`, null, { allow: allowed });
+    }
+    const values = match.pattern.exec(subPath)!.slice(1);
+    const params = Object.fromEntries(match.names.map((name, i) => [name, decodeURIComponent(values[i]!)]));
+    return match.route.run(full, { params, body: readBody(event, match.route), actor });
+  });
+}
+
+function readBody(event: HttpEvent, route: Route): unknown {
+  if (!route.body) return undefined;
+  if (!event.body) throw new HttpError(400, 'invalid_body', 'This route needs a JSON body.');
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
+  }
+}
+
+async function authenticate(deps: Required<AdminDeps>, event: HttpEvent): Promise<string> {
+  const header = event.headers.authorization ?? event.headers.Authorization ?? '';
+  const challenge = { 'www-authenticate': 'Bearer realm="admin"' };
+  if (header === '') throw new HttpError(401, 'unauthorized', 'The admin API needs "Authorization: Bearer <admin token>".', null, challenge);
+  const [scheme, ...rest] = header.trim().split(/\s+/);
+  if (scheme?.toLowerCase() === 'basic')
+    throw new HttpError(403, 'site_credentials_refused', 'Site credentials cannot open the admin API; use the administrator\'s bearer token.');
+  const expected = await deps.adminToken();
+  if (scheme?.toLowerCase() !== 'bearer' || rest.length !== 1 || !secretsEqual(rest[0]!, expected))
+    throw new HttpError(401, 'unauthorized', 'The admin token is wrong.', null, challenge);
+  const user = (event.headers['x-admin-user'] ?? '').replace(/[^\w.@-]/g, '').slice(0, 64);
+  return `admin${user ? `:${user}` : ''}@${event.requestContext.http.sourceIp}`;
+}
+
+/** The admin token: ADMIN_TOKEN locally, a Secrets Manager secret in AWS (read once per cold start). */
+export function adminTokenFromEnvironment(): () => Promise<string> {
+  let token: Promise<string> | undefined;
+  return () => {
+    token ??= (async () => {
+      const arn = process.env.ADMIN_TOKEN_SECRET_ARN;
+      if (arn) {
+        const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
+        if (!secret.SecretString) throw new Error('The admin token secret is empty');
+        return secret.SecretString;
+      }
+      const local = process.env.ADMIN_TOKEN;
+      if (!local) throw new HttpError(503, 'admin_not_configured', 'No admin token is configured (ADMIN_TOKEN or ADMIN_TOKEN_SECRET_ARN).');
+      return local;
+    })().catch((error: unknown) => {
+      token = undefined;
+      throw error;
+    });
+    return token;
+  };
+}
+
+export const handler = lazyHandler(() =>
+  createAdminHandler({ store: new ConfigStore(dynamoDb(), tableName('config')), adminToken: adminTokenFromEnvironment() }),
+);
