@@ -28,6 +28,9 @@ async function main() {
   console.log(`Central sync server listening on ${server.url}`);
   console.log(`  health:        curl ${server.url}/health`);
   console.log(`  sync a site:   point a remote site's central server URL at ${server.url}`);
+  for (const site of server.sitePasswords) console.log(`  site ${site.siteId}:        name "${site.name}", password "${site.password}"`);
+  console.log(`  admin API:     curl -H "Authorization: Bearer ${server.adminToken}" ${server.url}/admin/v1/sites`);
+  console.log(`  admin token:   ${server.adminToken}`);
   console.log(`Press Ctrl-C to stop.`);
 }
 

@@ -13,8 +13,11 @@ import {
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { configFromFile } from '../domain/config/config-file';
+import { hashPassword } from '../domain/config/credentials';
 import { emptyConfig, type Preferences, type Site, type Store, type SyncConfig } from '../domain/config/model';
 import { refuse, type AuditEntry, type OperationResult } from '../domain/config/operations';
+import { configFileSchema } from '../protocol/admin';
 import { configKeys, configPartitions } from './keys';
 
 type Item = Record<string, unknown> & { pk: string; sk: string };
@@ -221,4 +224,26 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
   );
+}
+
+/**
+ * Validates a configuration file (the same schemas as the admin API) and loads it into an
+ * empty system. Returns the sites that were given a password, to tell their operators.
+ */
+export async function importConfigFile(
+  store: ConfigStore,
+  raw: unknown,
+  actor: string,
+): Promise<{ ok: true; passwords: Array<{ siteId: number; name: string; password: string }> } | { ok: false; status: number; code: string; message: string }> {
+  const parsed = configFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`);
+    return refuse(400, 'invalid_config_file', `The configuration file is invalid: ${issues.join('; ')}`);
+  }
+  const built = configFromFile(emptyConfig(), parsed.data, hashPassword);
+  if (!built.ok) return built;
+  const imported = await store.importInto(built.config, actor);
+  if (!imported.ok) return imported;
+  const passwords = parsed.data.sites.flatMap(({ siteId, name, password }) => (password === undefined ? [] : [{ siteId, name, password }]));
+  return { ok: true, passwords };
 }

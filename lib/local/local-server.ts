@@ -4,9 +4,12 @@
  * handler modules the stack deploys.
  */
 import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createSqsClient } from '../../functions/commons/clients';
+import { createSqsClient, dynamoDb } from '../../functions/commons/clients';
+import { ConfigStore, importConfigFile } from '../../functions/storage/config-store';
 import { apiFunctions, type FunctionDescription } from '../functions';
 import { queueNames, queues } from '../resources';
 import { HANDLERS_DIR } from '../constructs/sync-function';
@@ -26,6 +29,8 @@ export interface LocalServerOptions {
   /** @default .data/dynamodb */
   readonly dataDir?: string;
   readonly log?: (line: string) => void;
+  /** Configuration loaded into an empty database. @default config/demo.json */
+  readonly configFile?: string;
 }
 
 export interface RunningLocalServer {
@@ -33,6 +38,10 @@ export interface RunningLocalServer {
   readonly dynamoDbEndpoint: string;
   readonly sqsEndpoint: string;
   readonly javaPid: number;
+  /** The admin API's bearer token: ADMIN_TOKEN, or generated at start. */
+  readonly adminToken: string;
+  /** Sites given a password by the configuration file loaded at this start (none if the database was not empty). */
+  readonly sitePasswords: ReadonlyArray<{ siteId: number; name: string; password: string }>;
   stop(): Promise<void>;
 }
 
@@ -67,6 +76,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     const tableNamesByTable = await provisionTables(db, '');
     const queueUrls = await provisionQueues(sqs, '');
     Object.assign(process.env, resourceEnvironment(tableNamesByTable, queueUrls));
+    process.env.ADMIN_TOKEN ||= randomBytes(24).toString('base64url');
+    const adminToken = process.env.ADMIN_TOKEN;
+    const sitePasswords = await loadConfigIfEmpty(tableNamesByTable.config, options.configFile ?? path.join(PROJECT_ROOT, 'config', 'demo.json'));
 
     // Handler modules read their environment when loaded, so they are imported only now.
     const routes: LocalRoute[] = [];
@@ -104,10 +116,22 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       dynamoDbEndpoint: dynamo.endpoint,
       sqsEndpoint: sqsEmulator.endpoint,
       javaPid: dynamo.pid,
+      adminToken,
+      sitePasswords,
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** An empty configuration table gets the configuration file; a kept database is left as it is. */
+async function loadConfigIfEmpty(table: string, file: string): Promise<RunningLocalServer['sitePasswords']> {
+  const store = new ConfigStore(dynamoDb(), table);
+  const current = await store.load();
+  if (current.version !== 0 || Object.keys(current.sites).length > 0) return [];
+  const result = await importConfigFile(store, JSON.parse(readFileSync(file, 'utf8')), 'local-server');
+  if (!result.ok) throw new Error(`${file}: ${result.message}`);
+  return result.passwords;
 }
