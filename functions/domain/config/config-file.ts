@@ -63,10 +63,14 @@ export function exportConfig(config: SyncConfig): ConfigFile {
         if (type === 'collector' && site.siteId !== central?.siteId) syncWith[String(site.siteId)] = 'activeCollector';
         if (type === 'transfer' && site.siteId === central?.siteId) syncWith[String(site.siteId)] = 'transfer';
       }
-      const { collectorSiteIds: _c, ...rest } = store;
-      return { ...rest, syncWith };
+      const { id, code, name, nameId, mode, activeSiteId, includeTransactionsInSync } = store;
+      return { id, code, name, nameId, mode, activeSiteId, includeTransactionsInSync, syncWith };
     }),
     visibility: allStores(config).flatMap((store) => namesVisibleIn(config, store.id).map((nameId) => ({ storeId: store.id, nameId }))),
-    preferences: { ...config.preferences },
+    preferences: {
+      primarySiteId: config.preferences.primarySiteId,
+      centralisedProcurement: config.preferences.centralisedProcurement,
+      centralisedPayments: config.preferences.centralisedPayments,
+    },
   };
 }

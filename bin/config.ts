@@ -1,0 +1,61 @@
+/**
+ * `npm run config -- import <file>` loads a configuration file (sites with passwords, stores,
+ * sync-with, visibility, preferences) into an empty system; `npm run config -- export [file]`
+ * writes the current configuration in the same format, without passwords.
+ *
+ * Where the configuration lives:
+ *   --local              the local server's database in .data/ (stop `npm start` first)
+ *   --endpoint URL       a DynamoDB endpoint (or AWS_ENDPOINT_URL_DYNAMODB); default: AWS
+ *   --table NAME         the config table's physical name (or TABLE_CONFIG); default: config
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { exportConfig } from '../functions/domain/config/config-file';
+import { ConfigStore, importConfigFile } from '../functions/storage/config-store';
+import { startDynamoDbLocal } from '../lib/local/dynamodb-local';
+import { DEFAULT_DATA_DIR, useLocalAwsEnvironment } from '../lib/local/local-server';
+import { provisionTables } from '../lib/local/provision';
+
+async function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { local: { type: 'boolean', default: false }, endpoint: { type: 'string' }, table: { type: 'string' } },
+  });
+  const [command, file] = positionals;
+  if ((command !== 'import' && command !== 'export') || (command === 'import' && !file)) {
+    throw new Error('usage: npm run config -- import <file> | export [file]  [--local | --endpoint URL] [--table NAME]');
+  }
+
+  let stop = async () => {};
+  if (values.local) {
+    const dynamo = await startDynamoDbLocal({ dataDir: DEFAULT_DATA_DIR });
+    stop = () => dynamo.stop();
+    useLocalAwsEnvironment(dynamo.endpoint, 'http://127.0.0.1:1');
+    await provisionTables(new DynamoDBClient({}), '');
+  } else if (values.endpoint) {
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = values.endpoint;
+  }
+  try {
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+    const store = new ConfigStore(db, values.table ?? process.env.TABLE_CONFIG ?? 'config');
+    if (command === 'import') {
+      const result = await importConfigFile(store, JSON.parse(readFileSync(file!, 'utf8')), `config-cli:${process.env.USER ?? 'unknown'}`);
+      if (!result.ok) throw new Error(`${file}: ${result.message}`);
+      console.log(`Imported ${file}.`);
+      for (const site of result.passwords) console.log(`  site ${site.siteId}: name "${site.name}", password "${site.password}"`);
+    } else {
+      const text = `${JSON.stringify(exportConfig(await store.load()), null, 2)}\n`;
+      if (file) writeFileSync(file, text);
+      else process.stdout.write(text);
+    }
+  } finally {
+    await stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
