@@ -13,13 +13,18 @@ export interface LocalServerProcess {
   stop(signal?: NodeJS.Signals): Promise<{ exitCode: number | null; leftovers: boolean }>;
 }
 
-export async function startLocalServerProcess(extraArgs: string[] = []): Promise<LocalServerProcess> {
+export interface LocalServerProcessOptions {
+  /** Extra environment for `npm start`, e.g. ADMIN_TOKEN. */
+  readonly env?: Record<string, string>;
+}
+
+export async function startLocalServerProcess(extraArgs: string[] = [], options: LocalServerProcessOptions = {}): Promise<LocalServerProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn('npm', ['start', '--', '--port', String(port), '--in-memory', ...extraArgs], {
     cwd: path.resolve(__dirname, '..', '..'),
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PORT: undefined },
+    env: { ...process.env, PORT: undefined, ...options.env },
   });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
