@@ -33,13 +33,18 @@ export const updateSiteBody = z
   .refine((body) => Object.keys(body).length > 0, 'give at least one of name, code, kind');
 export const setPasswordBody = z.strictObject({ password: passwordSchema });
 
-export const createStoreBody = z.strictObject({
+/** A store's own fields, shared by the create body and the configuration file. */
+const storeFields = {
   id: recordId,
   code: text(20),
   name: text(100),
   nameId: recordId,
   mode: storeModeSchema.default('store'),
   activeSiteId: z.number().int().min(1).max(MAX_SITE_ID),
+};
+
+export const createStoreBody = z.strictObject({
+  ...storeFields,
   includeTransactionsInSync: z.boolean().optional(),
 });
 export const updateStoreBody = z
@@ -113,12 +118,7 @@ export const configFileSchema = z.strictObject({
   ),
   stores: z.array(
     z.strictObject({
-      id: recordId,
-      code: text(20),
-      name: text(100),
-      nameId: recordId,
-      mode: storeModeSchema.default('store'),
-      activeSiteId: z.number().int().min(1).max(MAX_SITE_ID),
+      ...storeFields,
       includeTransactionsInSync: z.boolean().default(true),
       /** "sync with" per other site (key: site id); unlisted sites follow visibility. */
       syncWith: z.record(z.string().regex(/^\d+$/), syncWithSchema).default({}),

@@ -13,10 +13,9 @@ import {
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import type { TransactWriteItem } from './transactions';
 import type { ChangeLog, ChangeLogEntry, SyncRecord } from '../domain/ports';
-import { changeLogKeys } from './sync-keys';
-
-type TransactWriteItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+import { changeLogKeys } from './keys';
 
 /** Three writes per record (entry, pointer, old entry) plus the meta update fit in 100. */
 const RECORDS_PER_TRANSACTION = 33;

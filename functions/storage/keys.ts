@@ -6,6 +6,8 @@
 export const siteStateKeys = {
   /** Last time a queue consumer handled a heartbeat, per queue. */
   heartbeat: (queue: string) => ({ pk: 'system', sk: `heartbeat#${queue}` }),
+  /** Exact number of records waiting for a site, changed with its outgoing entries. */
+  queueCounter: (siteId: number) => ({ pk: `site#${siteId}`, sk: 'queue' }),
 } as const;
 
 /**
@@ -23,3 +25,21 @@ export const configKeys = {
 } as const;
 
 export const configPartitions = ['site', 'store', 'visibility', 'preferences'] as const;
+
+export const syncOutKeys = {
+  site: (siteId: number) => `site#${siteId}`,
+  /** One entry per (site, record): routing a record again replaces its waiting entry. */
+  entry: (siteId: number, tableName: string, recordId: string) => ({
+    site: syncOutKeys.site(siteId),
+    entry: `rec#${tableName}#${recordId}`,
+  }),
+} as const;
+
+export const changeLogKeys = {
+  /** Every entry lives in one partition, ordered by cursor. */
+  entry: (cursor: number) => ({ pk: 'log', sk: cursor }),
+  /** Where a central record's single entry currently is. */
+  pointer: (tableName: string, recordId: string) => ({ pk: `rec#${tableName}#${recordId}`, sk: 0 }),
+  /** The highest committed cursor. */
+  meta: () => ({ pk: 'meta', sk: 0 }),
+} as const;

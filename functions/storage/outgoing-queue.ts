@@ -6,10 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-
-type TransactWriteItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+import type { TransactWriteItem } from './transactions';
 import type { OutgoingQueue, QueuedRecord, RoutedRecord } from '../domain/ports';
-import { queueCounterKey, syncOutKeys } from './sync-keys';
+import { siteStateKeys, syncOutKeys } from './keys';
 
 /** A transaction holds at most 100 items: one is the counter. */
 const ENTRIES_PER_TRANSACTION = 99;
@@ -86,7 +85,7 @@ export class DynamoOutgoingQueue implements OutgoingQueue {
           {
             Update: {
               TableName: this.tables.siteState,
-              Key: queueCounterKey(siteId),
+              Key: siteStateKeys.queueCounter(siteId),
               UpdateExpression: 'ADD #length :added',
               ExpressionAttributeNames: { '#length': 'length' },
               ExpressionAttributeValues: { ':added': added },
@@ -197,7 +196,7 @@ export class DynamoOutgoingQueue implements OutgoingQueue {
             {
               Update: {
                 TableName: this.tables.siteState,
-                Key: queueCounterKey(siteId),
+                Key: siteStateKeys.queueCounter(siteId),
                 UpdateExpression: 'ADD #length :removed',
                 ExpressionAttributeNames: { '#length': 'length' },
                 ExpressionAttributeValues: { ':removed': -chunk.length },
@@ -214,7 +213,7 @@ export class DynamoOutgoingQueue implements OutgoingQueue {
 
   async queueLength(siteId: number): Promise<number> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tables.siteState, Key: queueCounterKey(siteId), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tables.siteState, Key: siteStateKeys.queueCounter(siteId), ConsistentRead: true }),
     );
     return Math.max(0, Number(Item?.length ?? 0));
   }
