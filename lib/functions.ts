@@ -39,11 +39,37 @@ export const apiFunctions = {
     },
     inspects: ['fanOut'],
   },
+  syncSite: {
+    handler: 'sync-site',
+    purpose: 'Remote sites (v5): who am I, initialise, site status',
+    routes: ['GET /sync/v5/site', 'POST /sync/v5/initialise', 'GET /sync/v5/site_status'],
+    // config: the first initialisation binds the site's hardware; syncOut: queue length.
+    tables: { config: 'readWrite', siteState: 'readWrite', syncOut: 'read' },
+    sendsTo: ['fanOut'],
+  },
+  syncPush: {
+    handler: 'sync-push',
+    purpose: 'Remote sites (v5): push, with authority per record, central copy and quarantine',
+    routes: ['POST /sync/v5/queued_records'],
+    tables: { config: 'read', siteState: 'readWrite', records: 'readWrite', quarantine: 'readWrite' },
+    sendsTo: ['fanOut'],
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+  },
+  syncPull: {
+    handler: 'sync-pull',
+    purpose: 'Remote sites (v5): pull and acknowledge the outgoing queue, read the central change log',
+    routes: ['GET /sync/v5/queued_records', 'POST /sync/v5/acknowledged_records', 'GET /sync/v5/central_records'],
+    tables: { config: 'read', siteState: 'readWrite', syncOut: 'readWrite', changeLog: 'read' },
+    timeoutSeconds: 29,
+  },
   admin: {
     handler: 'admin',
-    purpose: 'Admin API: sites, stores, sync-with, visibility, preferences, audit log (bearer token)',
+    purpose: 'Admin API: sites, stores, sync-with, visibility, preferences, data import, quarantine, audit log (bearer token)',
     routes: ['ANY /admin/v1/{proxy+}', 'GET /admin/v1/openapi.json'],
-    tables: { config: 'readWrite' },
+    tables: { config: 'readWrite', records: 'readWrite', quarantine: 'readWrite', siteState: 'readWrite' },
+    sendsTo: ['fanOut'],
+    timeoutSeconds: 29,
   },
 } as const satisfies Record<string, FunctionDescription>;
 

@@ -60,7 +60,10 @@ export const tables = {
   records: {
     purpose: 'Central copy of every synced record (the reporting hub and every site\'s backup)',
     partitionKey: S('pk'),
-    globalIndexes: [{ name: 'byStore', partitionKey: S('storeId'), sortKey: S('pk') }],
+    globalIndexes: [
+      { name: 'byStore', partitionKey: S('storeId'), sortKey: S('pk') },
+      { name: 'byPatient', partitionKey: S('patientId'), sortKey: S('pk') },
+    ],
   },
   syncOut: {
     purpose: 'Records waiting for each site: one entry per (site, record), pulled oldest first',
@@ -98,7 +101,13 @@ export const queues = {
     visibilityTimeoutSeconds: 180,
     maxReceiveCount: 5,
     retentionDays: 14,
-    consumer: { handler: 'fan-out', batchSize: 10, timeoutSeconds: 30, tables: { siteState: 'readWrite' } },
+    consumer: {
+      handler: 'fan-out',
+      batchSize: 10,
+      // An initialisation queues a whole site's data in one message.
+      timeoutSeconds: 150,
+      tables: { siteState: 'readWrite', config: 'read', records: 'readWrite', syncOut: 'readWrite', changeLog: 'readWrite' },
+    },
   },
 } as const satisfies Record<string, QueueDescription>;
 

@@ -46,3 +46,88 @@ export interface ChangeLog {
   /** Entries with cursor > `after`, ascending, at most `limit`, never past the committed maximum. */
   read(after: number, limit: number): Promise<{ maxCursor: number; entries: ChangeLogEntry[] }>;
 }
+
+/** Names one record: legacy table and id. */
+export interface RecordKey {
+  readonly tableName: string;
+  readonly recordId: string;
+}
+
+export const recordKeyString = (key: RecordKey): string => `${key.tableName}\u0000${key.recordId}`;
+
+/** An accepted change, as the central copy stores it. */
+export interface AcceptedChange {
+  readonly record: SyncRecord;
+  readonly placement: import('./sync/placement').Placement;
+  readonly originSiteId: number;
+  /** Unique per change at its origin (site id + the site's syncOutId): a retried change is applied once. */
+  readonly changeId: string;
+}
+
+/** The central copy of one record. */
+export interface StoredRecord extends SyncRecord {
+  readonly placement: import('./sync/placement').Placement;
+  readonly originSiteId: number;
+  readonly changeId: string;
+  /** Increases with every accepted change. */
+  readonly version: number;
+  /** The version last routed to its destinations (0: never). */
+  readonly routedVersion: number;
+}
+
+/** The central server's copy of every record: the reporting hub and every site's backup. */
+export interface CentralCopy {
+  get(keys: readonly RecordKey[]): Promise<Map<string, StoredRecord>>;
+  /** Stores each change once: a change already applied (same changeId) is left as it is. */
+  apply(changes: readonly AcceptedChange[]): Promise<void>;
+  /** Records that `version` reached its destinations (never lowers what is recorded). */
+  markRouted(routed: ReadonlyArray<RecordKey & { readonly version: number }>): Promise<void>;
+  /** Every record owned by a store (or home store), page by page. */
+  byStore(storeId: string): AsyncIterable<StoredRecord[]>;
+  /** Every record of a patient, page by page. */
+  byPatient(patientId: string): AsyncIterable<StoredRecord[]>;
+}
+
+/** A pushed record that was not applied, kept for an operator with the reason. */
+export interface QuarantinedRecord {
+  readonly siteId: number;
+  /** The site's own id of the change (syncOutId), or a digest when the record was unreadable. */
+  readonly changeId: string;
+  readonly tableName: string;
+  readonly recordId: string;
+  readonly action: string;
+  readonly reason: string;
+  readonly message: string;
+  readonly receivedAt: string;
+  readonly raw: unknown;
+}
+
+export interface Quarantine {
+  keep(records: readonly QuarantinedRecord[]): Promise<void>;
+  list(options: { siteId?: number; limit: number; after?: string }): Promise<{ records: QuarantinedRecord[]; next?: string }>;
+}
+
+/** Work handed to the background consumer (fan-out queue). */
+export type BackgroundWork =
+  | { readonly kind: 'route'; readonly workId: string; readonly originSiteId: number; readonly keys: readonly RecordKey[] }
+  | { readonly kind: 'initialise'; readonly workId: string; readonly siteId: number };
+
+export interface WorkQueue {
+  send(work: BackgroundWork): Promise<void>;
+}
+
+/** Per-site progress of background work, for `site_status`. */
+export interface SiteProgress {
+  /** Marks work queued on behalf of a site; it counts as in progress until finished or expired. */
+  begin(siteId: number, workId: string): Promise<void>;
+  finish(siteId: number, workId: string): Promise<void>;
+  workInProgress(siteId: number): Promise<boolean>;
+  initialisation(siteId: number): Promise<InitialisationState>;
+  setInitialisation(siteId: number, state: InitialisationState, onlyIfWorkId?: string): Promise<void>;
+}
+
+export interface InitialisationState {
+  readonly status: 'new' | 'started' | 'completed' | 'error';
+  readonly workId?: string;
+  readonly at?: string;
+}

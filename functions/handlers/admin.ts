@@ -15,8 +15,13 @@ import { exportConfig } from '../domain/config/config-file';
 import { hashPassword as scryptPassword, secretsEqual } from '../domain/config/credentials';
 import type { Site, Store, SyncConfig } from '../domain/config/model';
 import { applyCommand, type ConfigCommand } from '../domain/config/operations';
-import { allSites, allStores, getSite, getStore, instanceType, namesVisibleIn, syncWith } from '../domain/config/queries';
+import { allSites, allStores, centralSite, getSite, getStore, instanceType, namesVisibleIn, syncWith } from '../domain/config/queries';
 import * as schemas from '../protocol/admin';
+import { splitPushedRecords } from '../protocol/v5';
+import { acceptPush, type PushDeps } from '../services/push';
+import type { Quarantine } from '../domain/ports';
+import { adapters, newWorkId, systemClock } from '../commons/adapters';
+import { randomUUID } from 'node:crypto';
 import { ConfigStore, type CommittedResult } from '../storage/config-store';
 
 export const ADMIN_BASE_PATH = '/admin/v1';
@@ -27,10 +32,18 @@ export interface AdminDeps {
   readonly adminToken: () => Promise<string>;
   /** Turns a typed password into the stored credential. @default scrypt of its SHA-256 */
   readonly hashPassword?: (password: string) => string;
+  /** Central data import and the quarantine list; without them those routes answer 503. */
+  readonly data?: AdminDataDeps | null;
+}
+
+export interface AdminDataDeps {
+  readonly push: PushDeps;
+  readonly quarantine: Quarantine;
 }
 
 interface Request {
   readonly params: Record<string, string>;
+  readonly query: Record<string, string | undefined>;
   readonly body: unknown;
   readonly actor: string;
 }
@@ -357,7 +370,42 @@ const routes: Route[] = [
     response: schemas.configFileSchema,
     run: async ({ store }) => json(200, exportConfig(await store.load())),
   },
+  {
+    method: 'POST',
+    path: '/records',
+    summary: 'Import records as the central server (central data, and the data of stores active on it)',
+    body: schemas.importRecordsBody,
+    response: schemas.importRecordsResponse,
+    run: async (deps, request) => {
+      const data = dataDeps(deps);
+      const { records } = parse(schemas.importRecordsBody, request.body);
+      const config = await deps.store.load();
+      const central = centralSite(config);
+      if (!central) throw new HttpError(409, 'no_central_site', 'The configuration has no central site to import as.');
+      const { valid, invalid } = splitPushedRecords(records.map((record) => ({ syncOutId: `admin-${randomUUID()}`, ...(record as object) })));
+      const outcome = await acceptPush(data.push, config, central.siteId, valid, invalid);
+      logger.info('records imported', { actor: request.actor, accepted: outcome.accepted, refused: outcome.refused.length });
+      return json(200, { accepted: outcome.accepted, ignored: outcome.ignored, refused: outcome.refused });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/quarantine',
+    summary: 'Refused pushed records with the reason (?siteId=, ?limit= up to 1000, ?after= from the previous page)',
+    response: schemas.quarantineListResponse,
+    run: async (deps, request) => {
+      const data = dataDeps(deps);
+      const siteId = request.query.siteId === undefined ? undefined : siteIdParam({ ...request, params: { siteId: request.query.siteId } });
+      const limit = Math.min(Math.max(Number(request.query.limit ?? 100) || 100, 1), 1000);
+      return json(200, await data.quarantine.list({ siteId, limit, after: request.query.after }));
+    },
+  },
 ];
+
+function dataDeps(deps: Required<AdminDeps>): AdminDataDeps {
+  if (!deps.data) throw new HttpError(503, 'data_routes_unavailable', 'This server was started without the data import routes.');
+  return deps.data;
+}
 
 const compiled = routes.map((route) => ({
   route,
@@ -417,7 +465,7 @@ export function openApiDocument() {
 // --- handler ---------------------------------------------------------------------------------
 
 export function createAdminHandler(deps: AdminDeps) {
-  const full: Required<AdminDeps> = { hashPassword: scryptPassword, ...deps };
+  const full: Required<AdminDeps> = { hashPassword: scryptPassword, data: null, ...deps };
   let openApi: string | undefined;
   return httpHandler(async (event: HttpEvent) => {
     const method = event.requestContext.http.method.toUpperCase();
@@ -439,7 +487,8 @@ export function createAdminHandler(deps: AdminDeps) {
     }
     const values = match.pattern.exec(subPath)!.slice(1);
     const params = Object.fromEntries(match.names.map((name, i) => [name, decodeURIComponent(values[i]!)]));
-    return match.route.run(full, { params, body: readBody(event, match.route), actor });
+    const query = event.queryStringParameters ?? {};
+    return match.route.run(full, { params, query, body: readBody(event, match.route), actor });
   });
 }
 
@@ -491,5 +540,19 @@ export function adminTokenFromEnvironment(): () => Promise<string> {
 }
 
 export const handler = lazyHandler(() =>
-  createAdminHandler({ store: new ConfigStore(dynamoDb(), tableName('config')), adminToken: adminTokenFromEnvironment() }),
+  createAdminHandler({
+    store: new ConfigStore(dynamoDb(), tableName('config')),
+    adminToken: adminTokenFromEnvironment(),
+    data: {
+      push: {
+        centralCopy: adapters.centralCopy,
+        quarantine: adapters.quarantine,
+        work: adapters.work,
+        progress: adapters.progress,
+        now: systemClock,
+        newId: newWorkId,
+      },
+      quarantine: adapters.quarantine,
+    },
+  }),
 );

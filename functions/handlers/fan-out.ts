@@ -1,22 +1,71 @@
-/** Consumer of the fan-out queue. */
+/**
+ * Consumer of the fan-out queue: routes what sites pushed, builds initial queues, and records
+ * heartbeats. Each message is safe to process twice; a message that keeps failing ends in the
+ * dead-letter queue (an initialisation failing for the last time marks the site's status `error`).
+ */
+import { queues } from '../../lib/resources';
+import { adapters, systemClock } from '../commons/adapters';
 import { dynamoDb } from '../commons/clients';
 import { tableName } from '../commons/environment';
 import { lazyHandler } from '../commons/lazy-handler';
+import { logger, metrics } from '../commons/observability';
 import { queueConsumer } from '../commons/queue-consumer';
+import type { SyncConfig } from '../domain/config/model';
+import type { CentralCopy, ChangeLog, OutgoingQueue, SiteProgress } from '../domain/ports';
 import { fanOutMessage } from '../protocol/queue-messages';
+import { buildInitialQueue } from '../services/initialise';
+import { routeRecords } from '../services/route';
 import { HeartbeatStore } from '../storage/heartbeats';
 
-export function createFanOutHandler(deps: { heartbeats: HeartbeatStore; now?: () => Date }) {
-  const now = deps.now ?? (() => new Date());
-  return queueConsumer(fanOutMessage, async (message) => {
+export interface FanOutDeps {
+  readonly heartbeats: HeartbeatStore;
+  readonly loadConfig: () => Promise<SyncConfig>;
+  readonly centralCopy: CentralCopy;
+  readonly outgoing: OutgoingQueue;
+  readonly changeLog: ChangeLog;
+  readonly progress: SiteProgress;
+  readonly now?: () => Date;
+}
+
+export function createFanOutHandler(deps: FanOutDeps) {
+  const now = deps.now ?? systemClock;
+  return queueConsumer(fanOutMessage, async (message, record) => {
     switch (message.kind) {
       case 'heartbeat':
         await deps.heartbeats.record('fanOut', { id: message.id, sentAt: message.sentAt, handledAt: now().toISOString() });
         return;
+      case 'route': {
+        const outcome = await routeRecords(deps, await deps.loadConfig(), message.keys);
+        await deps.progress.finish(message.originSiteId, message.workId);
+        metrics.addMetric('RecordsRouted', 'Count', outcome.routed);
+        metrics.addMetric('Deliveries', 'Count', outcome.deliveries);
+        logger.info('records routed', { originSiteId: message.originSiteId, workId: message.workId, ...outcome });
+        return;
+      }
+      case 'initialise': {
+        try {
+          const queued = await buildInitialQueue(deps, await deps.loadConfig(), message.siteId);
+          await deps.progress.setInitialisation(message.siteId, { status: 'completed', workId: message.workId, at: now().toISOString() }, message.workId);
+          logger.info('site initialised', { siteId: message.siteId, workId: message.workId, queued });
+        } catch (error) {
+          if (Number(record.attributes.ApproximateReceiveCount) >= queues.fanOut.maxReceiveCount) {
+            await deps.progress.setInitialisation(message.siteId, { status: 'error', workId: message.workId, at: now().toISOString() }, message.workId);
+          }
+          throw error;
+        }
+        return;
+      }
     }
   });
 }
 
 export const handler = lazyHandler(() =>
-  createFanOutHandler({ heartbeats: new HeartbeatStore(dynamoDb(), tableName('siteState')) }),
+  createFanOutHandler({
+    heartbeats: new HeartbeatStore(dynamoDb(), tableName('siteState')),
+    loadConfig: () => adapters.configStore.load(),
+    centralCopy: adapters.centralCopy,
+    outgoing: adapters.outgoing,
+    changeLog: adapters.changeLog,
+    progress: adapters.progress,
+  }),
 );

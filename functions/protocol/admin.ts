@@ -129,3 +129,33 @@ export const configFileSchema = z.strictObject({
 });
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type ConfigFileInput = z.input<typeof configFileSchema>;
+
+// --- central data import and quarantine ----------------------------------------------------------
+
+/** A record in the legacy wire format, as a site would push it but without its syncOutId. */
+export const importRecordSchema = z.object({
+  tableName: z.string(),
+  recordId: z.string(),
+  action: z.string(),
+  recordData: z.record(z.string(), z.unknown()).optional(),
+});
+export const importRecordsBody = z.strictObject({
+  records: z.array(z.unknown()).min(1).max(1024).meta({ description: 'Records in the legacy wire format ({tableName, recordId, action, recordData})' }),
+});
+export const quarantinedRecordView = z.object({
+  siteId: z.number(),
+  changeId: z.string(),
+  tableName: z.string(),
+  recordId: z.string(),
+  action: z.string(),
+  reason: z.string(),
+  message: z.string(),
+  receivedAt: z.string(),
+  raw: z.unknown(),
+});
+export const importRecordsResponse = z.object({
+  accepted: z.number(),
+  ignored: z.number(),
+  refused: z.array(quarantinedRecordView),
+});
+export const quarantineListResponse = z.object({ records: z.array(quarantinedRecordView), next: z.string().optional() });

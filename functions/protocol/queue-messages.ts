@@ -8,5 +8,22 @@ export const heartbeatMessage = z.object({
   sentAt: z.iso.datetime(),
 });
 
-export const fanOutMessage = z.discriminatedUnion('kind', [heartbeatMessage]);
+const recordKey = z.object({ tableName: z.string().min(1), recordId: z.string().min(1) });
+
+/** Route these accepted records (their current central copies) to their destinations. */
+export const routeMessage = z.object({
+  kind: z.literal('route'),
+  workId: z.string().min(1),
+  originSiteId: z.int().min(1),
+  keys: z.array(recordKey).min(1),
+});
+
+/** Queue everything a site must hold. */
+export const initialiseMessage = z.object({
+  kind: z.literal('initialise'),
+  workId: z.string().min(1),
+  siteId: z.int().min(1),
+});
+
+export const fanOutMessage = z.discriminatedUnion('kind', [heartbeatMessage, routeMessage, initialiseMessage]);
 export type FanOutMessage = z.infer<typeof fanOutMessage>;

@@ -8,6 +8,25 @@ export const siteStateKeys = {
   heartbeat: (queue: string) => ({ pk: 'system', sk: `heartbeat#${queue}` }),
   /** Exact number of records waiting for a site, changed with its outgoing entries. */
   queueCounter: (siteId: number) => ({ pk: `site#${siteId}`, sk: 'queue' }),
+  /** Background work queued on behalf of a site; deleted when done, expires if never sent. */
+  work: (siteId: number, workId: string) => ({ pk: `site#${siteId}`, sk: `work#${workId}` }),
+  workPrefix: 'work#',
+  initialisation: (siteId: number) => ({ pk: `site#${siteId}`, sk: 'initialisation' }),
+  /** When the site last connected, and with what. */
+  connection: (siteId: number) => ({ pk: `site#${siteId}`, sk: 'connection' }),
+  /** Failed logins per site name (lower case), including names that do not exist. */
+  loginFailures: (siteName: string) => ({ pk: `login#${siteName.toLowerCase()}`, sk: 'failures' }),
+} as const;
+
+export const recordsKeys = {
+  /** The central copy of one record. */
+  record: (tableName: string, recordId: string) => ({ pk: `${tableName}#${recordId}` }),
+} as const;
+
+export const quarantineKeys = {
+  site: (siteId: number) => `site#${siteId}`,
+  /** One entry per refused change: a retried push refuses it again into the same entry. */
+  entry: (siteId: number, changeId: string) => ({ site: quarantineKeys.site(siteId), entry: changeId }),
 } as const;
 
 /**

@@ -4,9 +4,8 @@
  * Each site's exact queue length is a counter changed in the same transaction as its entries.
  */
 import { randomBytes } from 'node:crypto';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { TransactWriteItem } from './transactions';
+import { conditionFailures, type TransactWriteItem } from './transactions';
 import type { OutgoingQueue, QueuedRecord, RoutedRecord } from '../domain/ports';
 import { siteStateKeys, syncOutKeys } from './keys';
 
@@ -228,16 +227,6 @@ const replaceEntryCondition = (version: number) => ({
   ExpressionAttributeNames: { '#entry': 'entry', '#version': 'version' } as Record<string, string>,
   ExpressionAttributeValues: { ':version': version } as Record<string, unknown>,
 });
-
-/** Which of the transaction's first `items.length` operations failed their condition. */
-function conditionFailures<T>(error: unknown, items: readonly T[]): T[] {
-  if (!(error instanceof TransactionCanceledException)) throw error;
-  const reasons = error.CancellationReasons ?? [];
-  const failed = items.filter((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed');
-  // Cancelled for another reason (conflict with a concurrent transaction): retry all.
-  if (failed.length === 0 && !reasons.some((reason) => reason.Code === 'TransactionConflict')) throw error;
-  return failed.length ? failed : [...items];
-}
 
 let lastMillis = 0;
 let counter = 0;

@@ -9,7 +9,7 @@ import { HeartbeatStore } from '../../functions/storage/heartbeats';
 import { startQueuePoller, type QueuePoller } from '../../lib/local/queue-poller';
 import { waitUntil } from '../../lib/local/ports';
 import { queues } from '../../lib/resources';
-import { createTestResources, type TestResources } from '../support/stand-ins';
+import { adaptersFor, createTestResources, type TestResources } from '../support/stand-ins';
 
 let resources: TestResources;
 let poller: QueuePoller;
@@ -22,7 +22,7 @@ beforeAll(async () => {
     sqs: resources.sqs,
     queueUrl: resources.queues.fanOut.url,
     functionName: 'fanOutConsumer',
-    handler: createFanOutHandler({ heartbeats }),
+    handler: createFanOutHandler({ ...adaptersFor(resources), heartbeats }),
     batchSize: queues.fanOut.consumer.batchSize,
     timeoutSeconds: queues.fanOut.consumer.timeoutSeconds,
     waitSeconds: 0,

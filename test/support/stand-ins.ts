@@ -9,6 +9,15 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../../functions/commons/clients';
 import { provisionQueues, provisionTables, resourceEnvironment, type LocalQueue } from '../../lib/local/provision';
 import type { QueueName, TableName } from '../../lib/resources';
+import { DynamoCentralCopy } from '../../functions/storage/central-copy';
+import { DynamoChangeLog } from '../../functions/storage/change-log';
+import { ConfigStore } from '../../functions/storage/config-store';
+import { HeartbeatStore } from '../../functions/storage/heartbeats';
+import { DynamoOutgoingQueue } from '../../functions/storage/outgoing-queue';
+import { DynamoQuarantine } from '../../functions/storage/quarantine';
+import { DynamoSiteProgress } from '../../functions/storage/site-progress';
+import { DynamoSiteSessions } from '../../functions/storage/site-sessions';
+import { SqsWorkQueue } from '../../functions/storage/work-queue';
 
 export interface TestResources {
   readonly prefix: string;
@@ -34,4 +43,24 @@ export async function createTestResources(options: TestResourceOptions = {}): Pr
   const tables = await provisionTables(raw, prefix);
   const queues = await provisionQueues(sqs, prefix, { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds });
   return { prefix, db, sqs, tables, queues, environment: resourceEnvironment(tables, queues) };
+}
+
+/** The project's adapters on a test's own tables and queues. */
+export function adaptersFor(resources: TestResources, now: () => Date = () => new Date()) {
+  const { db, tables } = resources;
+  const configStore = new ConfigStore(db, tables.config, now);
+  return {
+    configStore,
+    loadConfig: () => configStore.load(),
+    centralCopy: new DynamoCentralCopy(db, tables.records, now),
+    quarantine: new DynamoQuarantine(db, tables.quarantine),
+    outgoing: new DynamoOutgoingQueue(db, { syncOut: tables.syncOut, siteState: tables.siteState }),
+    changeLog: new DynamoChangeLog(db, tables.changeLog),
+    progress: new DynamoSiteProgress(db, tables.siteState, now),
+    sessions: new DynamoSiteSessions(db, tables.siteState),
+    work: new SqsWorkQueue(resources.sqs, resources.queues.fanOut.url),
+    heartbeats: new HeartbeatStore(db, tables.siteState),
+    now,
+    newId: () => randomUUID(),
+  };
 }

@@ -1,0 +1,45 @@
+/**
+ * Production adapters, built from the environment the stack gives each function. Getters, so a
+ * function only builds (and needs the environment of) the adapters it uses.
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoCentralCopy } from '../storage/central-copy';
+import { DynamoChangeLog } from '../storage/change-log';
+import { ConfigStore } from '../storage/config-store';
+import { DynamoOutgoingQueue } from '../storage/outgoing-queue';
+import { DynamoQuarantine } from '../storage/quarantine';
+import { DynamoSiteProgress } from '../storage/site-progress';
+import { DynamoSiteSessions } from '../storage/site-sessions';
+import { SqsWorkQueue } from '../storage/work-queue';
+import { dynamoDb, sqs } from './clients';
+import { queueUrl, tableName } from './environment';
+
+export const adapters = {
+  get configStore() {
+    return new ConfigStore(dynamoDb(), tableName('config'));
+  },
+  get centralCopy() {
+    return new DynamoCentralCopy(dynamoDb(), tableName('records'));
+  },
+  get quarantine() {
+    return new DynamoQuarantine(dynamoDb(), tableName('quarantine'));
+  },
+  get outgoing() {
+    return new DynamoOutgoingQueue(dynamoDb(), { syncOut: tableName('syncOut'), siteState: tableName('siteState') });
+  },
+  get changeLog() {
+    return new DynamoChangeLog(dynamoDb(), tableName('changeLog'));
+  },
+  get progress() {
+    return new DynamoSiteProgress(dynamoDb(), tableName('siteState'));
+  },
+  get sessions() {
+    return new DynamoSiteSessions(dynamoDb(), tableName('siteState'));
+  },
+  get work() {
+    return new SqsWorkQueue(sqs(), queueUrl('fanOut'));
+  },
+};
+
+export const systemClock = () => new Date();
+export const newWorkId = () => randomUUID();

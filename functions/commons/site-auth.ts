@@ -1,0 +1,98 @@
+/**
+ * Who is calling a v5 route: the four headers, Basic credentials (site name + hex SHA-256 of
+ * its password), repeated failures throttled per site name, the hardware binding, and a record
+ * of the connection for the sync report. Failures are the protocol's error codes (401).
+ */
+import { createHash } from 'node:crypto';
+import type { Site, SyncConfig } from '../domain/config/model';
+import { activeStoresOnSite, allSites } from '../domain/config/queries';
+import { verifyCredential } from '../domain/config/credentials';
+import { parseBasicAuth, parseV5Headers, protocolError, type ProtocolError, type V5Headers } from '../protocol/v5';
+import type { DynamoSiteSessions } from '../storage/site-sessions';
+import { HttpError, type HttpEvent } from './http';
+
+/** Failed logins allowed per site name within the window before the name is locked out. */
+export const MAX_FAILED_LOGINS = 5;
+export const FAILED_LOGIN_WINDOW_SECONDS = 15 * 60;
+
+export interface SiteCaller {
+  readonly site: Site;
+  readonly headers: V5Headers;
+  readonly config: SyncConfig;
+}
+
+export interface SiteAuthDeps {
+  readonly loadConfig: () => Promise<SyncConfig>;
+  readonly sessions: DynamoSiteSessions;
+  readonly now: () => Date;
+}
+
+export const toHttpError = (error: ProtocolError, headers: Record<string, string> = {}) =>
+  new HttpError(error.status, error.code, error.message, error.data, headers);
+
+const orThrow = <T>(parsed: { ok: true; value: T } | { ok: false; error: ProtocolError }): T => {
+  if (!parsed.ok) throw toHttpError(parsed.error);
+  return parsed.value;
+};
+
+/** Verified (stored credential, sent hash) pairs: scrypt is deliberately slow, a sync makes many calls. */
+const verified = new Set<string>();
+function credentialMatches(stored: string, passwordSha256: string): boolean {
+  const key = createHash('sha256').update(`${stored}\u0000${passwordSha256}`).digest('hex');
+  if (verified.has(key)) return true;
+  if (!verifyCredential(stored, passwordSha256)) return false;
+  if (verified.size > 1000) verified.clear();
+  verified.add(key);
+  return true;
+}
+
+export async function authenticateSite(deps: SiteAuthDeps, event: HttpEvent): Promise<SiteCaller> {
+  const headers = orThrow(parseV5Headers(event.headers));
+  const credentials = orThrow(parseBasicAuth(event.headers.authorization));
+  const nowSeconds = Math.floor(deps.now().getTime() / 1000);
+
+  const failures = await deps.sessions.failures(credentials.siteName);
+  if (failures && failures.count >= MAX_FAILED_LOGINS && failures.since > nowSeconds - FAILED_LOGIN_WINDOW_SECONDS) {
+    const retryAfter = failures.since + FAILED_LOGIN_WINDOW_SECONDS - nowSeconds;
+    throw toHttpError(
+      protocolError('site_auth_timeout', `Too many failed logins for "${credentials.siteName}"; try again in ${Math.ceil(retryAfter / 60)} minutes.`, {
+        retryAfterSeconds: retryAfter,
+      }),
+      { 'retry-after': String(retryAfter) },
+    );
+  }
+
+  const config = await deps.loadConfig();
+  const site = allSites(config).find((candidate) => candidate.name.toLowerCase() === credentials.siteName.toLowerCase());
+  const refuse = async (error: ProtocolError): Promise<never> => {
+    await deps.sessions.recordFailure(credentials.siteName, nowSeconds, FAILED_LOGIN_WINDOW_SECONDS);
+    throw toHttpError(error);
+  };
+  if (!site || site.kind === 'central') {
+    return refuse(protocolError('site_name_not_found', `No remote site is called "${credentials.siteName}" on this central server.`));
+  }
+  if (site.credential === '' || !credentialMatches(site.credential, credentials.passwordSha256)) {
+    return refuse(protocolError('site_incorrect_password', `The password of site "${site.name}" is wrong.`));
+  }
+  if (failures) await deps.sessions.clearFailures(credentials.siteName);
+  if (site.hardwareId !== '' && site.hardwareId !== headers.siteUuid) {
+    throw toHttpError(
+      protocolError(
+        'site_incorrect_hardware_id',
+        `Site "${site.name}" is bound to another installation; an administrator must release the binding before this one can sync.`,
+      ),
+    );
+  }
+  if (activeStoresOnSite(config, site.siteId).length === 0) {
+    throw toHttpError(protocolError('site_has_no_store', `Site "${site.name}" has no active store; an administrator must make a store active on it.`));
+  }
+  await deps.sessions.recordConnection(site.siteId, {
+    at: deps.now().toISOString(),
+    hardwareId: headers.siteUuid,
+    appName: headers.appName,
+    appVersion: headers.appVersion,
+    syncApiVersion: headers.version,
+    route: event.routeKey,
+  });
+  return { site, headers, config };
+}

@@ -1,0 +1,60 @@
+/**
+ * POST /sync/v5/queued_records: a site pushes a batch. Every record is decided on its own:
+ * accepted ones are stored in the central copy and their routing queued, refused and unreadable
+ * ones kept in quarantine. Answered only once all of that is durable.
+ */
+import { adapters, newWorkId, systemClock } from '../commons/adapters';
+import { httpHandler, json, type HttpEvent } from '../commons/http';
+import { lazyHandler } from '../commons/lazy-handler';
+import { logger, metrics } from '../commons/observability';
+import { authenticateSite, toHttpError } from '../commons/site-auth';
+import { parseJsonBody, parseWith, pushEnvelope, splitPushedRecords, type PushResponse } from '../protocol/v5';
+import { acceptPush, type PushDeps } from '../services/push';
+import type { ConfigStore } from '../storage/config-store';
+import type { DynamoSiteSessions } from '../storage/site-sessions';
+
+export interface SyncPushDeps extends PushDeps {
+  readonly configStore: ConfigStore;
+  readonly sessions: DynamoSiteSessions;
+}
+
+export function createSyncPushHandler(deps: SyncPushDeps) {
+  const auth = { loadConfig: () => deps.configStore.load(), sessions: deps.sessions, now: deps.now };
+  return httpHandler(async (event: HttpEvent) => {
+    const { site, config } = await authenticateSite(auth, event);
+    const body = parseJsonBody(event.body, event.isBase64Encoded);
+    if (!body.ok) throw toHttpError(body.error);
+    const envelope = parseWith(pushEnvelope, body.value);
+    if (!envelope.ok) throw toHttpError(envelope.error);
+    const { valid, invalid } = splitPushedRecords(envelope.value.data);
+
+    const outcome = await acceptPush(deps, config, site.siteId, valid, invalid);
+    metrics.addMetric('RecordsAccepted', 'Count', outcome.accepted);
+    metrics.addMetric('RecordsRefused', 'Count', outcome.refused.length);
+    if (outcome.refused.length > 0) {
+      logger.warn('pushed records refused', {
+        siteId: site.siteId,
+        refused: outcome.refused.length,
+        reasons: [...new Set(outcome.refused.map((record) => record.reason))],
+      });
+    }
+    logger.info('push stored', { siteId: site.siteId, accepted: outcome.accepted, ignored: outcome.ignored, remaining: envelope.value.queueLength });
+    // Each batch's routing starts as soon as it is stored, so integration has started whenever
+    // this batch brought work or the site says it has pushed everything.
+    const response: PushResponse = { integrationStarted: envelope.value.queueLength === 0 || outcome.workIds.length > 0 };
+    return json(200, response);
+  });
+}
+
+export const handler = lazyHandler(() =>
+  createSyncPushHandler({
+    configStore: adapters.configStore,
+    sessions: adapters.sessions,
+    centralCopy: adapters.centralCopy,
+    quarantine: adapters.quarantine,
+    work: adapters.work,
+    progress: adapters.progress,
+    now: systemClock,
+    newId: newWorkId,
+  }),
+);

@@ -1,0 +1,167 @@
+/**
+ * A pushed batch, end to end: decide every record, keep the refused ones in quarantine, store
+ * the accepted ones in the central copy, then hand their routing to the background queue. Every
+ * step is durable before it returns, and repeating it changes nothing, so a push answered 2xx
+ * loses nothing and a retried push equals the first.
+ */
+import { createHash } from 'node:crypto';
+import type { SyncConfig } from '../domain/config/model';
+import type { RecordData } from '../domain/data-classes';
+import type {
+  AcceptedChange,
+  CentralCopy,
+  Quarantine,
+  QuarantinedRecord,
+  RecordKey,
+  SiteProgress,
+  StoredRecord,
+  SyncRecord,
+  WorkQueue,
+} from '../domain/ports';
+import { recordKeyString } from '../domain/ports';
+import { decideRecord, type RecordDecision } from '../domain/sync/push-decision';
+
+export interface PushDeps {
+  readonly centralCopy: CentralCopy;
+  readonly quarantine: Quarantine;
+  readonly work: WorkQueue;
+  readonly progress: SiteProgress;
+  readonly now: () => Date;
+  readonly newId: () => string;
+}
+
+/** A valid pushed record with the site's id of the change. */
+export interface PushedRecord extends SyncRecord {
+  readonly syncOutId: string;
+}
+
+/** A pushed record that could not be read as a record at all. */
+export interface UnreadableRecord {
+  readonly raw: unknown;
+  readonly message: string;
+}
+
+export interface PushOutcome {
+  readonly accepted: number;
+  readonly ignored: number;
+  readonly refused: readonly QuarantinedRecord[];
+  /** The background work routing the accepted records (one id per message). */
+  readonly workIds: readonly string[];
+}
+
+/** Keys per routing message: well under SQS's 256 KB even with the longest ids. */
+export const KEYS_PER_MESSAGE = 250;
+
+/** Rounds of fetching parents and linked records: deeper than any registered chain. */
+const MAX_LOOKUP_ROUNDS = 5;
+
+export async function acceptPush(
+  deps: PushDeps,
+  config: SyncConfig,
+  siteId: number,
+  records: readonly PushedRecord[],
+  unreadable: readonly UnreadableRecord[] = [],
+): Promise<PushOutcome> {
+  const receivedAt = deps.now().toISOString();
+  // A batch may change a record twice: its last change is the one to keep.
+  const latest = new Map<string, PushedRecord>();
+  for (const record of records) latest.set(recordKeyString(record), record);
+  const batch = [...latest.values()];
+
+  const stored = await deps.centralCopy.get(batch);
+  const decisions = await decideAll(deps.centralCopy, config, siteId, batch, stored);
+
+  const refused: QuarantinedRecord[] = unreadable.map((item) => unreadableEntry(siteId, item, receivedAt));
+  const accepted: AcceptedChange[] = [];
+  let ignored = 0;
+  batch.forEach((record, i) => {
+    const decision = decisions[i]!;
+    if (decision.kind === 'accepted') {
+      accepted.push({ record: withoutSyncOutId(record), placement: decision.placement, originSiteId: siteId, changeId: `${siteId}:${record.syncOutId}` });
+    } else if (decision.kind === 'refused') {
+      refused.push({
+        siteId,
+        changeId: record.syncOutId,
+        tableName: record.tableName,
+        recordId: record.recordId,
+        action: record.action,
+        reason: decision.reason,
+        message: decision.message,
+        receivedAt,
+        raw: record,
+      });
+    } else ignored++;
+  });
+
+  if (refused.length > 0) await deps.quarantine.keep(refused);
+  if (accepted.length === 0) return { accepted: 0, ignored, refused, workIds: [] };
+  await deps.centralCopy.apply(accepted);
+  const keys: RecordKey[] = accepted.map(({ record }) => ({ tableName: record.tableName, recordId: record.recordId }));
+  const workIds: string[] = [];
+  for (let i = 0; i < keys.length; i += KEYS_PER_MESSAGE) {
+    const workId = deps.newId();
+    // The marker first: site_status must never say idle while this work is on its way.
+    await deps.progress.begin(siteId, workId);
+    await deps.work.send({ kind: 'route', workId, originSiteId: siteId, keys: keys.slice(i, i + KEYS_PER_MESSAGE) });
+    workIds.push(workId);
+  }
+  return { accepted: accepted.length, ignored, refused, workIds };
+}
+
+/** Decides every record, fetching the parents and linked records the registry asks for. */
+async function decideAll(
+  centralCopy: CentralCopy,
+  config: SyncConfig,
+  siteId: number,
+  batch: readonly PushedRecord[],
+  stored: Map<string, StoredRecord>,
+): Promise<RecordDecision[]> {
+  const inBatch = new Map<string, RecordData>();
+  for (const record of batch) if (record.recordData && record.action !== 'delete' && record.action !== 'merge') inBatch.set(recordKeyString(record), record.recordData);
+  const known = new Map<string, StoredRecord>(stored);
+  const lookup = (table: string, id: string): RecordData | undefined => {
+    const key = recordKeyString({ tableName: table, recordId: id });
+    return inBatch.get(key) ?? known.get(key)?.recordData;
+  };
+  const decide = (final: boolean) =>
+    batch.map((record) => decideRecord(record, siteId, config, lookup, stored.get(recordKeyString(record)), final));
+
+  let decisions = decide(false);
+  const fetched = new Set<string>();
+  for (let round = 0; round < MAX_LOOKUP_ROUNDS; round++) {
+    const wanted = new Map<string, RecordKey>();
+    for (const decision of decisions) {
+      if (decision.kind !== 'needs') continue;
+      for (const ref of decision.refs) {
+        const key = recordKeyString({ tableName: ref.table, recordId: ref.id });
+        if (!fetched.has(key)) wanted.set(key, { tableName: ref.table, recordId: ref.id });
+      }
+    }
+    if (wanted.size === 0) break;
+    for (const key of wanted.keys()) fetched.add(key);
+    for (const [key, record] of await centralCopy.get([...wanted.values()])) known.set(key, record);
+    decisions = decide(false);
+  }
+  return decisions.some((decision) => decision.kind === 'needs') ? decide(true) : decisions;
+}
+
+function withoutSyncOutId({ syncOutId: _syncOutId, ...record }: PushedRecord): SyncRecord {
+  return record;
+}
+
+function unreadableEntry(siteId: number, item: UnreadableRecord, receivedAt: string): QuarantinedRecord {
+  const raw = item.raw as Partial<Record<'syncOutId' | 'tableName' | 'recordId' | 'action', unknown>> | null;
+  const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 256) : '');
+  const digest = createHash('sha256').update(JSON.stringify(item.raw) ?? 'undefined').digest('hex').slice(0, 32);
+  return {
+    siteId,
+    changeId: text(raw?.syncOutId) || `unreadable-${digest}`,
+    tableName: text(raw?.tableName),
+    recordId: text(raw?.recordId),
+    action: text(raw?.action),
+    reason: 'invalid_record',
+    message: item.message,
+    receivedAt,
+    raw: item.raw,
+  };
+}

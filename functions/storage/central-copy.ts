@@ -1,0 +1,177 @@
+/**
+ * The central copy (`records` table): one item per record, written with a condition on the
+ * change id so a retried change is applied once, and a version that grows with every change.
+ * Indexed by holding store (`byStore`) and by patient (`byPatient`) for initialisation.
+ */
+import { BatchGetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AcceptedChange, CentralCopy, RecordKey, StoredRecord } from '../domain/ports';
+import { recordKeyString } from '../domain/ports';
+import { holderOf, type Placement } from '../domain/sync/placement';
+import { recordsKeys } from './keys';
+import { conditionFailures, type TransactWriteItem } from './transactions';
+
+const ITEMS_PER_TRANSACTION = 100;
+const KEYS_PER_BATCH_GET = 100;
+const MAX_ATTEMPTS = 8;
+
+export class DynamoCentralCopy implements CentralCopy {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async get(keys: readonly RecordKey[]): Promise<Map<string, StoredRecord>> {
+    const unique = [...new Map(keys.map((key) => [recordKeyString(key), recordsKeys.record(key.tableName, key.recordId)])).values()];
+    const found = new Map<string, StoredRecord>();
+    for (let i = 0; i < unique.length; i += KEYS_PER_BATCH_GET) {
+      let pending: Array<Record<string, unknown>> = unique.slice(i, i + KEYS_PER_BATCH_GET);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= MAX_ATTEMPTS) throw new Error('Could not read the central copy: throttled');
+        const { Responses = {}, UnprocessedKeys = {} } = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        for (const item of Responses[this.table] ?? []) {
+          const record = fromItem(item);
+          found.set(recordKeyString(record), record);
+        }
+        pending = (UnprocessedKeys[this.table]?.Keys ?? []) as Array<Record<string, unknown>>;
+        if (pending.length > 0) await backOff(attempt);
+      }
+    }
+    return found;
+  }
+
+  async apply(changes: readonly AcceptedChange[]): Promise<void> {
+    const latest = [...new Map(changes.map((change) => [recordKeyString(change.record), change])).values()];
+    for (let i = 0; i < latest.length; i += ITEMS_PER_TRANSACTION) {
+      await this.writeUntilSettled(latest.slice(i, i + ITEMS_PER_TRANSACTION), (change) => this.applyItem(change));
+    }
+  }
+
+  async markRouted(routed: ReadonlyArray<RecordKey & { readonly version: number }>): Promise<void> {
+    for (let i = 0; i < routed.length; i += ITEMS_PER_TRANSACTION) {
+      await this.writeUntilSettled(routed.slice(i, i + ITEMS_PER_TRANSACTION), (entry) => ({
+        Update: {
+          TableName: this.table,
+          Key: recordsKeys.record(entry.tableName, entry.recordId),
+          UpdateExpression: 'SET routedVersion = :version',
+          ConditionExpression: 'attribute_exists(pk) AND routedVersion < :version',
+          ExpressionAttributeValues: { ':version': entry.version },
+        },
+      }));
+    }
+  }
+
+  /** Writes in one transaction; operations whose condition failed are done already (dropped). */
+  private async writeUntilSettled<T>(items: readonly T[], toItem: (item: T) => TransactWriteItem) {
+    let pending = [...items];
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`Could not write ${pending.length} central records: too much contention`);
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: pending.map(toItem) }));
+        return;
+      } catch (error) {
+        const failed = conditionFailures(error, pending);
+        const conflicted = failed.length === pending.length;
+        pending = conflicted ? pending : pending.filter((item) => !failed.includes(item));
+        if (conflicted) await backOff(attempt);
+      }
+    }
+  }
+
+  private applyItem(change: AcceptedChange): TransactWriteItem {
+    const { record, placement } = change;
+    const holder = holderOf(placement);
+    const set = [
+      'tableName = :tableName',
+      'recordId = :recordId',
+      '#action = :action',
+      'placement = :placement',
+      'originSiteId = :origin',
+      'changeId = :changeId',
+      'updatedAt = :now',
+      'version = if_not_exists(version, :zero) + :one',
+      'routedVersion = if_not_exists(routedVersion, :zero)',
+    ];
+    const remove: string[] = [];
+    const values: Record<string, unknown> = {
+      ':tableName': record.tableName,
+      ':recordId': record.recordId,
+      ':action': record.action,
+      ':placement': placement satisfies Placement,
+      ':origin': change.originSiteId,
+      ':changeId': change.changeId,
+      ':now': this.now().toISOString(),
+      ':zero': 0,
+      ':one': 1,
+    };
+    // A delete keeps the last data: it still says whose record it was.
+    if (record.action !== 'delete' && record.recordData !== undefined) {
+      set.push('recordData = :data');
+      values[':data'] = record.recordData;
+    }
+    for (const [attribute, value] of [
+      ['storeId', holder],
+      ['patientId', placement.patientId],
+    ] as const) {
+      if (value === undefined) remove.push(attribute);
+      else {
+        set.push(`${attribute} = :${attribute}`);
+        values[`:${attribute}`] = value;
+      }
+    }
+    return {
+      Update: {
+        TableName: this.table,
+        Key: recordsKeys.record(record.tableName, record.recordId),
+        UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        ConditionExpression: 'attribute_not_exists(pk) OR changeId <> :changeId',
+        ExpressionAttributeNames: { '#action': 'action' },
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  byStore(storeId: string): AsyncIterable<StoredRecord[]> {
+    return this.pages('byStore', 'storeId', storeId);
+  }
+
+  byPatient(patientId: string): AsyncIterable<StoredRecord[]> {
+    return this.pages('byPatient', 'patientId', patientId);
+  }
+
+  private async *pages(indexName: string, attribute: string, value: string): AsyncIterable<StoredRecord[]> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: indexName,
+          KeyConditionExpression: '#key = :value',
+          ExpressionAttributeNames: { '#key': attribute },
+          ExpressionAttributeValues: { ':value': value },
+          ExclusiveStartKey: start,
+        }),
+      );
+      yield (page.Items ?? []).map(fromItem);
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+}
+
+function fromItem(item: Record<string, unknown>): StoredRecord {
+  return {
+    tableName: item.tableName as string,
+    recordId: item.recordId as string,
+    action: item.action as StoredRecord['action'],
+    ...(item.recordData !== undefined ? { recordData: item.recordData as Record<string, unknown> } : {}),
+    placement: item.placement as Placement,
+    originSiteId: Number(item.originSiteId),
+    changeId: item.changeId as string,
+    version: Number(item.version),
+    routedVersion: Number(item.routedVersion ?? 0),
+  };
+}
+
+const backOff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 6)));

@@ -1,0 +1,48 @@
+/** Refused pushed records, one item per (site, change), listed per site or across all sites. */
+import { BatchWriteCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Quarantine, QuarantinedRecord } from '../domain/ports';
+import { quarantineKeys } from './keys';
+
+const ITEMS_PER_BATCH_WRITE = 25;
+
+export class DynamoQuarantine implements Quarantine {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async keep(records: readonly QuarantinedRecord[]): Promise<void> {
+    const unique = [...new Map(records.map((record) => [`${record.siteId}\u0000${record.changeId}`, record])).values()];
+    for (let i = 0; i < unique.length; i += ITEMS_PER_BATCH_WRITE) {
+      let requests: Array<{ PutRequest: { Item: Record<string, unknown> } }> = unique
+        .slice(i, i + ITEMS_PER_BATCH_WRITE)
+        .map((record) => ({ PutRequest: { Item: { ...quarantineKeys.entry(record.siteId, record.changeId), ...record } } }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        if (attempt >= 8) throw new Error('Could not write refused records: throttled');
+        const { UnprocessedItems = {} } = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
+        requests = (UnprocessedItems[this.table] ?? []) as typeof requests;
+        if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      }
+    }
+  }
+
+  async list(options: { siteId?: number; limit: number; after?: string }): Promise<{ records: QuarantinedRecord[]; next?: string }> {
+    const ExclusiveStartKey = options.after ? (JSON.parse(Buffer.from(options.after, 'base64url').toString('utf8')) as Record<string, unknown>) : undefined;
+    const page =
+      options.siteId === undefined
+        ? await this.db.send(new ScanCommand({ TableName: this.table, Limit: options.limit, ExclusiveStartKey }))
+        : await this.db.send(
+            new QueryCommand({
+              TableName: this.table,
+              KeyConditionExpression: '#site = :site',
+              ExpressionAttributeNames: { '#site': 'site' },
+              ExpressionAttributeValues: { ':site': quarantineKeys.site(options.siteId) },
+              Limit: options.limit,
+              ExclusiveStartKey,
+            }),
+          );
+    const records = (page.Items ?? []).map(({ site: _site, entry: _entry, ...record }) => record as QuarantinedRecord);
+    const next = page.LastEvaluatedKey ? Buffer.from(JSON.stringify(page.LastEvaluatedKey)).toString('base64url') : undefined;
+    return next ? { records, next } : { records };
+  }
+}
