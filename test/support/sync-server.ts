@@ -1,0 +1,117 @@
+/**
+ * The central sync server in-process on a test's own tables and queues: every HTTP route of
+ * `lib/functions.ts` served by its handler factory over the local API Gateway stand-in, and the
+ * fan-out consumer driven by the local event-source poller. Loads a configuration file.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { createAdminHandler } from '../../functions/handlers/admin';
+import { createFanOutHandler } from '../../functions/handlers/fan-out';
+import { createHealthHandler } from '../../functions/handlers/health';
+import { createSyncPullHandler } from '../../functions/handlers/sync-pull';
+import { createSyncPushHandler } from '../../functions/handlers/sync-push';
+import { createSyncSiteHandler } from '../../functions/handlers/sync-site';
+import { importConfigFile } from '../../functions/storage/config-store';
+import { AwsHealthProbe } from '../../functions/storage/health-probe';
+import { apiFunctions } from '../../lib/functions';
+import { createHttpGateway, type LambdaHttpHandler, type LocalRoute } from '../../lib/local/http-gateway';
+import { startQueuePoller } from '../../lib/local/queue-poller';
+import { queues } from '../../lib/resources';
+import { RemoteSite } from '../../lib/remote-site/client';
+import { adaptersFor, createTestResources, type TestResources } from './stand-ins';
+
+export const DEMO_CONFIG = path.join(__dirname, '..', '..', 'config', 'demo.json');
+export const ADMIN_TOKEN = 'test-admin-token';
+
+export interface TestSyncServer {
+  readonly url: string;
+  readonly resources: TestResources;
+  readonly adapters: ReturnType<typeof adaptersFor>;
+  /** Clear-text passwords by site name, from the configuration file. */
+  readonly passwords: Record<string, string>;
+  /** A reference remote site for a configured site (fast polling). */
+  site(name: string, options?: { hardwareId?: string; statePath?: string }): RemoteSite;
+  /** Calls the admin API with the test's admin token. */
+  admin(method: string, route: string, body?: unknown): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+export interface TestSyncServerOptions {
+  readonly configFile?: string;
+  readonly config?: unknown;
+  /** Run the fan-out consumer. @default true */
+  readonly consumer?: boolean;
+  readonly now?: () => Date;
+}
+
+export async function startTestSyncServer(options: TestSyncServerOptions = {}): Promise<TestSyncServer> {
+  const resources = await createTestResources();
+  const adapters = adaptersFor(resources, options.now);
+  const rawConfig = options.config ?? JSON.parse(readFileSync(options.configFile ?? DEMO_CONFIG, 'utf8'));
+  const imported = await importConfigFile(adapters.configStore, rawConfig, 'test');
+  if (!imported.ok) throw new Error(imported.message);
+  const passwords = Object.fromEntries(imported.passwords.map(({ name, password }) => [name, password]));
+
+  const handlers: Record<keyof typeof apiFunctions, LambdaHttpHandler> = {
+    health: createHealthHandler({ probe: new AwsHealthProbe(resources.db, resources.sqs, { tables: [], queues: [] }) }) as LambdaHttpHandler,
+    syncSite: createSyncSiteHandler(adapters) as LambdaHttpHandler,
+    syncPush: createSyncPushHandler(adapters) as LambdaHttpHandler,
+    syncPull: createSyncPullHandler(adapters) as LambdaHttpHandler,
+    admin: createAdminHandler({
+      store: adapters.configStore,
+      adminToken: async () => ADMIN_TOKEN,
+      data: { push: adapters, quarantine: adapters.quarantine },
+    }) as LambdaHttpHandler,
+  };
+  const routes: LocalRoute[] = Object.entries(apiFunctions).flatMap(([name, description]) =>
+    description.routes.map((routeKey) => ({ routeKey, functionName: name, handler: handlers[name as keyof typeof apiFunctions] })),
+  );
+  const server = createHttpGateway(routes);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const poller =
+    options.consumer === false
+      ? undefined
+      : startQueuePoller({
+          sqs: resources.sqs,
+          queueUrl: resources.queues.fanOut.url,
+          functionName: 'fanOutConsumer',
+          handler: createFanOutHandler(adapters),
+          batchSize: queues.fanOut.consumer.batchSize,
+          timeoutSeconds: queues.fanOut.consumer.timeoutSeconds,
+          waitSeconds: 0,
+        });
+
+  return {
+    url,
+    resources,
+    adapters,
+    passwords,
+    site: (name, siteOptions = {}) =>
+      new RemoteSite({
+        baseUrl: url,
+        siteName: name,
+        password: passwords[name] ?? '',
+        hardwareId: siteOptions.hardwareId ?? `hardware-${name}`,
+        pollIntervalMs: 50,
+        pollTimeoutMs: 60_000,
+        ...(siteOptions.statePath ? { statePath: siteOptions.statePath } : {}),
+      }),
+    admin: async (method, route, body) => {
+      const response = await fetch(`${url}/admin/v1${route}`, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    },
+    stop: async () => {
+      await poller?.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
