@@ -63,6 +63,7 @@ export const tables = {
     globalIndexes: [
       { name: 'byStore', partitionKey: S('storeId'), sortKey: S('pk') },
       { name: 'byPatient', partitionKey: S('patientId'), sortKey: S('pk') },
+      { name: 'byParent', partitionKey: S('parentKey'), sortKey: S('pk') },
     ],
   },
   syncOut: {

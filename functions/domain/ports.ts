@@ -86,6 +86,8 @@ export interface CentralCopy {
   byStore(storeId: string): AsyncIterable<StoredRecord[]>;
   /** Every record of a patient, page by page. */
   byPatient(patientId: string): AsyncIterable<StoredRecord[]>;
+  /** The lines of a header record (records whose nearest parent it is), page by page. */
+  byParent(tableName: string, recordId: string): AsyncIterable<StoredRecord[]>;
 }
 
 /** A pushed record that was not applied, kept for an operator with the reason. */

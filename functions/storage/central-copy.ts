@@ -1,12 +1,13 @@
 /**
  * The central copy (`records` table): one item per record, written with a condition on the
  * change id so a retried change is applied once, and a version that grows with every change.
- * Indexed by holding store (`byStore`) and by patient (`byPatient`) for initialisation.
+ * Indexed by holding store (`byStore`) and by patient (`byPatient`) for initialisation, and by
+ * parent record (`byParent`) so transfers find a header's lines.
  */
 import { BatchGetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AcceptedChange, CentralCopy, RecordKey, StoredRecord } from '../domain/ports';
 import { recordKeyString } from '../domain/ports';
-import { holderOf, type Placement } from '../domain/sync/placement';
+import { holderOf, parentKeyOf, type Placement } from '../domain/sync/placement';
 import { recordsKeys } from './keys';
 import { conditionFailures, type TransactWriteItem } from './transactions';
 
@@ -114,6 +115,7 @@ export class DynamoCentralCopy implements CentralCopy {
     for (const [attribute, value] of [
       ['storeId', holder],
       ['patientId', placement.patientId],
+      ['parentKey', parentKeyOf(placement)],
     ] as const) {
       if (value === undefined) remove.push(attribute);
       else {
@@ -139,6 +141,10 @@ export class DynamoCentralCopy implements CentralCopy {
 
   byPatient(patientId: string): AsyncIterable<StoredRecord[]> {
     return this.pages('byPatient', 'patientId', patientId);
+  }
+
+  byParent(tableName: string, recordId: string): AsyncIterable<StoredRecord[]> {
+    return this.pages('byParent', 'parentKey', `${tableName}#${recordId}`);
   }
 
   private async *pages(indexName: string, attribute: string, value: string): AsyncIterable<StoredRecord[]> {

@@ -7,7 +7,7 @@ export const LEGACY_FIXTURES_DIR = path.join(__dirname, '..', '..', '..', 'share
 export interface LegacyRecord {
   tableName: string;
   recordId: string;
-  action: string;
+  action: 'insert' | 'update' | 'delete' | 'merge';
   recordData: Record<string, unknown>;
 }
 

@@ -26,6 +26,8 @@ export interface Placement {
   readonly patientId?: string;
   /** For a transaction or requisition (and its lines): the other party's `name` id. */
   readonly counterpartNameId?: string;
+  /** The record a line belongs to (its nearest parent), e.g. a `trans_line`'s `transact`. */
+  readonly parent?: { readonly table: string; readonly id: string };
 }
 
 export const refusalReasons = [
@@ -108,6 +110,7 @@ export function placeRecord(
           storeId: owner.storeId,
           ...(patientId !== undefined ? { patientId } : {}),
           ...(counterpartNameId !== undefined ? { counterpartNameId } : {}),
+          ...(owner.via[0] ? { parent: { table: owner.via[0].table, id: owner.via[0].id } } : {}),
         },
       };
     }
@@ -135,3 +138,7 @@ export function holderOf(placement: Placement): string | undefined {
   if (placement.storeId !== undefined) return placement.storeId;
   return placement.flags.includes('dispensaryOnly') ? DISPENSARY_ONLY_HOLDER : undefined;
 }
+
+/** The index key of a line's parent record. */
+export const parentKeyOf = (placement: Placement): string | undefined =>
+  placement.parent ? `${placement.parent.table}#${placement.parent.id}` : undefined;
