@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { apiFunctions, type FunctionDescription } from './functions';
-import { queueNames, queues } from './resources';
+import { queueNames, queues, type QueueName } from './resources';
 import { Monitoring } from './constructs/monitoring';
 import { SyncFunction } from './constructs/sync-function';
 import { SyncQueues } from './constructs/sync-queues';
@@ -81,6 +81,7 @@ export class CentralSyncStack extends Stack {
         tables,
         queues: builtQueues,
         tableAccess: consumer.tables,
+        sendsTo: 'sendsTo' in consumer ? (consumer.sendsTo as readonly QueueName[]) : undefined,
         timeout: Duration.seconds(consumer.timeoutSeconds),
       });
       fn.addEventSource(

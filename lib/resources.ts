@@ -46,7 +46,7 @@ export interface QueueDescription {
     readonly timeoutSeconds: number;
     /** Tables the consumer touches and how (least-privilege grants). */
     readonly tables: Readonly<Record<string, TableAccess>>;
-    /** Queues the consumer sends to. */
+    /** Queues the consumer sends to (by their name in `queues`). */
     readonly sendsTo?: readonly string[];
   };
 }
@@ -107,6 +107,20 @@ export const queues = {
       batchSize: 10,
       // An initialisation queues a whole site's data in one message.
       timeoutSeconds: 150,
+      tables: { siteState: 'readWrite', config: 'read', records: 'readWrite', syncOut: 'readWrite', changeLog: 'readWrite' },
+      sendsTo: ['transfers'],
+    },
+  },
+  transfers: {
+    purpose: 'Completing inter-store transfers: the responding half of a transfer between stores on different sites',
+    fifo: true,
+    visibilityTimeoutSeconds: 180,
+    maxReceiveCount: 5,
+    retentionDays: 14,
+    consumer: {
+      handler: 'transfers',
+      batchSize: 10,
+      timeoutSeconds: 60,
       tables: { siteState: 'readWrite', config: 'read', records: 'readWrite', syncOut: 'readWrite', changeLog: 'readWrite' },
     },
   },

@@ -12,7 +12,7 @@ import { DynamoSiteProgress } from '../storage/site-progress';
 import { DynamoSiteSessions } from '../storage/site-sessions';
 import { SqsWorkQueue } from '../storage/work-queue';
 import { dynamoDb, sqs } from './clients';
-import { queueUrl, tableName } from './environment';
+import { optionalQueueUrl, queueUrl, tableName } from './environment';
 
 export const adapters = {
   get configStore() {
@@ -37,7 +37,7 @@ export const adapters = {
     return new DynamoSiteSessions(dynamoDb(), tableName('siteState'));
   },
   get work() {
-    return new SqsWorkQueue(sqs(), queueUrl('fanOut'));
+    return new SqsWorkQueue(sqs(), { fanOut: queueUrl('fanOut'), transfers: optionalQueueUrl('transfers') });
   },
 };
 

@@ -16,3 +16,5 @@ function required(variable: string): string {
 export const tableName = (table: TableName): string => required(tableEnvVar(table));
 export const queueUrl = (queue: QueueName): string => required(queueEnvVar(queue));
 export const deadLetterQueueUrl = (queue: QueueName): string => required(deadLetterQueueEnvVar(queue));
+/** A queue the function may send to when it was given one (some functions send only some work). */
+export const optionalQueueUrl = (queue: QueueName): string | undefined => process.env[queueEnvVar(queue)] || undefined;

@@ -62,6 +62,8 @@ export interface AcceptedChange {
   readonly originSiteId: number;
   /** Unique per change at its origin (site id + the site's syncOutId): a retried change is applied once. */
   readonly changeId: string;
+  /** Apply only if the record is new or its last change came from this site (a site's own edit wins). */
+  readonly onlyIfLastChangedBy?: number;
 }
 
 /** The central copy of one record. */
@@ -112,7 +114,9 @@ export interface Quarantine {
 /** Work handed to the background consumer (fan-out queue). */
 export type BackgroundWork =
   | { readonly kind: 'route'; readonly workId: string; readonly originSiteId: number; readonly keys: readonly RecordKey[] }
-  | { readonly kind: 'initialise'; readonly workId: string; readonly siteId: number };
+  | { readonly kind: 'initialise'; readonly workId: string; readonly siteId: number }
+  /** Complete the transfer a header starts (or answer its numbering): `originSiteId` pushed it. */
+  | { readonly kind: 'transfer'; readonly workId: string; readonly originSiteId: number; readonly header: RecordKey };
 
 export interface WorkQueue {
   send(work: BackgroundWork): Promise<void>;

@@ -4,14 +4,14 @@
  * dead-letter queue (an initialisation failing for the last time marks the site's status `error`).
  */
 import { queues } from '../../lib/resources';
-import { adapters, systemClock } from '../commons/adapters';
+import { adapters, newWorkId, systemClock } from '../commons/adapters';
 import { dynamoDb } from '../commons/clients';
 import { tableName } from '../commons/environment';
 import { lazyHandler } from '../commons/lazy-handler';
 import { logger, metrics } from '../commons/observability';
 import { queueConsumer } from '../commons/queue-consumer';
 import type { SyncConfig } from '../domain/config/model';
-import type { CentralCopy, ChangeLog, OutgoingQueue, SiteProgress } from '../domain/ports';
+import type { CentralCopy, ChangeLog, OutgoingQueue, SiteProgress, WorkQueue } from '../domain/ports';
 import { fanOutMessage } from '../protocol/queue-messages';
 import { buildInitialQueue } from '../services/initialise';
 import { routeRecords } from '../services/route';
@@ -24,6 +24,9 @@ export interface FanOutDeps {
   readonly outgoing: OutgoingQueue;
   readonly changeLog: ChangeLog;
   readonly progress: SiteProgress;
+  /** Sends transfers to complete; without it routing starts none. */
+  readonly work?: WorkQueue;
+  readonly newId?: () => string;
   readonly now?: () => Date;
 }
 
@@ -35,7 +38,8 @@ export function createFanOutHandler(deps: FanOutDeps) {
         await deps.heartbeats.record('fanOut', { id: message.id, sentAt: message.sentAt, handledAt: now().toISOString() });
         return;
       case 'route': {
-        const outcome = await routeRecords(deps, await deps.loadConfig(), message.keys);
+        const transfers = deps.work ? { work: deps.work, progress: deps.progress, newId: deps.newId ?? newWorkId } : undefined;
+        const outcome = await routeRecords({ ...deps, transfers }, await deps.loadConfig(), message.keys);
         await deps.progress.finish(message.originSiteId, message.workId);
         metrics.addMetric('RecordsRouted', 'Count', outcome.routed);
         metrics.addMetric('Deliveries', 'Count', outcome.deliveries);
@@ -67,5 +71,6 @@ export const handler = lazyHandler(() =>
     outgoing: adapters.outgoing,
     changeLog: adapters.changeLog,
     progress: adapters.progress,
+    work: adapters.work,
   }),
 );

@@ -27,3 +27,12 @@ export const initialiseMessage = z.object({
 
 export const fanOutMessage = z.discriminatedUnion('kind', [heartbeatMessage, routeMessage, initialiseMessage]);
 export type FanOutMessage = z.infer<typeof fanOutMessage>;
+
+/** Complete the transfer this header starts, or tell its initiating store it was numbered. */
+export const transferMessage = z.object({
+  kind: z.literal('transfer'),
+  workId: z.string().min(1),
+  originSiteId: z.int().min(1),
+  header: recordKey,
+});
+export type TransferMessage = z.infer<typeof transferMessage>;

@@ -4,13 +4,18 @@
  * copy rather than a snapshot, so work delivered late or twice routes the newest version once.
  */
 import type { SyncConfig } from '../domain/config/model';
-import type { CentralCopy, ChangeLog, OutgoingQueue, RecordKey, RoutedRecord, StoredRecord, SyncRecord } from '../domain/ports';
+import { reference } from '../domain/legacy-fields';
+import type { CentralCopy, ChangeLog, OutgoingQueue, RecordKey, RoutedRecord, SiteProgress, StoredRecord, SyncRecord, WorkQueue } from '../domain/ports';
+import { recordKeyString } from '../domain/ports';
+import { transferHeaderFor, transferLineTables } from '../domain/transfers/rules';
 import { destinationsAfterPush } from '../domain/sync/routing';
 
 export interface RouteDeps {
   readonly centralCopy: CentralCopy;
   readonly outgoing: OutgoingQueue;
   readonly changeLog: ChangeLog;
+  /** Where transfers to complete are sent; without it, no transfer is started. */
+  readonly transfers?: { readonly work: WorkQueue; readonly progress: SiteProgress; readonly newId: () => string };
 }
 
 export interface RouteOutcome {
@@ -31,8 +36,41 @@ export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: re
   }
   await deps.outgoing.enqueue(deliveries);
   await deps.changeLog.append(central);
+  // Transfers are started before the records count as routed: a crash here repeats both.
+  if (deps.transfers) await startTransfers(deps.transfers, deps.centralCopy, config, due);
   await deps.centralCopy.markRouted(due.map(({ tableName, recordId, version }) => ({ tableName, recordId, version })));
   return { routed: due.length, alreadyRouted: stored.length - due.length, deliveries: deliveries.length };
+}
+
+/** Sends each transfer header these records start or change, once per header, as work of their origin site. */
+async function startTransfers(
+  transfers: NonNullable<RouteDeps['transfers']>,
+  centralCopy: CentralCopy,
+  config: SyncConfig,
+  records: readonly StoredRecord[],
+) {
+  const known = new Map(records.map((record) => [recordKeyString(record), record]));
+  const parents: RecordKey[] = [];
+  for (const record of records) {
+    const line = transferLineTables.get(record.tableName);
+    const parentId = line ? reference(record.recordData, line.parentField) : undefined;
+    if (line && parentId) parents.push({ tableName: line.headerTable, recordId: parentId });
+  }
+  const missing = parents.filter((key) => !known.has(recordKeyString(key)));
+  for (const [key, record] of missing.length ? await centralCopy.get(missing) : []) known.set(key, record);
+  const lookupHeader = (table: string, id: string) => known.get(recordKeyString({ tableName: table, recordId: id }))?.recordData;
+
+  const headers = new Map<string, { header: RecordKey; originSiteId: number }>();
+  for (const record of records) {
+    if (record.action === 'delete') continue;
+    const header = transferHeaderFor(record, lookupHeader, config);
+    if (header) headers.set(recordKeyString(header), { header, originSiteId: record.originSiteId });
+  }
+  for (const { header, originSiteId } of headers.values()) {
+    const workId = transfers.newId();
+    await transfers.progress.begin(originSiteId, workId);
+    await transfers.work.send({ kind: 'transfer', workId, originSiteId, header });
+  }
 }
 
 /** The record as a site receives it. */

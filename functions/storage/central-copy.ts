@@ -128,9 +128,12 @@ export class DynamoCentralCopy implements CentralCopy {
         TableName: this.table,
         Key: recordsKeys.record(record.tableName, record.recordId),
         UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-        ConditionExpression: 'attribute_not_exists(pk) OR changeId <> :changeId',
+        ConditionExpression:
+          change.onlyIfLastChangedBy === undefined
+            ? 'attribute_not_exists(pk) OR changeId <> :changeId'
+            : 'attribute_not_exists(pk) OR (changeId <> :changeId AND originSiteId = :guard)',
         ExpressionAttributeNames: { '#action': 'action' },
-        ExpressionAttributeValues: values,
+        ExpressionAttributeValues: change.onlyIfLastChangedBy === undefined ? values : { ...values, ':guard': change.onlyIfLastChangedBy },
       },
     };
   }

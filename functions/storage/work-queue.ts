@@ -1,27 +1,43 @@
 /**
- * Background work on the fan-out FIFO queue. Messages of one site form one group (its work
- * runs in order, sites run in parallel); the work id deduplicates a repeated send.
+ * Background work on the FIFO queues: routing and initialisation on the fan-out queue, where the
+ * messages of one site form one group (its work runs in order, sites run in parallel);
+ * transfers on the transfers queue, one group per initiating header, so two deliveries of one
+ * transfer never run at once. The work id deduplicates a repeated send.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { BackgroundWork, WorkQueue } from '../domain/ports';
-import type { FanOutMessage } from '../protocol/queue-messages';
+import { createHash } from 'node:crypto';
+import type { FanOutMessage, TransferMessage } from '../protocol/queue-messages';
 
 export class SqsWorkQueue implements WorkQueue {
   constructor(
     private readonly sqs: SQSClient,
-    private readonly queueUrl: string,
+    private readonly queueUrls: { readonly fanOut: string; readonly transfers?: string },
   ) {}
 
   async send(work: BackgroundWork): Promise<void> {
-    const siteId = work.kind === 'route' ? work.originSiteId : work.siteId;
-    const message: FanOutMessage = work.kind === 'route' ? { ...work, keys: [...work.keys] } : { ...work };
+    const { queueUrl, group, message } = this.envelope(work);
     await this.sqs.send(
       new SendMessageCommand({
-        QueueUrl: this.queueUrl,
+        QueueUrl: queueUrl,
         MessageBody: JSON.stringify(message),
-        MessageGroupId: `site-${siteId}`,
+        MessageGroupId: group,
         MessageDeduplicationId: work.workId,
       }),
     );
+  }
+
+  private envelope(work: BackgroundWork): { queueUrl: string; group: string; message: FanOutMessage | TransferMessage } {
+    switch (work.kind) {
+      case 'route':
+        return { queueUrl: this.queueUrls.fanOut, group: `site-${work.originSiteId}`, message: { ...work, keys: [...work.keys] } };
+      case 'initialise':
+        return { queueUrl: this.queueUrls.fanOut, group: `site-${work.siteId}`, message: { ...work } };
+      case 'transfer': {
+        if (!this.queueUrls.transfers) throw new Error('This function has no transfers queue to send to');
+        const group = createHash('sha256').update(`${work.header.tableName}\u0000${work.header.recordId}`).digest('hex');
+        return { queueUrl: this.queueUrls.transfers, group, message: { ...work, header: { ...work.header } } };
+      }
+    }
   }
 }

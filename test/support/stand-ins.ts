@@ -58,7 +58,7 @@ export function adaptersFor(resources: TestResources, now: () => Date = () => ne
     changeLog: new DynamoChangeLog(db, tables.changeLog),
     progress: new DynamoSiteProgress(db, tables.siteState, now),
     sessions: new DynamoSiteSessions(db, tables.siteState),
-    work: new SqsWorkQueue(resources.sqs, resources.queues.fanOut.url),
+    work: new SqsWorkQueue(resources.sqs, { fanOut: resources.queues.fanOut.url, transfers: resources.queues.transfers.url }),
     heartbeats: new HeartbeatStore(db, tables.siteState),
     now,
     newId: () => randomUUID(),

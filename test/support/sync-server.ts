@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdminHandler } from '../../functions/handlers/admin';
 import { createFanOutHandler } from '../../functions/handlers/fan-out';
 import { createHealthHandler } from '../../functions/handlers/health';
+import { createTransfersHandler } from '../../functions/handlers/transfers';
 import { createSyncPullHandler } from '../../functions/handlers/sync-pull';
 import { createSyncPushHandler } from '../../functions/handlers/sync-push';
 import { createSyncSiteHandler } from '../../functions/handlers/sync-site';
@@ -17,7 +18,7 @@ import { AwsHealthProbe } from '../../functions/storage/health-probe';
 import { apiFunctions } from '../../lib/functions';
 import { createHttpGateway, type LambdaHttpHandler, type LocalRoute } from '../../lib/local/http-gateway';
 import { startQueuePoller } from '../../lib/local/queue-poller';
-import { queues } from '../../lib/resources';
+import { queueNames, queues } from '../../lib/resources';
 import { RemoteSite } from '../../lib/remote-site/client';
 import { adaptersFor, createTestResources, type TestResources } from './stand-ins';
 
@@ -71,18 +72,21 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const poller =
+  const consumers = { fanOut: createFanOutHandler(adapters), transfers: createTransfersHandler(adapters) };
+  const pollers =
     options.consumer === false
-      ? undefined
-      : startQueuePoller({
-          sqs: resources.sqs,
-          queueUrl: resources.queues.fanOut.url,
-          functionName: 'fanOutConsumer',
-          handler: createFanOutHandler(adapters),
-          batchSize: queues.fanOut.consumer.batchSize,
-          timeoutSeconds: queues.fanOut.consumer.timeoutSeconds,
-          waitSeconds: 0,
-        });
+      ? []
+      : queueNames.map((queue) =>
+          startQueuePoller({
+            sqs: resources.sqs,
+            queueUrl: resources.queues[queue].url,
+            functionName: `${queue}Consumer`,
+            handler: consumers[queue],
+            batchSize: queues[queue].consumer.batchSize,
+            timeoutSeconds: queues[queue].consumer.timeoutSeconds,
+            waitSeconds: 0,
+          }),
+        );
 
   return {
     url,
@@ -109,7 +113,7 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
       return { status: response.status, body: text ? JSON.parse(text) : undefined };
     },
     stop: async () => {
-      await poller?.stop();
+      await Promise.all(pollers.map((poller) => poller.stop()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -43,8 +43,9 @@ export function destinations(tableName: string, placement: Placement, config: Sy
       return only((siteId) => {
         const type = instanceType(config, store.id, siteId);
         if (type === 'active' || type === 'collector') return true;
-        // A transfer copy holds only the trades between the store and a store active on that site.
-        return type === 'transfer' && trader !== undefined && trader.id !== store.id && trader.activeSiteId === siteId;
+        // A trade (transfer, requisition) also belongs to the other store's site: there the store
+        // is a transfer copy holding only its trades with the stores active on that site.
+        return trader !== undefined && trader.id !== store.id && trader.activeSiteId === siteId;
       });
     }
     case 'patient': {

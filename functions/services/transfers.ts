@@ -1,0 +1,118 @@
+/**
+ * Completing a transfer between stores on different sites (sync-rules §4): the responding half
+ * (header and lines) is written into the central copy with ids derived from the initiating
+ * records, then routed like any store data. Every write is conditional, so a redelivered or
+ * concurrent message writes nothing twice, and a responding record its own site has changed is
+ * never overwritten. A responding half numbered and pushed back sends a message to the
+ * initiating store.
+ */
+import type { SyncConfig } from '../domain/config/model';
+import { centralSite } from '../domain/config/queries';
+import type { AcceptedChange, RecordKey, StoredRecord } from '../domain/ports';
+import { recordKeyString } from '../domain/ports';
+import {
+  initiatedTransfer,
+  numberedMessage,
+  numberedResponse,
+  respondingHeader,
+  respondingLine,
+  respondingLineId,
+  transferRule,
+  type Transfer,
+} from '../domain/transfers/rules';
+import { routeRecords, type RouteDeps, type RouteOutcome } from './route';
+
+export interface TransferDeps extends RouteDeps {
+  readonly now: () => Date;
+}
+
+export type TransferOutcome =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'responded'; readonly transfer: Transfer['kind']; readonly lines: number; readonly routing: RouteOutcome }
+  | { readonly kind: 'notified'; readonly routing: RouteOutcome };
+
+export async function completeTransfer(deps: TransferDeps, config: SyncConfig, key: RecordKey): Promise<TransferOutcome> {
+  const central = centralSite(config)?.siteId;
+  const header = (await deps.centralCopy.get([key])).get(recordKeyString(key));
+  if (!header || !header.recordData || header.action === 'delete' || central === undefined) return { kind: 'none' };
+
+  const numbered = numberedResponse(header.tableName, header.recordData, config);
+  if (numbered && header.originSiteId === numbered.transfer.respondingStore.activeSiteId) {
+    const message = numberedMessage(numbered.transfer, numbered.number, deps.now());
+    const id = message.ID as string;
+    await deps.centralCopy.apply([
+      {
+        record: { tableName: 'message', recordId: id, action: 'insert', recordData: message },
+        placement: { dataClass: 'message', flags: [], storeId: numbered.transfer.initiatingStore.id },
+        originSiteId: central,
+        // Once per responding half: a renumbering or redelivery does not send a second message.
+        changeId: `transfer:numbered:${numbered.transfer.respondingId}`,
+        onlyIfLastChangedBy: central,
+      },
+    ]);
+    return { kind: 'notified', routing: await routeRecords(deps, config, [{ tableName: 'message', recordId: id }]) };
+  }
+
+  const transfer = initiatedTransfer(header.tableName, header.recordData, config);
+  if (!transfer) return { kind: 'none' };
+  const rule = transferRule(transfer.kind);
+  const respondingKey = { tableName: rule.headerTable, recordId: transfer.respondingId };
+  const respondingNow = (await deps.centralCopy.get([respondingKey])).get(recordKeyString(respondingKey));
+  // The responding site has taken its half over: later edits of the initiating half stay there.
+  if (respondingNow && respondingNow.originSiteId !== central) return { kind: 'none' };
+  const lines = (await collect(deps.centralCopy.byParent(header.tableName, header.recordId))).filter(
+    (line) => line.tableName === rule.lineTable,
+  );
+  const responding = respondingChanges(transfer, header, lines, central);
+  const existing = await collect(deps.centralCopy.byParent(rule.headerTable, transfer.respondingId));
+  const kept = new Set(responding.map(({ record }) => record.recordId));
+  // Lines removed from the initiating half before the responding site touched its half.
+  const removed: AcceptedChange[] = existing
+    .filter((line) => line.tableName === rule.lineTable && line.action !== 'delete' && !kept.has(line.recordId))
+    .map((line) => ({
+      record: { tableName: line.tableName, recordId: line.recordId, action: 'delete' },
+      placement: line.placement,
+      originSiteId: central,
+      changeId: `transfer:removed:${line.recordId}`,
+      onlyIfLastChangedBy: central,
+    }));
+  await deps.centralCopy.apply([...responding, ...removed]);
+  const keys = [...responding, ...removed].map(({ record }) => ({ tableName: record.tableName, recordId: record.recordId }));
+  return { kind: 'responded', transfer: transfer.kind, lines: responding.length - 1, routing: await routeRecords(deps, config, keys) };
+}
+
+function respondingChanges(transfer: Transfer, header: StoredRecord, lines: readonly StoredRecord[], central: number): AcceptedChange[] {
+  const rule = transferRule(transfer.kind);
+  const placement = {
+    dataClass: 'store' as const,
+    flags: header.placement.flags,
+    storeId: transfer.respondingStore.id,
+    counterpartNameId: transfer.initiatingStore.nameId,
+  };
+  const changes: AcceptedChange[] = [
+    {
+      record: { tableName: rule.headerTable, recordId: transfer.respondingId, action: 'update', recordData: respondingHeader(transfer, header.recordData ?? {}) },
+      placement,
+      originSiteId: central,
+      changeId: `transfer:${header.tableName}:${header.recordId}:${header.version}`,
+      onlyIfLastChangedBy: central,
+    },
+  ];
+  for (const line of lines) {
+    if (line.action === 'delete' || !line.recordData) continue;
+    changes.push({
+      record: { tableName: rule.lineTable, recordId: respondingLineId(transfer, line.recordId), action: 'update', recordData: respondingLine(transfer, line.recordData, line.recordId) },
+      placement: { ...placement, flags: line.placement.flags, parent: { table: rule.headerTable, id: transfer.respondingId } },
+      originSiteId: central,
+      changeId: `transfer:${line.tableName}:${line.recordId}:${line.version}`,
+      onlyIfLastChangedBy: central,
+    });
+  }
+  return changes;
+}
+
+async function collect<T>(pages: AsyncIterable<T[]>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of pages) all.push(...page);
+  return all;
+}

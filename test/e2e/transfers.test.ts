@@ -1,0 +1,99 @@
+/**
+ * Transfers between stores on different sites, end to end on the seed's example with reference
+ * remote sites: the central server creates the responding half, routes it, and tells the
+ * initiating store once the responding site has numbered it. A local transfer creates nothing.
+ */
+import { derivedId, respondingLineId } from '../../functions/domain/transfers/rules';
+import { legacyRecord } from '../support/legacy-records';
+import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
+
+let server: TestSyncServer;
+
+beforeAll(async () => {
+  server = await startTestSyncServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+test('a finalised customer invoice from store B to store C becomes a supplier invoice in C numbered -1, and B hears when C numbers it', async () => {
+  const siteB = server.site('remote-site-1');
+  const siteC = server.site('remote-site-2');
+  await siteB.sync();
+  await siteC.sync();
+
+  const invoice = legacyRecord('transact', 'CI_B_TO_C', { store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', type: 'ci', status: 'fn', invoice_num: 17 });
+  const lines = [1, 2].map((n) =>
+    legacyRecord('trans_line', `CI_B_TO_C_LINE_${n}`, { transaction_ID: 'CI_B_TO_C', item_ID: `ITEM_${n}`, quantity: n * 10, pack_size: 1, type: 'stock_out' }),
+  );
+  siteB.changes([invoice, ...lines]);
+  await siteB.sync();
+  await siteC.sync();
+
+  const supplierInvoiceId = derivedId('stockTransfer', 'CI_B_TO_C');
+  expect(siteC.held('transact', supplierInvoiceId)).toMatchObject({
+    type: 'si',
+    store_ID: 'STORE_C',
+    name_ID: 'NAME_STORE_B',
+    invoice_num: -1,
+    linked_transaction_id: 'CI_B_TO_C',
+  });
+  const received = siteC.heldRecords('trans_line').filter((line) => line.recordData.transaction_ID === supplierInvoiceId);
+  expect(received.map((line) => [line.recordData.item_ID, line.recordData.quantity, line.recordData.type]).sort()).toEqual([
+    ['ITEM_1', 10, 'stock_in'],
+    ['ITEM_2', 20, 'stock_in'],
+  ]);
+  // The initiating half reaches the responding site too.
+  expect(siteC.held('transact', 'CI_B_TO_C')).toMatchObject({ type: 'ci', status: 'fn' });
+
+  // C's site numbers its half and pushes it back; B's site then receives the log message.
+  siteC.change({ tableName: 'transact', recordId: supplierInvoiceId, action: 'update', recordData: { ...siteC.held('transact', supplierInvoiceId)!, invoice_num: 42 } });
+  await siteC.sync();
+  await siteB.sync();
+  const messages = siteB.heldRecords('message');
+  expect(messages).toHaveLength(1);
+  expect(messages[0]!.recordData).toMatchObject({ toStoreID: 'STORE_B', fromStoreID: 'STORE_C', body: expect.objectContaining({ number: 42, initiatingId: 'CI_B_TO_C' }) });
+  expect(siteB.held('transact', supplierInvoiceId)).toMatchObject({ invoice_num: 42 });
+
+  // Pushing the initiating half again (a retry, a later edit) creates nothing new and keeps C's number.
+  siteB.change({ ...invoice, recordData: { ...invoice.recordData, comment: 'edited after numbering' } });
+  await siteB.sync();
+  const stored = await server.adapters.centralCopy.get([{ tableName: 'transact', recordId: supplierInvoiceId }]);
+  expect(stored.get(`transact\u0000${supplierInvoiceId}`)?.recordData).toMatchObject({ invoice_num: 42 });
+  const lineKeys = lines.map((line) => ({ tableName: 'trans_line', recordId: respondingLineId({ kind: 'stockTransfer', initiatingId: 'CI_B_TO_C' } as never, line.recordId) }));
+  expect((await server.adapters.centralCopy.get(lineKeys)).size).toBe(2);
+});
+
+test('a sent request requisition from store C to store B becomes a response requisition in B', async () => {
+  const siteB = server.site('remote-site-1');
+  const siteC = server.site('remote-site-2');
+  await siteB.sync();
+  await siteC.sync();
+  const request = legacyRecord('requisition', 'REQ_C_TO_B', { store_ID: 'STORE_C', name_ID: 'NAME_STORE_B', type: 'request', status: 'fn', serial_number: 3 });
+  const line = legacyRecord('requisition_line', 'REQ_C_TO_B_LINE', { requisition_ID: 'REQ_C_TO_B', item_ID: 'ITEM_1', Cust_stock_order: 50 });
+  siteC.changes([request, line]);
+  await siteC.sync();
+  await siteB.sync();
+  const responseId = derivedId('requisition', 'REQ_C_TO_B');
+  expect(siteB.held('requisition', responseId)).toMatchObject({
+    type: 'response',
+    store_ID: 'STORE_B',
+    name_ID: 'NAME_STORE_C',
+    serial_number: -1,
+    linked_requisition_id: 'REQ_C_TO_B',
+  });
+  expect(siteB.heldRecords('requisition_line').filter((held) => held.recordData.requisition_ID === responseId)).toHaveLength(1);
+});
+
+test('a local transfer (store B to store F, both on remote site 1) creates nothing', async () => {
+  const siteB = server.site('remote-site-1');
+  await siteB.sync();
+  const invoice = legacyRecord('transact', 'CI_B_TO_F', { store_ID: 'STORE_B', name_ID: 'NAME_STORE_F', type: 'ci', status: 'fn' });
+  siteB.change(invoice);
+  await siteB.sync();
+  const created = await server.adapters.centralCopy.get([{ tableName: 'transact', recordId: derivedId('stockTransfer', 'CI_B_TO_F') }]);
+  expect(created.size).toBe(0);
+  const original = await server.adapters.centralCopy.get([{ tableName: 'transact', recordId: 'CI_B_TO_F' }]);
+  expect(original.size).toBe(1);
+});
