@@ -9,7 +9,7 @@ import type { AcceptedChange, CentralCopy, RecordKey, StoredRecord } from '../do
 import { recordKeyString } from '../domain/ports';
 import { holderOf, parentKeyOf, type Placement } from '../domain/sync/placement';
 import { recordsKeys } from './keys';
-import { conditionFailures, type TransactWriteItem } from './transactions';
+import { cancellation, type TransactWriteItem } from './transactions';
 
 const ITEMS_PER_TRANSACTION = 100;
 const KEYS_PER_BATCH_GET = 100;
@@ -73,10 +73,9 @@ export class DynamoCentralCopy implements CentralCopy {
         await this.db.send(new TransactWriteCommand({ TransactItems: pending.map(toItem) }));
         return;
       } catch (error) {
-        const failed = conditionFailures(error, pending);
-        const conflicted = failed.length === pending.length;
-        pending = conflicted ? pending : pending.filter((item) => !failed.includes(item));
-        if (conflicted) await backOff(attempt);
+        const { conditionFailed, conflict } = cancellation(error, pending);
+        pending = pending.filter((item) => !conditionFailed.includes(item));
+        if (conflict) await backOff(attempt);
       }
     }
   }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { conditionFailures, type TransactWriteItem } from './transactions';
+import { cancellation, type Cancellation, type TransactWriteItem } from './transactions';
 import type { OutgoingQueue, QueuedRecord, RoutedRecord } from '../domain/ports';
 import { siteStateKeys, syncOutKeys } from './keys';
 
@@ -54,9 +54,11 @@ export class DynamoOutgoingQueue implements OutgoingQueue {
     let pending: PendingWrite[] = records.map((record) => ({ record, mode: 'new' }));
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= MAX_ATTEMPTS) throw new Error(`Could not queue ${pending.length} records for site ${siteId}: too much contention`);
-      const failed = await this.tryWrite(siteId, pending);
-      if (failed.length === 0) return;
-      const next: PendingWrite[] = [];
+      const { conditionFailed: failed, conflict } = await this.tryWrite(siteId, pending);
+      if (failed.length === 0 && !conflict) return;
+      // Writes that only met a concurrent transaction are retried as they are.
+      const next: PendingWrite[] = pending.filter((write) => !failed.includes(write));
+      if (conflict) await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 6)));
       for (const write of failed) {
         if (write.mode === 'new') next.push({ record: write.record, mode: 'replace' });
         else {
@@ -69,8 +71,8 @@ export class DynamoOutgoingQueue implements OutgoingQueue {
     }
   }
 
-  /** Returns the writes whose condition failed; none were applied if any failed. */
-  private async tryWrite(siteId: number, writes: readonly PendingWrite[]): Promise<PendingWrite[]> {
+  /** Nothing was applied unless both the failures and the conflict are empty. */
+  private async tryWrite(siteId: number, writes: readonly PendingWrite[]): Promise<Cancellation<PendingWrite>> {
     const added = writes.filter((write) => write.mode === 'new').length;
     const items: TransactWriteItem[] = writes.map(({ record, mode }) => ({
       Put: {
@@ -94,9 +96,9 @@ export class DynamoOutgoingQueue implements OutgoingQueue {
       : [];
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: [...items, ...counter] }));
-      return [];
+      return { conditionFailed: [], conflict: false };
     } catch (error) {
-      return conditionFailures(error, writes);
+      return cancellation(error, writes);
     }
   }
 
@@ -169,10 +171,11 @@ export class DynamoOutgoingQueue implements OutgoingQueue {
       for (let i = 0; i < all.length; i += ENTRIES_PER_TRANSACTION) {
         let chunk = all.slice(i, i + ENTRIES_PER_TRANSACTION);
         for (let attempt = 0; chunk.length > 0 && attempt < MAX_ATTEMPTS; attempt++) {
-          const failed = await this.tryDelete(siteId, chunk);
-          if (failed.length === 0) break;
+          const { conditionFailed: failed, conflict } = await this.tryDelete(siteId, chunk);
+          if (failed.length === 0 && !conflict) break;
           // Unknown, repeated, or superseded by a newer version: those stay (or were never there).
           chunk = chunk.filter((entry) => !failed.includes(entry));
+          if (conflict) await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 6)));
         }
       }
     }
@@ -204,9 +207,9 @@ export class DynamoOutgoingQueue implements OutgoingQueue {
           ],
         }),
       );
-      return [];
+      return { conditionFailed: [], conflict: false };
     } catch (error) {
-      return conditionFailures(error, chunk);
+      return cancellation(error, chunk);
     }
   }
 

@@ -157,14 +157,15 @@ describe('with the fan-out consumer running', () => {
     expect(Number.isNaN(Date.parse((await server.adapters.sessions.lastConnection(2))!.at))).toBe(false);
   });
 
-  test('a batch pushed again (with one more record) stores the repeated record once and queues it once for the trading site', async () => {
+  test('a batch pushed again (exactly, then with one more record) stores the repeated record once and queues it once for the trading site', async () => {
     // Trades of store B (active on site 2) with store C: site 3 holds B as a transfer store.
-    // Not tested: the exact same batch again answers 500 (central-copy writeUntilSettled takes all-conditions-failed for contention).
     const trade = (id: string) => legacyRecord('transact', id, { store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', type: 'ci', status: 'nw' });
     const lengthBefore = (await peekQueue(site2)).queueLength;
 
     expect(await push(site1, [wire(trade('TX_B_TRADE_C'), 'idempotent-push-1')], 1)).toEqual({ integrationStarted: true });
-    // The first answer was lost: the site pushes the same entry again, now with its next change.
+    // The answer was lost: the site pushes exactly the same batch again.
+    expect(await push(site1, [wire(trade('TX_B_TRADE_C'), 'idempotent-push-1')], 1)).toEqual({ integrationStarted: true });
+    // Lost again: the site pushes the same entry again: the site pushes the same entry again, now with its next change.
     expect(await push(site1, [wire(trade('TX_B_TRADE_C'), 'idempotent-push-1'), wire(trade('TX_B_TRADE_C_2'), 'idempotent-push-2')], 2)).toEqual({
       integrationStarted: true,
     });
