@@ -21,7 +21,7 @@ export function createTransfersHandler(deps: TransfersHandlerDeps) {
   return queueConsumer(transferMessage, async (message) => {
     const outcome = await completeTransfer(deps, await deps.loadConfig(), message.header);
     await deps.progress.finish(message.originSiteId, message.workId);
-    if (outcome.kind === 'responded') metrics.addMetric('TransfersCompleted', 'Count', 1);
+    if (outcome.responded) metrics.addMetric('TransfersCompleted', 'Count', 1);
     logger.info('transfer processed', { header: message.header, workId: message.workId, ...outcome });
   });
 }

@@ -26,49 +26,63 @@ export interface TransferDeps extends RouteDeps {
   readonly now: () => Date;
 }
 
-export type TransferOutcome =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'responded'; readonly transfer: Transfer['kind']; readonly lines: number; readonly routing: RouteOutcome }
-  | { readonly kind: 'notified'; readonly routing: RouteOutcome };
+export interface TransferOutcome {
+  /** The initiating store was told its transfer was numbered. */
+  readonly notified: boolean;
+  /** The responding half created or refreshed. */
+  readonly responded?: { readonly transfer: Transfer['kind']; readonly lines: number; readonly routing: RouteOutcome };
+}
 
+/**
+ * A header can be both a numbered responding half and the start of the next transfer (an
+ * internal requisition's invoice, numbered then finalised), so both are looked at.
+ */
 export async function completeTransfer(deps: TransferDeps, config: SyncConfig, key: RecordKey): Promise<TransferOutcome> {
   const central = centralSite(config)?.siteId;
   const header = (await deps.centralCopy.get([key])).get(recordKeyString(key));
-  if (!header || !header.recordData || header.action === 'delete' || central === undefined) return { kind: 'none' };
+  if (!header || !header.recordData || header.action === 'delete' || central === undefined) return { notified: false };
+  const notified = await notifyNumbered(deps, config, header, central);
+  const responded = await respond(deps, config, header, central);
+  return responded ? { notified, responded } : { notified };
+}
 
-  const numbered = numberedResponse(header.tableName, header.recordData, config);
-  if (numbered && header.originSiteId === numbered.transfer.respondingStore.activeSiteId) {
-    const message = numberedMessage(numbered.transfer, numbered.number, deps.now());
-    const id = message.ID as string;
-    await deps.centralCopy.apply([
-      {
-        record: { tableName: 'message', recordId: id, action: 'insert', recordData: message },
-        placement: { dataClass: 'message', flags: [], storeId: numbered.transfer.initiatingStore.id },
-        originSiteId: central,
-        // Once per responding half: a renumbering or redelivery does not send a second message.
-        changeId: `transfer:numbered:${numbered.transfer.respondingId}`,
-        onlyIfLastChangedBy: central,
-      },
-    ]);
-    return { kind: 'notified', routing: await routeRecords(deps, config, [{ tableName: 'message', recordId: id }]) };
-  }
+async function notifyNumbered(deps: TransferDeps, config: SyncConfig, header: StoredRecord, central: number): Promise<boolean> {
+  const numbered = numberedResponse(header.tableName, header.recordData ?? {}, config);
+  if (!numbered || header.originSiteId !== numbered.transfer.respondingStore.activeSiteId) return false;
 
-  const transfer = initiatedTransfer(header.tableName, header.recordData, config);
-  if (!transfer) return { kind: 'none' };
+  const message = numberedMessage(numbered.transfer, numbered.number, deps.now());
+  const id = message.ID as string;
+  await deps.centralCopy.apply([
+    {
+      record: { tableName: 'message', recordId: id, action: 'insert', recordData: message },
+      placement: { dataClass: 'message', flags: [], storeId: numbered.transfer.initiatingStore.id },
+      originSiteId: central,
+      // Once per responding half: a renumbering or redelivery does not send a second message.
+      changeId: `transfer:numbered:${numbered.transfer.respondingId}`,
+      onlyIfLastChangedBy: central,
+    },
+  ]);
+  await routeRecords(deps, config, [{ tableName: 'message', recordId: id }]);
+  return true;
+}
+
+async function respond(deps: TransferDeps, config: SyncConfig, header: StoredRecord, central: number): Promise<TransferOutcome['responded']> {
+  const transfer = initiatedTransfer(header.tableName, header.recordData ?? {}, config);
+  if (!transfer) return undefined;
   const rule = transferRule(transfer.kind);
-  const respondingKey = { tableName: rule.headerTable, recordId: transfer.respondingId };
+  const respondingKey = { tableName: rule.responding.header, recordId: transfer.respondingId };
   const respondingNow = (await deps.centralCopy.get([respondingKey])).get(recordKeyString(respondingKey));
   // The responding site has taken its half over: later edits of the initiating half stay there.
-  if (respondingNow && respondingNow.originSiteId !== central) return { kind: 'none' };
+  if (respondingNow && respondingNow.originSiteId !== central) return undefined;
   const lines = (await collect(deps.centralCopy.byParent(header.tableName, header.recordId))).filter(
-    (line) => line.tableName === rule.lineTable,
+    (line) => line.tableName === rule.initiating.line,
   );
   const responding = respondingChanges(transfer, header, lines, central);
-  const existing = await collect(deps.centralCopy.byParent(rule.headerTable, transfer.respondingId));
+  const existing = await collect(deps.centralCopy.byParent(rule.responding.header, transfer.respondingId));
   const kept = new Set(responding.map(({ record }) => record.recordId));
   // Lines removed from the initiating half before the responding site touched its half.
   const removed: AcceptedChange[] = existing
-    .filter((line) => line.tableName === rule.lineTable && line.action !== 'delete' && !kept.has(line.recordId))
+    .filter((line) => line.tableName === rule.responding.line && line.action !== 'delete' && !kept.has(line.recordId))
     .map((line) => ({
       record: { tableName: line.tableName, recordId: line.recordId, action: 'delete' },
       placement: line.placement,
@@ -78,7 +92,7 @@ export async function completeTransfer(deps: TransferDeps, config: SyncConfig, k
     }));
   await deps.centralCopy.apply([...responding, ...removed]);
   const keys = [...responding, ...removed].map(({ record }) => ({ tableName: record.tableName, recordId: record.recordId }));
-  return { kind: 'responded', transfer: transfer.kind, lines: responding.length - 1, routing: await routeRecords(deps, config, keys) };
+  return { transfer: transfer.kind, lines: responding.length - 1, routing: await routeRecords(deps, config, keys) };
 }
 
 function respondingChanges(transfer: Transfer, header: StoredRecord, lines: readonly StoredRecord[], central: number): AcceptedChange[] {
@@ -91,7 +105,7 @@ function respondingChanges(transfer: Transfer, header: StoredRecord, lines: read
   };
   const changes: AcceptedChange[] = [
     {
-      record: { tableName: rule.headerTable, recordId: transfer.respondingId, action: 'update', recordData: respondingHeader(transfer, header.recordData ?? {}) },
+      record: { tableName: rule.responding.header, recordId: transfer.respondingId, action: 'update', recordData: respondingHeader(transfer, header.recordData ?? {}) },
       placement,
       originSiteId: central,
       changeId: `transfer:${header.tableName}:${header.recordId}:${header.version}`,
@@ -101,8 +115,8 @@ function respondingChanges(transfer: Transfer, header: StoredRecord, lines: read
   for (const line of lines) {
     if (line.action === 'delete' || !line.recordData) continue;
     changes.push({
-      record: { tableName: rule.lineTable, recordId: respondingLineId(transfer, line.recordId), action: 'update', recordData: respondingLine(transfer, line.recordData, line.recordId) },
-      placement: { ...placement, flags: line.placement.flags, parent: { table: rule.headerTable, id: transfer.respondingId } },
+      record: { tableName: rule.responding.line, recordId: respondingLineId(transfer, line.recordId), action: 'update', recordData: respondingLine(transfer, line.recordData, line.recordId) },
+      placement: { ...placement, flags: line.placement.flags, parent: { table: rule.responding.header, id: transfer.respondingId } },
       originSiteId: central,
       changeId: `transfer:${line.tableName}:${line.recordId}:${line.version}`,
       onlyIfLastChangedBy: central,

@@ -23,7 +23,8 @@ test('a finalised customer invoice from store B to store C becomes a supplier in
   await siteB.sync();
   await siteC.sync();
 
-  const invoice = legacyRecord('transact', 'CI_B_TO_C', { store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', type: 'ci', status: 'fn', invoice_num: 17 });
+  // Fixture 1 is a finalised customer invoice (fixture 0 is tied to a purchase order).
+  const invoice = legacyRecord('transact', 'CI_B_TO_C', { store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', invoice_num: 17 }, 1);
   const lines = [1, 2].map((n) =>
     legacyRecord('trans_line', `CI_B_TO_C_LINE_${n}`, { transaction_ID: 'CI_B_TO_C', item_ID: `ITEM_${n}`, quantity: n * 10, pack_size: 1, type: 'stock_out' }),
   );
@@ -89,11 +90,58 @@ test('a sent request requisition from store C to store B becomes a response requ
 test('a local transfer (store B to store F, both on remote site 1) creates nothing', async () => {
   const siteB = server.site('remote-site-1');
   await siteB.sync();
-  const invoice = legacyRecord('transact', 'CI_B_TO_F', { store_ID: 'STORE_B', name_ID: 'NAME_STORE_F', type: 'ci', status: 'fn' });
+  const invoice = legacyRecord('transact', 'CI_B_TO_F', { store_ID: 'STORE_B', name_ID: 'NAME_STORE_F' }, 1);
   siteB.change(invoice);
   await siteB.sync();
   const created = await server.adapters.centralCopy.get([{ tableName: 'transact', recordId: derivedId('stockTransfer', 'CI_B_TO_F') }]);
   expect(created.size).toBe(0);
   const original = await server.adapters.centralCopy.get([{ tableName: 'transact', recordId: 'CI_B_TO_F' }]);
   expect(original.size).toBe(1);
+});
+
+test('an internal requisition: a confirmed purchase order from C to B becomes a customer invoice in B, which finalised becomes goods received in C', async () => {
+  const siteB = server.site('remote-site-1');
+  const siteC = server.site('remote-site-2');
+  await siteB.sync();
+  await siteC.sync();
+
+  const order = legacyRecord('purchase_order', 'PO_C_FROM_B', { store_ID: 'STORE_C', name_ID: 'NAME_STORE_B', status: 'cn', serial_number: 8 });
+  const orderLines = [1, 2].map((n) =>
+    legacyRecord('purchase_order_line', `PO_C_FROM_B_LINE_${n}`, { purchase_order_ID: 'PO_C_FROM_B', store_ID: 'STORE_C', item_ID: `ITEM_${n}`, quan_original_order: 100 * n, quan_adjusted_order: 0 }),
+  );
+  siteC.changes([order, ...orderLines]);
+  await siteC.sync();
+  await siteB.sync();
+
+  // Stage 1: the customer invoice in B, numbered -1, one line per order line.
+  const invoiceId = derivedId('internalOrder', 'PO_C_FROM_B');
+  const invoice = siteB.held('transact', invoiceId);
+  expect(invoice).toMatchObject({ type: 'ci', store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', invoice_num: -1, original_PO_ID: 'PO_C_FROM_B' });
+  const invoiceLines = siteB.heldRecords('trans_line').filter((line) => line.recordData.transaction_ID === invoiceId);
+  expect(invoiceLines.map((line) => [line.recordData.item_ID, line.recordData.quantity]).sort()).toEqual([
+    ['ITEM_1', 100],
+    ['ITEM_2', 200],
+  ]);
+
+  // B numbers it, adds a line and finalises it: stage 2 gives goods received in C, extra line included.
+  const extra = legacyRecord('trans_line', 'B_EXTRA_LINE', { transaction_ID: invoiceId, item_ID: 'ITEM_3', quantity: 5, type: 'stock_out' });
+  siteB.changes([{ tableName: 'transact', recordId: invoiceId, action: 'update', recordData: { ...invoice!, invoice_num: 31, status: 'fn' } }, extra]);
+  await siteB.sync();
+  await siteC.sync();
+
+  const goodsReceivedId = derivedId('internalGoodsReceived', invoiceId);
+  expect(siteC.held('Goods_received', goodsReceivedId)).toMatchObject({ store_ID: 'STORE_C', purchase_order_ID: 'PO_C_FROM_B', serial_number: -1 });
+  const receivedLines = siteC.heldRecords('Goods_received_line').filter((line) => line.recordData.goods_received_ID === goodsReceivedId);
+  expect(receivedLines.map((line) => [line.recordData.item_ID, line.recordData.quantity_received]).sort()).toEqual([
+    ['ITEM_1', 100],
+    ['ITEM_2', 200],
+    ['ITEM_3', 5],
+  ]);
+  // C hears that B numbered the invoice made for its order.
+  expect(siteC.heldRecords('message').map((message) => message.recordData.body)).toContainEqual(
+    expect.objectContaining({ kind: 'internalOrder', initiatingId: 'PO_C_FROM_B', number: 31 }),
+  );
+  // The finalised invoice is not also treated as a stock transfer.
+  const asStockTransfer = await server.adapters.centralCopy.get([{ tableName: 'transact', recordId: derivedId('stockTransfer', invoiceId) }]);
+  expect(asStockTransfer.size).toBe(0);
 });

@@ -15,6 +15,7 @@ import {
   type SystemPreferences,
 } from '../data-classes';
 import { reference } from '../legacy-fields';
+import { transferLineTables } from '../transfers/rules';
 
 /** What routing and authority need to know about a record, kept with its central copy. */
 export interface Placement {
@@ -110,11 +111,19 @@ export function placeRecord(
           storeId: owner.storeId,
           ...(patientId !== undefined ? { patientId } : {}),
           ...(counterpartNameId !== undefined ? { counterpartNameId } : {}),
-          ...(owner.via[0] ? { parent: { table: owner.via[0].table, id: owner.via[0].id } } : {}),
+          ...parentOf(record.tableName, subject, owner.via),
         },
       };
     }
   }
+}
+
+/** A line's header: the first parent on the way to its store, or the header a transfer line names. */
+function parentOf(tableName: string, data: Readonly<Record<string, unknown>>, via: readonly LinkRef[]): Pick<Placement, 'parent'> {
+  if (via[0]) return { parent: { table: via[0].table, id: via[0].id } };
+  const line = transferLineTables.get(tableName);
+  const id = line ? reference(data, line.parentField) : undefined;
+  return line && id ? { parent: { table: line.headerTable, id } } : {};
 }
 
 function patientOf(
