@@ -90,6 +90,8 @@ export interface CentralCopy {
   byPatient(patientId: string): AsyncIterable<StoredRecord[]>;
   /** The lines of a header record (records whose nearest parent it is), page by page. */
   byParent(tableName: string, recordId: string): AsyncIterable<StoredRecord[]>;
+  /** Records what one goods received line received against an order line; returns every receipt of that order line. */
+  recordReceipt(orderLineId: string, goodsReceivedLineId: string, quantity: number): Promise<Record<string, number>>;
 }
 
 /** A pushed record that was not applied, kept for an operator with the reason. */

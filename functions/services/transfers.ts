@@ -14,6 +14,8 @@ import {
   initiatedTransfer,
   numberedMessage,
   numberedResponse,
+  orderLineReceivedBy,
+  receivedToDate,
   respondingHeader,
   respondingLine,
   respondingLineId,
@@ -29,6 +31,8 @@ export interface TransferDeps extends RouteDeps {
 export interface TransferOutcome {
   /** The initiating store was told its transfer was numbered. */
   readonly notified: boolean;
+  /** Centralised procurement: a purchase-order line's received quantity was updated. */
+  readonly orderLineUpdated?: boolean;
   /** The responding half created or refreshed. */
   readonly responded?: { readonly transfer: Transfer['kind']; readonly lines: number; readonly routing: RouteOutcome };
 }
@@ -41,9 +45,32 @@ export async function completeTransfer(deps: TransferDeps, config: SyncConfig, k
   const central = centralSite(config)?.siteId;
   const header = (await deps.centralCopy.get([key])).get(recordKeyString(key));
   if (!header || !header.recordData || header.action === 'delete' || central === undefined) return { notified: false };
+  if (orderLineReceivedBy(header, config)) return { notified: false, ...(await updateOrderLine(deps, config, header, central)) };
   const notified = await notifyNumbered(deps, config, header, central);
   const responded = await respond(deps, config, header, central);
   return responded ? { notified, responded } : { notified };
+}
+
+/** Centralised procurement: the order line's received quantity follows its goods received lines. */
+async function updateOrderLine(deps: TransferDeps, config: SyncConfig, receipt: StoredRecord, central: number): Promise<Pick<TransferOutcome, 'orderLineUpdated'>> {
+  const orderLineId = orderLineReceivedBy(receipt, config)!;
+  const quantity = Number(receipt.recordData?.quantity_received) || 0;
+  const receipts = await deps.centralCopy.recordReceipt(orderLineId, receipt.recordId, quantity);
+  const key = { tableName: 'purchase_order_line', recordId: orderLineId };
+  const orderLine = (await deps.centralCopy.get([key])).get(recordKeyString(key));
+  if (!orderLine?.recordData) return { orderLineUpdated: false };
+  const received = receivedToDate(receipts);
+  if (orderLine.recordData.quan_rec_to_date === received) return { orderLineUpdated: false };
+  await deps.centralCopy.apply([
+    {
+      record: { tableName: key.tableName, recordId: orderLineId, action: 'update', recordData: { ...orderLine.recordData, quan_rec_to_date: received } },
+      placement: orderLine.placement,
+      originSiteId: central,
+      changeId: `transfer:received:${orderLineId}:${received}:${Object.keys(receipts).length}`,
+    },
+  ]);
+  await routeRecords(deps, config, [key]);
+  return { orderLineUpdated: true };
 }
 
 async function notifyNumbered(deps: TransferDeps, config: SyncConfig, header: StoredRecord, central: number): Promise<boolean> {
@@ -92,7 +119,15 @@ async function respond(deps: TransferDeps, config: SyncConfig, header: StoredRec
     }));
   await deps.centralCopy.apply([...responding, ...removed]);
   const keys = [...responding, ...removed].map(({ record }) => ({ tableName: record.tableName, recordId: record.recordId }));
-  return { transfer: transfer.kind, lines: responding.length - 1, routing: await routeRecords(deps, config, keys) };
+  const routing = await routeRecords(deps, config, keys);
+  // Goods received lines made here count as received here (centralised procurement).
+  const receipts = responding.filter(({ record }) => orderLineReceivedBy(record, config));
+  if (receipts.length > 0) {
+    for (const receipt of (await deps.centralCopy.get(receipts.map(({ record }) => record))).values()) {
+      await updateOrderLine(deps, config, receipt, central);
+    }
+  }
+  return { transfer: transfer.kind, lines: responding.length - 1, routing };
 }
 
 function respondingChanges(transfer: Transfer, header: StoredRecord, lines: readonly StoredRecord[], central: number): AcceptedChange[] {

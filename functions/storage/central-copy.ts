@@ -4,7 +4,7 @@
  * Indexed by holding store (`byStore`) and by patient (`byPatient`) for initialisation, and by
  * parent record (`byParent`) so transfers find a header's lines.
  */
-import { BatchGetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AcceptedChange, CentralCopy, RecordKey, StoredRecord } from '../domain/ports';
 import { recordKeyString } from '../domain/ports';
 import { holderOf, parentKeyOf, type Placement } from '../domain/sync/placement';
@@ -147,6 +147,25 @@ export class DynamoCentralCopy implements CentralCopy {
 
   byParent(tableName: string, recordId: string): AsyncIterable<StoredRecord[]> {
     return this.pages('byParent', 'parentKey', `${tableName}#${recordId}`);
+  }
+
+  async recordReceipt(orderLineId: string, goodsReceivedLineId: string, quantity: number): Promise<Record<string, number>> {
+    const Key = recordsKeys.receipts(orderLineId);
+    // Two steps: a nested map entry can only be set once the map exists.
+    await this.db.send(
+      new UpdateCommand({ TableName: this.table, Key, UpdateExpression: 'SET receipts = if_not_exists(receipts, :empty)', ExpressionAttributeValues: { ':empty': {} } }),
+    );
+    const { Attributes } = await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key,
+        UpdateExpression: 'SET receipts.#line = :quantity',
+        ExpressionAttributeNames: { '#line': goodsReceivedLineId },
+        ExpressionAttributeValues: { ':quantity': quantity },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Object.fromEntries(Object.entries((Attributes?.receipts ?? {}) as Record<string, unknown>).map(([line, value]) => [line, Number(value)]));
   }
 
   private async *pages(indexName: string, attribute: string, value: string): AsyncIterable<StoredRecord[]> {

@@ -21,6 +21,8 @@ export const siteStateKeys = {
 export const recordsKeys = {
   /** The central copy of one record. */
   record: (tableName: string, recordId: string) => ({ pk: `${tableName}#${recordId}` }),
+  /** What each goods received line received against a purchase-order line (`~`: no legacy table name). */
+  receipts: (orderLineId: string) => ({ pk: `~receipts#${orderLineId}` }),
 } as const;
 
 export const quarantineKeys = {

@@ -145,3 +145,54 @@ test('an internal requisition: a confirmed purchase order from C to B becomes a 
   const asStockTransfer = await server.adapters.centralCopy.get([{ tableName: 'transact', recordId: derivedId('stockTransfer', invoiceId) }]);
   expect(asStockTransfer.size).toBe(0);
 });
+
+test('centralised procurement: a purchase order entered on the central server for store C; received quantities follow the goods received lines', async () => {
+  expect((await server.admin('PATCH', '/preferences', { centralisedProcurement: true })).status).toBe(200);
+  try {
+    const siteB = server.site('remote-site-1');
+    const siteC = server.site('remote-site-2');
+    await siteB.sync();
+    await siteC.sync();
+
+    const order = legacyRecord('purchase_order', 'CPO_C_FROM_B', { store_ID: 'STORE_C', name_ID: 'NAME_STORE_B', status: 'cn' });
+    const orderLine = legacyRecord('purchase_order_line', 'CPO_LINE', { purchase_order_ID: 'CPO_C_FROM_B', store_ID: 'STORE_C', item_ID: 'ITEM_1', quan_original_order: 40, quan_adjusted_order: 0, quan_rec_to_date: 0 });
+    const imported = await server.admin('POST', '/records', { records: [order, orderLine] });
+    expect(imported.body).toMatchObject({ accepted: 2, refused: [] });
+
+    // The ordering site cannot enter purchase orders itself any more.
+    siteC.change({ ...order, recordId: 'CPO_LOCAL', recordData: { ...order.recordData, ID: 'CPO_LOCAL' } });
+    await siteC.sync();
+    expect((await server.admin('GET', '/quarantine?siteId=3')).body.records).toContainEqual(expect.objectContaining({ recordId: 'CPO_LOCAL', reason: 'not_primary_site' }));
+
+    await waitFor(async () => {
+      await siteB.sync();
+      return siteB.held('transact', derivedId('internalOrder', 'CPO_C_FROM_B')) !== undefined;
+    });
+    const invoiceId = derivedId('internalOrder', 'CPO_C_FROM_B');
+    siteB.change({ tableName: 'transact', recordId: invoiceId, action: 'update', recordData: { ...siteB.held('transact', invoiceId)!, invoice_num: 9, status: 'fn' } });
+    await siteB.sync();
+
+    const orderLineNow = async () =>
+      (await server.adapters.centralCopy.get([{ tableName: 'purchase_order_line', recordId: 'CPO_LINE' }])).get('purchase_order_line\u0000CPO_LINE')?.recordData;
+    await waitFor(async () => (await orderLineNow())?.quan_rec_to_date === 40);
+    await siteC.sync();
+    expect(siteC.held('purchase_order_line', 'CPO_LINE')).toMatchObject({ quan_rec_to_date: 40 });
+
+    // C's site corrects the received quantity: the order line follows.
+    const goodsReceivedId = derivedId('internalGoodsReceived', invoiceId);
+    const receivedLine = siteC.heldRecords('Goods_received_line').find((line) => line.recordData.goods_received_ID === goodsReceivedId)!;
+    siteC.change({ tableName: 'Goods_received_line', recordId: receivedLine.recordId, action: 'update', recordData: { ...receivedLine.recordData, quantity_received: 35 } });
+    await siteC.sync();
+    await waitFor(async () => (await orderLineNow())?.quan_rec_to_date === 35);
+  } finally {
+    await server.admin('PATCH', '/preferences', { centralisedProcurement: false });
+  }
+});
+
+async function waitFor(condition: () => Promise<boolean>, attempts = 100) {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('condition not met');
+}

@@ -289,11 +289,12 @@ export function numberedMessage(transfer: Transfer, number: number, at: Date): R
 
 /** What a routed record asks of the transfers function, if anything: the header to (re)process. */
 export function transferHeaderFor(
-  record: { readonly tableName: string; readonly recordData?: RecordData },
+  record: { readonly tableName: string; readonly recordId: string; readonly recordData?: RecordData },
   lookupHeader: (table: string, id: string) => RecordData | undefined,
   config: SyncConfig,
 ): { readonly tableName: string; readonly recordId: string } | undefined {
   const data = record.recordData ?? {};
+  if (orderLineReceivedBy(record, config)) return { tableName: record.tableName, recordId: record.recordId };
   if (transferHeaderTables.has(record.tableName)) {
     const id = reference(data, 'ID');
     if (id && (initiatedTransfer(record.tableName, data, config) || numberedResponse(record.tableName, data, config))) {
@@ -308,3 +309,20 @@ export function transferHeaderFor(
   // A line added or changed after its header started a transfer: the responding half follows.
   return header && initiatedTransfer(line.headerTable, header, config) ? { tableName: line.headerTable, recordId: headerId } : undefined;
 }
+
+/**
+ * Centralised procurement with the central server as the primary: a goods received line for a
+ * purchase-order line updates that line's received quantity here, and it is forwarded from here.
+ */
+export function orderLineReceivedBy(
+  record: { readonly tableName: string; readonly recordData?: RecordData },
+  config: SyncConfig,
+): string | undefined {
+  if (record.tableName !== 'Goods_received_line' || !config.preferences.centralisedProcurement) return undefined;
+  if (config.preferences.primarySiteId !== null) return undefined;
+  return reference(record.recordData, 'order_line_ID');
+}
+
+/** Quantity received to date on an order line: the sum over its goods received lines. */
+export const receivedToDate = (receipts: Readonly<Record<string, number>>): number =>
+  Object.values(receipts).reduce((sum, quantity) => sum + quantity, 0);
