@@ -31,6 +31,8 @@ async function main() {
   for (const site of server.sitePasswords) console.log(`  site ${site.siteId}:        name "${site.name}", password "${site.password}"`);
   console.log(`  admin API:     curl -H "Authorization: Bearer ${server.adminToken}" ${server.url}/admin/v1/sites`);
   console.log(`  admin token:   ${server.adminToken}`);
+  console.log(`  SQS endpoint:  ${server.sqsEndpoint}`);
+  console.log(`  dead letters:  npm run replay-dead-letters -- --local --endpoint ${server.sqsEndpoint} --queue fanOut --dry-run`);
   console.log(`Press Ctrl-C to stop.`);
 }
 

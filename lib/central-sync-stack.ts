@@ -97,5 +97,14 @@ export class CentralSyncStack extends Stack {
 
     new Monitoring(this, 'Monitoring', { api: this.api, queues: builtQueues });
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL that remote sites sync with' });
+    // For `npm run replay-dead-letters` (docs/operations.md): e.g. QueueUrlFanOut, DeadLetterQueueUrlFanOut.
+    for (const name of queueNames) {
+      const suffix = name.charAt(0).toUpperCase() + name.slice(1);
+      new CfnOutput(this, `QueueUrl${suffix}`, { value: builtQueues[name].queue.queueUrl, description: `URL of the ${name} queue` });
+      new CfnOutput(this, `DeadLetterQueueUrl${suffix}`, {
+        value: builtQueues[name].deadLetterQueue.queueUrl,
+        description: `URL of the ${name} queue's dead-letter queue`,
+      });
+    }
   }
 }

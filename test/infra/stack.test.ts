@@ -66,6 +66,17 @@ test('every described route is served by the HTTP API', () => {
   template.hasOutput('ApiUrl', {});
 });
 
+test('each queue URL and its dead-letter queue URL are stack outputs, for replaying dead letters', () => {
+  for (const [key, resource] of [
+    ['QueueUrlFanOut', 'QueuesfanOut'],
+    ['DeadLetterQueueUrlFanOut', 'QueuesfanOutDlq'],
+    ['QueueUrlTransfers', 'Queuestransfers'],
+    ['DeadLetterQueueUrlTransfers', 'QueuestransfersDlq'],
+  ] as const) {
+    template.hasOutput(key, { Value: { Ref: Match.stringLikeRegexp(`^${resource}[0-9A-F]{8}$`) } });
+  }
+});
+
 test('the health function may read tables and queue depths but write nothing', () => {
   const policies = template.findResources('AWS::IAM::Policy', {
     Properties: { Roles: [{ Ref: Match.stringLikeRegexp('healthFunction') }] },
