@@ -37,7 +37,7 @@ export const apiFunctions = {
       siteState: 'read',
       quarantine: 'read',
     },
-    inspects: ['fanOut'],
+    inspects: ['fanOut', 'transfers'],
   },
   syncSite: {
     handler: 'sync-site',
