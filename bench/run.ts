@@ -5,6 +5,7 @@
  * Prints records/s, DynamoDB requests per record, the floor (the same items written with plain
  * BatchWriteItem) and the ratio between the two. DynamoDB Local is slower than DynamoDB: compare
  * figures with each other, not with AWS.
+ * Then the end-to-end push benchmark over HTTP (bench/push-e2e.ts; BENCH_RECORDS, BENCH_BACKLOG).
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -15,6 +16,7 @@ import { DynamoOutgoingQueue } from '../functions/storage/outgoing-queue';
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local';
 import { useLocalAwsEnvironment } from '../lib/local/local-server';
 import { provisionTables } from '../lib/local/provision';
+import { runPushEndToEnd } from './push-e2e';
 
 const { values } = parseArgs({
   options: {
@@ -136,6 +138,8 @@ async function main() {
   } finally {
     await dynamo.stop();
   }
+
+  await runPushEndToEnd();
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,267 @@
+/**
+ * End-to-end push benchmark: the whole central server in-process (`startLocalServer`, in memory),
+ * K reference remote sites over HTTP, one collector relationship so store data fans out.
+ *   BENCH_RECORDS (default 5000)    store records (legacy `transact`) pushed in total, spread over the sites
+ *   BENCH_BACKLOG (default 100000)  the large backlog of the pull-latency figure
+ * Prints end-to-end records/s (push start to the last acknowledgement), DynamoDB requests per
+ * record, the floor (the same records written with plain BatchWriteItem) and the ratio, and the
+ * time of one pull with a 1,000-entry and a BENCH_BACKLOG-entry backlog. Figures only: nothing
+ * here asserts a time. Run through `npm run bench`, or alone with `tsx bench/push-e2e.ts`.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamoDb } from '../functions/commons/clients';
+import { tableName } from '../functions/commons/environment';
+import { sha256Hex } from '../functions/domain/config/credentials';
+import type { RoutedRecord } from '../functions/domain/ports';
+import { DynamoOutgoingQueue } from '../functions/storage/outgoing-queue';
+import { DynamoSiteProgress } from '../functions/storage/site-progress';
+import { startLocalServer } from '../lib/local/local-server';
+import { RemoteSite } from '../lib/remote-site/client';
+
+const FIXTURES = path.join(__dirname, '..', '..', 'shared', 'fixtures', 'legacy-records');
+/** Remote sites pushing: the demo configuration's two, plus sites created through the admin API. */
+const REMOTE_SITES = 10;
+const BACKLOG_SITE_ID = 99;
+const DRAIN_TIMEOUT_MS = 10 * 60 * 1000;
+
+interface LegacyRecord {
+  tableName: string;
+  recordId: string;
+  action: string;
+  recordData?: Record<string, unknown>;
+}
+
+const fixtures = (table: string): LegacyRecord[] =>
+  (JSON.parse(readFileSync(path.join(FIXTURES, `${table}.json`), 'utf8')) as LegacyRecord[]).filter(
+    (record) => record.action === 'update' && record.recordData !== undefined,
+  );
+
+const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+const envNumber = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number from 1; got "${process.env[name]}"`);
+  return value;
+};
+
+/** Counts every request of the DynamoDB client the handlers and consumers share. */
+function countDynamoDbRequests() {
+  const counter = { requests: 0 };
+  dynamoDb().middlewareStack.add(
+    (next) => async (args) => {
+      counter.requests++;
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCountRequests' },
+  );
+  return counter;
+}
+
+export interface PushEndToEndOptions {
+  readonly records?: number;
+  readonly backlog?: number;
+}
+
+export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promise<void> {
+  const records = options.records ?? envNumber('BENCH_RECORDS', 5000);
+  const backlog = options.backlog ?? envNumber('BENCH_BACKLOG', 100_000);
+  const centralRecords = Math.max(100, Math.round(records / 10));
+  const serverLog: string[] = [];
+  const server = await startLocalServer({
+    inMemory: true,
+    port: 0,
+    log: (line) => {
+      serverLog.push(line);
+      if (/fail|error/i.test(line)) console.log(`  [server] ${line}`);
+    },
+  });
+  try {
+    const counter = countDynamoDbRequests();
+    const admin = async (method: string, route: string, body?: unknown) => {
+      const response = await fetch(`${server.url}/admin/v1${route}`, {
+        method,
+        headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json', 'x-admin-user': 'bench' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      if (!response.ok) throw new Error(`${method} /admin/v1${route}: ${response.status} ${text.slice(0, 300)}`);
+      return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    };
+
+    // --- sites: the demo's two remote sites (stores B and C) and more, each with an active store.
+    const sites: Array<{ siteId: number; name: string; password: string; storeId: string }> = [
+      { siteId: 2, name: 'remote-site-1', password: passwordOf(server.sitePasswords, 'remote-site-1'), storeId: 'STORE_B' },
+      { siteId: 3, name: 'remote-site-2', password: passwordOf(server.sitePasswords, 'remote-site-2'), storeId: 'STORE_C' },
+    ];
+    for (let siteId = 4; sites.length < REMOTE_SITES; siteId++) {
+      const site = { siteId, name: `bench-site-${siteId}`, password: `bench-site-${siteId}-pass`, storeId: `STORE_S${siteId}` };
+      await admin('POST', '/sites', { siteId, name: site.name, code: `BS${siteId}`, kind: 'desktop', password: site.password });
+      await admin('POST', '/stores', { id: site.storeId, code: `S${siteId}`, name: `Bench store ${siteId}`, nameId: `NAME_${site.storeId}`, activeSiteId: siteId });
+      sites.push(site);
+    }
+    // One collector relationship: everything of store B (active on remote-site-1) also goes to remote-site-2.
+    const collector = { storeId: 'STORE_B', siteId: 3 };
+    await admin('PUT', `/stores/${collector.storeId}/sync-with/${collector.siteId}`, { syncWith: 'activeCollector' });
+    await admin('POST', '/sites', { siteId: BACKLOG_SITE_ID, name: 'bench-backlog', code: 'BBL', kind: 'desktop', password: 'bench-backlog-pass' });
+    await admin('POST', '/stores', { id: 'STORE_BACKLOG', code: 'BBL', name: 'Backlog store', nameId: 'NAME_STORE_BACKLOG', activeSiteId: BACKLOG_SITE_ID });
+
+    const remote = (name: string, password: string) =>
+      new RemoteSite({ baseUrl: server.url, siteName: name, password, hardwareId: `bench-${name}`, pollIntervalMs: 50, pollTimeoutMs: DRAIN_TIMEOUT_MS });
+    const clients = sites.map((site) => remote(site.name, site.password));
+    // Initialise (not timed), one site at a time: concurrent first initialisations race on the
+    // configuration (hardware binding) and some are refused as bound elsewhere.
+    for (const client of clients) await client.sync();
+
+    // --- records: legacy transact copies with new ids and each site's store; central items.
+    const transacts = fixtures('transact');
+    const items = fixtures('item');
+    const pushed = new Map<number, string[]>();
+    sites.forEach((site, s) => {
+      const count = Math.floor(records / sites.length) + (s < records % sites.length ? 1 : 0);
+      const changes = Array.from({ length: count }, (_, i) => {
+        const recordId = `bench-tx-${site.siteId}-${i}`;
+        const source = transacts[i % transacts.length]!;
+        return { tableName: 'transact', recordId, action: 'update' as const, recordData: { ...source.recordData, ID: recordId, store_ID: site.storeId, name_ID: 'BENCH_CUSTOMER' } };
+      });
+      clients[s]!.changes(changes);
+      pushed.set(site.siteId, changes.map((change) => change.recordId));
+    });
+    const central = Array.from({ length: centralRecords }, (_, i) => {
+      const recordId = `bench-item-${i}`;
+      return { tableName: 'item', recordId, action: 'update', recordData: { ...items[i % items.length]!.recordData, ID: recordId } };
+    });
+    /** What each site must end up holding: every central item, and for the collector store B's records. */
+    const expected = sites.map((site) => [
+      ...central.map((record) => ['item', record.recordId] as const),
+      ...(site.siteId === collector.siteId ? (pushed.get(2) ?? []).map((id) => ['transact', id] as const) : []),
+    ]);
+
+    // --- timed: every site pushes, the central data is imported, every destination drains.
+    counter.requests = 0;
+    const start = process.hrtime.bigint();
+    const pushes = Promise.all(clients.map((client) => client.pushQueued()));
+    const imports = (async () => {
+      for (let i = 0; i < central.length; i += 1024) {
+        const answer = await admin('POST', '/records', { records: central.slice(i, i + 1024) });
+        if ((answer.refused as unknown[]).length > 0) throw new Error(`central import refused: ${JSON.stringify(answer.refused).slice(0, 300)}`);
+      }
+    })();
+    await Promise.all([pushes, imports]);
+    const pushSeconds = seconds(start);
+    const pushRequests = counter.requests;
+
+    // Integration: the fan-out consumer routes what was pushed. Watched through a client of our
+    // own, so the watching is not counted.
+    const watch = new DynamoSiteProgress(DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName('siteState'));
+    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+    for (const siteId of [1, ...sites.map((site) => site.siteId)]) {
+      while (await watch.workInProgress(siteId)) {
+        if (Date.now() > deadline) throw new Error(`site ${siteId}'s pushed records were not routed within ${DRAIN_TIMEOUT_MS / 60_000} minutes`);
+        await sleep(20);
+      }
+    }
+    const integratedSeconds = seconds(start);
+    const integrationRequests = counter.requests - pushRequests;
+
+    // Every destination reads the central log and drains its queue (pull, acknowledge) until empty.
+    await Promise.all(
+      clients.map(async (client, s) => {
+        for (;;) {
+          await client.pullCentralRecords();
+          await client.pullQueue(); // acknowledges each batch; ends on an empty pull
+          if (expected[s]!.every(([table, id]) => client.held(table, id) !== undefined)) return;
+          if (Date.now() > deadline) throw new Error(`${client.siteName} did not receive everything within ${DRAIN_TIMEOUT_MS / 60_000} minutes`);
+          await sleep(25);
+        }
+      }),
+    );
+    const totalSeconds = seconds(start);
+    const totalRequests = counter.requests;
+    const drainRequests = totalRequests - pushRequests - integrationRequests;
+    const written = records + centralRecords;
+    const delivered = expected.reduce((sum, list) => sum + list.length, 0);
+    const perRecord = (requests: number) => `${(requests / written).toFixed(3)} DynamoDB requests/record`;
+
+    console.log(`\nEnd to end push (HTTP, local server in-process): ${records} store records from ${sites.length} sites + ${centralRecords} central records`);
+    console.log(`  ${delivered} deliveries (${centralRecords} central records to each site, store ${collector.storeId}'s ${pushed.get(2)?.length ?? 0} to its collector)`);
+    console.log(`  push + import:      ${pushSeconds.toFixed(1)} s, ${(written / pushSeconds).toFixed(0)} records/s, ${perRecord(pushRequests)}`);
+    console.log(`  routing (fan-out):  ${(integratedSeconds - pushSeconds).toFixed(1)} s, ${perRecord(integrationRequests)}`);
+    console.log(`  pull + acknowledge: ${(totalSeconds - integratedSeconds).toFixed(1)} s, ${(delivered / (totalSeconds - integratedSeconds)).toFixed(0)} deliveries/s, ${perRecord(drainRequests)}`);
+    console.log(`  end to end:         ${(written / totalSeconds).toFixed(0)} records/s (push start to last acknowledgement, ${totalSeconds.toFixed(1)} s), ${perRecord(totalRequests)}`);
+
+    // Floor: the same records written with plain BatchWriteItem (25 per request), nothing else.
+    const floorItems = [...[...pushed.values()].flat().map((id, i) => ({ tableName: 'transact', recordId: id, recordData: transacts[i % transacts.length]!.recordData })), ...central];
+    const recordsTable = tableName('records');
+    counter.requests = 0;
+    const floorStart = process.hrtime.bigint();
+    for (let i = 0; i < floorItems.length; i += 25) {
+      let requests = floorItems.slice(i, i + 25).map((item) => ({
+        PutRequest: { Item: { pk: `floor#${item.tableName}#${item.recordId}`, recordData: { ...item.recordData, ID: item.recordId } } },
+      }));
+      while (requests.length > 0) {
+        const { UnprocessedItems = {} } = await dynamoDb().send(new BatchWriteCommand({ RequestItems: { [recordsTable]: requests } }));
+        requests = (UnprocessedItems[recordsTable] ?? []) as typeof requests;
+      }
+    }
+    const floorSeconds = seconds(floorStart);
+    console.log(`  floor (BatchWriteItem only): ${(written / floorSeconds).toFixed(0)} records/s, ${(counter.requests / written).toFixed(3)} requests/record`);
+    console.log(`  ratio end to end/floor: ${(totalSeconds / floorSeconds).toFixed(2)}x time, ${(totalRequests / counter.requests).toFixed(2)}x requests`);
+
+    // --- one pull over HTTP with a small and a large backlog, filled straight through the adapter.
+    console.log(`\nPull over HTTP by backlog (GET /sync/v5/queued_records?limit=500, median of 5)`);
+    const backlogSite = remote('bench-backlog', 'bench-backlog-pass');
+    await backlogSite.sync(); // initialise (binds the hardware id)
+    const queue = new DynamoOutgoingQueue(dynamoDb(), { syncOut: tableName('syncOut'), siteState: tableName('siteState') });
+    const headers = {
+      authorization: `Basic ${Buffer.from(`bench-backlog:${sha256Hex('bench-backlog-pass')}`).toString('base64')}`,
+      'msupply-site-uuid': 'bench-bench-backlog',
+      'app-name': 'bench',
+      'app-version': '1',
+      version: '14',
+    };
+    const line = (i: number): RoutedRecord => {
+      const recordId = `backlog-tx-${i}`;
+      return { siteId: BACKLOG_SITE_ID, tableName: 'transact', recordId, action: 'update', version: 1, recordData: { ...transacts[i % transacts.length]!.recordData, ID: recordId, store_ID: 'STORE_BACKLOG' } };
+    };
+    let filled = 0;
+    for (const size of [1000, Math.max(backlog, 1000)]) {
+      const fillStart = process.hrtime.bigint();
+      for (let i = filled; i < size; i += 5000) await queue.enqueue(Array.from({ length: Math.min(5000, size - i) }, (_, j) => line(i + j)));
+      const fillSeconds = seconds(fillStart);
+      filled = size;
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t = process.hrtime.bigint();
+        const response = await fetch(`${server.url}/sync/v5/queued_records?limit=500`, { headers });
+        const body = (await response.json()) as { queueLength: number; data: unknown[] };
+        times.push(seconds(t) * 1000);
+        if (response.status !== 200 || body.queueLength !== size || body.data.length !== 500) {
+          throw new Error(`pull with backlog ${size}: ${response.status}, queueLength ${body.queueLength}, ${body.data?.length} records`);
+        }
+      }
+      times.sort((a, b) => a - b);
+      console.log(`  backlog ${String(size).padStart(7)}: pull ${times[2]!.toFixed(1)} ms (filled in ${fillSeconds.toFixed(1)} s)`);
+    }
+  } catch (error) {
+    if (serverLog.length > 0) console.log(`  last server output:\n    ${serverLog.slice(-20).join('\n    ')}`);
+    throw error;
+  } finally {
+    await server.stop();
+  }
+}
+
+function passwordOf(passwords: ReadonlyArray<{ name: string; password: string }>, name: string): string {
+  const found = passwords.find((entry) => entry.name === name);
+  if (!found) throw new Error(`The demo configuration gave no password to ${name}`);
+  return found.password;
+}
+
+if (require.main === module) {
+  runPushEndToEnd().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
