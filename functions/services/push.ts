@@ -108,7 +108,11 @@ export async function acceptPush(
   return { accepted: accepted.length, ignored, refused, workIds };
 }
 
-/** Decides every record, fetching the parents and linked records the registry asks for. */
+/**
+ * Decides every record, fetching the parents and linked records the registry asks for. A parent
+ * is read in the version the central copy will hold: a refused record of the batch is taken out
+ * of the lookup and the batch decided again, so a line can never ride in on a refused header.
+ */
 async function decideAll(
   centralCopy: CentralCopy,
   config: SyncConfig,
@@ -119,15 +123,30 @@ async function decideAll(
   const inBatch = new Map<string, RecordData>();
   for (const record of batch) if (record.recordData && record.action !== 'delete' && record.action !== 'merge') inBatch.set(recordKeyString(record), record.recordData);
   const known = new Map<string, StoredRecord>(stored);
+  const fetched = new Set<string>();
   const lookup = (table: string, id: string): RecordData | undefined => {
     const key = recordKeyString({ tableName: table, recordId: id });
     return inBatch.get(key) ?? known.get(key)?.recordData;
   };
-  const decide = (final: boolean) =>
-    batch.map((record) => decideRecord(record, siteId, config, lookup, stored.get(recordKeyString(record)), final));
+  for (;;) {
+    const decisions = await decideWithLookups(centralCopy, batch, known, fetched, (record, final) =>
+      decideRecord(record, siteId, config, lookup, stored.get(recordKeyString(record)), final),
+    );
+    const refusedInLookup = batch.filter((record, i) => decisions[i]!.kind === 'refused' && inBatch.delete(recordKeyString(record)));
+    if (refusedInLookup.length === 0) return decisions;
+  }
+}
 
+/** Rounds of deciding, fetching what the decisions need, and deciding again; then a final pass. */
+async function decideWithLookups(
+  centralCopy: CentralCopy,
+  batch: readonly PushedRecord[],
+  known: Map<string, StoredRecord>,
+  fetched: Set<string>,
+  decideOne: (record: PushedRecord, final: boolean) => RecordDecision,
+): Promise<RecordDecision[]> {
+  const decide = (final: boolean) => batch.map((record) => decideOne(record, final));
   let decisions = decide(false);
-  const fetched = new Set<string>();
   for (let round = 0; round < MAX_LOOKUP_ROUNDS; round++) {
     const wanted = new Map<string, RecordKey>();
     for (const decision of decisions) {

@@ -13,9 +13,6 @@
  * (d) exactly the records the rules refuse are refused, none of them changes the central copy,
  *     and each is listed in quarantine with its reason.
  *
- * One narrowing, for a known product bug reproduced by the `test.failing` at the end of this file:
- * a transaction line is not pushed together with a refused new version of its transaction.
- *
  * Runs share the file's tables: each run moves its site ids to a range of its own and prefixes
  * every record, store, name and patient id, so runs never see each other's data.
  */
@@ -165,16 +162,6 @@ test('pushes from random sites: routed only to entitled sites, to all of them, i
           decided.set(keyOf(spec), { facts, accepted: mayEdit(facts) && (!before || mayEdit(before.facts)) });
         };
         effective.filter((spec) => spec.template === 'transact').forEach(decide);
-        // NARROWED for a known product bug (see the `test.failing` below): a line is not pushed in
-        // the same batch as a refused new version of a transaction the central copy already holds,
-        // because the product then places the line by the refused version.
-        const hitsKnownBug = (spec: RecordSpec) => {
-          if (spec.template !== 'trans_line') return false;
-          const inBatch = headerInBatch(spec.transactId);
-          return inBatch !== undefined && !decided.get(keyOf(inBatch))!.accepted && held.has(keyOf(inBatch));
-        };
-        specs = specs.filter((spec) => !hitsKnownBug(spec));
-        effective = lastOf(specs);
         effective.filter((spec) => spec.template !== 'transact').forEach(decide);
 
         const batch: PushedRecord[] = specs.map((spec) => ({ ...materialise(spec), syncOutId: `${prefix}c${++syncOutCounter}` }));
@@ -258,16 +245,11 @@ test('pushes from random sites: routed only to entitled sites, to all of them, i
 });
 
 /**
- * KNOWN BUG, kept as an executable report (found by the property above, then narrowed there).
- * `decideAll` in functions/services/push.ts looks parents up in the pushed batch first
- * (`inBatch.get(key) ?? known.get(key)`), even when the batch's version of the parent is itself
- * refused. So a site that pushes another store's transaction, claiming its own store, together
- * with a new line of it gets the transaction refused but the line ACCEPTED, placed in its own
- * store: it has added a line to a transaction another site owns (sync-rules §6.1: the rightful
- * owner's copy wins). When push.ts is fixed this test starts failing: turn it into a plain `test`
- * and drop the narrowing in the property.
+ * Found by the property above: a site pushing another store's transaction (claiming its own
+ * store) with a new line of it must not get the line in; the line is placed by the central
+ * copy's transaction, since the batch's version is refused (sync-rules §6.1).
  */
-test.failing('a line pushed with a refused version of its transaction is placed by the central copy, so it is refused', async () => {
+test('a line pushed with a refused version of its transaction is placed by the central copy, so it is refused', async () => {
   const prefix = 'bug1.';
   const config: SyncConfig = {
     version: 1,

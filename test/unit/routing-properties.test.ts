@@ -76,10 +76,7 @@ test('destinations: never the central server, never a site not entitled, every e
       const central = routed.siteIds.filter((siteId) => c.config.sites[String(siteId)]?.kind === 'central');
       expect({ centralDestinations: central }).toEqual({ centralDestinations: [] });
       expect({ unknownSites: minus(routed.siteIds, siteIdsOf(c.config)) }).toEqual({ unknownSites: [] });
-      // NARROWED for a known product bug (see the `test.failing` below): collectors of a
-      // dispensary with "include transactions in sync" off still get its transactional records.
-      const knownBug = withheldCollectors(c.config, facts);
-      expect({ notEntitled: minus(minus(routed.siteIds, entitled), knownBug) }).toEqual({ notEntitled: [] });
+      expect({ notEntitled: minus(routed.siteIds, entitled) }).toEqual({ notEntitled: [] });
       expect({ entitledButMissing: minus(entitled, routed.siteIds) }).toEqual({ entitledButMissing: [] });
       expect(routed.changeLog).toBe(changeLogEntitled(facts));
       expect(new Set(routed.siteIds).size).toBe(routed.siteIds.length);
@@ -88,24 +85,12 @@ test('destinations: never the central server, never a site not entitled, every e
   );
 });
 
-/** Collectors that §3 says must not get the record (withheld dispensary transactions). */
-function withheldCollectors(config: SyncConfig, facts: Facts): number[] {
-  if (facts.cls !== 'store' || !facts.transactional) return [];
-  const store = config.stores[facts.storeId];
-  if (!store || store.mode !== 'dispensary' || store.includeTransactionsInSync) return [];
-  return [...store.collectorSiteIds];
-}
-
 /**
- * KNOWN BUG, kept as an executable report: sync-rules §3 (and docs/data-classes.md, "routing reads
- * the store's preference") say a dispensary's transactions, stock lines and stocktakes are not
- * synced to collectors while its "include transactions in sync" is off, but `destinations`
- * (functions/domain/sync/routing.ts, `case 'store'`) returns every collector. A push of such a
- * record is refused, so it only shows when the central copy already holds one: initialising a
- * collector site (services/initialise.ts uses `destinations`) or re-routing it. When routing is
- * fixed this test starts failing: turn it into a plain `test` and drop the narrowing above.
+ * Sync-rules §3: a dispensary's transactions, stock lines and stocktakes are not synced to
+ * collectors while its "include transactions in sync" is off. A push of one is refused, so this
+ * matters for records the central copy already holds (initialising a collector, re-routing).
  */
-test.failing('destinations withholds a dispensary\'s transactions from collectors while "include transactions in sync" is off', () => {
+test('destinations withholds a dispensary\'s transactions from collectors while "include transactions in sync" is off', () => {
   const config: SyncConfig = {
     version: 1,
     sites: {

@@ -40,9 +40,11 @@ export function destinations(tableName: string, placement: Placement, config: Sy
     case 'store': {
       if (!store) return only(() => false);
       const trader = placement.counterpartNameId === undefined ? undefined : storeByNameId(config, placement.counterpartNameId);
+      // A dispensary with "include transactions in sync" off keeps those from its collectors.
+      const withheld = placement.flags.includes('dispensaryTransactional') && store.mode === 'dispensary' && !store.includeTransactionsInSync;
       return only((siteId) => {
         const type = instanceType(config, store.id, siteId);
-        if (type === 'active' || type === 'collector') return true;
+        if (type === 'active' || (type === 'collector' && !withheld)) return true;
         // A trade (transfer, requisition) also belongs to the other store's site: there the store
         // is a transfer copy holding only its trades with the stores active on that site.
         return trader !== undefined && trader.id !== store.id && trader.activeSiteId === siteId;
