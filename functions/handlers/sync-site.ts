@@ -10,7 +10,7 @@ import { authenticateSite, toHttpError } from '../commons/site-auth';
 import { applyCommand } from '../domain/config/operations';
 import { centralSite } from '../domain/config/queries';
 import type { OutgoingQueue, SiteProgress, WorkQueue } from '../domain/ports';
-import { protocolError, type SiteResponse, type SiteStatusResponse } from '../protocol/v5';
+import { initialiseBody, parseJsonBody, parseWith, protocolError, type SiteResponse, type SiteStatusResponse } from '../protocol/v5';
 import type { ConfigStore } from '../storage/config-store';
 import type { DynamoSiteSessions } from '../storage/site-sessions';
 
@@ -51,6 +51,9 @@ export function createSyncSiteHandler(deps: SyncSiteDeps) {
         return json(200, body);
       }
       case 'POST /sync/v5/initialise': {
+        const body = parseJsonBody(event.body, event.isBase64Encoded);
+        const parsed = body.ok ? parseWith(initialiseBody, body.value) : body;
+        if (!parsed.ok) throw toHttpError(parsed.error);
         const workId = deps.newId();
         if (site.hardwareId === '') await bindHardware(deps.configStore, site.siteId, site.name, headers.siteUuid);
         await deps.progress.setInitialisation(site.siteId, { status: 'started', workId, at: deps.now().toISOString() });
@@ -72,9 +75,12 @@ export function createSyncSiteHandler(deps: SyncSiteDeps) {
 /** The first successful initialisation binds the site to the installation that made it. */
 async function bindHardware(configStore: ConfigStore, siteId: number, siteName: string, hardwareId: string) {
   const result = await configStore.apply((config) => applyCommand(config, { type: 'bindHardware', siteId, hardwareId }), `site:${siteName}`);
-  if (!result.ok) {
+  if (!result.ok && result.code === 'hardware_mismatch') {
     // Another installation bound the site a moment ago.
     throw toHttpError(protocolError('site_incorrect_hardware_id', `Site "${siteName}" was just bound to another installation.`));
+  }
+  if (!result.ok) {
+    throw toHttpError(protocolError('sync_is_running', `The configuration is busy (${result.message}); try the initialisation again shortly.`), { 'retry-after': '5' });
   }
   logger.info('site bound to hardware', { siteId, hardwareId });
 }

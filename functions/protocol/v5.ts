@@ -27,6 +27,8 @@ export const MAX_ACK_IDS = 10_000;
 /** Longest table name, record id and queue-entry id accepted (they become storage keys). */
 export const MAX_TABLE_NAME_LENGTH = 128;
 export const MAX_ID_LENGTH = 256;
+/** Longest site name accepted in Basic credentials (site names are at most 100 characters). */
+export const MAX_SITE_NAME_LENGTH = 256;
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -256,6 +258,9 @@ export function parseBasicAuth(header: string | undefined | null): Parsed<BasicC
   if (siteName.trim() === '') {
     return fail('invalid_authorization', `The Basic credentials carry no site name (${authHelp}).`);
   }
+  if (siteName.length > MAX_SITE_NAME_LENGTH) {
+    return fail('invalid_authorization', `The Basic site name is longer than ${MAX_SITE_NAME_LENGTH} characters; no site has such a name.`);
+  }
   if (!/^[0-9a-fA-F]{64}$/.test(password)) {
     return fail(
       'invalid_authorization',
@@ -294,8 +299,42 @@ interface RecordCore {
   recordData?: Record<string, unknown> | null | undefined;
 }
 
-/** Only a delete may omit `recordData`; a merge's must name both records. */
+/** Deepest nesting of a record's fields the central copy can hold (DynamoDB allows 32 levels). */
+export const MAX_RECORD_DEPTH = 24;
+/** Largest record (as JSON) the central copy holds: a DynamoDB item is at most 400 KB. */
+export const MAX_RECORD_BYTES = 300 * 1024;
+
+/**
+ * Why a record's data cannot be kept as it is, or undefined. JSON allows numbers, nesting and
+ * names that DynamoDB cannot store; such a record is refused on its own, never a failed push.
+ */
+export function unstorableReason(data: unknown): string | undefined {
+  const bytes = Buffer.byteLength(JSON.stringify(data) ?? '', 'utf8');
+  if (bytes > MAX_RECORD_BYTES) return `is ${bytes} bytes as JSON; at most ${MAX_RECORD_BYTES} are kept`;
+  const visit = (value: unknown, path: string, depth: number): string | undefined => {
+    if (typeof value === 'number') {
+      if (Number.isInteger(value) ? !Number.isSafeInteger(value) : Math.abs(value) >= 1e125 || (value !== 0 && Math.abs(value) < 1e-125))
+        return `${path} holds ${value}, a number that cannot be kept exactly`;
+      return undefined;
+    }
+    if (typeof value !== 'object' || value === null) return undefined;
+    if (depth >= MAX_RECORD_DEPTH) return `${path} is nested deeper than ${MAX_RECORD_DEPTH} levels`;
+    for (const [key, child] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+      if (key === '') return `${path} has a field with an empty name`;
+      const problem = visit(child, Array.isArray(value) ? `${path}[${key}]` : `${path}.${String(key)}`, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+  return visit(data, 'recordData', 0);
+}
+
+/** Only a delete may omit `recordData`; a merge's must name both records; it must be storable. */
 function checkRecordData(record: RecordCore, ctx: z.RefinementCtx) {
+  if (record.recordData !== undefined && record.recordData !== null) {
+    const problem = unstorableReason(record.recordData);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['recordData'], message: problem });
+  }
   if (record.action === 'delete') return;
   if (record.recordData === undefined || record.recordData === null) {
     ctx.addIssue({

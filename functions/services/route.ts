@@ -62,7 +62,8 @@ async function startTransfers(
 
   const headers = new Map<string, { header: RecordKey; originSiteId: number }>();
   for (const record of records) {
-    if (record.action === 'delete') continue;
+    // A deleted line still names its header (the central copy keeps its last data); other deletes start nothing.
+    if (record.action === 'delete' && !transferLineTables.has(record.tableName)) continue;
     const header = transferHeaderFor(record, lookupHeader, config);
     if (header) headers.set(recordKeyString(header), { header, originSiteId: record.originSiteId });
   }

@@ -107,9 +107,11 @@ async function respond(deps: TransferDeps, config: SyncConfig, header: StoredRec
   const responding = respondingChanges(transfer, header, lines, central);
   const existing = await collect(deps.centralCopy.byParent(rule.responding.header, transfer.respondingId));
   const kept = new Set(responding.map(({ record }) => record.recordId));
-  // Lines removed from the initiating half before the responding site touched its half.
-  const removed: AcceptedChange[] = existing
-    .filter((line) => line.tableName === rule.responding.line && line.action !== 'delete' && !kept.has(line.recordId))
+  // Lines removed from the initiating half before the responding site touched its half. Lines
+  // already deleted are routed again too: a delivery may have crashed between deleting and routing.
+  const gone = existing.filter((line) => line.tableName === rule.responding.line && !kept.has(line.recordId));
+  const removed: AcceptedChange[] = gone
+    .filter((line) => line.action !== 'delete')
     .map((line) => ({
       record: { tableName: line.tableName, recordId: line.recordId, action: 'delete' },
       placement: line.placement,
@@ -118,7 +120,7 @@ async function respond(deps: TransferDeps, config: SyncConfig, header: StoredRec
       onlyIfLastChangedBy: central,
     }));
   await deps.centralCopy.apply([...responding, ...removed]);
-  const keys = [...responding, ...removed].map(({ record }) => ({ tableName: record.tableName, recordId: record.recordId }));
+  const keys = [...responding.map(({ record }) => record), ...gone].map(({ tableName, recordId }) => ({ tableName, recordId }));
   const routing = await routeRecords(deps, config, keys);
   // Goods received lines made here count as received here (centralised procurement).
   const receipts = responding.filter(({ record }) => orderLineReceivedBy(record, config));

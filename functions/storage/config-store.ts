@@ -33,7 +33,7 @@ export type ConfigOperation = (config: SyncConfig) => OperationResult;
 export type CommittedResult = OperationResult & { readonly auditRecord?: AuditRecord };
 
 const MAX_TRANSACTION_ITEMS = 100;
-const ATTEMPTS = 4;
+const ATTEMPTS = 6;
 
 export class ConfigStore {
   constructor(
@@ -78,7 +78,11 @@ export class ConfigStore {
           }),
         );
       } catch (error) {
-        if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') continue;
+        if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+          // Another change committed first: back off a little so concurrent writers spread out.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+          continue;
+        }
         throw error;
       }
       return { ...result, config: { ...result.config, version }, ...(auditRecord ? { auditRecord } : {}) };

@@ -16,7 +16,7 @@ export class DynamoQuarantine implements Quarantine {
     for (let i = 0; i < unique.length; i += ITEMS_PER_BATCH_WRITE) {
       let requests: Array<{ PutRequest: { Item: Record<string, unknown> } }> = unique
         .slice(i, i + ITEMS_PER_BATCH_WRITE)
-        .map((record) => ({ PutRequest: { Item: { ...quarantineKeys.entry(record.siteId, record.changeId), ...record } } }));
+        .map(({ raw, ...record }) => ({ PutRequest: { Item: { ...quarantineKeys.entry(record.siteId, record.changeId), ...record, raw: rawText(raw) } } }));
       for (let attempt = 0; requests.length > 0; attempt++) {
         if (attempt >= 8) throw new Error('Could not write refused records: throttled');
         const { UnprocessedItems = {} } = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
@@ -41,8 +41,26 @@ export class DynamoQuarantine implements Quarantine {
               ExclusiveStartKey,
             }),
           );
-    const records = (page.Items ?? []).map(({ site: _site, entry: _entry, ...record }) => record as QuarantinedRecord);
+    const records = (page.Items ?? []).map(({ site: _site, entry: _entry, raw, ...record }) => ({ ...record, raw: rawValue(raw) }) as QuarantinedRecord);
     const next = page.LastEvaluatedKey ? Buffer.from(JSON.stringify(page.LastEvaluatedKey)).toString('base64url') : undefined;
     return next ? { records, next } : { records };
+  }
+}
+
+/** Largest raw record kept: what a site pushed may be anything JSON allows, even unstorable. */
+const MAX_RAW_CHARACTERS = 100_000;
+
+/** The record as pushed, kept as JSON text so any JSON fits (cut short past 100,000 characters). */
+function rawText(raw: unknown): string {
+  const text = JSON.stringify(raw) ?? 'null';
+  return text.length > MAX_RAW_CHARACTERS ? text.slice(0, MAX_RAW_CHARACTERS) : text;
+}
+
+function rawValue(text: unknown): unknown {
+  if (typeof text !== 'string') return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // cut short: shown as the text kept
   }
 }

@@ -21,10 +21,9 @@
  *     initiating half never overwrite what it changed; a numbered header tells the initiating
  *     store once, however often the numbering is delivered;
  * (5) an initiating line deleted before the responding site touched its half deletes the
- *     responding line when the header's transfer is delivered (crashes before the removal is
- *     written; after it, see (5c)).
- * (5b), (5c) are `test.failing`: they pin two product bugs the properties found (a push that only
- *     deletes lines starts no transfer; a removal written by a crashed delivery is never routed).
+ *     responding line when the header's transfer is delivered;
+ * (5b) a push that only deletes lines starts the header's transfer;
+ * (5c) a removal written by a delivery that crashed before routing it is routed by the redelivery.
  *
  * Runs share the file's tables; every run uses fresh record ids, and acknowledges what it pulled.
  */
@@ -477,11 +476,11 @@ describe('later edits of the initiating half', () => {
 const byId = (a: { recordId: string }, b: { recordId: string }) => (a.recordId < b.recordId ? -1 : a.recordId > b.recordId ? 1 : 0);
 
 describe('an initiating line deleted before the responding site touched its half', () => {
-  /** Crashes before the removal is written (after it, see (5c)). */
+  /** Crashes anywhere in a delivery, before or after any port call or DynamoDB command. */
   const beforeRemovalArb = (): fc.Arbitrary<Fault> =>
     fc.oneof(
-      fc.record({ level: fc.constant('port' as const), at: fc.nat({ max: portSteps.indexOf('centralCopy.apply') }), phase: fc.constant('before' as const) }),
-      fc.record({ level: fc.constant('dynamodb' as const), at: fc.nat({ max: dynamoSteps.indexOf('dynamodb.TransactWriteCommand') }), phase: fc.constant('before' as const) }),
+      fc.record({ level: fc.constant('port' as const), at: fc.nat({ max: portSteps.length - 1 }), phase: fc.constantFrom('before' as const, 'after' as const) }),
+      fc.record({ level: fc.constant('dynamodb' as const), at: fc.nat({ max: dynamoSteps.length - 1 }), phase: fc.constantFrom('before' as const, 'after' as const) }),
     );
 
   const linesAndRemovedArb = fc
@@ -514,13 +513,11 @@ describe('an initiating line deleted before the responding site touched its half
   });
 
   /**
-   * PRODUCT BUG (see the report): a delivery that wrote the removal of a responding line and
-   * crashed before routing it leaves the deletion unrouted for good: the redelivery finds the
-   * line deleted already, so `removed` (functions/services/transfers.ts, `respond`) leaves it out
-   * of the keys it routes. Sites 2 and 3 keep the line. Fails at every crash point between the
-   * write and markRouted; marked `failing` so the suite stays green: when fixed, make it a `test`.
+   * A delivery that wrote the removal of a responding line and crashed before routing it: the
+   * redelivery finds the line deleted already and must still route the deletion. Every crash
+   * point between the write and markRouted.
    */
-  test.failing('(5c) a crash after the removal was written, before it was routed: the redelivery still routes the deletion', async () => {
+  test('(5c) a crash after the removal was written, before it was routed: the redelivery still routes the deletion', async () => {
     const apply = portSteps.indexOf('centralCopy.apply');
     const markRouted = portSteps.lastIndexOf('centralCopy.markRouted');
     const crashPoints: Fault[] = [{ level: 'port', at: apply, phase: 'after' }];
@@ -540,14 +537,10 @@ describe('an initiating line deleted before the responding site touched its half
   });
 
   /**
-   * PRODUCT BUG (see the report): routing skips deleted records when it looks for transfers to
-   * start (functions/services/route.ts, `startTransfers`: `if (record.action === 'delete') continue;`),
-   * so a push that only deletes lines of an initiating half sends no transfer work, and the
-   * responding line is never deleted (until some other change of that invoice happens to be
-   * pushed). Marked `failing` so the suite stays green; when routing is fixed this test fails:
-   * turn it into a plain `test`.
+   * A push that only deletes lines of an initiating half must start the header's transfer, or
+   * the responding line would stay until some other change of that invoice is pushed.
    */
-  test.failing('(5b) pushing only the deletion of an initiating line sends the header’s transfer, and the responding line is deleted', async () => {
+  test('(5b) pushing only the deletion of an initiating line sends the header’s transfer, and the responding line is deleted', async () => {
     const initiated = await initiate([5, 6, 7]);
     await deliver(initiated.header, [[undefined]]);
     const [gone, ...rest] = initiated.lines;
