@@ -3,6 +3,7 @@
  * function only builds (and needs the environment of) the adapters it uses.
  */
 import { randomUUID } from 'node:crypto';
+import type { PushDeps } from '../services/push';
 import { DynamoCentralCopy } from '../storage/central-copy';
 import { DynamoChangeLog } from '../storage/change-log';
 import { ConfigStore } from '../storage/config-store';
@@ -43,3 +44,13 @@ export const adapters = {
 
 export const systemClock = () => new Date();
 export const newWorkId = () => randomUUID();
+
+/** What storing a pushed (or imported) batch needs. */
+export const pushDependencies = (): PushDeps => ({
+  centralCopy: adapters.centralCopy,
+  quarantine: adapters.quarantine,
+  work: adapters.work,
+  progress: adapters.progress,
+  now: systemClock,
+  newId: newWorkId,
+});

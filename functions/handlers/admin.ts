@@ -20,7 +20,7 @@ import * as schemas from '../protocol/admin';
 import { splitPushedRecords } from '../protocol/v5';
 import { acceptPush, type PushDeps } from '../services/push';
 import type { Quarantine } from '../domain/ports';
-import { adapters, newWorkId, systemClock } from '../commons/adapters';
+import { adapters, pushDependencies } from '../commons/adapters';
 import { randomUUID } from 'node:crypto';
 import { ConfigStore, type CommittedResult } from '../storage/config-store';
 
@@ -543,16 +543,6 @@ export const handler = lazyHandler(() =>
   createAdminHandler({
     store: new ConfigStore(dynamoDb(), tableName('config')),
     adminToken: adminTokenFromEnvironment(),
-    data: {
-      push: {
-        centralCopy: adapters.centralCopy,
-        quarantine: adapters.quarantine,
-        work: adapters.work,
-        progress: adapters.progress,
-        now: systemClock,
-        newId: newWorkId,
-      },
-      quarantine: adapters.quarantine,
-    },
+    data: { push: pushDependencies(), quarantine: adapters.quarantine },
   }),
 );

@@ -3,7 +3,7 @@
  * accepted ones are stored in the central copy and their routing queued, refused and unreadable
  * ones kept in quarantine. Answered only once all of that is durable.
  */
-import { adapters, newWorkId, systemClock } from '../commons/adapters';
+import { adapters, pushDependencies } from '../commons/adapters';
 import { httpHandler, json, type HttpEvent } from '../commons/http';
 import { lazyHandler } from '../commons/lazy-handler';
 import { logger, metrics } from '../commons/observability';
@@ -47,14 +47,5 @@ export function createSyncPushHandler(deps: SyncPushDeps) {
 }
 
 export const handler = lazyHandler(() =>
-  createSyncPushHandler({
-    configStore: adapters.configStore,
-    sessions: adapters.sessions,
-    centralCopy: adapters.centralCopy,
-    quarantine: adapters.quarantine,
-    work: adapters.work,
-    progress: adapters.progress,
-    now: systemClock,
-    newId: newWorkId,
-  }),
+  createSyncPushHandler({ ...pushDependencies(), configStore: adapters.configStore, sessions: adapters.sessions }),
 );
