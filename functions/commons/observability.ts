@@ -2,8 +2,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
-export const SERVICE_NAME = 'central-sync';
-export const METRICS_NAMESPACE = 'CentralSync';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './service-names';
+
+export { METRICS_NAMESPACE, SERVICE_NAME };
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 // Metrics' own warnings go through the logger so they honour POWERTOOLS_LOG_LEVEL.

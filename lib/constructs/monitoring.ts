@@ -1,6 +1,7 @@
 /** Dashboard and alarms: any message in a dead-letter queue, and the API's 5xx rate. */
 import { Duration } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { METRICS_NAMESPACE, SERVICE_NAME, syncMetricNames } from '../../functions/commons/service-names';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import type { QueueName } from '../resources';
@@ -65,6 +66,16 @@ export class Monitoring extends Construct {
         [
           new cloudwatch.GraphWidget({ title: 'API requests', left: [requests], right: [serverErrors], width: 12 }),
           new cloudwatch.GraphWidget({ title: 'API 5xx rate', left: [serverErrorRate], width: 12 }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Sync: records accepted, refused (quarantined), routed, delivered; transfers completed',
+            left: syncMetricNames.map(
+              (metricName) =>
+                new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic: 'Sum' }),
+            ),
+            width: 24,
+          }),
         ],
         deadLetterWidgets,
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24 })],
