@@ -86,13 +86,29 @@ export async function authenticateSite(deps: SiteAuthDeps, event: HttpEvent): Pr
   if (activeStoresOnSite(config, site.siteId).length === 0) {
     throw toHttpError(protocolError('site_has_no_store', `Site "${site.name}" has no active store; an administrator must make a store active on it.`));
   }
-  await deps.sessions.recordConnection(site.siteId, {
-    at: deps.now().toISOString(),
+  await recordConnection(deps, site.siteId, headers, event.routeKey);
+  return { site, headers, config };
+}
+
+/** Connections recorded lately, per store of sessions: a sync's many calls write it about once a minute. */
+const recentBySessions = new WeakMap<object, Map<number, { readonly atMs: number; readonly fingerprint: string }>>();
+const CONNECTION_WRITE_INTERVAL_MS = 60_000;
+
+async function recordConnection(deps: SiteAuthDeps, siteId: number, headers: V5Headers, route: string) {
+  const now = deps.now();
+  const fingerprint = [headers.siteUuid, headers.appName, headers.appVersion, headers.version].join('\u0000');
+  let recentConnections = recentBySessions.get(deps.sessions);
+  if (!recentConnections) recentBySessions.set(deps.sessions, (recentConnections = new Map()));
+  const recent = recentConnections.get(siteId);
+  if (recent && recent.fingerprint === fingerprint && now.getTime() - recent.atMs < CONNECTION_WRITE_INTERVAL_MS) return;
+  await deps.sessions.recordConnection(siteId, {
+    at: now.toISOString(),
     hardwareId: headers.siteUuid,
     appName: headers.appName,
     appVersion: headers.appVersion,
     syncApiVersion: headers.version,
-    route: event.routeKey,
+    route,
   });
-  return { site, headers, config };
+  if (recentConnections.size > 10_000) recentConnections.clear();
+  recentConnections.set(siteId, { atMs: now.getTime(), fingerprint });
 }

@@ -63,14 +63,15 @@ export function createFanOutHandler(deps: FanOutDeps) {
   });
 }
 
-export const handler = lazyHandler(() =>
-  createFanOutHandler({
+export const handler = lazyHandler(() => {
+  const configStore = adapters.configStore;
+  return createFanOutHandler({
     heartbeats: new HeartbeatStore(dynamoDb(), tableName('siteState')),
-    loadConfig: () => adapters.configStore.load(),
+    loadConfig: () => configStore.current(),
     centralCopy: adapters.centralCopy,
     outgoing: adapters.outgoing,
     changeLog: adapters.changeLog,
     progress: adapters.progress,
     work: adapters.work,
-  }),
-);
+  });
+});

@@ -35,7 +35,7 @@ const valueOf = <T>(parsed: Parsed<T>): T => {
 };
 
 export function createSyncPullHandler(deps: SyncPullDeps) {
-  const auth = { loadConfig: () => deps.configStore.load(), sessions: deps.sessions, now: deps.now };
+  const auth = { loadConfig: () => deps.configStore.current(), sessions: deps.sessions, now: deps.now };
   return httpHandler(async (event: HttpEvent) => {
     const { site } = await authenticateSite(auth, event);
     switch (event.routeKey) {

@@ -19,7 +19,7 @@ export interface SyncPushDeps extends PushDeps {
 }
 
 export function createSyncPushHandler(deps: SyncPushDeps) {
-  const auth = { loadConfig: () => deps.configStore.load(), sessions: deps.sessions, now: deps.now };
+  const auth = { loadConfig: () => deps.configStore.current(), sessions: deps.sessions, now: deps.now };
   return httpHandler(async (event: HttpEvent) => {
     const { site, config } = await authenticateSite(auth, event);
     const body = parseJsonBody(event.body, event.isBase64Encoded);

@@ -32,7 +32,7 @@ const statusMessages: Record<SiteStatusResponse['code'], string> = {
 };
 
 export function createSyncSiteHandler(deps: SyncSiteDeps) {
-  const auth = { loadConfig: () => deps.configStore.load(), sessions: deps.sessions, now: deps.now };
+  const auth = { loadConfig: () => deps.configStore.current(), sessions: deps.sessions, now: deps.now };
   return httpHandler(async (event: HttpEvent) => {
     const { site, headers, config } = await authenticateSite(auth, event);
     switch (event.routeKey) {

@@ -26,13 +26,14 @@ export function createTransfersHandler(deps: TransfersHandlerDeps) {
   });
 }
 
-export const handler = lazyHandler(() =>
-  createTransfersHandler({
-    loadConfig: () => adapters.configStore.load(),
+export const handler = lazyHandler(() => {
+  const configStore = adapters.configStore;
+  return createTransfersHandler({
+    loadConfig: () => configStore.current(),
     centralCopy: adapters.centralCopy,
     outgoing: adapters.outgoing,
     changeLog: adapters.changeLog,
     progress: adapters.progress,
     now: systemClock,
-  }),
-);
+  });
+});

@@ -51,7 +51,7 @@ export function adaptersFor(resources: TestResources, now: () => Date = () => ne
   const configStore = new ConfigStore(db, tables.config, now);
   return {
     configStore,
-    loadConfig: () => configStore.load(),
+    loadConfig: () => configStore.current(),
     centralCopy: new DynamoCentralCopy(db, tables.records, now),
     quarantine: new DynamoQuarantine(db, tables.quarantine),
     outgoing: new DynamoOutgoingQueue(db, { syncOut: tables.syncOut, siteState: tables.siteState }),
