@@ -77,8 +77,12 @@ export interface StoredRecord extends SyncRecord {
   readonly routedVersion: number;
 }
 
+export type CentralCopyIndex = 'byStore' | 'byPatient' | 'byParent';
+
 /** The central server's copy of every record: the reporting hub and every site's backup. */
 export interface CentralCopy {
+  /** One page of an index, from where the previous page stopped (`after` = its `next`). */
+  page(index: CentralCopyIndex, value: string, after?: string): Promise<{ records: StoredRecord[]; next?: string }>;
   get(keys: readonly RecordKey[]): Promise<Map<string, StoredRecord>>;
   /** Stores each change once: a change already applied (same changeId) is left as it is. */
   apply(changes: readonly AcceptedChange[]): Promise<void>;
@@ -116,7 +120,7 @@ export interface Quarantine {
 /** Work handed to the background consumer (fan-out queue). */
 export type BackgroundWork =
   | { readonly kind: 'route'; readonly workId: string; readonly originSiteId: number; readonly keys: readonly RecordKey[] }
-  | { readonly kind: 'initialise'; readonly workId: string; readonly siteId: number }
+  | { readonly kind: 'initialise'; readonly workId: string; readonly siteId: number; readonly resume?: InitialisationProgress }
   /** Complete the transfer a header starts (or answer its numbering): `originSiteId` pushed it. */
   | { readonly kind: 'transfer'; readonly workId: string; readonly originSiteId: number; readonly header: RecordKey };
 
@@ -132,6 +136,16 @@ export interface SiteProgress {
   workInProgress(siteId: number): Promise<boolean>;
   initialisation(siteId: number): Promise<InitialisationState>;
   setInitialisation(siteId: number, state: InitialisationState, onlyIfWorkId?: string): Promise<void>;
+}
+
+/** Where a long initialisation stopped: the next source and page to queue. */
+export interface InitialisationProgress {
+  readonly source: number;
+  readonly after?: string;
+  /** Records queued so far. */
+  readonly queued: number;
+  /** Parts processed so far (each one message). */
+  readonly part: number;
 }
 
 export interface InitialisationState {

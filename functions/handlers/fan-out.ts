@@ -28,11 +28,15 @@ export interface FanOutDeps {
   readonly work?: WorkQueue;
   readonly newId?: () => string;
   readonly now?: () => Date;
+  /** Time left at which an initialisation stops and continues in a new message. @default 30 s */
+  readonly initialisationReserveMs?: number;
 }
+
+const INITIALISATION_RESERVE_MS = 30_000;
 
 export function createFanOutHandler(deps: FanOutDeps) {
   const now = deps.now ?? systemClock;
-  return queueConsumer(fanOutMessage, async (message, record) => {
+  return queueConsumer(fanOutMessage, async (message, record, context) => {
     switch (message.kind) {
       case 'heartbeat':
         await deps.heartbeats.record('fanOut', { id: message.id, sentAt: message.sentAt, handledAt: now().toISOString() });
@@ -48,9 +52,18 @@ export function createFanOutHandler(deps: FanOutDeps) {
       }
       case 'initialise': {
         try {
-          const queued = await buildInitialQueue(deps, await deps.loadConfig(), message.siteId);
+          const reserve = deps.initialisationReserveMs ?? INITIALISATION_RESERVE_MS;
+          const shouldStop = () => context !== undefined && context.getRemainingTimeInMillis() < reserve;
+          const step = await buildInitialQueue(deps, await deps.loadConfig(), message.siteId, { resume: message.resume, shouldStop });
+          if (!step.done) {
+            // Time is nearly up: the rest is a message of its own, processed like the first part.
+            if (!deps.work) throw new Error('An initialisation needs to continue but this consumer has no queue to send to');
+            await deps.work.send({ kind: 'initialise', workId: message.workId, siteId: message.siteId, resume: step.resume });
+            logger.info('initialisation continues', { siteId: message.siteId, workId: message.workId, ...step.resume });
+            return;
+          }
           await deps.progress.setInitialisation(message.siteId, { status: 'completed', workId: message.workId, at: now().toISOString() }, message.workId);
-          logger.info('site initialised', { siteId: message.siteId, workId: message.workId, queued });
+          logger.info('site initialised', { siteId: message.siteId, workId: message.workId, queued: step.queued });
         } catch (error) {
           if (Number(record.attributes.ApproximateReceiveCount) >= queues.fanOut.maxReceiveCount) {
             await deps.progress.setInitialisation(message.siteId, { status: 'error', workId: message.workId, at: now().toISOString() }, message.workId);

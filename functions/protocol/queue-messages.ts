@@ -18,11 +18,14 @@ export const routeMessage = z.object({
   keys: z.array(recordKey).min(1),
 });
 
-/** Queue everything a site must hold. */
+/** Queue everything a site must hold (from where an earlier part stopped, when resumed). */
 export const initialiseMessage = z.object({
   kind: z.literal('initialise'),
   workId: z.string().min(1),
   siteId: z.int().min(1),
+  resume: z
+    .object({ source: z.int().min(0), after: z.string().optional(), queued: z.int().min(0), part: z.int().min(1) })
+    .optional(),
 });
 
 export const fanOutMessage = z.discriminatedUnion('kind', [heartbeatMessage, routeMessage, initialiseMessage]);

@@ -6,7 +6,7 @@
  */
 import type { SyncConfig } from '../domain/config/model';
 import { activeStoresOnSite, allStores, instanceType, namesVisibleIn } from '../domain/config/queries';
-import type { CentralCopy, OutgoingQueue, RoutedRecord, StoredRecord } from '../domain/ports';
+import type { CentralCopy, CentralCopyIndex, InitialisationProgress, OutgoingQueue, RoutedRecord } from '../domain/ports';
 import { DISPENSARY_ONLY_HOLDER } from '../domain/sync/placement';
 import { destinations, hasActiveDispensary } from '../domain/sync/routing';
 import { wireForm } from './route';
@@ -16,31 +16,52 @@ export interface InitialiseDeps {
   readonly outgoing: OutgoingQueue;
 }
 
-export async function buildInitialQueue(deps: InitialiseDeps, config: SyncConfig, siteId: number): Promise<number> {
-  const sources: Array<AsyncIterable<StoredRecord[]>> = [];
+/** The index pages an initialisation reads, in a fixed order so a later part can resume. */
+export function initialisationSources(config: SyncConfig, siteId: number): Array<{ index: CentralCopyIndex; value: string }> {
+  const sources: Array<{ index: CentralCopyIndex; value: string }> = [];
   for (const store of allStores(config)) {
-    if (instanceType(config, store.id, siteId) !== 'none') sources.push(deps.centralCopy.byStore(store.id));
+    if (instanceType(config, store.id, siteId) !== 'none') sources.push({ index: 'byStore', value: store.id });
   }
-  const patients = new Set(activeStoresOnSite(config, siteId).flatMap((store) => namesVisibleIn(config, store.id)));
-  for (const patientId of patients) sources.push(deps.centralCopy.byPatient(patientId));
-  if (hasActiveDispensary(config, siteId)) sources.push(deps.centralCopy.byStore(DISPENSARY_ONLY_HOLDER));
+  const patients = [...new Set(activeStoresOnSite(config, siteId).flatMap((store) => namesVisibleIn(config, store.id)))].sort();
+  for (const patientId of patients) sources.push({ index: 'byPatient', value: patientId });
+  if (hasActiveDispensary(config, siteId)) sources.push({ index: 'byStore', value: DISPENSARY_ONLY_HOLDER });
+  return sources;
+}
 
-  const queued = new Set<string>();
-  let count = 0;
-  for (const source of sources) {
-    for await (const page of source) {
-      const due: RoutedRecord[] = [];
-      for (const record of page) {
-        const key = `${record.tableName}\u0000${record.recordId}`;
+export type InitialisationStep =
+  | { readonly done: true; readonly queued: number }
+  | { readonly done: false; readonly resume: InitialisationProgress };
+
+/**
+ * Queues pages until done or `shouldStop()` says the time is nearly up; then answers where to
+ * resume, so a site of any size is initialised in parts that each fit a function's timeout.
+ */
+export async function buildInitialQueue(
+  deps: InitialiseDeps,
+  config: SyncConfig,
+  siteId: number,
+  options: { readonly resume?: InitialisationProgress; readonly shouldStop?: () => boolean } = {},
+): Promise<InitialisationStep> {
+  const sources = initialisationSources(config, siteId);
+  let { source, after, queued, part } = options.resume ?? { source: 0, queued: 0, part: 0 };
+  let pages = 0;
+  for (; source < sources.length; source++, after = undefined) {
+    const { index, value } = sources[source]!;
+    do {
+      // Every part queues at least one page, so an initialisation always moves on.
+      if (pages > 0 && options.shouldStop?.()) return { done: false, resume: { source, ...(after ? { after } : {}), queued, part: part + 1 } };
+      pages++;
+      const page = await deps.centralCopy.page(index, value, after);
+      const due: RoutedRecord[] = page.records
         // A new site needs what exists, not the history of deletes and merges.
-        if (record.action === 'delete' || record.action === 'merge') continue;
-        if (queued.has(key) || !destinations(record.tableName, record.placement, config).siteIds.includes(siteId)) continue;
-        queued.add(key);
-        due.push({ ...wireForm(record), siteId, version: record.version });
-      }
+        .filter((record) => record.action !== 'delete' && record.action !== 'merge')
+        .filter((record) => destinations(record.tableName, record.placement, config).siteIds.includes(siteId))
+        .map((record) => ({ ...wireForm(record), siteId, version: record.version }));
+      // A record found through two sources is queued twice in its one version: the second replaces the first.
       await deps.outgoing.enqueue(due);
-      count += due.length;
-    }
+      queued += due.length;
+      after = page.next;
+    } while (after);
   }
-  return count;
+  return { done: true, queued };
 }

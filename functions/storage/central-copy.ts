@@ -5,7 +5,7 @@
  * parent record (`byParent`) so transfers find a header's lines.
  */
 import { BatchGetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AcceptedChange, CentralCopy, RecordKey, StoredRecord } from '../domain/ports';
+import type { AcceptedChange, CentralCopy, CentralCopyIndex, RecordKey, StoredRecord } from '../domain/ports';
 import { recordKeyString } from '../domain/ports';
 import { holderOf, parentKeyOf, type Placement } from '../domain/sync/placement';
 import { recordsKeys } from './keys';
@@ -138,15 +138,15 @@ export class DynamoCentralCopy implements CentralCopy {
   }
 
   byStore(storeId: string): AsyncIterable<StoredRecord[]> {
-    return this.pages('byStore', 'storeId', storeId);
+    return this.pages('byStore', storeId);
   }
 
   byPatient(patientId: string): AsyncIterable<StoredRecord[]> {
-    return this.pages('byPatient', 'patientId', patientId);
+    return this.pages('byPatient', patientId);
   }
 
   byParent(tableName: string, recordId: string): AsyncIterable<StoredRecord[]> {
-    return this.pages('byParent', 'parentKey', `${tableName}#${recordId}`);
+    return this.pages('byParent', `${tableName}#${recordId}`);
   }
 
   async recordReceipt(orderLineId: string, goodsReceivedLineId: string, quantity: number): Promise<Record<string, number>> {
@@ -168,24 +168,37 @@ export class DynamoCentralCopy implements CentralCopy {
     return Object.fromEntries(Object.entries((Attributes?.receipts ?? {}) as Record<string, unknown>).map(([line, value]) => [line, Number(value)]));
   }
 
-  private async *pages(indexName: string, attribute: string, value: string): AsyncIterable<StoredRecord[]> {
-    let start: Record<string, unknown> | undefined;
+  async page(index: CentralCopyIndex, value: string, after?: string): Promise<{ records: StoredRecord[]; next?: string }> {
+    const { attribute } = indexAttributes[index];
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: index,
+        KeyConditionExpression: '#key = :value',
+        ExpressionAttributeNames: { '#key': attribute },
+        ExpressionAttributeValues: { ':value': value },
+        ...(after ? { ExclusiveStartKey: JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as Record<string, unknown> } : {}),
+      }),
+    );
+    const records = (page.Items ?? []).map(fromItem);
+    return page.LastEvaluatedKey ? { records, next: Buffer.from(JSON.stringify(page.LastEvaluatedKey)).toString('base64url') } : { records };
+  }
+
+  private async *pages(index: CentralCopyIndex, value: string): AsyncIterable<StoredRecord[]> {
+    let after: string | undefined;
     do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: indexName,
-          KeyConditionExpression: '#key = :value',
-          ExpressionAttributeNames: { '#key': attribute },
-          ExpressionAttributeValues: { ':value': value },
-          ExclusiveStartKey: start,
-        }),
-      );
-      yield (page.Items ?? []).map(fromItem);
-      start = page.LastEvaluatedKey;
-    } while (start);
+      const { records, next } = await this.page(index, value, after);
+      yield records;
+      after = next;
+    } while (after);
   }
 }
+
+const indexAttributes: Readonly<Record<CentralCopyIndex, { attribute: string }>> = {
+  byStore: { attribute: 'storeId' },
+  byPatient: { attribute: 'patientId' },
+  byParent: { attribute: 'parentKey' },
+};
 
 function fromItem(item: Record<string, unknown>): StoredRecord {
   return {

@@ -22,7 +22,8 @@ export class SqsWorkQueue implements WorkQueue {
         QueueUrl: queueUrl,
         MessageBody: JSON.stringify(message),
         MessageGroupId: group,
-        MessageDeduplicationId: work.workId,
+        // Each part of a resumed initialisation is a message of its own.
+        MessageDeduplicationId: work.kind === 'initialise' && work.resume ? `${work.workId}:${work.resume.part}` : work.workId,
       }),
     );
   }

@@ -44,6 +44,8 @@ export interface TestSyncServerOptions {
   /** Run the fan-out consumer. @default true */
   readonly consumer?: boolean;
   readonly now?: () => Date;
+  /** Passed to the fan-out consumer: a huge value makes every initialisation part one page. */
+  readonly initialisationReserveMs?: number;
 }
 
 export async function startTestSyncServer(options: TestSyncServerOptions = {}): Promise<TestSyncServer> {
@@ -72,7 +74,8 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const consumers = { fanOut: createFanOutHandler(adapters), transfers: createTransfersHandler(adapters) };
+  const reserve = options.initialisationReserveMs === undefined ? {} : { initialisationReserveMs: options.initialisationReserveMs };
+  const consumers = { fanOut: createFanOutHandler({ ...adapters, ...reserve }), transfers: createTransfersHandler(adapters) };
   const pollers =
     options.consumer === false
       ? []
