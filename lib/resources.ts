@@ -108,7 +108,8 @@ export const queues = {
       // An initialisation queues a whole site's data in one message.
       timeoutSeconds: 150,
       tables: { siteState: 'readWrite', config: 'read', records: 'readWrite', syncOut: 'readWrite', changeLog: 'readWrite' },
-      sendsTo: ['transfers'],
+      // Transfers it starts, and the next part of a long initialisation.
+      sendsTo: ['fanOut', 'transfers'],
     },
   },
   transfers: {
