@@ -67,7 +67,8 @@ export const apiFunctions = {
     handler: 'admin',
     purpose: 'Admin API: sites, stores, sync-with, visibility, preferences, data import, quarantine, audit log (bearer token)',
     routes: ['ANY /admin/v1/{proxy+}', 'GET /admin/v1/openapi.json'],
-    tables: { config: 'readWrite', records: 'readWrite', quarantine: 'readWrite', siteState: 'readWrite' },
+    // syncOut: a store moves only when nothing waits for either site.
+    tables: { config: 'readWrite', records: 'readWrite', quarantine: 'readWrite', siteState: 'readWrite', syncOut: 'read' },
     sendsTo: ['fanOut'],
     timeoutSeconds: 29,
   },

@@ -121,6 +121,8 @@ export interface Quarantine {
 export type BackgroundWork =
   | { readonly kind: 'route'; readonly workId: string; readonly originSiteId: number; readonly keys: readonly RecordKey[] }
   | { readonly kind: 'initialise'; readonly workId: string; readonly siteId: number; readonly resume?: InitialisationProgress }
+  /** Queue a store's whole data for a site it has just become active on. */
+  | { readonly kind: 'sendStore'; readonly workId: string; readonly siteId: number; readonly storeId: string; readonly resume?: InitialisationProgress }
   /** Complete the transfer a header starts (or answer its numbering): `originSiteId` pushed it. */
   | { readonly kind: 'transfer'; readonly workId: string; readonly originSiteId: number; readonly header: RecordKey };
 

@@ -19,7 +19,7 @@ import { allSites, allStores, centralSite, getSite, getStore, instanceType, name
 import * as schemas from '../protocol/admin';
 import { splitPushedRecords } from '../protocol/v5';
 import { acceptPush, type PushDeps } from '../services/push';
-import type { Quarantine } from '../domain/ports';
+import type { OutgoingQueue, Quarantine } from '../domain/ports';
 import { adapters, pushDependencies } from '../commons/adapters';
 import { randomUUID } from 'node:crypto';
 import { ConfigStore, type CommittedResult } from '../storage/config-store';
@@ -39,6 +39,8 @@ export interface AdminDeps {
 export interface AdminDataDeps {
   readonly push: PushDeps;
   readonly quarantine: Quarantine;
+  /** Queue lengths, checked before a store moves. */
+  readonly outgoing: OutgoingQueue;
 }
 
 interface Request {
@@ -257,8 +259,18 @@ const routes: Route[] = [
     privileged: true,
     run: async (deps, request) => {
       const storeId = request.params.storeId!;
-      const { siteId, keepCollectorOnPreviousSite } = parse(schemas.setActiveSiteBody, request.body);
+      const { siteId, keepCollectorOnPreviousSite, force } = parse(schemas.setActiveSiteBody, request.body);
+      const before = await deps.store.load();
+      const previousSiteId = getStore(before, storeId)?.activeSiteId;
+      const moving = previousSiteId !== undefined && previousSiteId !== siteId;
+      if (moving && deps.data && !force) await requireSynchronised(deps.data, before, [previousSiteId, siteId]);
       const config = await change(deps, request, { type: 'setActiveSite', storeId, siteId, keepCollectorOnPreviousSite });
+      // The new active site gets the store's whole data from the central copy.
+      if (moving && deps.data && getSite(config, siteId)?.kind !== 'central') {
+        const workId = deps.data.push.newId();
+        await deps.data.push.progress.begin(siteId, workId);
+        await deps.data.push.work.send({ kind: 'sendStore', workId, siteId, storeId });
+      }
       return json(200, syncWithView(config, storeId));
     },
   },
@@ -402,6 +414,25 @@ const routes: Route[] = [
   },
 ];
 
+/** A store moves only between sites with nothing waiting for them and no work running. */
+async function requireSynchronised(data: AdminDataDeps, config: SyncConfig, siteIds: readonly number[]) {
+  const pending = [];
+  for (const siteId of siteIds) {
+    if (getSite(config, siteId)?.kind !== 'central') {
+      const [waiting, workInProgress] = await Promise.all([data.outgoing.queueLength(siteId), data.push.progress.workInProgress(siteId)]);
+      if (waiting > 0 || workInProgress) pending.push({ siteId, waiting, workInProgress });
+    }
+  }
+  if (pending.length === 0) return;
+  const what = pending.map((site) => `site ${site.siteId} has ${site.waiting} records to pull${site.workInProgress ? ' and work running' : ''}`);
+  throw new HttpError(
+    409,
+    'sites_not_synchronised',
+    `Both sites must be fully synchronised before a store moves: ${what.join('; ')}. Sync them, or pass "force": true if a site is gone for good.`,
+    { pending },
+  );
+}
+
 function dataDeps(deps: Required<AdminDeps>): AdminDataDeps {
   if (!deps.data) throw new HttpError(503, 'data_routes_unavailable', 'This server was started without the data import routes.');
   return deps.data;
@@ -543,6 +574,6 @@ export const handler = lazyHandler(() =>
   createAdminHandler({
     store: new ConfigStore(dynamoDb(), tableName('config')),
     adminToken: adminTokenFromEnvironment(),
-    data: { push: pushDependencies(), quarantine: adapters.quarantine },
+    data: { push: pushDependencies(), quarantine: adapters.quarantine, outgoing: adapters.outgoing },
   }),
 );

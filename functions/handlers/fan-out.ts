@@ -13,7 +13,7 @@ import { queueConsumer } from '../commons/queue-consumer';
 import type { SyncConfig } from '../domain/config/model';
 import type { CentralCopy, ChangeLog, OutgoingQueue, SiteProgress, WorkQueue } from '../domain/ports';
 import { fanOutMessage } from '../protocol/queue-messages';
-import { buildInitialQueue } from '../services/initialise';
+import { buildInitialQueue, sendStoreTo } from '../services/initialise';
 import { routeRecords } from '../services/route';
 import { HeartbeatStore } from '../storage/heartbeats';
 
@@ -50,22 +50,33 @@ export function createFanOutHandler(deps: FanOutDeps) {
         logger.info('records routed', { originSiteId: message.originSiteId, workId: message.workId, ...outcome });
         return;
       }
-      case 'initialise': {
+      case 'initialise':
+      case 'sendStore': {
+        const reserve = deps.initialisationReserveMs ?? INITIALISATION_RESERVE_MS;
+        const options = { resume: message.resume, shouldStop: () => context !== undefined && context.getRemainingTimeInMillis() < reserve };
         try {
-          const reserve = deps.initialisationReserveMs ?? INITIALISATION_RESERVE_MS;
-          const shouldStop = () => context !== undefined && context.getRemainingTimeInMillis() < reserve;
-          const step = await buildInitialQueue(deps, await deps.loadConfig(), message.siteId, { resume: message.resume, shouldStop });
+          const config = await deps.loadConfig();
+          const step =
+            message.kind === 'initialise'
+              ? await buildInitialQueue(deps, config, message.siteId, options)
+              : await sendStoreTo(deps, config, message.siteId, message.storeId, options);
           if (!step.done) {
             // Time is nearly up: the rest is a message of its own, processed like the first part.
-            if (!deps.work) throw new Error('An initialisation needs to continue but this consumer has no queue to send to');
-            await deps.work.send({ kind: 'initialise', workId: message.workId, siteId: message.siteId, resume: step.resume });
-            logger.info('initialisation continues', { siteId: message.siteId, workId: message.workId, ...step.resume });
+            if (!deps.work) throw new Error('A build needs to continue but this consumer has no queue to send to');
+            await deps.work.send({ ...message, resume: step.resume });
+            logger.info('queue build continues', { kind: message.kind, siteId: message.siteId, workId: message.workId, ...step.resume });
+            return;
+          }
+          if (message.kind === 'sendStore') {
+            await deps.progress.finish(message.siteId, message.workId);
+            logger.info('store sent to its new site', { siteId: message.siteId, storeId: message.storeId, queued: step.queued });
             return;
           }
           await deps.progress.setInitialisation(message.siteId, { status: 'completed', workId: message.workId, at: now().toISOString() }, message.workId);
           logger.info('site initialised', { siteId: message.siteId, workId: message.workId, queued: step.queued });
         } catch (error) {
-          if (Number(record.attributes.ApproximateReceiveCount) >= queues.fanOut.maxReceiveCount) {
+          const lastAttempt = Number(record.attributes.ApproximateReceiveCount) >= queues.fanOut.maxReceiveCount;
+          if (lastAttempt && message.kind === 'initialise') {
             await deps.progress.setInitialisation(message.siteId, { status: 'error', workId: message.workId, at: now().toISOString() }, message.workId);
           }
           throw error;

@@ -54,6 +54,8 @@ export const updateStoreBody = z
 export const setActiveSiteBody = z.strictObject({
   siteId: z.number().int().min(1).max(MAX_SITE_ID),
   keepCollectorOnPreviousSite: z.boolean().default(true),
+  /** Move even though a site still has records waiting or work running (a site lost for good). */
+  force: z.boolean().default(false),
 });
 export const setIncludeTransactionsBody = z.strictObject({ includeTransactionsInSync: z.boolean() });
 export const setSyncWithBody = z.strictObject({ syncWith: syncWithSchema });

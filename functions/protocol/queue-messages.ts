@@ -18,17 +18,26 @@ export const routeMessage = z.object({
   keys: z.array(recordKey).min(1),
 });
 
+const resume = z.object({ source: z.int().min(0), after: z.string().optional(), queued: z.int().min(0), part: z.int().min(1) }).optional();
+
 /** Queue everything a site must hold (from where an earlier part stopped, when resumed). */
 export const initialiseMessage = z.object({
   kind: z.literal('initialise'),
   workId: z.string().min(1),
   siteId: z.int().min(1),
-  resume: z
-    .object({ source: z.int().min(0), after: z.string().optional(), queued: z.int().min(0), part: z.int().min(1) })
-    .optional(),
+  resume,
 });
 
-export const fanOutMessage = z.discriminatedUnion('kind', [heartbeatMessage, routeMessage, initialiseMessage]);
+/** Queue a moved store's whole data for its new active site. */
+export const sendStoreMessage = z.object({
+  kind: z.literal('sendStore'),
+  workId: z.string().min(1),
+  siteId: z.int().min(1),
+  storeId: z.string().min(1),
+  resume,
+});
+
+export const fanOutMessage = z.discriminatedUnion('kind', [heartbeatMessage, routeMessage, initialiseMessage, sendStoreMessage]);
 export type FanOutMessage = z.infer<typeof fanOutMessage>;
 
 /** Complete the transfer this header starts, or tell its initiating store it was numbered. */

@@ -36,13 +36,32 @@ export type InitialisationStep =
  * Queues pages until done or `shouldStop()` says the time is nearly up; then answers where to
  * resume, so a site of any size is initialised in parts that each fit a function's timeout.
  */
-export async function buildInitialQueue(
+export function buildInitialQueue(
   deps: InitialiseDeps,
   config: SyncConfig,
   siteId: number,
-  options: { readonly resume?: InitialisationProgress; readonly shouldStop?: () => boolean } = {},
+  options: QueueSourcesOptions = {},
 ): Promise<InitialisationStep> {
-  const sources = initialisationSources(config, siteId);
+  return queueFromSources(deps, config, siteId, initialisationSources(config, siteId), options);
+}
+
+/** A store just made active on a site: the site gets the store's whole data (its backup). */
+export function sendStoreTo(deps: InitialiseDeps, config: SyncConfig, siteId: number, storeId: string, options: QueueSourcesOptions = {}) {
+  return queueFromSources(deps, config, siteId, [{ index: 'byStore', value: storeId }], options);
+}
+
+export interface QueueSourcesOptions {
+  readonly resume?: InitialisationProgress;
+  readonly shouldStop?: () => boolean;
+}
+
+async function queueFromSources(
+  deps: InitialiseDeps,
+  config: SyncConfig,
+  siteId: number,
+  sources: ReadonlyArray<{ index: CentralCopyIndex; value: string }>,
+  options: QueueSourcesOptions,
+): Promise<InitialisationStep> {
   let { source, after, queued, part } = options.resume ?? { source: 0, queued: 0, part: 0 };
   let pages = 0;
   for (; source < sources.length; source++, after = undefined) {

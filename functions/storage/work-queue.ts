@@ -22,8 +22,8 @@ export class SqsWorkQueue implements WorkQueue {
         QueueUrl: queueUrl,
         MessageBody: JSON.stringify(message),
         MessageGroupId: group,
-        // Each part of a resumed initialisation is a message of its own.
-        MessageDeduplicationId: work.kind === 'initialise' && work.resume ? `${work.workId}:${work.resume.part}` : work.workId,
+        // Each part of a resumed build is a message of its own.
+        MessageDeduplicationId: (work.kind === 'initialise' || work.kind === 'sendStore') && work.resume ? `${work.workId}:${work.resume.part}` : work.workId,
       }),
     );
   }
@@ -33,6 +33,7 @@ export class SqsWorkQueue implements WorkQueue {
       case 'route':
         return { queueUrl: this.queueUrls.fanOut, group: `site-${work.originSiteId}`, message: { ...work, keys: [...work.keys] } };
       case 'initialise':
+      case 'sendStore':
         return { queueUrl: this.queueUrls.fanOut, group: `site-${work.siteId}`, message: { ...work } };
       case 'transfer': {
         if (!this.queueUrls.transfers) throw new Error('This function has no transfers queue to send to');

@@ -64,7 +64,7 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
     admin: createAdminHandler({
       store: adapters.configStore,
       adminToken: async () => ADMIN_TOKEN,
-      data: { push: adapters, quarantine: adapters.quarantine },
+      data: { push: adapters, quarantine: adapters.quarantine, outgoing: adapters.outgoing },
     }) as LambdaHttpHandler,
   };
   const routes: LocalRoute[] = Object.entries(apiFunctions).flatMap(([name, description]) =>

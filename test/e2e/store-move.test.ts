@@ -1,0 +1,61 @@
+/**
+ * Moving a store to another site (sync-rules §5): only when both sites are synchronised; the new
+ * site then receives the store's whole data from the central copy, and the old site's pushes of
+ * that store's data are refused and reported.
+ */
+import { legacyRecord } from '../support/legacy-records';
+import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
+
+let server: TestSyncServer;
+
+beforeAll(async () => {
+  server = await startTestSyncServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+test('store F moves from remote site 1 to remote site 2 once both are synchronised, and its data follows', async () => {
+  const site1 = server.site('remote-site-1');
+  const site2 = server.site('remote-site-2');
+  await site1.sync();
+  await site2.sync();
+
+  // Store F's data on its first site, and a message still waiting for remote site 2.
+  site1.changes([
+    legacyRecord('transact', 'MOVE_TX_F', { store_ID: 'STORE_F', name_ID: 'SOME_CUSTOMER' }, 1),
+    legacyRecord('trans_line', 'MOVE_TL_F', { transaction_ID: 'MOVE_TX_F' }),
+    { ...legacyRecord('message', 'MOVE_MSG', { toStoreID: 'STORE_C', fromStoreID: 'STORE_B' }) },
+  ]);
+  await site1.sync();
+
+  const refused = await server.admin('PUT', '/stores/STORE_F/active-site', { siteId: 3 });
+  expect(refused.status).toBe(409);
+  expect(refused.body.error).toMatchObject({ code: 'sites_not_synchronised', data: { pending: [expect.objectContaining({ siteId: 3, waiting: 1 })] } });
+  expect(refused.body.error.message).toMatch(/site 3 has 1 records to pull/);
+
+  await site2.sync();
+  const moved = await server.admin('PUT', '/stores/STORE_F/active-site', { siteId: 3 });
+  expect(moved.status).toBe(200);
+
+  await site2.sync();
+  expect(site2.held('transact', 'MOVE_TX_F')).toMatchObject({ store_ID: 'STORE_F' });
+  expect(site2.held('trans_line', 'MOVE_TL_F')).toMatchObject({ transaction_ID: 'MOVE_TX_F' });
+
+  // The old site may no longer edit F's data: its push is refused and reported.
+  site1.change({ tableName: 'transact', recordId: 'MOVE_TX_F', action: 'update', recordData: { ...site1.held('transact', 'MOVE_TX_F')!, comment: 'late edit' } });
+  await site1.sync();
+  const quarantine = await server.admin('GET', '/quarantine?siteId=2');
+  expect(quarantine.body.records).toContainEqual(expect.objectContaining({ recordId: 'MOVE_TX_F', reason: 'store_not_active_on_site' }));
+});
+
+test('force moves a store off a site that is gone for good, whatever is still waiting for it', async () => {
+  const site2 = server.site('remote-site-2');
+  await site2.sync();
+  site2.change(legacyRecord('message', 'FORCE_MSG', { toStoreID: 'STORE_B', fromStoreID: 'STORE_C' }));
+  await site2.sync(); // remote site 1 now has a record waiting, and never syncs again
+  expect((await server.admin('PUT', '/stores/STORE_B/active-site', { siteId: 3 })).status).toBe(409);
+  const forced = await server.admin('PUT', '/stores/STORE_B/active-site', { siteId: 3, force: true });
+  expect(forced.status).toBe(200);
+});
