@@ -266,11 +266,7 @@ const routes: Route[] = [
       if (moving && deps.data && !force) await requireSynchronised(deps.data, before, [previousSiteId, siteId]);
       const config = await change(deps, request, { type: 'setActiveSite', storeId, siteId, keepCollectorOnPreviousSite });
       // The new active site gets the store's whole data from the central copy.
-      if (moving && deps.data && getSite(config, siteId)?.kind !== 'central') {
-        const workId = deps.data.push.newId();
-        await deps.data.push.progress.begin(siteId, workId);
-        await deps.data.push.work.send({ kind: 'sendStore', workId, siteId, storeId });
-      }
+      if (moving) await sendStore(deps, config, storeId, siteId);
       return json(200, syncWithView(config, storeId));
     },
   },
@@ -310,7 +306,11 @@ const routes: Route[] = [
     run: async (deps, request) => {
       const storeId = request.params.storeId!;
       const { syncWith: value } = parse(schemas.setSyncWithBody, request.body);
-      const config = await change(deps, request, { type: 'setSyncWith', storeId, siteId: siteIdParam(request), syncWith: value });
+      const siteId = siteIdParam(request);
+      const wasCollector = instanceType(await deps.store.load(), storeId, siteId) === 'collector';
+      const config = await change(deps, request, { type: 'setSyncWith', storeId, siteId, syncWith: value });
+      // A new collector gets the store's whole data, not only what changes from now on.
+      if (!wasCollector && instanceType(config, storeId, siteId) === 'collector') await sendStore(deps, config, storeId, siteId);
       return json(200, syncWithView(config, storeId));
     },
   },
@@ -413,6 +413,14 @@ const routes: Route[] = [
     },
   },
 ];
+
+/** Queues a store's whole data for a site that has just come to hold it (remote sites only). */
+async function sendStore(deps: Required<AdminDeps>, config: SyncConfig, storeId: string, siteId: number) {
+  if (!deps.data || getSite(config, siteId)?.kind === 'central') return;
+  const workId = deps.data.push.newId();
+  await deps.data.push.progress.begin(siteId, workId);
+  await deps.data.push.work.send({ kind: 'sendStore', workId, siteId, storeId });
+}
 
 /** A store moves only between sites with nothing waiting for them and no work running. */
 async function requireSynchronised(data: AdminDataDeps, config: SyncConfig, siteIds: readonly number[]) {

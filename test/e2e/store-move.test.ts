@@ -59,3 +59,24 @@ test('force moves a store off a site that is gone for good, whatever is still wa
   const forced = await server.admin('PUT', '/stores/STORE_B/active-site', { siteId: 3, force: true });
   expect(forced.status).toBe(200);
 });
+
+test('a site made a collector of a store receives the store\'s whole data, not only later changes', async () => {
+  const server2 = await startTestSyncServer();
+  try {
+    const site1 = server2.site('remote-site-1');
+    const site2 = server2.site('remote-site-2');
+    await site1.sync();
+    await site2.sync();
+    site1.changes([legacyRecord('transact', 'COLLECT_TX_B', { store_ID: 'STORE_B', name_ID: 'SOME_CUSTOMER' }, 1)]);
+    await site1.sync();
+    await site2.sync();
+    expect(site2.held('transact', 'COLLECT_TX_B')).toBeUndefined();
+
+    // Store B is visible in store C (active on remote site 2), so site 2 may hold a collector copy.
+    expect((await server2.admin('PUT', '/stores/STORE_B/sync-with/3', { syncWith: 'activeCollector' })).status).toBe(200);
+    await site2.sync();
+    expect(site2.held('transact', 'COLLECT_TX_B')).toMatchObject({ store_ID: 'STORE_B' });
+  } finally {
+    await server2.stop();
+  }
+});
