@@ -79,6 +79,12 @@ export interface StoredRecord extends SyncRecord {
 
 export type CentralCopyIndex = 'byStore' | 'byPatient' | 'byParent';
 
+/** The records of one index key: a store's (`byStore`), a patient's (`byPatient`), a header's lines. */
+export interface RecordSource {
+  readonly index: CentralCopyIndex;
+  readonly value: string;
+}
+
 /** The central server's copy of every record: the reporting hub and every site's backup. */
 export interface CentralCopy {
   /** One page of an index, from where the previous page stopped (`after` = its `next`). */
@@ -121,8 +127,8 @@ export interface Quarantine {
 export type BackgroundWork =
   | { readonly kind: 'route'; readonly workId: string; readonly originSiteId: number; readonly keys: readonly RecordKey[] }
   | { readonly kind: 'initialise'; readonly workId: string; readonly siteId: number; readonly resume?: InitialisationProgress }
-  /** Queue a store's whole data for a site it has just become active on. */
-  | { readonly kind: 'sendStore'; readonly workId: string; readonly siteId: number; readonly storeId: string; readonly resume?: InitialisationProgress }
+  /** Queue what a site has just become entitled to: a store's data, or a patient's records. */
+  | { readonly kind: 'sendRecords'; readonly workId: string; readonly siteId: number; readonly source: RecordSource; readonly resume?: InitialisationProgress }
   /** Complete the transfer a header starts (or answer its numbering): `originSiteId` pushed it. */
   | { readonly kind: 'transfer'; readonly workId: string; readonly originSiteId: number; readonly header: RecordKey };
 

@@ -19,7 +19,7 @@ import { allSites, allStores, centralSite, getSite, getStore, instanceType, name
 import * as schemas from '../protocol/admin';
 import { splitPushedRecords } from '../protocol/v5';
 import { acceptPush, type PushDeps } from '../services/push';
-import type { OutgoingQueue, Quarantine } from '../domain/ports';
+import type { OutgoingQueue, Quarantine, RecordSource } from '../domain/ports';
 import { adapters, pushDependencies } from '../commons/adapters';
 import { randomUUID } from 'node:crypto';
 import { ConfigStore, type CommittedResult } from '../storage/config-store';
@@ -266,7 +266,7 @@ const routes: Route[] = [
       if (moving && deps.data && !force) await requireSynchronised(deps.data, before, [previousSiteId, siteId]);
       const config = await change(deps, request, { type: 'setActiveSite', storeId, siteId, keepCollectorOnPreviousSite });
       // The new active site gets the store's whole data from the central copy.
-      if (moving) await sendStore(deps, config, storeId, siteId);
+      if (moving) await sendRecords(deps, config, siteId, { index: 'byStore', value: storeId });
       return json(200, syncWithView(config, storeId));
     },
   },
@@ -310,7 +310,7 @@ const routes: Route[] = [
       const wasCollector = instanceType(await deps.store.load(), storeId, siteId) === 'collector';
       const config = await change(deps, request, { type: 'setSyncWith', storeId, siteId, syncWith: value });
       // A new collector gets the store's whole data, not only what changes from now on.
-      if (!wasCollector && instanceType(config, storeId, siteId) === 'collector') await sendStore(deps, config, storeId, siteId);
+      if (!wasCollector && instanceType(config, storeId, siteId) === 'collector') await sendRecords(deps, config, siteId, { index: 'byStore', value: storeId });
       return json(200, syncWithView(config, storeId));
     },
   },
@@ -337,6 +337,7 @@ const routes: Route[] = [
       const storeId = request.params.storeId!;
       const { nameId } = parse(schemas.addVisibilityBody, request.body);
       const config = await change(deps, request, { type: 'addVisibility', storeId, nameId });
+      await sendNewlyVisible(deps, config, storeId, nameId);
       return json(201, { storeId, nameIds: namesVisibleIn(config, storeId) });
     },
   },
@@ -414,12 +415,25 @@ const routes: Route[] = [
   },
 ];
 
-/** Queues a store's whole data for a site that has just come to hold it (remote sites only). */
-async function sendStore(deps: Required<AdminDeps>, config: SyncConfig, storeId: string, siteId: number) {
+/** Queues, in the background, what a remote site has just become entitled to. */
+async function sendRecords(deps: Required<AdminDeps>, config: SyncConfig, siteId: number, source: RecordSource) {
   if (!deps.data || getSite(config, siteId)?.kind === 'central') return;
   const workId = deps.data.push.newId();
   await deps.data.push.progress.begin(siteId, workId);
-  await deps.data.push.work.send({ kind: 'sendStore', workId, siteId, storeId });
+  await deps.data.push.work.send({ kind: 'sendRecords', workId, siteId, source });
+}
+
+/**
+ * New visibility of a name in a store: the store's site may now hold that store's trades (a
+ * store's name, both ways) or that patient's records (a plain name); send what exists already.
+ */
+async function sendNewlyVisible(deps: Required<AdminDeps>, config: SyncConfig, storeId: string, nameId: string) {
+  const viewer = getStore(config, storeId);
+  if (!viewer) return;
+  const named = allStores(config).find((candidate) => candidate.nameId === nameId);
+  if (!named) return sendRecords(deps, config, viewer.activeSiteId, { index: 'byPatient', value: nameId });
+  await sendRecords(deps, config, viewer.activeSiteId, { index: 'byStore', value: named.id });
+  await sendRecords(deps, config, named.activeSiteId, { index: 'byStore', value: viewer.id });
 }
 
 /** A store moves only between sites with nothing waiting for them and no work running. */

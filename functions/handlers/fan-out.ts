@@ -13,7 +13,7 @@ import { queueConsumer } from '../commons/queue-consumer';
 import type { SyncConfig } from '../domain/config/model';
 import type { CentralCopy, ChangeLog, OutgoingQueue, SiteProgress, WorkQueue } from '../domain/ports';
 import { fanOutMessage } from '../protocol/queue-messages';
-import { buildInitialQueue, sendStoreTo } from '../services/initialise';
+import { buildInitialQueue, sendRecordsTo } from '../services/initialise';
 import { routeRecords } from '../services/route';
 import { HeartbeatStore } from '../storage/heartbeats';
 
@@ -51,7 +51,7 @@ export function createFanOutHandler(deps: FanOutDeps) {
         return;
       }
       case 'initialise':
-      case 'sendStore': {
+      case 'sendRecords': {
         const reserve = deps.initialisationReserveMs ?? INITIALISATION_RESERVE_MS;
         const options = { resume: message.resume, shouldStop: () => context !== undefined && context.getRemainingTimeInMillis() < reserve };
         try {
@@ -59,7 +59,7 @@ export function createFanOutHandler(deps: FanOutDeps) {
           const step =
             message.kind === 'initialise'
               ? await buildInitialQueue(deps, config, message.siteId, options)
-              : await sendStoreTo(deps, config, message.siteId, message.storeId, options);
+              : await sendRecordsTo(deps, config, message.siteId, message.source, options);
           if (!step.done) {
             // Time is nearly up: the rest is a message of its own, processed like the first part.
             if (!deps.work) throw new Error('A build needs to continue but this consumer has no queue to send to');
@@ -67,9 +67,9 @@ export function createFanOutHandler(deps: FanOutDeps) {
             logger.info('queue build continues', { kind: message.kind, siteId: message.siteId, workId: message.workId, ...step.resume });
             return;
           }
-          if (message.kind === 'sendStore') {
+          if (message.kind === 'sendRecords') {
             await deps.progress.finish(message.siteId, message.workId);
-            logger.info('store sent to its new site', { siteId: message.siteId, storeId: message.storeId, queued: step.queued });
+            logger.info('records sent to a newly entitled site', { siteId: message.siteId, ...message.source, queued: step.queued });
             return;
           }
           await deps.progress.setInitialisation(message.siteId, { status: 'completed', workId: message.workId, at: now().toISOString() }, message.workId);

@@ -28,16 +28,16 @@ export const initialiseMessage = z.object({
   resume,
 });
 
-/** Queue a moved store's whole data for its new active site. */
-export const sendStoreMessage = z.object({
-  kind: z.literal('sendStore'),
+/** Queue what a site has just become entitled to (a moved store, a new collector, new visibility). */
+export const sendRecordsMessage = z.object({
+  kind: z.literal('sendRecords'),
   workId: z.string().min(1),
   siteId: z.int().min(1),
-  storeId: z.string().min(1),
+  source: z.object({ index: z.enum(['byStore', 'byPatient', 'byParent']), value: z.string().min(1) }),
   resume,
 });
 
-export const fanOutMessage = z.discriminatedUnion('kind', [heartbeatMessage, routeMessage, initialiseMessage, sendStoreMessage]);
+export const fanOutMessage = z.discriminatedUnion('kind', [heartbeatMessage, routeMessage, initialiseMessage, sendRecordsMessage]);
 export type FanOutMessage = z.infer<typeof fanOutMessage>;
 
 /** Complete the transfer this header starts, or tell its initiating store it was numbered. */

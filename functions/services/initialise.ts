@@ -6,7 +6,7 @@
  */
 import type { SyncConfig } from '../domain/config/model';
 import { activeStoresOnSite, allStores, instanceType, namesVisibleIn } from '../domain/config/queries';
-import type { CentralCopy, CentralCopyIndex, InitialisationProgress, OutgoingQueue, RoutedRecord } from '../domain/ports';
+import type { CentralCopy, CentralCopyIndex, InitialisationProgress, OutgoingQueue, RecordSource, RoutedRecord } from '../domain/ports';
 import { DISPENSARY_ONLY_HOLDER } from '../domain/sync/placement';
 import { destinations, hasActiveDispensary } from '../domain/sync/routing';
 import { wireForm } from './route';
@@ -45,9 +45,9 @@ export function buildInitialQueue(
   return queueFromSources(deps, config, siteId, initialisationSources(config, siteId), options);
 }
 
-/** A store just made active on a site: the site gets the store's whole data (its backup). */
-export function sendStoreTo(deps: InitialiseDeps, config: SyncConfig, siteId: number, storeId: string, options: QueueSourcesOptions = {}) {
-  return queueFromSources(deps, config, siteId, [{ index: 'byStore', value: storeId }], options);
+/** What a site has just become entitled to (a store moved there, new collector, new visibility). */
+export function sendRecordsTo(deps: InitialiseDeps, config: SyncConfig, siteId: number, source: RecordSource, options: QueueSourcesOptions = {}) {
+  return queueFromSources(deps, config, siteId, [source], options);
 }
 
 export interface QueueSourcesOptions {

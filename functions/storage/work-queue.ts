@@ -23,7 +23,7 @@ export class SqsWorkQueue implements WorkQueue {
         MessageBody: JSON.stringify(message),
         MessageGroupId: group,
         // Each part of a resumed build is a message of its own.
-        MessageDeduplicationId: (work.kind === 'initialise' || work.kind === 'sendStore') && work.resume ? `${work.workId}:${work.resume.part}` : work.workId,
+        MessageDeduplicationId: (work.kind === 'initialise' || work.kind === 'sendRecords') && work.resume ? `${work.workId}:${work.resume.part}` : work.workId,
       }),
     );
   }
@@ -33,7 +33,7 @@ export class SqsWorkQueue implements WorkQueue {
       case 'route':
         return { queueUrl: this.queueUrls.fanOut, group: `site-${work.originSiteId}`, message: { ...work, keys: [...work.keys] } };
       case 'initialise':
-      case 'sendStore':
+      case 'sendRecords':
         return { queueUrl: this.queueUrls.fanOut, group: `site-${work.siteId}`, message: { ...work } };
       case 'transfer': {
         if (!this.queueUrls.transfers) throw new Error('This function has no transfers queue to send to');

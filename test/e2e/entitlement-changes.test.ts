@@ -1,7 +1,7 @@
 /**
- * Moving a store to another site (sync-rules §5): only when both sites are synchronised; the new
- * site then receives the store's whole data from the central copy, and the old site's pushes of
- * that store's data are refused and reported.
+ * Configuration changes that entitle a site to more: moving a store to another site (sync-rules
+ * §5: only when both sites are synchronised; the new site receives the store's whole data, and
+ * the old site's pushes of it are refused and reported), a new collector, new visibility.
  */
 import { legacyRecord } from '../support/legacy-records';
 import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
@@ -78,5 +78,25 @@ test('a site made a collector of a store receives the store\'s whole data, not o
     expect(site2.held('transact', 'COLLECT_TX_B')).toMatchObject({ store_ID: 'STORE_B' });
   } finally {
     await server2.stop();
+  }
+});
+
+test('a patient made visible in a store on another site reaches that site with what it already has', async () => {
+  const server3 = await startTestSyncServer();
+  try {
+    const site1 = server3.site('remote-site-1');
+    const site2 = server3.site('remote-site-2');
+    await site1.sync();
+    await site2.sync();
+    site1.change(legacyRecord('name', 'PATIENT_P', { type: 'patient', supplying_store_id: 'STORE_B', name: 'Patient P' }));
+    await site1.sync();
+    await site2.sync();
+    expect(site2.held('name', 'PATIENT_P')).toBeUndefined();
+
+    expect((await server3.admin('POST', '/stores/STORE_C/visibility', { nameId: 'PATIENT_P' })).status).toBe(201);
+    await site2.sync();
+    expect(site2.held('name', 'PATIENT_P')).toMatchObject({ type: 'patient', supplying_store_id: 'STORE_B' });
+  } finally {
+    await server3.stop();
   }
 });
