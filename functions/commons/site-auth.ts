@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import type { Site, SyncConfig } from '../domain/config/model';
 import { activeStoresOnSite, allSites } from '../domain/config/queries';
 import { verifyCredential } from '../domain/config/credentials';
-import { parseBasicAuth, parseV5Headers, protocolError, type ProtocolError, type V5Headers } from '../protocol/v5';
+import { parseBasicAuth, parseV5Headers, protocolError, type Parsed, type ProtocolError, type V5Headers } from '../protocol/v5';
+import type { ConfigStore } from '../storage/config-store';
 import type { DynamoSiteSessions } from '../storage/site-sessions';
 import { HttpError, type HttpEvent } from './http';
 
@@ -22,7 +23,7 @@ export interface SiteCaller {
 }
 
 export interface SiteAuthDeps {
-  readonly loadConfig: () => Promise<SyncConfig>;
+  readonly configStore: ConfigStore;
   readonly sessions: DynamoSiteSessions;
   readonly now: () => Date;
 }
@@ -30,7 +31,8 @@ export interface SiteAuthDeps {
 export const toHttpError = (error: ProtocolError, headers: Record<string, string> = {}) =>
   new HttpError(error.status, error.code, error.message, error.data, headers);
 
-const orThrow = <T>(parsed: { ok: true; value: T } | { ok: false; error: ProtocolError }): T => {
+/** The parsed value, or the protocol's error body as the answer. */
+export const valueOrThrow = <T>(parsed: Parsed<T>): T => {
   if (!parsed.ok) throw toHttpError(parsed.error);
   return parsed.value;
 };
@@ -46,9 +48,19 @@ function credentialMatches(stored: string, passwordSha256: string): boolean {
   return true;
 }
 
-export async function authenticateSite(deps: SiteAuthDeps, event: HttpEvent): Promise<SiteCaller> {
-  const headers = orThrow(parseV5Headers(event.headers));
-  const credentials = orThrow(parseBasicAuth(event.headers.authorization));
+/** One authenticator per handler: it remembers when it last recorded each site's connection. */
+export function createSiteAuthenticator(deps: SiteAuthDeps): (event: HttpEvent) => Promise<SiteCaller> {
+  const recordConnection = connectionRecorder(deps);
+  return async (event) => {
+    const caller = await authenticateSite(deps, event);
+    await recordConnection(caller.site.siteId, caller.headers, event.routeKey);
+    return caller;
+  };
+}
+
+async function authenticateSite(deps: SiteAuthDeps, event: HttpEvent): Promise<SiteCaller> {
+  const headers = valueOrThrow(parseV5Headers(event.headers));
+  const credentials = valueOrThrow(parseBasicAuth(event.headers.authorization));
   const nowSeconds = Math.floor(deps.now().getTime() / 1000);
 
   const failures = await deps.sessions.failures(credentials.siteName);
@@ -62,7 +74,7 @@ export async function authenticateSite(deps: SiteAuthDeps, event: HttpEvent): Pr
     );
   }
 
-  const config = await deps.loadConfig();
+  const config = await deps.configStore.current();
   const site = allSites(config).find((candidate) => candidate.name.toLowerCase() === credentials.siteName.toLowerCase());
   const refuse = async (error: ProtocolError): Promise<never> => {
     await deps.sessions.recordFailure(credentials.siteName, nowSeconds, FAILED_LOGIN_WINDOW_SECONDS);
@@ -86,29 +98,27 @@ export async function authenticateSite(deps: SiteAuthDeps, event: HttpEvent): Pr
   if (activeStoresOnSite(config, site.siteId).length === 0) {
     throw toHttpError(protocolError('site_has_no_store', `Site "${site.name}" has no active store; an administrator must make a store active on it.`));
   }
-  await recordConnection(deps, site.siteId, headers, event.routeKey);
   return { site, headers, config };
 }
 
-/** Connections recorded lately, per store of sessions: a sync's many calls write it about once a minute. */
-const recentBySessions = new WeakMap<object, Map<number, { readonly atMs: number; readonly fingerprint: string }>>();
-const CONNECTION_WRITE_INTERVAL_MS = 60_000;
-
-async function recordConnection(deps: SiteAuthDeps, siteId: number, headers: V5Headers, route: string) {
-  const now = deps.now();
-  const fingerprint = [headers.siteUuid, headers.appName, headers.appVersion, headers.version].join('\u0000');
-  let recentConnections = recentBySessions.get(deps.sessions);
-  if (!recentConnections) recentBySessions.set(deps.sessions, (recentConnections = new Map()));
-  const recent = recentConnections.get(siteId);
-  if (recent && recent.fingerprint === fingerprint && now.getTime() - recent.atMs < CONNECTION_WRITE_INTERVAL_MS) return;
-  await deps.sessions.recordConnection(siteId, {
-    at: now.toISOString(),
-    hardwareId: headers.siteUuid,
-    appName: headers.appName,
-    appVersion: headers.appVersion,
-    syncApiVersion: headers.version,
-    route,
-  });
-  if (recentConnections.size > 10_000) recentConnections.clear();
-  recentConnections.set(siteId, { atMs: now.getTime(), fingerprint });
+/** Records a site's connection, at most about once a minute unless its software or hardware changed. */
+function connectionRecorder(deps: SiteAuthDeps) {
+  const CONNECTION_WRITE_INTERVAL_MS = 60_000;
+  const recent = new Map<number, { readonly atMs: number; readonly fingerprint: string }>();
+  return async (siteId: number, headers: V5Headers, route: string) => {
+    const now = deps.now();
+    const fingerprint = [headers.siteUuid, headers.appName, headers.appVersion, headers.version].join('\u0000');
+    const last = recent.get(siteId);
+    if (last && last.fingerprint === fingerprint && now.getTime() - last.atMs < CONNECTION_WRITE_INTERVAL_MS) return;
+    await deps.sessions.recordConnection(siteId, {
+      at: now.toISOString(),
+      hardwareId: headers.siteUuid,
+      appName: headers.appName,
+      appVersion: headers.appVersion,
+      syncApiVersion: headers.version,
+      route,
+    });
+    if (recent.size > 10_000) recent.clear();
+    recent.set(siteId, { atMs: now.getTime(), fingerprint });
+  };
 }

@@ -19,6 +19,7 @@ import { allSites, allStores, centralSite, getSite, getStore, instanceType, name
 import * as schemas from '../protocol/admin';
 import { splitPushedRecords } from '../protocol/v5';
 import { acceptPush, type PushDeps } from '../services/push';
+import { queueSiteWork } from '../services/site-work';
 import type { OutgoingQueue, Quarantine, RecordSource } from '../domain/ports';
 import { adapters, pushDependencies } from '../commons/adapters';
 import { randomUUID } from 'node:crypto';
@@ -418,9 +419,7 @@ const routes: Route[] = [
 /** Queues, in the background, what a remote site has just become entitled to. */
 async function sendRecords(deps: Required<AdminDeps>, config: SyncConfig, siteId: number, source: RecordSource) {
   if (!deps.data || getSite(config, siteId)?.kind === 'central') return;
-  const workId = deps.data.push.newId();
-  await deps.data.push.progress.begin(siteId, workId);
-  await deps.data.push.work.send({ kind: 'sendRecords', workId, siteId, source });
+  await queueSiteWork(deps.data.push, siteId, { kind: 'sendRecords', workId: deps.data.push.newId(), siteId, source });
 }
 
 /**

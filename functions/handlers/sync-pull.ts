@@ -5,17 +5,15 @@
 import { adapters, systemClock } from '../commons/adapters';
 import { httpHandler, json, type HttpEvent } from '../commons/http';
 import { lazyHandler } from '../commons/lazy-handler';
-import { authenticateSite, toHttpError } from '../commons/site-auth';
+import { createSiteAuthenticator, toHttpError, valueOrThrow } from '../commons/site-auth';
 import type { ChangeLog, OutgoingQueue } from '../domain/ports';
 import {
   ackBody,
   parseCentralRecordsQuery,
-  parseJsonBody,
+  parseJsonBodyWith,
   parsePullQuery,
-  parseWith,
   protocolError,
   type CentralRecordsResponse,
-  type Parsed,
   type PullResponse,
 } from '../protocol/v5';
 import type { ConfigStore } from '../storage/config-store';
@@ -29,29 +27,24 @@ export interface SyncPullDeps {
   readonly now: () => Date;
 }
 
-const valueOf = <T>(parsed: Parsed<T>): T => {
-  if (!parsed.ok) throw toHttpError(parsed.error);
-  return parsed.value;
-};
-
 export function createSyncPullHandler(deps: SyncPullDeps) {
-  const auth = { loadConfig: () => deps.configStore.current(), sessions: deps.sessions, now: deps.now };
+  const authenticate = createSiteAuthenticator(deps);
   return httpHandler(async (event: HttpEvent) => {
-    const { site } = await authenticateSite(auth, event);
+    const { site } = await authenticate(event);
     switch (event.routeKey) {
       case 'GET /sync/v5/queued_records': {
-        const { limit } = valueOf(parsePullQuery(event.queryStringParameters));
+        const { limit } = valueOrThrow(parsePullQuery(event.queryStringParameters));
         const { queueLength, records } = await deps.outgoing.pull(site.siteId, limit);
         const body: PullResponse = { queueLength, data: records.map((record) => ({ ...record })) };
         return json(200, body);
       }
       case 'POST /sync/v5/acknowledged_records': {
-        const { syncIDs } = valueOf(parseWith(ackBody, valueOf(parseJsonBody(event.body, event.isBase64Encoded))));
+        const { syncIDs } = valueOrThrow(parseJsonBodyWith(ackBody, event.body, event.isBase64Encoded));
         await deps.outgoing.acknowledge(site.siteId, syncIDs);
         return json(200, {});
       }
       case 'GET /sync/v5/central_records': {
-        const { cursor, limit } = valueOf(parseCentralRecordsQuery(event.queryStringParameters));
+        const { cursor, limit } = valueOrThrow(parseCentralRecordsQuery(event.queryStringParameters));
         const { maxCursor, entries } = await deps.changeLog.read(cursor, limit);
         const body: CentralRecordsResponse = {
           maxCursor,

@@ -7,8 +7,8 @@ import { adapters, pushDependencies } from '../commons/adapters';
 import { httpHandler, json, type HttpEvent } from '../commons/http';
 import { lazyHandler } from '../commons/lazy-handler';
 import { logger, metrics } from '../commons/observability';
-import { authenticateSite, toHttpError } from '../commons/site-auth';
-import { parseJsonBody, parseWith, pushEnvelope, splitPushedRecords, type PushResponse } from '../protocol/v5';
+import { createSiteAuthenticator, valueOrThrow } from '../commons/site-auth';
+import { parseJsonBodyWith, pushEnvelope, splitPushedRecords, type PushResponse } from '../protocol/v5';
 import { acceptPush, type PushDeps } from '../services/push';
 import type { ConfigStore } from '../storage/config-store';
 import type { DynamoSiteSessions } from '../storage/site-sessions';
@@ -19,14 +19,11 @@ export interface SyncPushDeps extends PushDeps {
 }
 
 export function createSyncPushHandler(deps: SyncPushDeps) {
-  const auth = { loadConfig: () => deps.configStore.current(), sessions: deps.sessions, now: deps.now };
+  const authenticate = createSiteAuthenticator(deps);
   return httpHandler(async (event: HttpEvent) => {
-    const { site, config } = await authenticateSite(auth, event);
-    const body = parseJsonBody(event.body, event.isBase64Encoded);
-    if (!body.ok) throw toHttpError(body.error);
-    const envelope = parseWith(pushEnvelope, body.value);
-    if (!envelope.ok) throw toHttpError(envelope.error);
-    const { valid, invalid } = splitPushedRecords(envelope.value.data);
+    const { site, config } = await authenticate(event);
+    const envelope = valueOrThrow(parseJsonBodyWith(pushEnvelope, event.body, event.isBase64Encoded));
+    const { valid, invalid } = splitPushedRecords(envelope.data);
 
     const outcome = await acceptPush(deps, config, site.siteId, valid, invalid);
     metrics.addMetric('RecordsAccepted', 'Count', outcome.accepted);
@@ -38,10 +35,10 @@ export function createSyncPushHandler(deps: SyncPushDeps) {
         reasons: [...new Set(outcome.refused.map((record) => record.reason))],
       });
     }
-    logger.info('push stored', { siteId: site.siteId, accepted: outcome.accepted, ignored: outcome.ignored, remaining: envelope.value.queueLength });
+    logger.info('push stored', { siteId: site.siteId, accepted: outcome.accepted, ignored: outcome.ignored, remaining: envelope.queueLength });
     // Each batch's routing starts as soon as it is stored, so integration has started whenever
     // this batch brought work or the site says it has pushed everything.
-    const response: PushResponse = { integrationStarted: envelope.value.queueLength === 0 || outcome.workIds.length > 0 };
+    const response: PushResponse = { integrationStarted: envelope.queueLength === 0 || outcome.workIds.length > 0 };
     return json(200, response);
   });
 }

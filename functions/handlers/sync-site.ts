@@ -6,11 +6,11 @@ import { adapters, newWorkId, systemClock } from '../commons/adapters';
 import { httpHandler, json, type HttpEvent } from '../commons/http';
 import { lazyHandler } from '../commons/lazy-handler';
 import { logger } from '../commons/observability';
-import { authenticateSite, toHttpError } from '../commons/site-auth';
+import { createSiteAuthenticator, toHttpError, valueOrThrow } from '../commons/site-auth';
 import { applyCommand } from '../domain/config/operations';
 import { centralSite } from '../domain/config/queries';
 import type { OutgoingQueue, SiteProgress, WorkQueue } from '../domain/ports';
-import { initialiseBody, parseJsonBody, parseWith, protocolError, type SiteResponse, type SiteStatusResponse } from '../protocol/v5';
+import { initialiseBody, parseJsonBodyWith, protocolError, type SiteResponse, type SiteStatusResponse } from '../protocol/v5';
 import type { ConfigStore } from '../storage/config-store';
 import type { DynamoSiteSessions } from '../storage/site-sessions';
 
@@ -32,9 +32,9 @@ const statusMessages: Record<SiteStatusResponse['code'], string> = {
 };
 
 export function createSyncSiteHandler(deps: SyncSiteDeps) {
-  const auth = { loadConfig: () => deps.configStore.current(), sessions: deps.sessions, now: deps.now };
+  const authenticate = createSiteAuthenticator(deps);
   return httpHandler(async (event: HttpEvent) => {
-    const { site, headers, config } = await authenticateSite(auth, event);
+    const { site, headers, config } = await authenticate(event);
     switch (event.routeKey) {
       case 'GET /sync/v5/site': {
         const { status } = await deps.progress.initialisation(site.siteId);
@@ -51,9 +51,7 @@ export function createSyncSiteHandler(deps: SyncSiteDeps) {
         return json(200, body);
       }
       case 'POST /sync/v5/initialise': {
-        const body = parseJsonBody(event.body, event.isBase64Encoded);
-        const parsed = body.ok ? parseWith(initialiseBody, body.value) : body;
-        if (!parsed.ok) throw toHttpError(parsed.error);
+        valueOrThrow(parseJsonBodyWith(initialiseBody, event.body, event.isBase64Encoded));
         const workId = deps.newId();
         if (site.hardwareId === '') await bindHardware(deps.configStore, site.siteId, site.name, headers.siteUuid);
         await deps.progress.setInitialisation(site.siteId, { status: 'started', workId, at: deps.now().toISOString() });

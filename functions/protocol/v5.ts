@@ -157,6 +157,16 @@ export function parseJsonBody(body: string | undefined | null, isBase64Encoded =
   }
 }
 
+/** Decodes, size-checks and parses a JSON body, then validates it with `schema`. */
+export function parseJsonBodyWith<S extends z.ZodType>(
+  schema: S,
+  body: string | undefined | null,
+  isBase64Encoded = false,
+): Parsed<z.output<S>> {
+  const json = parseJsonBody(body, isBase64Encoded);
+  return json.ok ? parseWith(schema, json.value) : { ok: false, error: json.error };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Headers and authentication
 

@@ -6,7 +6,7 @@
  */
 import type { SyncConfig } from '../domain/config/model';
 import { activeStoresOnSite, allStores, instanceType, namesVisibleIn } from '../domain/config/queries';
-import type { CentralCopy, CentralCopyIndex, InitialisationProgress, OutgoingQueue, RecordSource, RoutedRecord } from '../domain/ports';
+import type { CentralCopy, InitialisationProgress, OutgoingQueue, RecordSource, RoutedRecord } from '../domain/ports';
 import { DISPENSARY_ONLY_HOLDER } from '../domain/sync/placement';
 import { destinations, hasActiveDispensary } from '../domain/sync/routing';
 import { wireForm } from './route';
@@ -17,8 +17,8 @@ export interface InitialiseDeps {
 }
 
 /** The index pages an initialisation reads, in a fixed order so a later part can resume. */
-export function initialisationSources(config: SyncConfig, siteId: number): Array<{ index: CentralCopyIndex; value: string }> {
-  const sources: Array<{ index: CentralCopyIndex; value: string }> = [];
+export function initialisationSources(config: SyncConfig, siteId: number): RecordSource[] {
+  const sources: RecordSource[] = [];
   for (const store of allStores(config)) {
     if (instanceType(config, store.id, siteId) !== 'none') sources.push({ index: 'byStore', value: store.id });
   }
@@ -59,7 +59,7 @@ async function queueFromSources(
   deps: InitialiseDeps,
   config: SyncConfig,
   siteId: number,
-  sources: ReadonlyArray<{ index: CentralCopyIndex; value: string }>,
+  sources: readonly RecordSource[],
   options: QueueSourcesOptions,
 ): Promise<InitialisationStep> {
   let { source, after, queued, part } = options.resume ?? { source: 0, queued: 0, part: 0 };

@@ -20,6 +20,7 @@ import type {
 } from '../domain/ports';
 import { recordKeyString } from '../domain/ports';
 import { decideRecord, type RecordDecision } from '../domain/sync/push-decision';
+import { queueSiteWork } from './site-work';
 
 export interface PushDeps {
   readonly centralCopy: CentralCopy;
@@ -100,9 +101,7 @@ export async function acceptPush(
   const workIds: string[] = [];
   for (let i = 0; i < keys.length; i += KEYS_PER_MESSAGE) {
     const workId = deps.newId();
-    // The marker first: site_status must never say idle while this work is on its way.
-    await deps.progress.begin(siteId, workId);
-    await deps.work.send({ kind: 'route', workId, originSiteId: siteId, keys: keys.slice(i, i + KEYS_PER_MESSAGE) });
+    await queueSiteWork(deps, siteId, { kind: 'route', workId, originSiteId: siteId, keys: keys.slice(i, i + KEYS_PER_MESSAGE) });
     workIds.push(workId);
   }
   return { accepted: accepted.length, ignored, refused, workIds };

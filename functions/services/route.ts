@@ -9,6 +9,7 @@ import type { CentralCopy, ChangeLog, OutgoingQueue, RecordKey, RoutedRecord, Si
 import { recordKeyString } from '../domain/ports';
 import { transferHeaderFor, transferLineTables } from '../domain/transfers/rules';
 import { destinationsAfterPush } from '../domain/sync/routing';
+import { queueSiteWork } from './site-work';
 
 export interface RouteDeps {
   readonly centralCopy: CentralCopy;
@@ -68,9 +69,7 @@ async function startTransfers(
     if (header) headers.set(recordKeyString(header), { header, originSiteId: record.originSiteId });
   }
   for (const { header, originSiteId } of headers.values()) {
-    const workId = transfers.newId();
-    await transfers.progress.begin(originSiteId, workId);
-    await transfers.work.send({ kind: 'transfer', workId, originSiteId, header });
+    await queueSiteWork(transfers, originSiteId, { kind: 'transfer', workId: transfers.newId(), originSiteId, header });
   }
 }
 

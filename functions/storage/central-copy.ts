@@ -14,6 +14,7 @@ import { cancellation, type TransactWriteItem } from './transactions';
 const ITEMS_PER_TRANSACTION = 100;
 const KEYS_PER_BATCH_GET = 100;
 const MAX_ATTEMPTS = 8;
+const RECEIPT_PREFIX = 'receipt:';
 
 export class DynamoCentralCopy implements CentralCopy {
   constructor(
@@ -150,22 +151,22 @@ export class DynamoCentralCopy implements CentralCopy {
   }
 
   async recordReceipt(orderLineId: string, goodsReceivedLineId: string, quantity: number): Promise<Record<string, number>> {
-    const Key = recordsKeys.receipts(orderLineId);
-    // Two steps: a nested map entry can only be set once the map exists.
-    await this.db.send(
-      new UpdateCommand({ TableName: this.table, Key, UpdateExpression: 'SET receipts = if_not_exists(receipts, :empty)', ExpressionAttributeValues: { ':empty': {} } }),
-    );
-    const { Attributes } = await this.db.send(
+    // One attribute per goods received line: setting it again is idempotent, and needs no map to exist first.
+    const { Attributes = {} } = await this.db.send(
       new UpdateCommand({
         TableName: this.table,
-        Key,
-        UpdateExpression: 'SET receipts.#line = :quantity',
-        ExpressionAttributeNames: { '#line': goodsReceivedLineId },
+        Key: recordsKeys.receipts(orderLineId),
+        UpdateExpression: 'SET #line = :quantity',
+        ExpressionAttributeNames: { '#line': `${RECEIPT_PREFIX}${goodsReceivedLineId}` },
         ExpressionAttributeValues: { ':quantity': quantity },
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return Object.fromEntries(Object.entries((Attributes?.receipts ?? {}) as Record<string, unknown>).map(([line, value]) => [line, Number(value)]));
+    return Object.fromEntries(
+      Object.entries(Attributes)
+        .filter(([attribute]) => attribute.startsWith(RECEIPT_PREFIX))
+        .map(([attribute, value]) => [attribute.slice(RECEIPT_PREFIX.length), Number(value)]),
+    );
   }
 
   async page(index: CentralCopyIndex, value: string, after?: string): Promise<{ records: StoredRecord[]; next?: string }> {

@@ -23,7 +23,7 @@ export class SqsWorkQueue implements WorkQueue {
         MessageBody: JSON.stringify(message),
         MessageGroupId: group,
         // Each part of a resumed build is a message of its own.
-        MessageDeduplicationId: (work.kind === 'initialise' || work.kind === 'sendRecords') && work.resume ? `${work.workId}:${work.resume.part}` : work.workId,
+        MessageDeduplicationId: 'resume' in work && work.resume ? `${work.workId}:${work.resume.part}` : work.workId,
       }),
     );
   }

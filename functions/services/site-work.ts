@@ -1,0 +1,8 @@
+/** Background work queued on behalf of a site, counted by `site_status` until its consumer finishes it. */
+import type { BackgroundWork, SiteProgress, WorkQueue } from '../domain/ports';
+
+/** The marker first: `site_status` must never say idle while the work is on its way. */
+export async function queueSiteWork(deps: { readonly progress: SiteProgress; readonly work: WorkQueue }, siteId: number, work: BackgroundWork) {
+  await deps.progress.begin(siteId, work.workId);
+  await deps.work.send(work);
+}
