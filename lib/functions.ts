@@ -63,6 +63,22 @@ export const apiFunctions = {
     tables: { config: 'read', siteState: 'readWrite', syncOut: 'readWrite', changeLog: 'read' },
     timeoutSeconds: 29,
   },
+  syncV6: {
+    handler: 'sync-v6',
+    purpose: 'Open mSupply central API (sync v6): site status, pull, patient pull, push (records kept in quarantine until v6 tables are served)',
+    // The client calls `patient-pull`; `patient_pull` is served as its alias.
+    routes: [
+      'POST /central/sync/site_status',
+      'POST /central/sync/pull',
+      'POST /central/sync/patient-pull',
+      'POST /central/sync/patient_pull',
+      'POST /central/sync/push',
+    ],
+    // config: credentials and stores; siteState: login failures and connections; quarantine: pushed v6 records.
+    tables: { config: 'read', siteState: 'readWrite', quarantine: 'readWrite' },
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+  },
   admin: {
     handler: 'admin',
     purpose: 'Admin API: sites, stores, sync-with, visibility, preferences, data import, quarantine, audit log (bearer token)',

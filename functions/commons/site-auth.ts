@@ -2,6 +2,7 @@
  * Who is calling a v5 route: the four headers, Basic credentials (site name + hex SHA-256 of
  * its password), repeated failures throttled per site name, the hardware binding, and a record
  * of the connection for the sync report. Failures are the protocol's error codes (401).
+ * `checkSiteCredentials` is the same check for credentials carried in a body (sync v6).
  */
 import { createHash } from 'node:crypto';
 import type { Site, SyncConfig } from '../domain/config/model';
@@ -61,12 +62,39 @@ export function createSiteAuthenticator(deps: SiteAuthDeps): (event: HttpEvent) 
 async function authenticateSite(deps: SiteAuthDeps, event: HttpEvent): Promise<SiteCaller> {
   const headers = valueOrThrow(parseV5Headers(event.headers));
   const credentials = valueOrThrow(parseBasicAuth(event.headers.authorization));
+  const checked = await checkSiteCredentials(deps, { ...credentials, headers });
+  if (!checked.ok) throw toHttpError(checked.error, checked.headers);
+  return checked.caller;
+}
+
+/** What a site presents, however it was carried (v5: Basic + headers; v6: the body's settings). */
+export interface SiteCredentials {
+  readonly siteName: string;
+  /** Lowercase hex SHA-256 of the site's password. */
+  readonly passwordSha256: string;
+  /** Hardware id (for the binding) and software, as the v5 headers carry them. */
+  readonly headers: V5Headers;
+}
+
+export type SiteCheck =
+  | { readonly ok: true; readonly caller: SiteCaller }
+  /** `headers`: to send with the refusal (`retry-after` when locked out). */
+  | { readonly ok: false; readonly error: ProtocolError; readonly headers: Record<string, string> };
+
+/**
+ * The site checks every sync route makes, in order: lockout of the name after repeated failures,
+ * the site's credential, the hardware binding, at least one active store. A wrong name or
+ * password counts as a failure towards the lockout; a right one clears the count.
+ */
+export async function checkSiteCredentials(deps: SiteAuthDeps, credentials: SiteCredentials): Promise<SiteCheck> {
+  const { headers } = credentials;
   const nowSeconds = Math.floor(deps.now().getTime() / 1000);
+  const refused = (error: ProtocolError, extraHeaders: Record<string, string> = {}): SiteCheck => ({ ok: false, error, headers: extraHeaders });
 
   const failures = await deps.sessions.failures(credentials.siteName);
   if (failures && failures.count >= MAX_FAILED_LOGINS && failures.since > nowSeconds - FAILED_LOGIN_WINDOW_SECONDS) {
     const retryAfter = failures.since + FAILED_LOGIN_WINDOW_SECONDS - nowSeconds;
-    throw toHttpError(
+    return refused(
       protocolError('site_auth_timeout', `Too many failed logins for "${credentials.siteName}"; try again in ${Math.ceil(retryAfter / 60)} minutes.`, {
         retryAfterSeconds: retryAfter,
       }),
@@ -76,19 +104,19 @@ async function authenticateSite(deps: SiteAuthDeps, event: HttpEvent): Promise<S
 
   const config = await deps.configStore.current();
   const site = allSites(config).find((candidate) => candidate.name.toLowerCase() === credentials.siteName.toLowerCase());
-  const refuse = async (error: ProtocolError): Promise<never> => {
+  const refuseAndCount = async (error: ProtocolError): Promise<SiteCheck> => {
     await deps.sessions.recordFailure(credentials.siteName, nowSeconds, FAILED_LOGIN_WINDOW_SECONDS);
-    throw toHttpError(error);
+    return refused(error);
   };
   if (!site || site.kind === 'central') {
-    return refuse(protocolError('site_name_not_found', `No remote site is called "${credentials.siteName}" on this central server.`));
+    return refuseAndCount(protocolError('site_name_not_found', `No remote site is called "${credentials.siteName}" on this central server.`));
   }
   if (site.credential === '' || !credentialMatches(site.credential, credentials.passwordSha256)) {
-    return refuse(protocolError('site_incorrect_password', `The password of site "${site.name}" is wrong.`));
+    return refuseAndCount(protocolError('site_incorrect_password', `The password of site "${site.name}" is wrong.`));
   }
   if (failures) await deps.sessions.clearFailures(credentials.siteName);
   if (site.hardwareId !== '' && site.hardwareId !== headers.siteUuid) {
-    throw toHttpError(
+    return refused(
       protocolError(
         'site_incorrect_hardware_id',
         `Site "${site.name}" is bound to another installation; an administrator must release the binding before this one can sync.`,
@@ -96,9 +124,22 @@ async function authenticateSite(deps: SiteAuthDeps, event: HttpEvent): Promise<S
     );
   }
   if (activeStoresOnSite(config, site.siteId).length === 0) {
-    throw toHttpError(protocolError('site_has_no_store', `Site "${site.name}" has no active store; an administrator must make a store active on it.`));
+    return refused(protocolError('site_has_no_store', `Site "${site.name}" has no active store; an administrator must make a store active on it.`));
   }
-  return { site, headers, config };
+  return { ok: true, caller: { site, headers, config } };
+}
+
+/**
+ * The same checks for callers that carry credentials outside HTTP headers (sync v6), with the
+ * connection recorded on success under `route`. One per handler, like the authenticator.
+ */
+export function createSiteCredentialChecker(deps: SiteAuthDeps): (credentials: SiteCredentials, route: string) => Promise<SiteCheck> {
+  const recordConnection = connectionRecorder(deps);
+  return async (credentials, route) => {
+    const checked = await checkSiteCredentials(deps, credentials);
+    if (checked.ok) await recordConnection(checked.caller.site.siteId, checked.caller.headers, route);
+    return checked;
+  };
 }
 
 /** Records a site's connection, at most about once a minute unless its software or hardware changed. */

@@ -61,6 +61,7 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
     syncSite: createSyncSiteHandler(adapters) as LambdaHttpHandler,
     syncPush: createSyncPushHandler(adapters) as LambdaHttpHandler,
     syncPull: createSyncPullHandler(adapters) as LambdaHttpHandler,
+    syncV6: (await import('../../functions/handlers/sync-v6')).createSyncV6Handler(adapters) as LambdaHttpHandler,
     admin: createAdminHandler({
       store: adapters.configStore,
       adminToken: async () => ADMIN_TOKEN,
