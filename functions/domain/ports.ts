@@ -2,6 +2,7 @@
  * The storage the sync rules need, as interfaces the domain owns; adapters in
  * functions/storage implement them on DynamoDB.
  */
+import type { StreamPosition } from './sync/initial-stream';
 
 export type SyncAction = 'insert' | 'update' | 'delete' | 'merge';
 
@@ -79,6 +80,12 @@ export interface StoredRecord extends SyncRecord {
 
 export type CentralCopyIndex = 'byStore' | 'byPatient' | 'byParent';
 
+/** A stored record with the key it is ordered by in the central copy's indexes. */
+export interface KeyedRecord {
+  readonly key: string;
+  readonly record: StoredRecord;
+}
+
 /** The records of one index key: a store's (`byStore`), a patient's (`byPatient`), a header's lines. */
 export interface RecordSource {
   readonly index: CentralCopyIndex;
@@ -89,6 +96,11 @@ export interface RecordSource {
 export interface CentralCopy {
   /** One page of an index, from where the previous page stopped (`after` = its `next`). */
   page(index: CentralCopyIndex, value: string, after?: string): Promise<{ records: StoredRecord[]; next?: string }>;
+  /**
+   * Up to `limit` records of one index key, in key order, after the record whose key is
+   * `afterKey`; each with its key, so a reader can resume after any record it delivered.
+   */
+  keyedPage(source: RecordSource, limit: number, afterKey?: string): Promise<{ records: KeyedRecord[]; more: boolean }>;
   get(keys: readonly RecordKey[]): Promise<Map<string, StoredRecord>>;
   /** Stores each change once: a change already applied (same changeId) is left as it is. */
   apply(changes: readonly AcceptedChange[]): Promise<void>;
@@ -126,7 +138,6 @@ export interface Quarantine {
 /** Work handed to the background consumer (fan-out queue). */
 export type BackgroundWork =
   | { readonly kind: 'route'; readonly workId: string; readonly originSiteId: number; readonly keys: readonly RecordKey[] }
-  | { readonly kind: 'initialise'; readonly workId: string; readonly siteId: number; readonly resume?: InitialisationProgress }
   /** Queue what a site has just become entitled to: a store's data, or a patient's records. */
   | { readonly kind: 'sendRecords'; readonly workId: string; readonly siteId: number; readonly source: RecordSource; readonly resume?: InitialisationProgress }
   /** Complete the transfer a header starts (or answer its numbering): `originSiteId` pushed it. */
@@ -143,10 +154,16 @@ export interface SiteProgress {
   finish(siteId: number, workId: string): Promise<void>;
   workInProgress(siteId: number): Promise<boolean>;
   initialisation(siteId: number): Promise<InitialisationState>;
-  setInitialisation(siteId: number, state: InitialisationState, onlyIfWorkId?: string): Promise<void>;
+  /** A new initialisation: its stream starts from the first source (a previous one is abandoned). */
+  startInitialisation(siteId: number, generation: string, at: string): Promise<void>;
+  /**
+   * Moves the stream of `generation` from `from` (the position read) to `to`; false when the
+   * stream moved meanwhile or belongs to another initialisation (nothing is written then).
+   */
+  advanceInitialStream(siteId: number, generation: string, from: StreamPosition | undefined, to: StreamPosition | 'done'): Promise<boolean>;
 }
 
-/** Where a long initialisation stopped: the next source and page to queue. */
+/** Where a long queue build (records sent to a newly entitled site) stopped: the next source and page. */
 export interface InitialisationProgress {
   readonly source: number;
   readonly after?: string;
@@ -157,7 +174,18 @@ export interface InitialisationProgress {
 }
 
 export interface InitialisationState {
+  /** `started` and `error` are only ever found on sites initialised by an older version. */
   readonly status: 'new' | 'started' | 'completed' | 'error';
   readonly workId?: string;
   readonly at?: string;
+  /** The initialisation being served at pull time; absent before the first initialise. */
+  readonly stream?: InitialStreamState;
+}
+
+/** How far the site has acknowledged its initialisation stream (see domain/sync/initial-stream.ts). */
+export interface InitialStreamState {
+  readonly generation: string;
+  /** The last acknowledged entry; absent: nothing acknowledged yet. */
+  readonly position?: StreamPosition;
+  readonly done: boolean;
 }

@@ -1,9 +1,8 @@
 /**
- * Consumer of the fan-out queue: routes what sites pushed, builds initial queues, and records
- * heartbeats. Each message is safe to process twice; a message that keeps failing ends in the
- * dead-letter queue (an initialisation failing for the last time marks the site's status `error`).
+ * Consumer of the fan-out queue: routes what sites pushed, sends newly entitled sites what they
+ * may now hold, and records heartbeats. Each message is safe to process twice; a message that
+ * keeps failing ends in the dead-letter queue.
  */
-import { queues } from '../../lib/resources';
 import { adapters, newWorkId, systemClock } from '../commons/adapters';
 import { dynamoDb } from '../commons/clients';
 import { tableName } from '../commons/environment';
@@ -13,7 +12,7 @@ import { queueConsumer } from '../commons/queue-consumer';
 import type { SyncConfig } from '../domain/config/model';
 import type { CentralCopy, ChangeLog, OutgoingQueue, SiteProgress, WorkQueue } from '../domain/ports';
 import { fanOutMessage } from '../protocol/queue-messages';
-import { buildInitialQueue, sendRecordsTo } from '../services/initialise';
+import { sendRecordsTo } from '../services/initialise';
 import { routeRecords } from '../services/route';
 import { HeartbeatStore } from '../storage/heartbeats';
 
@@ -28,7 +27,7 @@ export interface FanOutDeps {
   readonly work?: WorkQueue;
   readonly newId?: () => string;
   readonly now?: () => Date;
-  /** Time left at which an initialisation stops and continues in a new message. @default 30 s */
+  /** Time left at which a queue build stops and continues in a new message. @default 30 s */
   readonly initialisationReserveMs?: number;
 }
 
@@ -36,7 +35,7 @@ const INITIALISATION_RESERVE_MS = 30_000;
 
 export function createFanOutHandler(deps: FanOutDeps) {
   const now = deps.now ?? systemClock;
-  return queueConsumer(fanOutMessage, async (message, record, context) => {
+  return queueConsumer(fanOutMessage, async (message, _record, context) => {
     switch (message.kind) {
       case 'heartbeat':
         await deps.heartbeats.record('fanOut', { id: message.id, sentAt: message.sentAt, handledAt: now().toISOString() });
@@ -51,36 +50,22 @@ export function createFanOutHandler(deps: FanOutDeps) {
         return;
       }
       case 'initialise':
+        // An older version's background build: initialisations are now served at pull time.
+        logger.info('obsolete initialisation message ignored', { siteId: message.siteId, workId: message.workId });
+        return;
       case 'sendRecords': {
         const reserve = deps.initialisationReserveMs ?? INITIALISATION_RESERVE_MS;
         const options = { resume: message.resume, shouldStop: () => context !== undefined && context.getRemainingTimeInMillis() < reserve };
-        try {
-          const config = await deps.loadConfig();
-          const step =
-            message.kind === 'initialise'
-              ? await buildInitialQueue(deps, config, message.siteId, options)
-              : await sendRecordsTo(deps, config, message.siteId, message.source, options);
-          if (!step.done) {
-            // Time is nearly up: the rest is a message of its own, processed like the first part.
-            if (!deps.work) throw new Error('A build needs to continue but this consumer has no queue to send to');
-            await deps.work.send({ ...message, resume: step.resume });
-            logger.info('queue build continues', { kind: message.kind, siteId: message.siteId, workId: message.workId, ...step.resume });
-            return;
-          }
-          if (message.kind === 'sendRecords') {
-            await deps.progress.finish(message.siteId, message.workId);
-            logger.info('records sent to a newly entitled site', { siteId: message.siteId, ...message.source, queued: step.queued });
-            return;
-          }
-          await deps.progress.setInitialisation(message.siteId, { status: 'completed', workId: message.workId, at: now().toISOString() }, message.workId);
-          logger.info('site initialised', { siteId: message.siteId, workId: message.workId, queued: step.queued });
-        } catch (error) {
-          const lastAttempt = Number(record.attributes.ApproximateReceiveCount) >= queues.fanOut.maxReceiveCount;
-          if (lastAttempt && message.kind === 'initialise') {
-            await deps.progress.setInitialisation(message.siteId, { status: 'error', workId: message.workId, at: now().toISOString() }, message.workId);
-          }
-          throw error;
+        const step = await sendRecordsTo(deps, await deps.loadConfig(), message.siteId, message.source, options);
+        if (!step.done) {
+          // Time is nearly up: the rest is a message of its own, processed like the first part.
+          if (!deps.work) throw new Error('A build needs to continue but this consumer has no queue to send to');
+          await deps.work.send({ ...message, resume: step.resume });
+          logger.info('queue build continues', { kind: message.kind, siteId: message.siteId, workId: message.workId, ...step.resume });
+          return;
         }
+        await deps.progress.finish(message.siteId, message.workId);
+        logger.info('records sent to a newly entitled site', { siteId: message.siteId, ...message.source, queued: step.queued });
         return;
       }
     }

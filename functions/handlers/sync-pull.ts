@@ -1,12 +1,15 @@
 /**
  * GET /sync/v5/queued_records, POST /sync/v5/acknowledged_records, GET /sync/v5/central_records:
- * a site pulls what is queued for it, acknowledges what it stored, and reads the central change log.
+ * a site pulls its initialisation and then what is queued for it, acknowledges what it stored,
+ * and reads the central change log. Every answer fits Lambda's response limit.
  */
 import { adapters, systemClock } from '../commons/adapters';
 import { httpHandler, json, type HttpEvent } from '../commons/http';
 import { lazyHandler } from '../commons/lazy-handler';
 import { createSiteAuthenticator, toHttpError, valueOrThrow } from '../commons/site-auth';
-import type { ChangeLog, OutgoingQueue } from '../domain/ports';
+import type { CentralCopy, ChangeLog, OutgoingQueue, SiteProgress } from '../domain/ports';
+import { RESPONSE_BUDGET_BYTES, takeWithinBudget } from '../protocol/response-budget';
+import { acknowledgeInitialStream, pullInitialStream } from '../services/initial-stream';
 import {
   ackBody,
   parseCentralRecordsQuery,
@@ -24,38 +27,55 @@ export interface SyncPullDeps {
   readonly sessions: DynamoSiteSessions;
   readonly outgoing: OutgoingQueue;
   readonly changeLog: ChangeLog;
+  readonly centralCopy: CentralCopy;
+  readonly progress: SiteProgress;
   readonly now: () => Date;
 }
+
+/** An initialisation page stops reading after 8 s with something found, 20 s without: well inside API Gateway's 30 s. */
+const SCAN_TIME = { scanMs: 8_000, maxScanMs: 20_000 };
 
 export function createSyncPullHandler(deps: SyncPullDeps) {
   const authenticate = createSiteAuthenticator(deps);
   return httpHandler(async (event: HttpEvent) => {
-    const { site } = await authenticate(event);
+    const { site, config } = await authenticate(event);
     switch (event.routeKey) {
       case 'GET /sync/v5/queued_records': {
         const { limit } = valueOrThrow(parsePullQuery(event.queryStringParameters));
+        const { stream } = await deps.progress.initialisation(site.siteId);
+        if (stream && !stream.done) {
+          // An initialisation is served first, straight from the central copy.
+          const records = await pullInitialStream(deps, config, site.siteId, stream, { limit, budgetBytes: RESPONSE_BUDGET_BYTES, ...SCAN_TIME });
+          if (records.length > 0) {
+            const queueLength = records.length + (await deps.outgoing.queueLength(site.siteId));
+            return json(200, { queueLength, data: records } satisfies PullResponse);
+          }
+        }
         const { queueLength, records } = await deps.outgoing.pull(site.siteId, limit);
-        const body: PullResponse = { queueLength, data: records.map((record) => ({ ...record })) };
+        // Entries left out by the byte budget stay queued for the next call.
+        const body: PullResponse = { queueLength, data: takeWithinBudget(records).map((record) => ({ ...record })) };
         return json(200, body);
       }
       case 'POST /sync/v5/acknowledged_records': {
         const { syncIDs } = valueOrThrow(parseJsonBodyWith(ackBody, event.body, event.isBase64Encoded));
+        await acknowledgeInitialStream(deps, site.siteId, syncIDs);
         await deps.outgoing.acknowledge(site.siteId, syncIDs);
         return json(200, {});
       }
       case 'GET /sync/v5/central_records': {
         const { cursor, limit } = valueOrThrow(parseCentralRecordsQuery(event.queryStringParameters));
         const { maxCursor, entries } = await deps.changeLog.read(cursor, limit);
-        const body: CentralRecordsResponse = {
-          maxCursor,
-          data: entries.map(({ cursor: id, tableName, recordId, action, recordData }) => ({
+        // A page cut short is fine: the client carries on from the last ID it received.
+        const data = takeWithinBudget(
+          entries.map(({ cursor: id, tableName, recordId, action, recordData }) => ({
             ID: id,
             tableName,
             recordId,
             action,
             ...(recordData === undefined ? {} : { recordData: { ...recordData } }),
           })),
-        };
+        );
+        const body: CentralRecordsResponse = { maxCursor, data };
         return json(200, body);
       }
       default:
@@ -70,6 +90,8 @@ export const handler = lazyHandler(() =>
     sessions: adapters.sessions,
     outgoing: adapters.outgoing,
     changeLog: adapters.changeLog,
+    centralCopy: adapters.centralCopy,
+    progress: adapters.progress,
     now: systemClock,
   }),
 );

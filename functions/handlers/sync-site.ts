@@ -1,6 +1,6 @@
 /**
- * GET /sync/v5/site, POST /sync/v5/initialise, GET /sync/v5/site_status: who the site is, building
- * its initial queue in the background, and whether background work for it is still running.
+ * GET /sync/v5/site, POST /sync/v5/initialise, GET /sync/v5/site_status: who the site is,
+ * starting its initialisation (served by its pulls), and whether work it pushed is still running.
  */
 import { adapters, newWorkId, systemClock } from '../commons/adapters';
 import { httpHandler, json, type HttpEvent } from '../commons/http';
@@ -9,7 +9,7 @@ import { logger } from '../commons/observability';
 import { createSiteAuthenticator, toHttpError, valueOrThrow } from '../commons/site-auth';
 import { applyCommand } from '../domain/config/operations';
 import { centralSite } from '../domain/config/queries';
-import type { OutgoingQueue, SiteProgress, WorkQueue } from '../domain/ports';
+import type { InitialisationState, OutgoingQueue, SiteProgress } from '../domain/ports';
 import { initialiseBody, parseJsonBodyWith, protocolError, type SiteResponse, type SiteStatusResponse } from '../protocol/v5';
 import type { ConfigStore } from '../storage/config-store';
 import type { DynamoSiteSessions } from '../storage/site-sessions';
@@ -19,16 +19,17 @@ export interface SyncSiteDeps {
   readonly sessions: DynamoSiteSessions;
   readonly progress: SiteProgress;
   readonly outgoing: OutgoingQueue;
-  readonly work: WorkQueue;
   readonly now: () => Date;
   readonly newId: () => string;
+  /** Overrides the base URL named in site info; by default the one the request came in on. */
+  readonly publicBaseUrl?: string;
 }
 
 const statusMessages: Record<SiteStatusResponse['code'], string> = {
   idle: 'Nothing is running for this site.',
   sync_is_running: 'A sync is running for this site.',
   integration_in_progress: 'The central server is still integrating what this site pushed.',
-  initialisation_in_progress: "The central server is still building this site's initial queue.",
+  initialisation_in_progress: "The central server is still preparing this site's initialisation.",
 };
 
 export function createSyncSiteHandler(deps: SyncSiteDeps) {
@@ -43,8 +44,9 @@ export function createSyncSiteHandler(deps: SyncSiteDeps) {
           siteId: site.siteId,
           code: site.code,
           name: site.name,
-          initialisationStatus: status,
-          omSupplyCentralServerUrl: '',
+          initialisationStatus: reportedStatus(status),
+          // The Open mSupply central API (sync v6) is served by this same deployment.
+          omSupplyCentralServerUrl: deps.publicBaseUrl ?? publicBaseUrl(event),
           isOmSupplyCentralServer: false,
           mSupplyCentralSiteId: centralSite(config)?.siteId ?? 1,
         };
@@ -52,11 +54,12 @@ export function createSyncSiteHandler(deps: SyncSiteDeps) {
       }
       case 'POST /sync/v5/initialise': {
         valueOrThrow(parseJsonBodyWith(initialiseBody, event.body, event.isBase64Encoded));
-        const workId = deps.newId();
         if (site.hardwareId === '') await bindHardware(deps.configStore, site.siteId, site.name, headers.siteUuid);
-        await deps.progress.setInitialisation(site.siteId, { status: 'started', workId, at: deps.now().toISOString() });
-        await deps.work.send({ kind: 'initialise', workId, siteId: site.siteId });
-        logger.info('initialisation started', { siteId: site.siteId, workId });
+        // The site's whole initial queue is defined here and served by its next pulls, so this
+        // answer is true the moment it is sent: the client pulls at once and never polls.
+        const generation = deps.newId();
+        await deps.progress.startInitialisation(site.siteId, generation, deps.now().toISOString());
+        logger.info('initialisation started', { siteId: site.siteId, generation });
         return json(200, { queueLength: await deps.outgoing.queueLength(site.siteId) });
       }
       case 'GET /sync/v5/site_status': {
@@ -84,8 +87,19 @@ async function bindHardware(configStore: ConfigStore, siteId: number, siteName: 
 }
 
 async function siteStatus(progress: SiteProgress, siteId: number): Promise<SiteStatusResponse['code']> {
-  if ((await progress.initialisation(siteId)).status === 'started') return 'initialisation_in_progress';
   return (await progress.workInProgress(siteId)) ? 'integration_in_progress' : 'idle';
+}
+
+/**
+ * An initialisation left `started` by an older version (whose background build no longer runs)
+ * reads as `new`, so the client asks again instead of polling for ever.
+ */
+const reportedStatus = (status: InitialisationState['status']): SiteResponse['initialisationStatus'] => (status === 'started' ? 'new' : status);
+
+/** This deployment's own base URL as the site reached it (custom domains included). */
+function publicBaseUrl(event: HttpEvent): string {
+  const protocol = event.headers['x-forwarded-proto']?.split(',')[0]?.trim() || 'https';
+  return `${protocol}://${event.requestContext.domainName}`;
 }
 
 export const handler = lazyHandler(() =>
@@ -94,8 +108,8 @@ export const handler = lazyHandler(() =>
     sessions: adapters.sessions,
     progress: adapters.progress,
     outgoing: adapters.outgoing,
-    work: adapters.work,
     now: systemClock,
+    ...(process.env.PUBLIC_BASE_URL ? { publicBaseUrl: process.env.PUBLIC_BASE_URL } : {}),
     newId: newWorkId,
   }),
 );

@@ -20,7 +20,10 @@ export const routeMessage = z.object({
 
 const resume = z.object({ source: z.int().min(0), after: z.string().optional(), queued: z.int().min(0), part: z.int().min(1) }).optional();
 
-/** Queue everything a site must hold (from where an earlier part stopped, when resumed). */
+/**
+ * Left by an older version, which built initial queues in the background: initialisations are
+ * now served at pull time, so such a message is acknowledged and does nothing.
+ */
 export const initialiseMessage = z.object({
   kind: z.literal('initialise'),
   workId: z.string().min(1),

@@ -16,8 +16,12 @@ import { z } from 'zod';
 export const MIN_SYNC_API_VERSION = 5;
 /** Records per push batch: what the client sends at most. */
 export const MAX_PUSH_RECORDS = 1024;
-/** Bytes per request body (decoded): under Lambda's 6 MB synchronous payload, with headroom. */
-export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+/**
+ * Bytes per request body (decoded): Lambda's own 6 MB invocation limit, so every body API Gateway
+ * can deliver is read (a site's batch is never refused for a size it could not change: the
+ * client never shrinks a batch). Larger bodies never reach a handler in AWS.
+ */
+export const MAX_BODY_BYTES = 6 * 1024 * 1024;
 /** `limit` of a pull or central-records call when absent (the client's own default). */
 export const DEFAULT_PULL_LIMIT = 500;
 /** A larger `limit` is served as this many: the client loops until it has everything. */

@@ -1,14 +1,12 @@
 /**
- * Initialising a site: queue everything it must hold from the central copy (its backup). Its
- * active and collector stores' data, transfer copies' core records and trades, patients visible
- * in its active stores, and dispensary-only central data; other central data it reads from the
- * change log from cursor 0. Safe to repeat: a record already waiting is replaced, not doubled.
+ * Sending a site what it has just become entitled to (a store moved there, a new collector, new
+ * visibility): the records of one index source, queued from the central copy. A large source is
+ * queued in parts that each fit a function's timeout. Safe to repeat: a record already waiting
+ * is replaced, not doubled. (A whole initialisation is served at pull time: initial-stream.ts.)
  */
 import type { SyncConfig } from '../domain/config/model';
-import { activeStoresOnSite, allStores, instanceType, namesVisibleIn } from '../domain/config/queries';
 import type { CentralCopy, InitialisationProgress, OutgoingQueue, RecordSource, RoutedRecord } from '../domain/ports';
-import { DISPENSARY_ONLY_HOLDER } from '../domain/sync/placement';
-import { destinations, hasActiveDispensary } from '../domain/sync/routing';
+import { destinations } from '../domain/sync/routing';
 import { wireForm } from './route';
 
 export interface InitialiseDeps {
@@ -16,34 +14,9 @@ export interface InitialiseDeps {
   readonly outgoing: OutgoingQueue;
 }
 
-/** The index pages an initialisation reads, in a fixed order so a later part can resume. */
-export function initialisationSources(config: SyncConfig, siteId: number): RecordSource[] {
-  const sources: RecordSource[] = [];
-  for (const store of allStores(config)) {
-    if (instanceType(config, store.id, siteId) !== 'none') sources.push({ index: 'byStore', value: store.id });
-  }
-  const patients = [...new Set(activeStoresOnSite(config, siteId).flatMap((store) => namesVisibleIn(config, store.id)))].sort();
-  for (const patientId of patients) sources.push({ index: 'byPatient', value: patientId });
-  if (hasActiveDispensary(config, siteId)) sources.push({ index: 'byStore', value: DISPENSARY_ONLY_HOLDER });
-  return sources;
-}
-
 export type InitialisationStep =
   | { readonly done: true; readonly queued: number }
   | { readonly done: false; readonly resume: InitialisationProgress };
-
-/**
- * Queues pages until done or `shouldStop()` says the time is nearly up; then answers where to
- * resume, so a site of any size is initialised in parts that each fit a function's timeout.
- */
-export function buildInitialQueue(
-  deps: InitialiseDeps,
-  config: SyncConfig,
-  siteId: number,
-  options: QueueSourcesOptions = {},
-): Promise<InitialisationStep> {
-  return queueFromSources(deps, config, siteId, initialisationSources(config, siteId), options);
-}
 
 /** What a site has just become entitled to (a store moved there, new collector, new visibility). */
 export function sendRecordsTo(deps: InitialiseDeps, config: SyncConfig, siteId: number, source: RecordSource, options: QueueSourcesOptions = {}) {

@@ -5,7 +5,7 @@
  * parent record (`byParent`) so transfers find a header's lines.
  */
 import { BatchGetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AcceptedChange, CentralCopy, CentralCopyIndex, RecordKey, StoredRecord } from '../domain/ports';
+import type { AcceptedChange, CentralCopy, CentralCopyIndex, KeyedRecord, RecordKey, RecordSource, StoredRecord } from '../domain/ports';
 import { recordKeyString } from '../domain/ports';
 import { holderOf, parentKeyOf, type Placement } from '../domain/sync/placement';
 import { recordsKeys } from './keys';
@@ -183,6 +183,24 @@ export class DynamoCentralCopy implements CentralCopy {
     );
     const records = (page.Items ?? []).map(fromItem);
     return page.LastEvaluatedKey ? { records, next: Buffer.from(JSON.stringify(page.LastEvaluatedKey)).toString('base64url') } : { records };
+  }
+
+  async keyedPage(source: RecordSource, limit: number, afterKey?: string): Promise<{ records: KeyedRecord[]; more: boolean }> {
+    const { attribute } = indexAttributes[source.index];
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: source.index,
+        KeyConditionExpression: '#key = :value',
+        ExpressionAttributeNames: { '#key': attribute },
+        ExpressionAttributeValues: { ':value': source.value },
+        Limit: limit,
+        // A record's own key resumes the index right after it: its index key plus the table key.
+        ...(afterKey === undefined ? {} : { ExclusiveStartKey: { [attribute]: source.value, pk: afterKey } }),
+      }),
+    );
+    const records = (page.Items ?? []).map((item) => ({ key: item.pk as string, record: fromItem(item) }));
+    return { records, more: page.LastEvaluatedKey !== undefined };
   }
 
   private async *pages(index: CentralCopyIndex, value: string): AsyncIterable<StoredRecord[]> {

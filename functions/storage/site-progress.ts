@@ -3,9 +3,10 @@
  * written before its message is sent and deleted by the consumer when done; a marker whose
  * message was never sent expires, so a failed push cannot leave a site "busy" for ever.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { InitialisationState, SiteProgress } from '../domain/ports';
+import type { StreamPosition } from '../domain/sync/initial-stream';
 import { siteStateKeys } from './keys';
 
 /** Longer than the queue's retries take (5 receives × 180 s visibility), so live work never expires. */
@@ -57,23 +58,59 @@ export class DynamoSiteProgress implements SiteProgress {
       new GetCommand({ TableName: this.table, Key: siteStateKeys.initialisation(siteId), ConsistentRead: true }),
     );
     if (!Item) return { status: 'new' };
-    return { status: Item.status as InitialisationState['status'], workId: Item.workId as string, at: Item.at as string };
+    const state = { status: Item.status as InitialisationState['status'], workId: Item.workId as string, at: Item.at as string };
+    if (typeof Item.streamGeneration !== 'string') return state;
+    const position = parsePosition(Item.streamAt as string);
+    const stream = { generation: Item.streamGeneration, done: Item.streamDone === true, ...(position ? { position } : {}) };
+    return { ...state, stream };
   }
 
-  async setInitialisation(siteId: number, state: InitialisationState, onlyIfWorkId?: string): Promise<void> {
+  async startInitialisation(siteId: number, generation: string, at: string): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          ...siteStateKeys.initialisation(siteId),
+          // The stream is the site's whole initial queue, defined the moment it starts.
+          status: 'completed',
+          workId: generation,
+          at,
+          streamGeneration: generation,
+          streamAt: '',
+          streamDone: false,
+        },
+      }),
+    );
+  }
+
+  async advanceInitialStream(siteId: number, generation: string, from: StreamPosition | undefined, to: StreamPosition | 'done'): Promise<boolean> {
     try {
       await this.db.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.table,
-          Item: { ...siteStateKeys.initialisation(siteId), ...state },
-          ...(onlyIfWorkId === undefined
-            ? {}
-            : { ConditionExpression: 'workId = :workId', ExpressionAttributeValues: { ':workId': onlyIfWorkId } }),
+          Key: siteStateKeys.initialisation(siteId),
+          UpdateExpression: 'SET streamAt = :to, streamDone = :done',
+          ConditionExpression: 'streamGeneration = :generation AND streamAt = :from AND streamDone = :notDone',
+          ExpressionAttributeValues: {
+            ':to': to === 'done' ? (from ? JSON.stringify(from) : '') : JSON.stringify(to),
+            ':done': to === 'done',
+            ':generation': generation,
+            ':from': from ? JSON.stringify(from) : '',
+            ':notDone': false,
+          },
         }),
       );
+      return true;
     } catch (error) {
-      // A newer initialisation started meanwhile: it owns the status now.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Another pull or acknowledgement moved it first, or a new initialisation replaced it.
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
+}
+
+function parsePosition(stored: string | undefined): StreamPosition | undefined {
+  if (!stored) return undefined;
+  const value = JSON.parse(stored) as { sourceKey: string; recordKey?: string };
+  return value.recordKey === undefined ? { sourceKey: value.sourceKey } : { sourceKey: value.sourceKey, recordKey: value.recordKey };
 }

@@ -32,7 +32,6 @@ export class SqsWorkQueue implements WorkQueue {
     switch (work.kind) {
       case 'route':
         return { queueUrl: this.queueUrls.fanOut, group: `site-${work.originSiteId}`, message: { ...work, keys: [...work.keys] } };
-      case 'initialise':
       case 'sendRecords':
         return { queueUrl: this.queueUrls.fanOut, group: `site-${work.siteId}`, message: { ...work } };
       case 'transfer': {

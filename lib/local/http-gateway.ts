@@ -15,8 +15,17 @@ export interface LocalRoute {
   readonly handler: LambdaHttpHandler;
 }
 
-/** Lambda's synchronous invocation payload limit. */
-const MAX_BODY_BYTES = 6 * 1024 * 1024;
+/**
+ * AWS's limits, enforced exactly so a test sees what a deployed site would: HTTP APIs take bodies
+ * up to 10 MB; Lambda takes an invocation payload (the whole event) up to 6 MB and returns one
+ * up to 6,291,556 bytes; an HTTP API waits 30 s for its integration.
+ */
+export const AWS_LIMITS = {
+  maxRequestBodyBytes: 10 * 1024 * 1024,
+  maxEventBytes: 6 * 1024 * 1024,
+  maxResultBytes: 6_291_556,
+  integrationTimeoutMs: 30_000,
+} as const;
 
 interface CompiledRoute extends LocalRoute {
   readonly method: string;
@@ -80,13 +89,33 @@ async function handle(routes: readonly CompiledRoute[], request: IncomingMessage
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return send(response, 413, { message: 'Request Entity Too Large' });
+    if (size > AWS_LIMITS.maxRequestBodyBytes) return send(response, 413, { message: 'Request Entity Too Large' });
     chunks.push(chunk as Buffer);
   }
   const body = Buffer.concat(chunks);
   const event = toEvent(request, url, method, match.route, match.values, body);
-  const result = await match.route.handler(event, lambdaContext(match.route.functionName));
+  // Lambda refuses an invocation whose event is too large; API Gateway answers 413.
+  if (Buffer.byteLength(JSON.stringify(event)) > AWS_LIMITS.maxEventBytes) return send(response, 413, { message: 'Request Too Long' });
+  const result = await withTimeout(match.route.handler(event, lambdaContext(match.route.functionName)), AWS_LIMITS.integrationTimeoutMs);
+  if (result === TIMED_OUT) return send(response, 503, { message: 'Service Unavailable' });
+  // A result Lambda cannot return fails the integration: API Gateway answers 502.
+  if (Buffer.byteLength(JSON.stringify(result)) > AWS_LIMITS.maxResultBytes) return send(response, 502, { message: 'Internal Server Error' });
   writeResult(response, result);
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** The handler keeps running after the gateway gives up, as a Lambda invocation would. */
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function toEvent(
@@ -104,6 +133,8 @@ function toEvent(
     if (name === 'cookie') cookies.push(...String(value).split(/;\s*/));
     else headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
+  // API Gateway tells the integration which scheme the client used; locally that is plain HTTP.
+  headers['x-forwarded-proto'] = 'http';
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
   const pathParameters = Object.fromEntries(route.parameterNames.map((name, i) => [name, decodeURIComponent(values[i]!)]));

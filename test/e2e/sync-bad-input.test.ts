@@ -162,7 +162,8 @@ beforeAll(async () => {
     jest.spyOn(server.adapters.outgoing, 'enqueue'),
     jest.spyOn(server.adapters.changeLog, 'append'),
     jest.spyOn(server.adapters.work, 'send'),
-    jest.spyOn(server.adapters.progress, 'setInitialisation'),
+    jest.spyOn(server.adapters.progress, 'startInitialisation'),
+    jest.spyOn(server.adapters.progress, 'advanceInitialStream'),
   ];
 });
 
@@ -373,14 +374,15 @@ describe('POST /sync/v5/queued_records: a bad envelope is refused whole', () => 
     await expectRefused(push(JSON.stringify({ queueLength: 1025, data })), invalid(/data: at most 1024 records per batch/));
   });
 
-  test('a body over 5 MiB is 413 payload_too_large, naming both sizes', async () => {
-    const body = oversizedPush(5.5 * MIB);
-    const answer = await expectRefused(push(body), {
-      status: 413,
-      code: 'payload_too_large',
-      message: new RegExp(`The request body is ${Buffer.byteLength(body)} bytes; at most ${5 * MIB} are accepted`),
-    });
-    expect((answer.body as { error: { data: unknown } }).error.data).toEqual({ bytes: Buffer.byteLength(body), maxBytes: 5 * MIB });
+  test('a body Lambda cannot take is the gateway\'s 413, and changes nothing', async () => {
+    const body = oversizedPush(6.5 * MIB);
+    const before = await storedState();
+    const callsBefore = writeCalls();
+    const answer = await push(body)();
+    expect(answer.status).toBe(413);
+    expect(answer.body).toEqual({ message: 'Request Too Long' });
+    expect(writeCalls() - callsBefore).toBe(0);
+    expect(await storedState()).toEqual(before);
   });
 
   test('a binary (non-JSON content type) body that is not JSON', async () => {
@@ -413,10 +415,11 @@ describe('POST /sync/v5/acknowledged_records: a bad body deletes nothing from th
     expect(await server.adapters.outgoing.queueLength(SITE_ID)).toBe(3);
   });
 
-  test('a body over 5 MiB is 413 payload_too_large', async () => {
-    const body = JSON.stringify({ syncIDs: [...queued, ...Array.from({ length: 9000 }, (_, i) => `${'x'.repeat(600)}-${i}`)] });
-    expect(Buffer.byteLength(body)).toBeGreaterThan(5 * MIB);
-    await expectRefused(ack(body), { status: 413, code: 'payload_too_large', message: /at most 5242880 are accepted/ });
+  test('a body Lambda cannot take is the gateway\'s 413, and deletes nothing', async () => {
+    const body = JSON.stringify({ syncIDs: [...queued, ...Array.from({ length: 9000 }, (_, i) => `${'x'.repeat(720)}-${i}`)] });
+    expect(Buffer.byteLength(body)).toBeGreaterThan(6 * MIB);
+    const answer = await ack(body)();
+    expect(answer).toMatchObject({ status: 413, body: { message: 'Request Too Long' } });
     expect(await server.adapters.outgoing.queueLength(SITE_ID)).toBe(3);
   });
 });

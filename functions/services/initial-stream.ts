@@ -1,0 +1,123 @@
+/**
+ * Serving a site's initialisation at pull time (see domain/sync/initial-stream.ts): read the
+ * site's records from the central copy where its stream stands, and move the stream on when the
+ * site acknowledges them. Nothing is copied into the outgoing queue, so an initialisation costs
+ * nothing until it is pulled and never waits for a background consumer.
+ */
+import type { SyncConfig } from '../domain/config/model';
+import type { CentralCopy, InitialStreamState, QueuedRecord, SiteProgress } from '../domain/ports';
+import {
+  encodeStreamEntryId,
+  isStreamEntryId,
+  positionAfterAcknowledging,
+  remainingSources,
+  streamSources,
+  type StreamPosition,
+} from '../domain/sync/initial-stream';
+import { destinations } from '../domain/sync/routing';
+import { payloadBytes } from '../protocol/response-budget';
+import { wireForm } from './route';
+
+export interface InitialStreamDeps {
+  readonly centralCopy: CentralCopy;
+  readonly progress: SiteProgress;
+  /** Milliseconds, for the scan's time budget. */
+  readonly clock?: () => number;
+}
+
+export interface StreamPullLimits {
+  /** Records per answer (the client's `limit`). */
+  readonly limit: number;
+  readonly budgetBytes: number;
+  /** Stop reading once this long has passed and something was found. */
+  readonly scanMs: number;
+  /** Stop reading even with nothing found (the answer must come well within API Gateway's 30 s). */
+  readonly maxScanMs: number;
+}
+
+/** Fewer index items than this per read would mean many round trips when most are filtered out. */
+const MIN_PAGE_ITEMS = 100;
+
+interface Found {
+  readonly record: QueuedRecord;
+  readonly position: Required<StreamPosition>;
+}
+
+/**
+ * The next records of the site's initialisation, at most `limit` and within the byte budget.
+ * Empty when the stream has nothing more for the site: it is then marked done (or, if the time
+ * ran out before anything was found, moved past what was read), and the site pulls its queue.
+ */
+export async function pullInitialStream(
+  deps: InitialStreamDeps,
+  config: SyncConfig,
+  siteId: number,
+  stream: InitialStreamState,
+  limits: StreamPullLimits,
+): Promise<QueuedRecord[]> {
+  const clock = deps.clock ?? Date.now;
+  const started = clock();
+  const found: Array<Omit<Found, 'record'> & { record: Omit<QueuedRecord, 'syncOutId'> }> = [];
+  let bytes = 0;
+  let reachedEnd = true;
+  // The furthest record read and either delivered or not for this site: where a skip resumes.
+  let read: StreamPosition | undefined = stream.position;
+
+  scan: for (const { source, afterRecordKey } of remainingSources(streamSources(config, siteId), stream.position)) {
+    let after = afterRecordKey;
+    for (;;) {
+      const elapsed = clock() - started;
+      if (found.length >= limits.limit || (found.length > 0 && elapsed > limits.scanMs) || elapsed > limits.maxScanMs) {
+        reachedEnd = false;
+        break scan;
+      }
+      const page = await deps.centralCopy.keyedPage(source, Math.max(limits.limit - found.length, MIN_PAGE_ITEMS), after);
+      for (const { key, record } of page.records) {
+        const position = { sourceKey: source.key, recordKey: key };
+        // A new site needs what exists, not the history of deletes and merges.
+        const wanted =
+          record.action !== 'delete' &&
+          record.action !== 'merge' &&
+          destinations(record.tableName, record.placement, config).siteIds.includes(siteId);
+        if (wanted) {
+          const wire = wireForm(record);
+          const size = payloadBytes(wire);
+          if (found.length >= limits.limit || (found.length > 0 && bytes + size > limits.budgetBytes)) {
+            reachedEnd = false;
+            break scan;
+          }
+          found.push({ record: wire, position });
+          bytes += size;
+        }
+        read = position;
+      }
+      if (!page.more || page.records.length === 0) break;
+      after = page.records.at(-1)!.key;
+    }
+  }
+
+  if (found.length === 0) {
+    // Nothing was delivered, so nothing waits for an acknowledgement: moving on is safe.
+    if (reachedEnd) await deps.progress.advanceInitialStream(siteId, stream.generation, stream.position, 'done');
+    else if (read && read !== stream.position) await deps.progress.advanceInitialStream(siteId, stream.generation, stream.position, read);
+    return [];
+  }
+  return found.map(({ record, position }, i) => ({
+    ...record,
+    syncOutId: encodeStreamEntryId({ generation: stream.generation, position, last: reachedEnd && i === found.length - 1 }),
+  }));
+}
+
+/** Moves the stream to the furthest entry the site acknowledged; other ids are the queue's. */
+export async function acknowledgeInitialStream(deps: InitialStreamDeps, siteId: number, syncOutIds: readonly string[]): Promise<void> {
+  const ids = syncOutIds.filter(isStreamEntryId);
+  if (ids.length === 0) return;
+  // A concurrent pull or acknowledgement may move it first: read again and retry a few times.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const { stream } = await deps.progress.initialisation(siteId);
+    if (!stream || stream.done) return;
+    const next = positionAfterAcknowledging(stream.generation, stream.position, ids);
+    if (!next) return;
+    if (await deps.progress.advanceInitialStream(siteId, stream.generation, stream.position, next.done ? 'done' : next.position)) return;
+  }
+}
