@@ -1,24 +1,28 @@
 /**
- * `npm run site -- <command> [options]`: the reference remote site from the command line.
- *
- *   sync                 run one full sync and print its summary
- *   status               the site as the server sees it, its status, and what is queued locally
- *   push <file.json>     add the record(s) in the file as local changes, then sync
- *   show [table]         held records per table, or the records of one table (no server needed)
- *
- *   --url URL            the server's base URL (or SYNC_URL); default http://127.0.0.1:3000
- *   --site NAME          the site's name (required)
- *   --password TEXT      the site's password (required except for show)
- *   --hardware-id ID     sent as msupply-site-uuid; default reference-<site>
- *   --state FILE         where the site's state is kept; default .site-<site>.json
+ * `npm run site -- <command> [options]`: a remote site that syncs as an Open mSupply remote site
+ * does (lib/remote-site/client.ts, docs/remote-site.md), from the command line.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { RemoteSite, SyncApiError, SyncFlowError, toOutgoingRecord } from '../lib/remote-site/client';
-import type { LocalChange } from '../lib/remote-site/client';
+import { RemoteSite, SyncApiError, SyncFlowError } from '../lib/remote-site/client';
+import type { LocalChange, SyncSummary } from '../lib/remote-site/client';
 
-const usage = `usage: npm run site -- <sync | status | push <file.json> | show [table]> --site NAME [--password TEXT]
-       [--url URL] [--hardware-id ID] [--state FILE]`;
+const usage = `usage: npm run site -- <command> --site NAME [--password TEXT] [options]
+
+commands:
+  sync                 run one whole sync, as the real client does, and print its summary
+  status               site info and site_status as the server answers them, and the local state
+  push <file.json>     add the record(s) in the file as local changes, then sync
+  show [table]         held records per table, or one table's records (no server needed)
+
+options:
+  --url URL            the server's base URL (or SYNC_URL); default http://127.0.0.1:3000
+  --site NAME          the site's name (required)
+  --password TEXT      the site's password (required except for show)
+  --hardware-id ID     sent as msupply-site-uuid; default hardware-<site>
+  --state FILE         where the site's local state is kept; default .site-<site>.json
+  --time-scale N       multiply every wait and timeout by N (e.g. 0.1); default 1 (real time)
+  --help               this text`;
 
 class UsageError extends Error {}
 
@@ -31,20 +35,28 @@ async function main() {
       password: { type: 'string' },
       'hardware-id': { type: 'string' },
       state: { type: 'string' },
+      'time-scale': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
   const [command, argument] = positionals;
   const siteName = values.site;
   if (siteName === undefined || siteName === '') throw new UsageError('--site is required');
-  const needsServer = command !== 'show';
-  if (needsServer && values.password === undefined) throw new UsageError('--password is required');
+  if (command !== 'show' && values.password === undefined) throw new UsageError('--password is required');
+  const timeScale = values['time-scale'] === undefined ? 1 : Number(values['time-scale']);
+  if (!(timeScale > 0)) throw new UsageError('--time-scale must be a positive number');
 
   const site = new RemoteSite({
     baseUrl: values.url ?? process.env.SYNC_URL ?? 'http://127.0.0.1:3000',
     siteName,
     password: values.password ?? '',
-    hardwareId: values['hardware-id'] ?? `reference-${siteName}`,
+    hardwareId: values['hardware-id'] ?? `hardware-${siteName}`,
     statePath: values.state ?? `.site-${siteName}.json`,
+    timeScale,
   });
 
   switch (command) {
@@ -54,19 +66,17 @@ async function main() {
     case 'status': {
       const info = await site.site();
       const status = await site.siteStatus();
-      console.log(`site ${info.name} (id ${info.siteId}, code ${info.code}): initialisation ${info.initialisationStatus}`);
+      console.log(`site ${siteName} (id ${info.siteId}): initialisation ${info.initialisationStatus}; v6 URL "${info.omSupplyCentralServerUrl}"`);
       console.log(`server status: ${status.code}${status.message === '' ? '' : ` (${status.message})`}`);
-      console.log(`local: ${site.heldRecords().length} records held, ${site.outgoing.length} changes to push, central cursor ${site.centralCursor}`);
+      printLocal(site);
       return;
     }
     case 'push': {
       if (argument === undefined) throw new UsageError('push needs a JSON file');
       const content: unknown = JSON.parse(readFileSync(argument, 'utf8'));
-      const items = Array.isArray(content) ? content : [content];
-      // Validated here so the error names the file; change() validates again.
-      items.forEach((item, index) => toOutgoingRecord(item, `${argument} record [${index}]`));
-      site.changes(items as LocalChange[]);
-      console.log(`${items.length} local change(s) queued.`);
+      const items = (Array.isArray(content) ? content : [content]) as LocalChange[];
+      site.changes(items);
+      console.log(`${items.length} local change(s) recorded.`);
       printSummary(await site.sync());
       return;
     }
@@ -78,13 +88,26 @@ async function main() {
   }
 }
 
-function printSummary(summary: Awaited<ReturnType<RemoteSite['sync']>>) {
+function printSummary(summary: SyncSummary) {
+  const parts = [
+    summary.requestedInitialisation ? 'initialise requested' : undefined,
+    summary.initialised ? 'first whole sync: initialised' : undefined,
+    `pushed ${summary.pushed} (v6 ${summary.pushedV6})`,
+    `central records ${summary.centralRecordsReceived}`,
+    `queue records ${summary.queueRecordsReceived}`,
+    `v6 records ${summary.v6RecordsReceived}`,
+    `integrated ${summary.integrated}`,
+    summary.ignored.length > 0 ? `ignored ${summary.ignored.length}` : undefined,
+    summary.processorChanges > 0 ? `made by processors ${summary.processorChanges}` : undefined,
+  ];
+  console.log(parts.filter((part) => part !== undefined).join(', '));
+  for (const { tableName, recordId, reason } of summary.ignored) console.log(`  ignored ${tableName} ${recordId}: ${reason}`);
+}
+
+function printLocal(site: RemoteSite) {
   console.log(
-    [
-      summary.initialised ? 'initialised' : `pushed ${summary.pushed}`,
-      `central records ${summary.centralRecordsReceived}`,
-      `queue records ${summary.queueRecordsReceived}`,
-    ].join(', '),
+    `local: ${site.heldRecords().length} records held, ${site.outgoing.length} changes to push, ` +
+      `active stores [${site.activeStoreIds.join(', ')}], queue initialised ${site.isSyncQueueInitialised}, initialised ${site.isInitialised}`,
   );
 }
 
@@ -96,7 +119,7 @@ function show(site: RemoteSite, tableName: string | undefined) {
   const counts = new Map<string, number>();
   for (const record of site.heldRecords()) counts.set(record.tableName, (counts.get(record.tableName) ?? 0) + 1);
   for (const [table, count] of [...counts].sort(([a], [b]) => a.localeCompare(b))) console.log(`${table}\t${count}`);
-  console.log(`(${site.outgoing.length} changes to push, central cursor ${site.centralCursor})`);
+  printLocal(site);
 }
 
 main().catch((error: unknown) => {
@@ -104,12 +127,8 @@ main().catch((error: unknown) => {
     console.error(`${error.message}\n${usage}`);
     process.exit(2);
   }
-  if (error instanceof SyncApiError) console.error(`error ${error.status} ${error.code}: ${error.message}`);
+  if (error instanceof SyncApiError) console.error(`error (${error.kind}${error.status ? ` ${error.status}` : ''}${error.code ? ` ${error.code}` : ''}): ${error.message}`);
   else if (error instanceof SyncFlowError) console.error(`error ${error.code}: ${error.message}`);
-  else if (error instanceof Error) {
-    // fetch reports an unreachable server as "fetch failed"; the reason is in its cause.
-    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
-    console.error(`error: ${error.message}${cause}`);
-  } else console.error(`error: ${String(error)}`);
+  else console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

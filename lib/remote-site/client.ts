@@ -1,148 +1,127 @@
 /**
- * The reference remote site: a client of the v5 sync API (docs/remote-site.md) that runs a sync
- * the way a remote site in the field does: site, initialise or push, wait for idle, pull central
- * data, pull its queue. Every step is safe to repeat, so a sync that fails can simply be rerun.
+ * A remote site that syncs exactly as an Open mSupply remote site does (docs/remote-site.md):
+ * the order of `sync_inner` (`service/src/sync/synchroniser.rs`), its own local state deciding
+ * initialisation, the batch sizes of `sync/settings.rs`, the client's cursors, waits and
+ * retries. A time scale shrinks every wait and timeout for tests; no step is ever skipped.
  */
-import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
-import packageJson from '../../package.json';
-import { sha256Hex } from '../../functions/domain/config/credentials';
+import { SyncApiError, SyncApiV5, SyncApiV6, sha256Hex, type PushRecord, type SyncApiSettings } from './api';
+import { noProcessors, type Processor, type ProcessorChange } from './processors';
+import { SiteState, type BufferRow, type ChangelogEntry, type HeldRecord } from './state';
+import { activeStoreIds, changeStore, integrationRank, storeNotIntegrated, v6PushTables } from './tables';
 import {
-  centralRecordsResponse,
-  describeZodError,
-  initialiseResponse,
-  pullResponse,
-  pushResponse,
-  siteResponse,
-  siteStatusResponse,
-  wireRecord,
-} from '../../functions/protocol/v5';
-import type {
-  CentralRecord,
-  CentralRecordsResponse,
-  InitialiseResponse,
-  PullResponse,
-  PushBody,
-  SiteResponse,
-  SiteStatusResponse,
-  WireAction,
-  WireRecord,
-} from '../../functions/protocol/v5';
-import { SiteState } from './state';
-import type { HeldRecord } from './state';
+  INITIALISATION_POLL_SECONDS,
+  INITIALISATION_TIMEOUT_SECONDS,
+  INTEGRATION_POLL_SECONDS,
+  INTEGRATION_TIMEOUT_SECONDS,
+  Timing,
+} from './timing';
+import type { CommonRecord, SiteInfo, SiteStatus } from './wire';
 
+export { SyncApiError } from './api';
 export type { HeldRecord } from './state';
+export type { Processor, ProcessorChange, ProcessorInput } from './processors';
+
+/** `sync/settings.rs` BatchSize::default(). */
+export const DEFAULT_BATCH_SIZE = { remotePull: 500, remotePush: 1024, centralPull: 500 } as const;
+/** `sync/settings.rs` SYNC_V5_VERSION and SYNC_V6_VERSION. */
+export const SYNC_V5_VERSION = 14;
+export const SYNC_V6_VERSION = 5;
 
 export interface RemoteSiteOptions {
+  /** The sync URL configured on the site (the mSupply central server). */
   baseUrl: string;
   siteName: string;
-  /** The clear password: only its SHA-256 hex is sent. */
+  /** The clear password: only its SHA-256 hex is ever sent. */
   password: string;
-  /** Sent as `msupply-site-uuid`. */
+  /** The installation's hardware id, sent as `msupply-site-uuid`. */
   hardwareId: string;
+  /** @default 'Open mSupply Desktop' (`api/core.rs` APP_NAME) */
   appName?: string;
+  /** @default '2.20.00' */
   appVersion?: string;
-  /** Sent as `version`. */
+  /** @default 14 */
   syncApiVersion?: number;
-  pollIntervalMs?: number;
-  pollTimeoutMs?: number;
-  pushBatchSize?: number;
-  pullLimit?: number;
-  /** JSON file holding the site's state between runs; in memory when absent. */
+  /** @default 5 */
+  syncV6Version?: number;
+  batchSize?: Partial<Record<keyof typeof DEFAULT_BATCH_SIZE, number>>;
+  /** Every wait and timeout multiplied by this. @default 1 (real time) */
+  timeScale?: number;
+  /** JSON file holding the site's local state between runs; in memory when absent. */
   statePath?: string;
-  fetch?: typeof fetch;
+  /** The site's processors after integration. @default none */
+  processors?: Processor;
 }
 
-/** A local change, as given to `change()`; `action` may also be capitalised. */
+/** A local change: what a user does on the site. */
 export interface LocalChange {
   tableName: string;
   recordId: string;
-  action: WireAction | Capitalize<WireAction>;
-  recordData?: Record<string, unknown>;
+  /** Insert and update are the same upsert; a merge is refused (only the central server merges). */
+  action: 'insert' | 'update' | 'delete' | 'merge' | 'Insert' | 'Update' | 'Delete' | 'Merge';
+  recordData?: Record<string, unknown> | null;
 }
 
-export type ReceivedRecord = (CentralRecord & { source: 'central' }) | (WireRecord & { source: 'queue' });
+export type ReceivedRecord = CommonRecord & { source: 'central' | 'queue' | 'v6'; syncOutId?: string; ID?: number };
 
 export interface SyncSummary {
-  /** Whether this sync initialised the site (instead of pushing). */
+  /** This sync asked the server to initialise (the site's queue had never been initialised). */
+  requestedInitialisation: boolean;
+  /** This was the site's first whole sync: it is initialised now. */
   initialised: boolean;
+  /** Records pushed with v5 (and with v6). */
   pushed: number;
+  pushedV6: number;
   centralRecordsReceived: number;
   queueRecordsReceived: number;
+  v6RecordsReceived: number;
+  /** Pulled records integrated, and those the client ignored (with why). */
+  integrated: number;
+  ignored: ReadonlyArray<{ tableName: string; recordId: string; reason: string }>;
+  /** Records the processors made (local changes, pushed by the next sync). */
+  processorChanges: number;
 }
 
-/** A non-2xx answer, with the protocol error body's code, message and data. */
-export class SyncApiError extends Error {
-  override readonly name = 'SyncApiError';
-
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly data: unknown = null,
-  ) {
-    super(message);
-  }
-}
-
-/** A 2xx answer the flow cannot go on with: malformed, integration not started, never idle. */
+/** The sync could not go on, though every call was answered (the client's own errors). */
 export class SyncFlowError extends Error {
   override readonly name = 'SyncFlowError';
 
   constructor(
-    readonly code: 'invalid_response' | 'integration_not_started' | 'site_status_timeout',
+    readonly code: 'integration_not_started' | 'timeout_reached' | 'v6_url' | 'queue_length_below_data' | 'max_cursor_below_cursor',
     message: string,
-    readonly data: unknown = null,
   ) {
     super(message);
   }
 }
 
-const errorBody = z.object({
-  error: z.object({ code: z.string().min(1), message: z.string().optional(), data: z.unknown().optional() }),
-});
-
-/** Validates a local change and gives it a new queue-entry id; throws a readable error if invalid. */
-export function toOutgoingRecord(change: unknown, subject = 'change'): WireRecord {
-  if (typeof change !== 'object' || change === null || Array.isArray(change)) {
-    throw new Error(`The ${subject} must be an object {tableName, recordId, action, recordData}.`);
-  }
-  const parsed = wireRecord.safeParse({ ...change, syncOutId: randomUUID() });
-  if (!parsed.success) throw new Error(describeZodError(parsed.error, subject).message);
-  return parsed.data;
-}
-
 export class RemoteSite {
   readonly siteName: string;
-  private readonly baseUrl: string;
-  private readonly headers: Readonly<Record<string, string>>;
-  private readonly pollIntervalMs: number;
-  private readonly pollTimeoutMs: number;
-  private readonly pushBatchSize: number;
-  private readonly pullLimit: number;
-  private readonly fetch: typeof fetch;
+  readonly timing: Timing;
+  private readonly settings: SyncApiSettings;
+  private readonly api: SyncApiV5;
+  private readonly syncV6Version: number;
+  private readonly batch: Record<keyof typeof DEFAULT_BATCH_SIZE, number>;
+  private readonly processors: Processor;
   private readonly state: SiteState;
   private readonly received: ReceivedRecord[] = [];
+  /** Where each buffered row came from (v5 pulls set the change log's source site). */
+  private readonly fromV5 = new Set<string>();
 
   constructor(options: RemoteSiteOptions) {
     this.siteName = options.siteName;
-    // A trailing slash keeps a path prefix of the base URL (e.g. a stage) when routes are resolved.
-    this.baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`;
-    const credentials = Buffer.from(`${options.siteName}:${sha256Hex(options.password)}`, 'utf8').toString('base64');
-    this.headers = {
-      authorization: `Basic ${credentials}`,
-      'msupply-site-uuid': options.hardwareId,
-      'app-name': options.appName ?? 'reference-remote-site',
-      'app-version': options.appVersion ?? packageJson.version ?? '0.0.0',
-      version: String(options.syncApiVersion ?? 14),
-      accept: 'application/json',
+    this.timing = new Timing(options.timeScale ?? 1);
+    this.settings = {
+      serverUrl: options.baseUrl,
+      username: options.siteName,
+      passwordSha256: sha256Hex(options.password),
+      siteUuid: options.hardwareId,
+      appVersion: options.appVersion ?? '2.20.00',
+      appName: options.appName ?? 'Open mSupply Desktop',
+      syncVersion: String(options.syncApiVersion ?? SYNC_V5_VERSION),
     };
-    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.pollTimeoutMs = options.pollTimeoutMs ?? 30 * 60 * 1000;
-    this.pushBatchSize = options.pushBatchSize ?? 1024;
-    this.pullLimit = options.pullLimit ?? 500;
-    this.fetch = options.fetch ?? fetch;
+    this.api = new SyncApiV5(this.settings, this.timing);
+    this.syncV6Version = options.syncV6Version ?? SYNC_V6_VERSION;
+    this.batch = { ...DEFAULT_BATCH_SIZE, ...options.batchSize };
+    this.processors = options.processors ?? noProcessors;
     this.state = SiteState.load(options.statePath);
   }
 
@@ -157,210 +136,374 @@ export class RemoteSite {
     return this.state.heldRecords(tableName);
   }
 
-  /** Every record received since this object was made, in order. */
+  /** Every record pulled since this object was made, in order (integrated or not). */
   get receivedLog(): readonly ReceivedRecord[] {
     return this.received;
   }
 
+  /** The central-records cursor as stored (`cursor as i32`). */
   get centralCursor(): number {
-    return this.state.centralCursor;
+    return Number(BigInt.asIntN(32, this.state.cursor('centralPull')));
   }
 
-  /** Local changes waiting to be pushed, oldest first. */
-  get outgoing(): readonly WireRecord[] {
-    return this.state.outgoing;
+  get isInitialised(): boolean {
+    return this.state.initialised;
   }
 
-  /** Applies a local change and queues it for the next push. */
-  change(record: LocalChange): WireRecord {
-    return this.changes([record])[0] as WireRecord;
+  get isSyncQueueInitialised(): boolean {
+    return this.state.syncQueueInitialised;
   }
 
-  /** Several local changes: all are validated before any is applied, and the state is saved once. */
-  changes(records: readonly LocalChange[]): WireRecord[] {
-    const outgoing = records.map((record, index) => toOutgoingRecord(record, records.length > 1 ? `change [${index}]` : 'change'));
-    for (const record of outgoing) {
-      this.state.apply(record);
-      this.state.enqueue(record);
-    }
+  /** The site id learnt from site info when the site was first set up. */
+  get siteId(): number | null {
+    return this.state.siteId;
+  }
+
+  /** `ActiveStoresOnSite`: the held stores whose `sync_id_remote_site` is this site's id. */
+  get activeStoreIds(): string[] {
+    return activeStoreIds(this.state);
+  }
+
+  /** Change log entries the next v5 push would send, oldest first. */
+  get outgoing(): ChangelogEntry[] {
+    return this.state.changelog(Number(this.state.cursor('pushV5')), this.pushFilter());
+  }
+
+  /** Applies a local change and records it in the change log. */
+  change(record: LocalChange): ChangelogEntry {
+    return this.changes([record])[0] as ChangelogEntry;
+  }
+
+  /** Several local changes, all checked before any is applied. */
+  changes(records: readonly LocalChange[]): ChangelogEntry[] {
+    records.forEach(checkLocalChange);
+    const entries = records.map((record) => {
+      const action = record.action.toLowerCase() === 'delete' ? 'delete' : 'upsert';
+      if (action === 'upsert') this.state.put({ tableName: record.tableName, recordId: record.recordId, recordData: record.recordData as Record<string, unknown> });
+      const data = action === 'upsert' ? (record.recordData as Record<string, unknown>) : this.state.held(record.tableName, record.recordId);
+      const storeId = changeStore(record.tableName, data, (table, id) => this.state.held(table, id));
+      if (action === 'delete') this.state.remove(record.tableName, record.recordId);
+      return this.state.logChange({ tableName: record.tableName, recordId: record.recordId, action, storeId, isSyncUpdate: false, fromV5: false });
+    });
     this.state.save();
-    return outgoing;
+    return entries;
   }
 
   // -------------------------------------------------------------------------------------------
-  // Routes
+  // Single calls, for tests of the server (a sync never calls them out of order)
 
-  site(): Promise<SiteResponse> {
-    return this.request('GET', 'site', siteResponse);
+  site(): Promise<SiteInfo> {
+    return this.api.getSiteInfo();
   }
 
-  initialise(): Promise<InitialiseResponse> {
-    return this.request('POST', 'initialise', initialiseResponse, {});
+  siteStatus(): Promise<SiteStatus> {
+    return this.api.getSiteStatus();
   }
 
-  siteStatus(): Promise<SiteStatusResponse> {
-    return this.request('GET', 'site_status', siteStatusResponse);
+  /** One `POST initialise` (the answer is `{queueLength, data}`). */
+  initialise() {
+    return this.api.postInitialise();
   }
 
-  /** Polls site_status until `idle`; the first poll comes after one interval, as the real client does. */
-  async waitUntilIdle(): Promise<SiteStatusResponse> {
-    const deadline = Date.now() + this.pollTimeoutMs;
+  /** The pull-remote step, then integration of what it pulled (part of a sync, not a whole one). */
+  async pullQueue(): Promise<number> {
+    const count = await this.pullRemote();
+    this.integrate();
+    this.state.save();
+    return count;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // One sync: `sync_inner`
+
+  async sync(): Promise<SyncSummary> {
+    const info = await this.api.getSiteInfo();
+    // Set when the site is set up (`site_info.rs`), kept afterwards.
+    if (this.state.siteId === null) this.state.siteId = info.siteId;
+    const isCentral = info.isOmSupplyCentralServer;
+    const isInitialised = this.state.initialised;
+    const requestedInitialisation = !this.state.syncQueueInitialised;
+
+    if (requestedInitialisation) await this.requestInitialisation(info);
+    this.state.syncQueueInitialised = true; // the PrepareInitial step is done
+    this.state.save();
+
+    let v6: SyncApiV6 | undefined;
+    if (!isCentral) {
+      try {
+        v6 = new SyncApiV6(info.omSupplyCentralServerUrl, this.settings, this.syncV6Version, this.timing);
+      } catch (error) {
+        throw new SyncFlowError('v6_url', (error as Error).message);
+      }
+    }
+
+    let pushedV6 = 0;
+    let pushed = 0;
+    if (isInitialised && v6) {
+      pushedV6 = await this.pushV6(v6, isCentral);
+      await this.waitForV6Integration(v6);
+    }
+    if (isInitialised) {
+      pushed = await this.pushV5(isCentral);
+      await this.waitForSyncOperation(INTEGRATION_POLL_SECONDS, INTEGRATION_TIMEOUT_SECONDS);
+    }
+
+    const centralRecordsReceived = await this.pullCentral();
+    const queueRecordsReceived = await this.pullRemote();
+    const v6RecordsReceived = v6 ? await this.pullV6(v6, isInitialised) : 0;
+
+    const { integrated, ignored } = this.integrate();
+    if (!isInitialised) {
+      // `advance_push_cursor`: what the site held before its first whole sync is never pushed.
+      this.state.setCursor('pushV5', this.state.latestCursor + 1);
+      if (v6) this.state.setCursor('pushV6', this.state.latestCursor + 1);
+    }
+    const processorChanges = this.runProcessors(integrated);
+    this.state.initialised = true; // the sync finished: `get_initialisation_status`
+    this.state.save();
+    return {
+      requestedInitialisation,
+      initialised: !isInitialised,
+      pushed,
+      pushedV6,
+      centralRecordsReceived,
+      queueRecordsReceived,
+      v6RecordsReceived,
+      integrated: integrated.length,
+      ignored,
+      processorChanges,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Steps
+
+  /** `request_initialisation`: poll if the server says started; else POST, trusting a 2xx. */
+  private async requestInitialisation(info: SiteInfo): Promise<void> {
+    if (info.initialisationStatus !== 'started') {
+      try {
+        await this.api.postInitialise();
+        return;
+      } catch (error) {
+        if (!(error instanceof SyncApiError && (error.isConnection() || error.isUnknown()))) throw error;
+      }
+    }
+    await this.waitForSyncOperation(INITIALISATION_POLL_SECONDS, INITIALISATION_TIMEOUT_SECONDS);
+  }
+
+  /** `wait_for_sync_operation`: sleep, ask site_status, until idle; fails once the timeout has passed. */
+  async waitForSyncOperation(pollSeconds = INTEGRATION_POLL_SECONDS, timeoutSeconds = INTEGRATION_TIMEOUT_SECONDS): Promise<void> {
+    const started = Date.now();
     for (;;) {
-      await sleep(this.pollIntervalMs);
-      const status = await this.siteStatus();
-      if (status.code === 'idle') return status;
-      if (Date.now() >= deadline) {
-        throw new SyncFlowError(
-          'site_status_timeout',
-          `The site is still "${status.code}" after ${this.pollTimeoutMs} ms: ${status.message}`,
-          status,
-        );
+      await this.timing.sleep(pollSeconds);
+      const status = await this.api.getSiteStatus();
+      if (status.code === 'idle') return;
+      if (Date.now() - started >= this.timing.ms(timeoutSeconds)) {
+        throw new SyncFlowError('timeout_reached', `site_status still "${status.code}" after ${timeoutSeconds} s (scaled: ${this.timing.ms(timeoutSeconds)} ms)`);
       }
     }
   }
 
-  /**
-   * Pushes the outgoing queue in batches, then the closing call with queueLength 0, whose answer
-   * must be integrationStarted: true. Records leave the queue only once the server accepted them.
-   */
-  async pushQueued(): Promise<number> {
-    let pushed = 0;
-    for (;;) {
-      const batch = this.state.outgoing.slice(0, this.pushBatchSize);
-      if (batch.length === 0) break;
-      await this.push({ queueLength: this.state.outgoing.length, data: batch });
-      this.state.removeOutgoing(new Set(batch.map((record) => record.syncOutId)));
-      this.state.save();
-      pushed += batch.length;
-    }
-    const last = await this.push({ queueLength: 0, data: [] });
-    if (!last.integrationStarted) {
-      throw new SyncFlowError('integration_not_started', 'The server did not start integrating the pushed records (integrationStarted: false).', last);
-    }
-    return pushed;
+  /** `get_sync_push_changelogs_filter`. */
+  private pushFilter(isCentral = false): (entry: ChangelogEntry) => boolean {
+    if (isCentral) return (entry) => !entry.fromV5;
+    const stores = new Set(activeStoreIds(this.state));
+    return (entry) => (entry.storeId === null || stores.has(entry.storeId)) && !entry.isSyncUpdate;
   }
 
-  /**
-   * Reads the central change log from the stored cursor until caught up: a call with no data while
-   * the cursor is below maxCursor steps the cursor by one and asks again.
-   */
-  async pullCentralRecords(): Promise<number> {
+  /** The record as it is now (`translate_changelogs_to_sync_records`). */
+  private pushRecord(entry: ChangelogEntry): PushRecord | undefined {
+    if (entry.action === 'delete') return { tableName: entry.tableName, recordId: entry.recordId, action: 'Delete', recordData: null };
+    const data = this.state.held(entry.tableName, entry.recordId);
+    return data === undefined ? undefined : { tableName: entry.tableName, recordId: entry.recordId, action: 'Update', recordData: data };
+  }
+
+  /** `RemoteDataSynchroniser::push`. */
+  private async pushV5(isCentral: boolean): Promise<number> {
+    const filter = this.pushFilter(isCentral);
+    let pushed = 0;
+    for (;;) {
+      const pending = this.state.changelog(Number(this.state.cursor('pushV5')), filter);
+      const total = pending.length;
+      const entries = pending.slice(0, this.batch.remotePush);
+      const records = entries.flatMap((entry) => {
+        if (v6PushTables.has(entry.tableName) && !['name', 'name_store_join'].includes(entry.tableName)) return [];
+        const record = this.pushRecord(entry);
+        return record ? [{ syncOutId: String(entry.cursor), ...record }] : [];
+      });
+      const answer = await this.api.postQueuedRecords(total, records);
+      const last = entries.at(-1);
+      if (last) this.state.setCursor('pushV5', last.cursor + 1);
+      this.state.save();
+      pushed += records.length;
+      if (total === 0) {
+        if (answer.integrationStarted) return pushed;
+        throw new SyncFlowError('integration_not_started', 'Total remaining sent to server is 0 but integration not started');
+      }
+    }
+  }
+
+  /** `SynchroniserV6::push`: whenever entries wait, even if none of them is a v6 table. */
+  private async pushV6(v6: SyncApiV6, isCentral: boolean): Promise<number> {
+    const filter = this.pushFilter(isCentral);
+    let pushed = 0;
+    for (;;) {
+      const pending = this.state.changelog(Number(this.state.cursor('pushV6')), filter);
+      const total = pending.length;
+      if (total === 0) return pushed;
+      const entries = pending.slice(0, this.batch.remotePush);
+      const last = entries.at(-1) as ChangelogEntry;
+      const records = entries.flatMap((entry) => {
+        const record = v6PushTables.has(entry.tableName) ? this.pushRecord(entry) : undefined;
+        return record ? [{ cursor: entry.cursor, record }] : [];
+      });
+      await v6.push({ total_records: total, end_cursor: last.cursor, records, is_last_batch: total <= this.batch.remotePush });
+      this.state.setCursor('pushV6', last.cursor + 1);
+      this.state.save();
+      pushed += records.length;
+    }
+  }
+
+  /** `SynchroniserV6::wait_for_sync_operation`, with the integration poll and timeout. */
+  private async waitForV6Integration(v6: SyncApiV6): Promise<void> {
+    const started = Date.now();
+    for (;;) {
+      await this.timing.sleep(INTEGRATION_POLL_SECONDS);
+      const status = await v6.siteStatus();
+      if (!status.is_integrating) return;
+      if (Date.now() - started >= this.timing.ms(INTEGRATION_TIMEOUT_SECONDS)) {
+        throw new SyncFlowError('timeout_reached', `v6 site_status still integrating after ${INTEGRATION_TIMEOUT_SECONDS} s (scaled)`);
+      }
+    }
+  }
+
+  /** `CentralDataSynchroniser::pull`: the cursor becomes the last ID; an empty page below maxCursor steps it by one. */
+  private async pullCentral(): Promise<number> {
     let count = 0;
     for (;;) {
-      const cursor = this.state.centralCursor;
-      const page = await this.getCentralRecords(cursor);
-      const last = page.data.at(-1);
-      if (last === undefined) {
-        if (cursor >= page.maxCursor) return count;
-        this.state.centralCursor = cursor + 1;
-        this.state.save();
+      const start = this.state.cursor('centralPull');
+      const { maxCursor, data } = await this.api.getCentralRecords(start, this.batch.centralPull);
+      const max = BigInt(maxCursor);
+      if (max < start) {
+        // The client computes `max_cursor - start_cursor` unsigned: a debug build panics.
+        throw new SyncFlowError('max_cursor_below_cursor', `central_records answered maxCursor ${max} below the cursor ${start} asked with`);
+      }
+      const last = data.length > 0 ? BigInt((data.at(-1) as { ID: number }).ID) : start;
+      for (const record of data) this.bufferRecord(record, true, { source: 'central', ID: record.ID });
+      this.state.setCursor('centralPull', last);
+      this.state.save();
+      count += data.length;
+      if (data.length > 0) continue;
+      if (last < max) this.state.setCursor('centralPull', last + 1n);
+      else return count;
+      this.state.save();
+    }
+  }
+
+  /** `RemoteDataSynchroniser::pull`: store, acknowledge, until a page has no data. */
+  private async pullRemote(): Promise<number> {
+    let count = 0;
+    for (;;) {
+      const { queueLength, data } = await this.api.getQueuedRecords(this.batch.remotePull);
+      if (data.length === 0) return count;
+      for (const record of data) this.bufferRecord(record, true, { source: 'queue', syncOutId: record.syncOutId });
+      this.state.save();
+      await this.api.postAcknowledgedRecords(data.map((record) => record.syncOutId));
+      count += data.length;
+      if (queueLength < data.length) {
+        // `remaining - number_of_pulled_records` is unsigned in the client: a debug build panics.
+        throw new SyncFlowError('queue_length_below_data', `queued_records answered queueLength ${queueLength} with ${data.length} records`);
+      }
+    }
+  }
+
+  /** `SynchroniserV6::pull`. */
+  private async pullV6(v6: SyncApiV6, isInitialised: boolean): Promise<number> {
+    let count = 0;
+    for (;;) {
+      const start = this.state.cursor('pullV6');
+      const batch = await v6.pull(start, this.batch.centralPull, isInitialised);
+      const last = batch.records.length > 0 ? BigInt((batch.records.at(-1) as { cursor: number }).cursor) : start;
+      for (const { record } of batch.records) this.bufferRecord(record, false, { source: 'v6' });
+      this.state.setCursor('pullV6', last + 1n);
+      this.state.setCursor('pullV6', BigInt(batch.end_cursor) + 1n);
+      this.state.save();
+      count += batch.records.length;
+      if (batch.is_last_batch) return count;
+    }
+  }
+
+  private bufferRecord(record: CommonRecord, fromV5: boolean, meta: { source: ReceivedRecord['source']; syncOutId?: string; ID?: number }) {
+    this.received.push({ ...record, ...meta });
+    const action = record.action === 'merge' ? 'merge' : record.action === 'delete' ? 'delete' : 'upsert';
+    // The sync buffer is keyed by record id alone; a merge gets a key of its own.
+    const key = action === 'merge' ? `merge:${this.received.length}:${record.recordId}` : record.recordId;
+    this.state.buffer({ key, tableName: record.tableName, recordId: record.recordId, action, recordData: record.recordData, fromV5 });
+  }
+
+  /** Integrates the whole buffer: upserts in dependency order, deletes in reverse, then merges. */
+  private integrate(): { integrated: HeldRecord[]; ignored: Array<{ tableName: string; recordId: string; reason: string }> } {
+    const rows = this.state.takeBuffer();
+    const byRank = (sign: number) => (a: BufferRow, b: BufferRow) => sign * (integrationRank(a.tableName) - integrationRank(b.tableName));
+    const upserts = rows.filter((row) => row.action === 'upsert').sort(byRank(1));
+    const deletes = rows.filter((row) => row.action === 'delete').sort(byRank(-1));
+    const merges = rows.filter((row) => row.action === 'merge');
+    const lookup = (table: string, id: string) => this.state.held(table, id);
+    const integrated: HeldRecord[] = [];
+    const ignored: Array<{ tableName: string; recordId: string; reason: string }> = [];
+    const log = (tableName: string, recordId: string, action: 'upsert' | 'delete', data: Record<string, unknown> | undefined, fromV5: boolean) =>
+      this.state.logChange({ tableName, recordId, action, storeId: changeStore(tableName, data, lookup), isSyncUpdate: true, fromV5 });
+
+    for (const row of upserts) {
+      const data = row.recordData;
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+        ignored.push({ tableName: row.tableName, recordId: row.recordId, reason: 'recordData is not an object' });
         continue;
       }
-      for (const record of page.data) {
-        this.state.apply(record);
-        this.received.push({ ...record, source: 'central' });
+      const reason = row.tableName === 'store' ? storeNotIntegrated(data, lookup) : undefined;
+      if (reason !== undefined) {
+        ignored.push({ tableName: row.tableName, recordId: row.recordId, reason });
+        continue;
       }
-      this.state.centralCursor = last.ID;
-      this.state.save();
-      count += page.data.length;
+      const record = { tableName: row.tableName, recordId: row.recordId, recordData: data as Record<string, unknown> };
+      this.state.put(record);
+      log(row.tableName, row.recordId, 'upsert', record.recordData, row.fromV5);
+      integrated.push(record);
     }
-  }
-
-  /** Pulls the site's queue until empty, storing each batch before acknowledging it. */
-  async pullQueue(): Promise<number> {
-    let count = 0;
-    for (;;) {
-      const batch = await this.getQueuedRecords();
-      if (batch.data.length === 0) return count;
-      for (const record of batch.data) {
-        this.state.apply(record);
-        this.received.push({ ...record, source: 'queue' });
-      }
-      this.state.save();
-      await this.request('POST', 'acknowledged_records', null, { syncIDs: batch.data.map((record) => record.syncOutId) });
-      count += batch.data.length;
+    for (const row of deletes) {
+      const data = this.state.held(row.tableName, row.recordId);
+      if (this.state.remove(row.tableName, row.recordId)) log(row.tableName, row.recordId, 'delete', data, row.fromV5);
     }
-  }
-
-  /** One whole sync, as the protocol's client runs it. */
-  async sync(): Promise<SyncSummary> {
-    const site = await this.site();
-    const initialised = site.initialisationStatus !== 'completed';
-    let pushed = 0;
-    if (initialised) {
-      await this.initialise();
-    } else {
-      pushed = await this.pushQueued();
+    for (const row of merges) {
+      const body = row.recordData as { mergeIdToDelete?: unknown } | null;
+      const gone = typeof body?.mergeIdToDelete === 'string' ? body.mergeIdToDelete : undefined;
+      if (gone === undefined) continue;
+      const data = this.state.held(row.tableName, gone);
+      if (this.state.remove(row.tableName, gone)) log(row.tableName, gone, 'delete', data, row.fromV5);
     }
-    await this.waitUntilIdle();
-    const centralRecordsReceived = await this.pullCentralRecords();
-    const queueRecordsReceived = await this.pullQueue();
-    return { initialised, pushed, centralRecordsReceived, queueRecordsReceived };
+    return { integrated, ignored };
   }
 
-  // -------------------------------------------------------------------------------------------
-  // HTTP
-
-  private push(body: PushBody) {
-    return this.request('POST', 'queued_records', pushResponse, body);
-  }
-
-  private getQueuedRecords(): Promise<PullResponse> {
-    return this.request('GET', 'queued_records', pullResponse, undefined, { limit: this.pullLimit });
-  }
-
-  private getCentralRecords(cursor: number): Promise<CentralRecordsResponse> {
-    return this.request('GET', 'central_records', centralRecordsResponse, undefined, { cursor, limit: this.pullLimit });
-  }
-
-  private request<S extends z.ZodType>(method: string, route: string, schema: S, body?: unknown, query?: Record<string, number>): Promise<z.output<S>>;
-  private request(method: string, route: string, schema: null, body?: unknown, query?: Record<string, number>): Promise<void>;
-  private async request(
-    method: string,
-    route: string,
-    schema: z.ZodType | null,
-    body?: unknown,
-    query: Record<string, number> = {},
-  ): Promise<unknown> {
-    const url = new URL(`sync/v5/${route}`, this.baseUrl);
-    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, String(value));
-    const response = await this.fetch(url, {
-      method,
-      headers: body === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
+  /** The processors' records become local changes of the site. */
+  private runProcessors(integrated: HeldRecord[]): number {
+    const changes: readonly ProcessorChange[] = this.processors({
+      activeStoreIds: activeStoreIds(this.state),
+      integrated,
+      held: (table, id) => this.state.held(table, id),
+      heldRecords: (table) => this.state.heldRecords(table),
     });
-    const text = await response.text();
-    if (!response.ok) throw apiError(response.status, response.statusText, text);
-    // Acknowledgement answers may be empty: nothing in them is used.
-    if (schema === null) return undefined;
-    const subject = `response to ${method} /sync/v5/${route}`;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new SyncFlowError('invalid_response', `The ${subject} is not JSON: ${text.slice(0, 200)}`);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      const { message, issues } = describeZodError(parsed.error, subject);
-      throw new SyncFlowError('invalid_response', message, { issues });
-    }
-    return parsed.data;
+    if (changes.length > 0) this.changes(changes.map((change) => ({ ...change, action: 'update' as const })));
+    return changes.length;
   }
 }
 
-function apiError(status: number, statusText: string, text: string): SyncApiError {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const parsed = errorBody.safeParse(json);
-  if (parsed.success) {
-    const { code, message, data } = parsed.data.error;
-    return new SyncApiError(status, code, message ?? code, data ?? null);
-  }
-  const detail = text.trim().slice(0, 200);
-  return new SyncApiError(status, `http_${status}`, `HTTP ${status} ${statusText}${detail === '' ? '' : `: ${detail}`}`, text === '' ? null : text);
+function checkLocalChange(record: LocalChange, index: number): void {
+  const where = `change [${index}]`;
+  if (typeof record !== 'object' || record === null) throw new Error(`${where} must be an object {tableName, recordId, action, recordData}`);
+  if (typeof record.tableName !== 'string' || record.tableName === '') throw new Error(`${where}: tableName must be a non-empty string`);
+  if (typeof record.recordId !== 'string' || record.recordId === '') throw new Error(`${where}: recordId must be a non-empty string`);
+  const action = typeof record.action === 'string' ? record.action.toLowerCase() : '';
+  if (!['insert', 'update', 'delete'].includes(action)) throw new Error(`${where}: action must be insert, update or delete (a site never makes a merge)`);
+  const data = record.recordData;
+  if (action !== 'delete' && (typeof data !== 'object' || data === null || Array.isArray(data))) throw new Error(`${where}: recordData must be an object`);
 }

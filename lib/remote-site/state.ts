@@ -1,69 +1,102 @@
 /**
- * What a remote site holds: its records (by table and id), its outgoing queue of local changes not
- * yet accepted by the central server, and its central-data cursor. In memory, or in a JSON file
- * written atomically (temp file, then rename) so an interrupted save never leaves half a state.
+ * What an Open mSupply site keeps locally, as far as sync reads it: its records, its change log
+ * (one entry per record, the latest change: the client's `changelog_deduped`), the sync buffer of
+ * pulled records not yet integrated (keyed by record id alone, as the client's `sync_buffer`),
+ * its cursors (kept as 32-bit integers, `cursor_controller.rs`) and the two facts that decide
+ * initialisation (`sync_status/status.rs`). In memory, or in a JSON file written atomically.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { describeZodError, mergeIds, recordData, wireRecord } from '../../functions/protocol/v5';
-import type { WireAction, WireRecord } from '../../functions/protocol/v5';
 
-/** A record as the site holds it. */
 export interface HeldRecord {
   readonly tableName: string;
   readonly recordId: string;
   readonly recordData: Record<string, unknown>;
 }
 
-/** What every received or local record carries, whatever its source. */
-export interface RecordChange {
+export interface ChangelogEntry {
+  readonly cursor: number;
   readonly tableName: string;
   readonly recordId: string;
-  readonly action: WireAction;
-  readonly recordData?: Record<string, unknown>;
+  readonly action: 'upsert' | 'delete';
+  /** The store the change belongs to (`changelog.store_id`), null for records of no store. */
+  readonly storeId: string | null;
+  /** Written by integrating a pulled record (not pushed unless changed locally after). */
+  readonly isSyncUpdate: boolean;
+  /** Integrated from a v5 pull (`source_site_id` = the mSupply central site). */
+  readonly fromV5: boolean;
 }
 
-const stateFile = z.object({
-  version: z.literal(1),
-  centralCursor: z.int().min(0),
-  held: z.array(z.object({ tableName: z.string(), recordId: z.string(), recordData })),
-  outgoing: z.array(wireRecord),
-});
-type StateFile = z.input<typeof stateFile>;
+export interface BufferRow {
+  readonly key: string;
+  readonly tableName: string;
+  readonly recordId: string;
+  readonly action: 'upsert' | 'delete' | 'merge';
+  readonly recordData: unknown;
+  readonly fromV5: boolean;
+}
 
-const keyOf = (tableName: string, recordId: string) => `${tableName}#${recordId}`;
+const cursorNames = ['centralPull', 'pushV5', 'pushV6', 'pullV6'] as const;
+export type CursorName = (typeof cursorNames)[number];
+
+const stateFile = z.object({
+  version: z.literal(2),
+  records: z.array(z.object({ tableName: z.string(), recordId: z.string(), recordData: z.record(z.string(), z.unknown()) })),
+  changelog: z.array(
+    z.object({
+      cursor: z.number().int(),
+      tableName: z.string(),
+      recordId: z.string(),
+      action: z.enum(['upsert', 'delete']),
+      storeId: z.string().nullable(),
+      isSyncUpdate: z.boolean(),
+      fromV5: z.boolean(),
+    }),
+  ),
+  latestCursor: z.number().int().min(0),
+  buffer: z.array(z.object({ key: z.string(), tableName: z.string(), recordId: z.string(), action: z.enum(['upsert', 'delete', 'merge']), recordData: z.unknown(), fromV5: z.boolean() })),
+  cursors: z.object({ centralPull: z.number().int(), pushV5: z.number().int(), pushV6: z.number().int(), pullV6: z.number().int() }),
+  siteId: z.number().int().nullable(),
+  syncQueueInitialised: z.boolean(),
+  initialised: z.boolean(),
+});
+type StateFile = z.output<typeof stateFile>;
+
+const keyOf = (tableName: string, recordId: string) => `${tableName}\u0000${recordId}`;
+
+/** `cursor as i32` on write. */
+const toI32 = (cursor: bigint) => Number(BigInt.asIntN(32, cursor));
 
 export class SiteState {
   private readonly records = new Map<string, HeldRecord>();
-  private queue: WireRecord[] = [];
-  private cursor = 0;
+  private readonly changes = new Map<string, ChangelogEntry>();
+  private readonly bufferRows = new Map<string, BufferRow>();
+  private latest = 0;
+  private readonly cursorValues: Record<CursorName, number> = { centralPull: 0, pushV5: 0, pushV6: 0, pullV6: 0 };
+  siteId: number | null = null;
+  syncQueueInitialised = false;
+  initialised = false;
 
   private constructor(private readonly path: string | undefined) {}
 
-  /** The state saved at `path`, or an empty one (in memory only when `path` is absent). */
   static load(path?: string): SiteState {
     const state = new SiteState(path);
     if (path === undefined || !existsSync(path)) return state;
     const parsed = stateFile.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-    if (!parsed.success) throw new Error(`${path}: ${describeZodError(parsed.error, 'site state file').message}`);
-    state.cursor = parsed.data.centralCursor;
-    for (const record of parsed.data.held) state.records.set(keyOf(record.tableName, record.recordId), record);
-    state.queue = parsed.data.outgoing;
+    if (!parsed.success) throw new Error(`${path}: not a site state file of this version (${parsed.error.issues[0]?.message}); delete it to start afresh`);
+    const data = parsed.data;
+    for (const record of data.records) state.records.set(keyOf(record.tableName, record.recordId), record);
+    for (const entry of data.changelog) state.changes.set(keyOf(entry.tableName, entry.recordId), entry);
+    for (const row of data.buffer) state.bufferRows.set(row.key, row);
+    state.latest = data.latestCursor;
+    Object.assign(state.cursorValues, data.cursors);
+    state.siteId = data.siteId;
+    state.syncQueueInitialised = data.syncQueueInitialised;
+    state.initialised = data.initialised;
     return state;
   }
 
-  get centralCursor(): number {
-    return this.cursor;
-  }
-
-  set centralCursor(cursor: number) {
-    this.cursor = cursor;
-  }
-
-  /** Local changes not yet accepted by the central server, oldest first. */
-  get outgoing(): readonly WireRecord[] {
-    return this.queue;
-  }
+  // ---- records
 
   held(tableName: string, recordId: string): Record<string, unknown> | undefined {
     return this.records.get(keyOf(tableName, recordId))?.recordData;
@@ -74,48 +107,80 @@ export class SiteState {
     return tableName === undefined ? all : all.filter((record) => record.tableName === tableName);
   }
 
-  /** Insert and update are upserts; a merge removes the record merged away. */
-  apply(change: RecordChange): void {
-    switch (change.action) {
-      case 'insert':
-      case 'update':
-        if (change.recordData === undefined) throw new Error(`${change.action} of ${change.tableName} ${change.recordId} carries no recordData`);
-        this.records.set(keyOf(change.tableName, change.recordId), {
-          tableName: change.tableName,
-          recordId: change.recordId,
-          recordData: change.recordData,
-        });
-        return;
-      case 'delete':
-        this.records.delete(keyOf(change.tableName, change.recordId));
-        return;
-      case 'merge': {
-        const ids = mergeIds(change);
-        if (ids === undefined) throw new Error(`merge of ${change.tableName} ${change.recordId} carries no mergeIdToKeep/mergeIdToDelete`);
-        this.records.delete(keyOf(change.tableName, ids.mergeIdToDelete));
-        return;
-      }
-    }
+  put(record: HeldRecord): void {
+    this.records.set(keyOf(record.tableName, record.recordId), record);
   }
 
-  enqueue(record: WireRecord): void {
-    this.queue.push(record);
+  remove(tableName: string, recordId: string): boolean {
+    return this.records.delete(keyOf(tableName, recordId));
   }
 
-  removeOutgoing(syncOutIds: ReadonlySet<string>): void {
-    this.queue = this.queue.filter((record) => !syncOutIds.has(record.syncOutId));
+  // ---- change log
+
+  /** Records a change as the newest entry of the change log (replacing the record's older one). */
+  logChange(change: Omit<ChangelogEntry, 'cursor'>): ChangelogEntry {
+    const entry = { ...change, cursor: ++this.latest };
+    const key = keyOf(change.tableName, change.recordId);
+    this.changes.delete(key);
+    this.changes.set(key, entry);
+    return entry;
+  }
+
+  /** `ChangelogRepository::latest_cursor`. */
+  get latestCursor(): number {
+    return this.latest;
+  }
+
+  /** Entries from `cursor` on (inclusive) that `keep` accepts, oldest first. */
+  changelog(cursor: number, keep: (entry: ChangelogEntry) => boolean): ChangelogEntry[] {
+    return [...this.changes.values()].filter((entry) => entry.cursor >= cursor && keep(entry)).sort((a, b) => a.cursor - b.cursor);
+  }
+
+  // ---- sync buffer
+
+  buffer(row: BufferRow): void {
+    this.bufferRows.delete(row.key);
+    this.bufferRows.set(row.key, row);
+  }
+
+  /** Every row not yet integrated, in arrival order; they leave the buffer. */
+  takeBuffer(): BufferRow[] {
+    const rows = [...this.bufferRows.values()];
+    this.bufferRows.clear();
+    return rows;
+  }
+
+  get bufferedCount(): number {
+    return this.bufferRows.size;
+  }
+
+  // ---- cursors: stored as `cursor as i32`, read back as `i32 as u64`
+
+  cursor(name: CursorName): bigint {
+    return BigInt.asUintN(64, BigInt(this.cursorValues[name]));
+  }
+
+  setCursor(name: CursorName, cursor: bigint | number): void {
+    this.cursorValues[name] = toI32(BigInt(cursor));
   }
 
   save(): void {
     if (this.path === undefined) return;
     const content: StateFile = {
-      version: 1,
-      centralCursor: this.cursor,
-      held: [...this.records.values()],
-      outgoing: this.queue,
+      version: 2,
+      records: [...this.records.values()],
+      changelog: [...this.changes.values()],
+      latestCursor: this.latest,
+      buffer: [...this.bufferRows.values()],
+      cursors: { ...this.cursorValues },
+      siteId: this.siteId,
+      syncQueueInitialised: this.syncQueueInitialised,
+      initialised: this.initialised,
     };
     const temp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(temp, `${JSON.stringify(content, null, 2)}\n`);
+    writeFileSync(temp, `${JSON.stringify(content)}\n`);
     renameSync(temp, this.path);
   }
 }
+
+export { cursorNames };

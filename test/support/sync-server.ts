@@ -19,7 +19,7 @@ import { apiFunctions } from '../../lib/functions';
 import { createHttpGateway, type LambdaHttpHandler, type LocalRoute } from '../../lib/local/http-gateway';
 import { startQueuePoller } from '../../lib/local/queue-poller';
 import { queueNames, queues } from '../../lib/resources';
-import { RemoteSite } from '../../lib/remote-site/client';
+import { RemoteSite, type Processor } from '../../lib/remote-site/client';
 import { adaptersFor, createTestResources, type TestResources } from './stand-ins';
 
 export const DEMO_CONFIG = path.join(__dirname, '..', '..', 'config', 'demo.json');
@@ -31,11 +31,19 @@ export interface TestSyncServer {
   readonly adapters: ReturnType<typeof adaptersFor>;
   /** Clear-text passwords by site name, from the configuration file. */
   readonly passwords: Record<string, string>;
-  /** A reference remote site for a configured site (fast polling). */
-  site(name: string, options?: { hardwareId?: string; statePath?: string }): RemoteSite;
+  /** A remote site behaving as the real Open mSupply client, for a configured site. */
+  site(name: string, options?: SiteOptions): RemoteSite;
   /** Calls the admin API with the test's admin token. */
   admin(method: string, route: string, body?: unknown): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
+}
+
+export interface SiteOptions {
+  hardwareId?: string;
+  statePath?: string;
+  /** Every wait and timeout of the client multiplied by this. @default 0.1 */
+  timeScale?: number;
+  processors?: Processor;
 }
 
 export interface TestSyncServerOptions {
@@ -103,9 +111,9 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
         siteName: name,
         password: passwords[name] ?? '',
         hardwareId: siteOptions.hardwareId ?? `hardware-${name}`,
-        pollIntervalMs: 50,
-        pollTimeoutMs: 60_000,
+        timeScale: siteOptions.timeScale ?? 0.1,
         ...(siteOptions.statePath ? { statePath: siteOptions.statePath } : {}),
+        ...(siteOptions.processors ? { processors: siteOptions.processors } : {}),
       }),
     admin: async (method, route, body) => {
       const response = await fetch(`${url}/admin/v1${route}`, {

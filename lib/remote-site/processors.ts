@@ -1,0 +1,27 @@
+/**
+ * The site's own processors, run after every sync that integrated (`synchroniser.rs` triggers
+ * the requisition and invoice transfer processors last). What they make is a local change of the
+ * site: it enters the change log and is pushed by a later sync.
+ */
+import type { HeldRecord } from './state';
+
+export interface ProcessorInput {
+  /** The site's active stores (`ActiveStoresOnSite`). */
+  readonly activeStoreIds: readonly string[];
+  /** Records integrated by this sync, in integration order. */
+  readonly integrated: readonly HeldRecord[];
+  readonly held: (tableName: string, recordId: string) => Record<string, unknown> | undefined;
+  readonly heldRecords: (tableName?: string) => HeldRecord[];
+}
+
+/** A record a processor created or changed: upserted as a local change. */
+export interface ProcessorChange {
+  readonly tableName: string;
+  readonly recordId: string;
+  readonly recordData: Record<string, unknown>;
+}
+
+export type Processor = (input: ProcessorInput) => readonly ProcessorChange[];
+
+/** No processor: for tests of the protocol alone. */
+export const noProcessors: Processor = () => [];
