@@ -45,7 +45,6 @@ export const apiFunctions = {
     routes: ['GET /sync/v5/site', 'POST /sync/v5/initialise', 'GET /sync/v5/site_status'],
     // config: the first initialisation binds the site's hardware; syncOut: queue length.
     tables: { config: 'readWrite', siteState: 'readWrite', syncOut: 'read' },
-    sendsTo: ['fanOut'],
   },
   syncPush: {
     handler: 'sync-push',
@@ -58,9 +57,10 @@ export const apiFunctions = {
   },
   syncPull: {
     handler: 'sync-pull',
-    purpose: 'Remote sites (v5): pull and acknowledge the outgoing queue, read the central change log',
+    purpose: 'Remote sites (v5): pull (an initialisation from the central copy, then the outgoing queue), acknowledge, read the central change log',
     routes: ['GET /sync/v5/queued_records', 'POST /sync/v5/acknowledged_records', 'GET /sync/v5/central_records'],
-    tables: { config: 'read', siteState: 'readWrite', syncOut: 'readWrite', changeLog: 'read' },
+    // records: an initialisation is read from the central copy; siteState: where it stands.
+    tables: { config: 'read', siteState: 'readWrite', syncOut: 'readWrite', changeLog: 'read', records: 'read' },
     timeoutSeconds: 29,
   },
   syncV6: {
