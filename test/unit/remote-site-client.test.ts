@@ -1,0 +1,327 @@
+/**
+ * The faithful remote site against a scripted server: every call it makes, in order, with what
+ * the Open mSupply client sends (docs/remote-site.md), and what it does with each kind of answer.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { RemoteSite, SyncApiError, SyncFlowError, type RemoteSiteOptions } from '../../lib/remote-site/client';
+import { sha256Hex } from '../../lib/remote-site/api';
+
+interface Seen {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+type Answer = { status?: number; json?: unknown; text?: string; gzip?: boolean; hang?: boolean };
+type Route = (seen: Seen, count: number) => Answer;
+
+class ScriptedServer {
+  readonly seen: Seen[] = [];
+  private readonly counts = new Map<string, number>();
+  private server!: http.Server;
+  url = '';
+
+  constructor(readonly routes: Record<string, Route>) {}
+
+  async start() {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://x');
+        const seen = { method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body: Buffer.concat(chunks).toString() };
+        this.seen.push(seen);
+        const key = `${seen.method} ${seen.path}`;
+        const count = (this.counts.get(key) ?? 0) + 1;
+        this.counts.set(key, count);
+        const route = this.routes[key];
+        const answer: Answer = route ? route(seen, count) : { status: 404, text: 'not found' };
+        if (answer.hang) return;
+        let body = Buffer.from(answer.text ?? JSON.stringify(answer.json ?? {}));
+        const headers: Record<string, string> = {};
+        if (answer.gzip) {
+          body = gzipSync(body);
+          headers['content-encoding'] = 'gzip';
+        }
+        res.writeHead(answer.status ?? 200, headers).end(body);
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  calls(): string[] {
+    return this.seen.map((seen) => `${seen.method} ${seen.path}`);
+  }
+
+  async stop() {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+const servers: ScriptedServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.stop()));
+});
+
+const start = (routes: Record<string, Route>) => {
+  const server = new ScriptedServer(routes);
+  servers.push(server);
+  return server.start();
+};
+
+const siteInfo = (server: () => string, fields: Record<string, unknown> = {}) => () => ({
+  json: {
+    id: 'uuid-2',
+    siteId: 2,
+    code: 'RS1',
+    name: 'remote-site-1',
+    initialisationStatus: 'new',
+    omSupplyCentralServerUrl: server(),
+    isOmSupplyCentralServer: false,
+    mSupplyCentralSiteId: 1,
+    ...fields,
+  },
+});
+const idle = () => ({ json: { code: 'idle', message: 'idle', data: null } });
+const emptyV6 = () => ({ json: { data: { end_cursor: 0, total_records: 0, records: [], is_last_batch: true } } });
+const noCentral = () => ({ json: { maxCursor: 0, data: [] } });
+const noQueue = () => ({ json: { queueLength: 0, data: [] } });
+
+const storeRecord = (id: string, siteId: number, nameId = `NAME_${id}`) => ({
+  syncOutId: `out-${id}`,
+  tableName: 'store',
+  recordId: id,
+  action: 'update',
+  recordData: { ID: id, name_ID: nameId, code: id, sync_id_remote_site: siteId, logo: '', store_mode: 'store', created_date: '0000-00-00', disabled: false },
+});
+const nameRecord = (id: string) => ({ syncOutId: `out-${id}`, tableName: 'name', recordId: id, action: 'update', recordData: { ID: id, name: id } });
+
+function site(url: string, extra: Partial<RemoteSiteOptions> = {}) {
+  return new RemoteSite({ baseUrl: url, siteName: 'remote-site-1', password: 'secret', hardwareId: 'hw-1', timeScale: 0.01, ...extra });
+}
+
+/** A whole healthy server; `extra` replaces routes. */
+async function healthy(extra: Record<string, Route> = {}, queue: unknown[] = []) {
+  let url = '';
+  const server = await start({
+    'GET /sync/v5/site': (seen, count) => siteInfo(() => url, { initialisationStatus: count === 1 ? 'new' : 'completed' })(),
+    'POST /sync/v5/initialise': () => ({ json: { queueLength: queue.length } }),
+    'GET /sync/v5/site_status': idle,
+    'GET /sync/v5/central_records': noCentral,
+    'GET /sync/v5/queued_records': (_, count) => (count === 1 ? { json: { queueLength: queue.length, data: queue } } : noQueue()),
+    'POST /sync/v5/acknowledged_records': () => ({ status: 204, text: '' }),
+    'POST /sync/v5/queued_records': () => ({ json: { integrationStarted: true } }),
+    'POST /central/sync/pull': emptyV6,
+    'POST /central/sync/push': () => ({ json: { data: { records_pushed: 0 } } }),
+    'POST /central/sync/site_status': () => ({ json: { data: { is_integrating: false } } }),
+    ...extra,
+  });
+  url = server.url;
+  return server;
+}
+
+test('the first sync: site, initialise (a 2xx is trusted: no site_status), pull central, pull queue, pull v6; then it is initialised', async () => {
+  const server = await healthy({}, [nameRecord('NAME_STORE_B'), storeRecord('STORE_B', 2, 'NAME_STORE_B')]);
+  const remote = site(server.url);
+  const summary = await remote.sync();
+  expect(server.calls()).toEqual([
+    'GET /sync/v5/site',
+    'POST /sync/v5/initialise',
+    'GET /sync/v5/central_records',
+    'GET /sync/v5/queued_records',
+    'POST /sync/v5/acknowledged_records',
+    'GET /sync/v5/queued_records',
+    'POST /central/sync/pull',
+  ]);
+  expect(summary).toMatchObject({ requestedInitialisation: true, initialised: true, pushed: 0, queueRecordsReceived: 2, integrated: 2 });
+  expect(remote.isInitialised).toBe(true);
+  expect(remote.activeStoreIds).toEqual(['STORE_B']);
+
+  const initialise = server.seen[1]!;
+  expect(initialise.body).toBe('{}');
+  expect(initialise.headers['content-type']).toBeUndefined();
+  expect(initialise.headers).toMatchObject({
+    authorization: `Basic ${Buffer.from(`remote-site-1:${sha256Hex('secret')}`).toString('base64')}`,
+    'msupply-site-uuid': 'hw-1',
+    'app-name': 'Open mSupply Desktop',
+    version: '14',
+    'accept-encoding': 'gzip',
+  });
+  expect(initialise.headers['user-agent']).toBeUndefined();
+  expect(server.seen[2]!.query).toEqual({ cursor: '0', limit: '500' });
+  expect(server.seen[3]!.query).toEqual({ limit: '500' });
+  expect(JSON.parse(server.seen[4]!.body)).toEqual({ syncIDs: ['out-NAME_STORE_B', 'out-STORE_B'] });
+  const v6Pull = server.seen[6]!;
+  expect(v6Pull.headers['content-type']).toBe('application/json');
+  expect(JSON.parse(v6Pull.body)).toEqual({
+    cursor: 0,
+    batchSize: 500,
+    isInitialised: false,
+    syncV6Version: 5,
+    syncV5Settings: { serverUrl: server.url, username: 'remote-site-1', passwordSha256: sha256Hex('secret'), siteUuid: 'hw-1', appVersion: expect.any(String), appName: 'Open mSupply Desktop', syncVersion: '14' },
+  });
+});
+
+test('a later sync pushes (v6, its wait, v5 in batches of 1024 of its active stores, its wait) before pulling; changes made before initialisation are never pushed', async () => {
+  const server = await healthy({}, [nameRecord('NAME_STORE_B'), storeRecord('STORE_B', 2, 'NAME_STORE_B')]);
+  const remote = site(server.url);
+  remote.change({ tableName: 'transact', recordId: 'BEFORE', action: 'insert', recordData: { ID: 'BEFORE', store_ID: 'STORE_B' } });
+  await remote.sync();
+  const records = Array.from({ length: 1030 }, (_, index) => ({ tableName: 'transact', recordId: `T${index}`, action: 'update' as const, recordData: { ID: `T${index}`, store_ID: 'STORE_B' } }));
+  remote.changes([...records, { tableName: 'transact', recordId: 'OTHER', action: 'update', recordData: { ID: 'OTHER', store_ID: 'STORE_X' } }]);
+  remote.change({ tableName: 'trans_line', recordId: 'L1', action: 'update', recordData: { ID: 'L1', transaction_ID: 'T0' } });
+  server.seen.length = 0;
+
+  const summary = await remote.sync();
+  expect(server.calls()).toEqual([
+    'GET /sync/v5/site',
+    'POST /central/sync/push',
+    'POST /central/sync/push',
+    'POST /central/sync/site_status',
+    'POST /sync/v5/queued_records',
+    'POST /sync/v5/queued_records',
+    'POST /sync/v5/queued_records',
+    'GET /sync/v5/site_status',
+    'GET /sync/v5/central_records',
+    'GET /sync/v5/queued_records',
+    'POST /central/sync/pull',
+  ]);
+  const pushes = server.seen.filter((seen) => seen.path === '/sync/v5/queued_records' && seen.method === 'POST').map((seen) => JSON.parse(seen.body));
+  expect(pushes.map((push) => [push.queueLength, push.data.length])).toEqual([
+    [1031, 1024],
+    [7, 7],
+    [0, 0],
+  ]);
+  expect(pushes[0].data[0]).toEqual({ syncOutId: expect.stringMatching(/^\d+$/), tableName: 'transact', recordId: 'T0', action: 'Update', recordData: { ID: 'T0', store_ID: 'STORE_B' } });
+  const pushedIds = pushes.flatMap((push) => push.data.map((record: { recordId: string }) => record.recordId));
+  expect(pushedIds).not.toContain('BEFORE');
+  expect(pushedIds).not.toContain('OTHER');
+  expect(pushedIds).toContain('L1');
+  expect(server.seen.filter((seen) => seen.path === '/sync/v5/queued_records' && seen.method === 'POST').every((seen) => seen.headers['content-type'] === undefined)).toBe(true);
+  expect(summary).toMatchObject({ pushed: 1031, requestedInitialisation: false, initialised: false });
+  const v6Push = JSON.parse(server.seen[1]!.body);
+  expect(v6Push.batch).toMatchObject({ total_records: 1031, records: [], is_last_batch: false });
+});
+
+test('initialisation already started on the server: no POST, site_status polled until idle', async () => {
+  let url = '';
+  const server = await start({
+    'GET /sync/v5/site': () => siteInfo(() => url, { initialisationStatus: 'started' })(),
+    'GET /sync/v5/site_status': (_, count) => (count < 3 ? { json: { code: 'initialisation_in_progress', message: 'busy', data: null } } : idle()),
+    'GET /sync/v5/central_records': noCentral,
+    'GET /sync/v5/queued_records': noQueue,
+    'POST /central/sync/pull': emptyV6,
+  });
+  url = server.url;
+  await site(url).sync();
+  expect(server.calls().slice(0, 4)).toEqual(['GET /sync/v5/site', 'GET /sync/v5/site_status', 'GET /sync/v5/site_status', 'GET /sync/v5/site_status']);
+  expect(server.calls()).not.toContain('POST /sync/v5/initialise');
+});
+
+test('an initialise that never answers (read idle timeout, retried) falls back to polling; one answered with an error fails the sync', async () => {
+  const hanging = await healthy({ 'POST /sync/v5/initialise': () => ({ hang: true }) });
+  const remote = site(hanging.url, { timeScale: 0.001 });
+  await remote.sync();
+  expect(hanging.calls().filter((call) => call === 'POST /sync/v5/initialise')).toHaveLength(3);
+  expect(hanging.calls()[4]).toBe('GET /sync/v5/site_status');
+  expect(remote.isInitialised).toBe(true);
+
+  const refusing = await healthy({ 'POST /sync/v5/initialise': () => ({ status: 503, json: { error: { code: 'busy', message: 'try later', data: null } } }) });
+  const failing = site(refusing.url);
+  await expect(failing.sync()).rejects.toMatchObject({ name: 'SyncApiError', kind: 'parsed', code: 'busy', status: 503 });
+  expect(refusing.calls()).toEqual(['GET /sync/v5/site', 'POST /sync/v5/initialise']);
+  expect(failing.isSyncQueueInitialised).toBe(false);
+});
+
+test('an omSupplyCentralServerUrl that does not parse fails every sync after the initialise step', async () => {
+  const server = await healthy({ 'GET /sync/v5/site': siteInfo(() => '') });
+  const remote = site(server.url);
+  await expect(remote.sync()).rejects.toMatchObject({ code: 'v6_url' });
+  expect(remote.isSyncQueueInitialised).toBe(true);
+  expect(remote.isInitialised).toBe(false);
+  await expect(remote.sync()).rejects.toBeInstanceOf(SyncFlowError);
+  expect(server.calls().filter((call) => call === 'POST /sync/v5/initialise')).toHaveLength(1);
+});
+
+test('isOmSupplyCentralServer: no v6 call at all', async () => {
+  const server = await healthy({ 'GET /sync/v5/site': siteInfo(() => '', { isOmSupplyCentralServer: true }) });
+  await site(server.url).sync();
+  expect(server.calls().some((call) => call.includes('/central/sync/'))).toBe(false);
+});
+
+test('a v6 route answering 404 fails the sync', async () => {
+  const server = await healthy({ 'POST /central/sync/pull': () => ({ status: 404, text: 'Not Found' }) });
+  const remote = site(server.url);
+  await expect(remote.sync()).rejects.toMatchObject({ kind: 'responseParsing' });
+  expect(remote.isInitialised).toBe(false);
+});
+
+test('gzip answers are decoded; 408 is retried, 500 is not', async () => {
+  const server = await healthy({
+    'GET /sync/v5/central_records': (_, count) => (count === 1 ? { status: 408, text: '' } : { gzip: true, json: { maxCursor: 0, data: [] } }),
+    'GET /sync/v5/queued_records': () => ({ status: 500, text: 'boom' }),
+  });
+  await expect(site(server.url).sync()).rejects.toMatchObject({ kind: 'asText', status: 500 });
+  expect(server.calls().filter((call) => call === 'GET /sync/v5/central_records')).toHaveLength(2);
+  expect(server.calls().filter((call) => call === 'GET /sync/v5/queued_records')).toHaveLength(1);
+});
+
+test('central records: the cursor becomes the last ID; an empty page below maxCursor steps it by one; an empty page at maxCursor stops', async () => {
+  const record = (ID: number) => ({ ID, tableName: 'item', recordId: `I${ID}`, action: 'insert', recordData: { ID: `I${ID}` } });
+  const pages = [{ maxCursor: 9, data: [record(3), record(5)] }, { maxCursor: 9, data: [] }, { maxCursor: 9, data: [record(9)] }, { maxCursor: 9, data: [] }];
+  const server = await healthy({ 'GET /sync/v5/central_records': (_, count) => ({ json: pages[count - 1] }) });
+  const remote = site(server.url);
+  const summary = await remote.sync();
+  expect(server.seen.filter((seen) => seen.path === '/sync/v5/central_records').map((seen) => seen.query.cursor)).toEqual(['0', '5', '6', '9']);
+  expect(summary.centralRecordsReceived).toBe(3);
+  expect(remote.centralCursor).toBe(9);
+  expect(remote.held('item', 'I9')).toEqual({ ID: 'I9' });
+});
+
+test('a queue page whose queueLength is below its record count fails loudly (after acknowledging, as the client would)', async () => {
+  const server = await healthy({ 'GET /sync/v5/queued_records': () => ({ json: { queueLength: 0, data: [nameRecord('N1')] } }) });
+  await expect(site(server.url).sync()).rejects.toMatchObject({ code: 'queue_length_below_data' });
+  expect(server.calls()).toContain('POST /sync/v5/acknowledged_records');
+});
+
+test('after a push the integration wait fails the sync once 30 s (scaled) pass without idle; the pulls are skipped', async () => {
+  const server = await healthy({ 'GET /sync/v5/site_status': () => ({ json: { code: 'integration_in_progress', message: 'busy', data: null } }) });
+  const remote = site(server.url);
+  await remote.sync();
+  server.seen.length = 0;
+  await expect(remote.sync()).rejects.toMatchObject({ code: 'timeout_reached' });
+  expect(server.calls().filter((call) => call === 'GET /sync/v5/site_status').length).toBeGreaterThan(1);
+  expect(server.calls()).not.toContain('GET /sync/v5/central_records');
+});
+
+test('a push closing with integrationStarted false fails the sync', async () => {
+  const server = await healthy({ 'POST /sync/v5/queued_records': () => ({ json: { integrationStarted: false } }) });
+  const remote = site(server.url);
+  await remote.sync();
+  await expect(remote.sync()).rejects.toMatchObject({ code: 'integration_not_started' });
+});
+
+test('a store record is ignored without its name; active stores are the held stores of this site id', async () => {
+  const server = await healthy({}, [storeRecord('STORE_B', 2, 'NAME_MISSING'), nameRecord('NAME_STORE_C'), storeRecord('STORE_C', 3, 'NAME_STORE_C'), nameRecord('NAME_STORE_F'), storeRecord('STORE_F', 2, 'NAME_STORE_F')]);
+  const remote = site(server.url);
+  const summary = await remote.sync();
+  expect(summary.ignored).toEqual([expect.objectContaining({ tableName: 'store', recordId: 'STORE_B' })]);
+  expect(remote.held('store', 'STORE_B')).toBeUndefined();
+  expect(remote.activeStoreIds).toEqual(['STORE_F']);
+});
+
+test('unreachable server: a connection error after three attempts', async () => {
+  const server = await healthy();
+  const url = server.url;
+  await server.stop();
+  servers.splice(servers.indexOf(server), 1);
+  const error = await site(url).sync().catch((caught: unknown) => caught);
+  expect(error).toBeInstanceOf(SyncApiError);
+  expect((error as SyncApiError).isConnection()).toBe(true);
+});
