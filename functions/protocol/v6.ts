@@ -90,7 +90,7 @@ export const v6Record = z.object({
   tableName: z.string().min(1, 'must not be empty').max(MAX_TABLE_NAME_LENGTH, `must be at most ${MAX_TABLE_NAME_LENGTH} characters`),
   recordId: z.string().min(1, 'must not be empty').max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`),
   action: v6Action,
-  recordData: z.unknown().transform((data) => (data === undefined ? {} : data)),
+  recordData: z.unknown().optional().transform((data) => (data === undefined ? {} : data)),
 });
 export type V6Record = z.output<typeof v6Record>;
 

@@ -1,0 +1,432 @@
+/**
+ * Sync v6 over HTTP, called as the Open mSupply client calls it (written from its source, not
+ * from this server): `SyncApiV6::new` joins `central/sync/` onto the URL site info names and
+ * POSTs JSON bodies carrying the site's v5 settings (`sync/api_v6/core.rs`); the answer is read
+ * whatever its status, as `{"data": …}` or `{"error": <variant>}` (`api_v6/mod.rs`). A sync runs
+ * push (initialised sites only), the 1 s site_status wait, then pull until `is_last_batch`,
+ * keeping `end_cursor + 1` (`central_data_synchroniser_v6.rs`, `synchroniser.rs`).
+ */
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { sha256Hex } from '../../functions/domain/config/credentials';
+import { applyCommand } from '../../functions/domain/config/operations';
+import type { QuarantinedRecord } from '../../functions/domain/ports';
+import { MAX_V6_PUSH_RECORDS, errorAnswer, pullAnswer, pushAnswer, siteStatusAnswer } from '../../functions/protocol/v6';
+import { basicAuth } from '../support/raw-v5';
+import { DEMO_CONFIG, startTestSyncServer, type TestSyncServer } from '../support/sync-server';
+
+jest.setTimeout(120_000);
+
+/** remote-site-1 is site 2 (stores B and F); remote-site-2 is site 3; site 4 has no store. */
+const SITE = 'remote-site-1';
+const SITE_ID = 2;
+const NO_STORE_SITE = 'remote-site-empty';
+/** `sync/settings.rs` SYNC_V6_VERSION. */
+const SYNC_V6_VERSION = 5;
+
+let clockMs = Date.parse('2026-01-01T00:00:00Z');
+let server: TestSyncServer;
+
+beforeAll(async () => {
+  const config = JSON.parse(readFileSync(DEMO_CONFIG, 'utf8')) as { sites: unknown[] };
+  config.sites.push({ siteId: 4, name: NO_STORE_SITE, code: 'RS3', kind: 'desktop', password: 'empty-pass' });
+  server = await startTestSyncServer({ config, consumer: false, now: () => new Date(clockMs) });
+});
+afterAll(() => server?.stop());
+
+// --- the client's v6 API ---------------------------------------------------------------------
+
+/** `SyncApiSettings` (`sync/api/core.rs`), serialised camelCase. */
+function settingsFor(site: string, options: { password?: string; hardwareId?: string; syncVersion?: string } = {}) {
+  return {
+    serverUrl: server.url,
+    username: site,
+    passwordSha256: sha256Hex(options.password ?? server.passwords[site] ?? ''),
+    siteUuid: options.hardwareId ?? `hardware-${site}`,
+    appVersion: '2.13.0',
+    appName: 'Open mSupply Desktop',
+    syncVersion: options.syncVersion ?? '14',
+  };
+}
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: any;
+}
+
+/** reqwest `.json(&request)`: a JSON body with its content type; the status is never read. */
+async function post(url: URL, body: string | undefined, contentType = 'application/json'): Promise<Answer> {
+  const response = await fetch(url, { method: 'POST', headers: body === undefined ? {} : { 'content-type': contentType }, body });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // left as text: a test fails on it
+  }
+  return { status: response.status, headers: response.headers, body: parsed };
+}
+
+function v6Api(baseUrl: string, settings: ReturnType<typeof settingsFor>, syncV6Version = SYNC_V6_VERSION) {
+  const url = new URL('central/sync/', baseUrl);
+  const call = (route: string, body: object) => post(new URL(route, url), JSON.stringify(body));
+  return {
+    url,
+    pull: (cursor: number, batchSize: number, isInitialised: boolean) => call('pull', { cursor, batchSize, syncV5Settings: settings, isInitialised, syncV6Version }),
+    push: (batch: object) => call('push', { batch, syncV5Settings: settings, syncV6Version }),
+    siteStatus: () => call('site_status', { syncV5Settings: settings, syncV6Version }),
+    patientPull: (cursor: number, batchSize: number, fetchPatientId: string) =>
+      call('patient-pull', { cursor, batchSize, syncV5Settings: settings, syncV6Version, fetchPatientId }),
+  };
+}
+
+/** `SyncPullResponseV6` etc.: data or error, nothing else. */
+function data<T>(answer: Answer, schema: { parse(value: unknown): T }): T {
+  if (answer.body && typeof answer.body === 'object' && 'error' in answer.body) throw new Error(`v6 error ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return schema.parse(answer.body);
+}
+
+function v6Error(answer: Answer) {
+  return errorAnswer.parse(answer.body).error;
+}
+
+interface ChangelogEntry {
+  readonly cursor: number;
+  readonly record: { tableName: string; recordId: string; action: 'Update' | 'Delete'; recordData: unknown };
+}
+
+/**
+ * A site's v6 sync state and steps: the pull and push cursors (`KeyType::SyncPullCursorV6`,
+ * `SyncPushCursorV6`, starting at 0), its change log of v6 records to push.
+ */
+function clientSite(site: string) {
+  const api = v6Api(server.url + '/', settingsFor(site));
+  const state = { pullCursor: 0, pushCursor: 0, changelog: [] as ChangelogEntry[], pulled: [] as unknown[] };
+  return {
+    api,
+    state,
+    /** `SynchroniserV6::push`: batches from the push cursor until the change log is empty. */
+    async push(batchSize = 1024) {
+      const answers = [];
+      for (let round = 0; round < 100; round++) {
+        const pending = state.changelog.filter((entry) => entry.cursor >= state.pushCursor);
+        if (pending.length === 0) break;
+        const records = pending.slice(0, batchSize);
+        const batch = { total_records: pending.length, end_cursor: records.at(-1)!.cursor, records, is_last_batch: pending.length <= batchSize };
+        answers.push(data(await api.push(batch), pushAnswer));
+        state.pushCursor = records.at(-1)!.cursor + 1;
+      }
+      return answers;
+    },
+    /** `wait_for_sync_operation(1, 30)`: poll site_status until not integrating (no sleep here). */
+    async waitForSyncOperation() {
+      for (let poll = 0; poll < 30; poll++) {
+        if (!data(await api.siteStatus(), siteStatusAnswer).data.is_integrating) return poll + 1;
+      }
+      throw new Error('TimeoutReached');
+    },
+    /** `SynchroniserV6::pull`: until `is_last_batch`, keeping `end_cursor + 1`. */
+    async pull(isInitialised: boolean, batchSize = 500) {
+      const batches = [];
+      for (let round = 0; round < 100; round++) {
+        const batch = data(await api.pull(state.pullCursor, batchSize, isInitialised), pullAnswer).data;
+        batches.push(batch);
+        state.pulled.push(...batch.records);
+        state.pullCursor = batch.end_cursor + 1;
+        if (batch.is_last_batch) return batches;
+      }
+      throw new Error('pull never reached its last batch');
+    },
+  };
+}
+
+async function quarantined(siteId?: number): Promise<QuarantinedRecord[]> {
+  const all: QuarantinedRecord[] = [];
+  let after: string | undefined;
+  do {
+    const page = await server.adapters.quarantine.list({ ...(siteId === undefined ? {} : { siteId }), limit: 500, ...(after ? { after } : {}) });
+    all.push(...page.records);
+    after = page.next;
+  } while (after);
+  return all;
+}
+
+const update = (cursor: number, tableName: string, recordId: string, recordData: Record<string, unknown>): ChangelogEntry => ({
+  cursor,
+  record: { tableName, recordId, action: 'Update', recordData },
+});
+
+// --- a client's syncs --------------------------------------------------------------------------
+
+describe('a site syncing as the client does', () => {
+  const site = () => clientSite(SITE);
+  let client: ReturnType<typeof clientSite>;
+  beforeAll(() => {
+    client = site();
+  });
+
+  test('first sync (not initialised): no push, one pull answers "nothing more", and the kept cursor is stable', async () => {
+    const batches = await client.pull(false);
+    expect(batches).toEqual([{ end_cursor: 0, total_records: 0, records: [], is_last_batch: true }]);
+    expect(client.state.pullCursor).toBe(1);
+    // The next pull from cursor 1 keeps the site at 1: nothing is skipped when records appear.
+    await client.pull(true);
+    expect(client.state.pullCursor).toBe(1);
+  });
+
+  test('later sync: v6 push in batches, the integration wait ends at once, then the pull; every record is kept in quarantine', async () => {
+    // After initialising, the client sets its push cursor past what it pulled (advance_push_cursor).
+    client.state.pushCursor = 10;
+    client.state.changelog.push(
+      update(9, 'asset', 'asset-old', { id: 'asset-old' }), // before the push cursor: never pushed
+      update(10, 'asset', 'asset-1', { id: 'asset-1', store_id: 'STORE_B', serial_number: 'S1' }),
+      update(11, 'asset_log', 'log-1', { id: 'log-1', asset_id: 'asset-1', status: 'FUNCTIONING' }),
+      { cursor: 12, record: { tableName: 'vaccination', recordId: 'vacc-1', action: 'Delete', recordData: null } },
+    );
+    const answers = await client.push(2);
+    expect(answers).toEqual([{ data: { records_pushed: 2 } }, { data: { records_pushed: 1 } }]);
+    expect(client.state.pushCursor).toBe(13);
+    expect(await client.waitForSyncOperation()).toBe(1);
+    expect(await client.pull(true)).toEqual([{ end_cursor: 0, total_records: 0, records: [], is_last_batch: true }]);
+
+    const kept = await quarantined(SITE_ID);
+    expect(kept.map(({ tableName, recordId, action, reason }) => ({ tableName, recordId, action, reason })).sort((a, b) => a.recordId.localeCompare(b.recordId))).toEqual([
+      { tableName: 'asset', recordId: 'asset-1', action: 'update', reason: 'v6_table_not_supported' },
+      { tableName: 'asset_log', recordId: 'log-1', action: 'update', reason: 'v6_table_not_supported' },
+      { tableName: 'vaccination', recordId: 'vacc-1', action: 'delete', reason: 'v6_table_not_supported' },
+    ]);
+    // The record exactly as pushed, with its cursor: an operator loses nothing.
+    expect(kept.find((item) => item.recordId === 'asset-1')?.raw).toEqual(client.state.changelog[1]);
+    expect(kept.find((item) => item.recordId === 'vacc-1')?.raw).toEqual(client.state.changelog[3]);
+    expect(kept.every((item) => item.siteId === SITE_ID && item.receivedAt === new Date(clockMs).toISOString())).toBe(true);
+  });
+
+  test('a batch sent again (its answer was lost) keeps no second copy', async () => {
+    const before = (await quarantined(SITE_ID)).length;
+    const batch = { total_records: 2, end_cursor: 11, records: client.state.changelog.slice(1, 3), is_last_batch: true };
+    expect(data(await client.api.push(batch), pushAnswer)).toEqual({ data: { records_pushed: 2 } });
+    expect(data(await client.api.push(batch), pushAnswer)).toEqual({ data: { records_pushed: 2 } });
+    expect((await quarantined(SITE_ID)).length).toBe(before);
+    // A later change of the same record is a change of its own, kept too.
+    const changed = update(20, 'asset', 'asset-1', { id: 'asset-1', store_id: 'STORE_B', serial_number: 'S2' });
+    data(await client.api.push({ total_records: 1, end_cursor: 20, records: [changed], is_last_batch: true }), pushAnswer);
+    expect((await quarantined(SITE_ID)).filter((item) => item.recordId === 'asset-1').map((item) => item.raw)).toEqual(
+      expect.arrayContaining([client.state.changelog[1], changed]),
+    );
+  });
+
+  test('a record too large for one quarantine item is kept in parts that join back to it', async () => {
+    const big = update(30, 'document', 'doc-big', { id: 'doc-big', data: 'x"\\é'.repeat(60_000) });
+    expect(data(await client.api.push({ total_records: 1, end_cursor: 30, records: [big], is_last_batch: true }), pushAnswer)).toEqual({ data: { records_pushed: 1 } });
+    const parts = (await quarantined(SITE_ID))
+      .filter((item) => item.recordId === 'doc-big')
+      .map((item) => item.raw as { part: number; parts: number; text: string })
+      .sort((a, b) => a.part - b.part);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.every((part) => part.parts === parts.length)).toBe(true);
+    expect(JSON.parse(parts.map((part) => part.text).join(''))).toEqual(big);
+  });
+
+  test('patient-pull (fetching one patient) answers "nothing more"; patient_pull is the same route', async () => {
+    expect(data(await client.api.patientPull(0, 500, 'patient-1'), pullAnswer)).toEqual({
+      data: { end_cursor: 0, total_records: 0, records: [], is_last_batch: true },
+    });
+    const alias = await post(new URL('patient_pull', client.api.url), JSON.stringify({ cursor: 0, batchSize: 500, syncV5Settings: settingsFor(SITE), fetchPatientId: 'p' }));
+    expect(data(alias, pullAnswer).data.is_last_batch).toBe(true);
+  });
+
+  test('the connection is recorded for the sync report, from the settings', async () => {
+    const connection = await server.adapters.sessions.lastConnection(SITE_ID);
+    expect(connection).toMatchObject({ hardwareId: `hardware-${SITE}`, appName: 'Open mSupply Desktop', appVersion: '2.13.0', syncApiVersion: 14 });
+    expect(connection?.route).toMatch(/^POST \/central\/sync\//);
+  });
+
+  test('the URL site info names serves v6, joined as the client joins it', async () => {
+    const response = await fetch(new URL('/sync/v5/site', server.url), {
+      headers: { authorization: basicAuth(SITE, server.passwords[SITE]!), 'msupply-site-uuid': `hardware-${SITE}`, 'app-name': 'Open mSupply Desktop', 'app-version': '2.13.0', version: '14' },
+    });
+    const info = (await response.json()) as { omSupplyCentralServerUrl: string };
+    const api = v6Api(info.omSupplyCentralServerUrl, settingsFor(SITE));
+    expect(data(await api.siteStatus(), siteStatusAnswer)).toEqual({ data: { is_integrating: false } });
+  });
+});
+
+// --- refusals --------------------------------------------------------------------------------
+
+const emptyBatch = { total_records: 0, end_cursor: 0, records: [], is_last_batch: true };
+const oneRecord = { total_records: 1, end_cursor: 1, records: [update(1, 'asset', 'refused-asset', { id: 'refused-asset' })], is_last_batch: true };
+
+/** Every route with a body for `settings`; push carries a record, so a refused push would show. */
+function everyRoute(settings: ReturnType<typeof settingsFor>, syncV6Version = SYNC_V6_VERSION) {
+  return {
+    site_status: { syncV5Settings: settings, syncV6Version },
+    pull: { cursor: 0, batchSize: 500, syncV5Settings: settings, isInitialised: true, syncV6Version },
+    'patient-pull': { cursor: 0, batchSize: 500, syncV5Settings: settings, syncV6Version, fetchPatientId: 'p' },
+    push: { batch: oneRecord, syncV5Settings: settings, syncV6Version },
+  };
+}
+
+async function callEvery(bodies: Record<string, object>) {
+  const url = new URL('/central/sync/', server.url);
+  const answers: Array<{ route: string; answer: Answer }> = [];
+  for (const [route, body] of Object.entries(bodies)) answers.push({ route, answer: await post(new URL(route, url), JSON.stringify(body)) });
+  return answers;
+}
+
+describe('refused: the error variant the client parses, nothing kept', () => {
+  test.each([
+    ['a wrong password', () => settingsFor('remote-site-2', { password: 'wrong' }), 'site_incorrect_password'],
+    ['an unknown site', () => settingsFor('no-such-site', { password: 'x' }), 'site_name_not_found'],
+    ['the central server itself', () => settingsFor('sync-server', { password: 'x' }), 'site_name_not_found'],
+    ['a site without an active store', () => settingsFor(NO_STORE_SITE), 'site_has_no_store'],
+    ['a v5 sync API version below 5', () => settingsFor(SITE, { syncVersion: '4' }), 'api_version_incompatible'],
+  ])('%s: legacyServerError with the v5 code', async (_name, settings, code) => {
+    const before = (await quarantined()).length;
+    for (const { route, answer } of await callEvery(everyRoute(settings()))) {
+      expect({ route, status: answer.status >= 400 && answer.status < 500, error: v6Error(answer) }).toEqual({
+        route,
+        status: true,
+        error: { legacyServerError: expect.objectContaining({ code, message: expect.any(String) }) },
+      });
+    }
+    expect((await quarantined()).length).toBe(before);
+  });
+
+  test('a site bound to other hardware: site_incorrect_hardware_id', async () => {
+    const bound = await server.adapters.configStore.apply((config) => applyCommand(config, { type: 'bindHardware', siteId: 3, hardwareId: 'hardware-bound' }), 'test');
+    expect(bound.ok).toBe(true);
+    const before = (await quarantined()).length;
+    for (const { route, answer } of await callEvery(everyRoute(settingsFor('remote-site-2', { hardwareId: 'another-installation' })))) {
+      expect({ route, status: answer.status, code: (v6Error(answer) as { legacyServerError: { code: string } }).legacyServerError.code }).toEqual({
+        route,
+        status: 401,
+        code: 'site_incorrect_hardware_id',
+      });
+    }
+    const accepted = await callEvery(everyRoute(settingsFor('remote-site-2', { hardwareId: 'hardware-bound' })));
+    expect(accepted.map(({ answer }) => answer.status)).toEqual([200, 200, 200, 200]);
+    expect((await quarantined()).length).toBe(before + 1);
+  });
+
+  test('an unserved v6 version: syncVersionMismatch(0, 5, received), checked before the credentials as the central does', async () => {
+    const before = (await quarantined()).length;
+    for (const settings of [settingsFor(SITE), settingsFor(SITE, { password: 'wrong' })]) {
+      for (const { route, answer } of await callEvery(everyRoute(settings, 6))) {
+        expect({ route, status: answer.status, error: v6Error(answer) }).toEqual({ route, status: 400, error: { syncVersionMismatch: [0, 5, 6] } });
+      }
+    }
+    expect((await quarantined()).length).toBe(before);
+  });
+});
+
+describe('lockout, shared with v5', () => {
+  const LOCKED = 'remote-site-2';
+  test('five wrong passwords lock the name out of v6 and v5 alike; the lock ends with its window', async () => {
+    const api = v6Api(server.url, settingsFor(LOCKED, { password: 'wrong', hardwareId: 'hardware-bound' }));
+    for (let i = 0; i < 5; i++) expect(v6Error(await api.siteStatus())).toMatchObject({ legacyServerError: { code: 'site_incorrect_password' } });
+    const right = v6Api(server.url, settingsFor(LOCKED, { hardwareId: 'hardware-bound' }));
+    const locked = await right.siteStatus();
+    expect(locked.status).toBe(401);
+    expect(v6Error(locked)).toMatchObject({ legacyServerError: { code: 'site_auth_timeout', data: { retryAfterSeconds: expect.any(Number) } } });
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    const v5 = await fetch(new URL('/sync/v5/site', server.url), {
+      headers: { authorization: basicAuth(LOCKED, server.passwords[LOCKED]!), 'msupply-site-uuid': 'hardware-bound', 'app-name': 'a', 'app-version': '1', version: '14' },
+    });
+    expect(((await v5.json()) as { error: { code: string } }).error.code).toBe('site_auth_timeout');
+
+    clockMs += 16 * 60 * 1000;
+    expect(data(await right.siteStatus(), siteStatusAnswer)).toEqual({ data: { is_integrating: false } });
+  });
+});
+
+describe('malformed requests: 4xx with the error the client parses, nothing kept', () => {
+  const valid = () => everyRoute(settingsFor(SITE));
+  const tooMany = { ...emptyBatch, records: Array.from({ length: MAX_V6_PUSH_RECORDS + 1 }, (_, i) => update(i, 'asset', `a${i}`, {})) };
+  /** 10,000 levels, written as text: JSON.stringify itself could not write it. */
+  const deep = `${'['.repeat(10_000)}1${']'.repeat(10_000)}`;
+  const cases: Array<[string, string, () => string | undefined]> = [
+    ['no body', 'pull', () => undefined],
+    ['an empty body', 'push', () => ''],
+    ['not JSON', 'site_status', () => '{"syncV5Settings": '],
+    ['a JSON array', 'pull', () => '[]'],
+    ['a JSON string', 'push', () => '"push"'],
+    ['no syncV5Settings', 'site_status', () => JSON.stringify({ syncV6Version: 5 })],
+    ['settings with the password itself', 'pull', () => JSON.stringify({ ...valid().pull, syncV5Settings: { ...settingsFor(SITE), passwordSha256: 'remote-site-1-pass' } })],
+    ['a negative cursor', 'pull', () => JSON.stringify({ ...valid().pull, cursor: -1 })],
+    ['a cursor as text', 'pull', () => JSON.stringify({ ...valid().pull, cursor: '0' })],
+    ['isInitialised missing', 'pull', () => JSON.stringify({ ...valid().pull, isInitialised: undefined })],
+    ['a fractional version', 'site_status', () => JSON.stringify({ ...valid().site_status, syncV6Version: 1.5 })],
+    ['no fetchPatientId', 'patient-pull', () => JSON.stringify({ ...valid()['patient-pull'], fetchPatientId: undefined })],
+    ['a batch without is_last_batch', 'push', () => JSON.stringify({ ...valid().push, batch: { ...oneRecord, is_last_batch: undefined } })],
+    ['records that are not a list', 'push', () => JSON.stringify({ ...valid().push, batch: { ...oneRecord, records: { 0: oneRecord.records[0] } } })],
+    [`more than ${MAX_V6_PUSH_RECORDS} records`, 'push', () => JSON.stringify({ ...valid().push, batch: tooMany })],
+    ['nesting deeper than any client record', 'push', () => JSON.stringify({ ...valid().push, batch: { ...oneRecord, records: [] } }).replace('"records":[]', `"records":[{"cursor":1,"record":{"tableName":"t","recordId":"r","action":"Update","recordData":${deep}}}]`)],
+  ];
+
+  test.each(cases)('%s', async (_name, route, body) => {
+    const before = (await quarantined()).length;
+    const answer = await post(new URL(route, new URL('/central/sync/', server.url)), body());
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.status).toBeLessThan(500);
+    const error = v6Error(answer);
+    expect(error).toEqual({ otherServerError: expect.stringMatching(/\S/) });
+    expect((await quarantined()).length).toBe(before);
+  });
+
+  test('a malformed record inside a valid push is kept as invalid_record and the rest accepted, never blocking the site', async () => {
+    const records = [update(40, 'asset', 'asset-ok', { id: 'asset-ok' }), { cursor: 41, record: { tableName: 'asset', action: 'Upsert' } }, 'not a record'];
+    const answer = await post(new URL('push', new URL('/central/sync/', server.url)), JSON.stringify({ ...valid().push, batch: { ...emptyBatch, total_records: 3, records } }));
+    expect(data(answer, pushAnswer)).toEqual({ data: { records_pushed: 3 } });
+    const kept = (await quarantined(SITE_ID)).filter((item) => records.some((record) => JSON.stringify(record) === JSON.stringify(item.raw)));
+    expect(kept.map((item) => item.reason).sort()).toEqual(['invalid_record', 'invalid_record', 'v6_table_not_supported']);
+  });
+
+  test('arbitrary bodies on every v6 route: never a 5xx; data in the route’s answer shape, or an error variant', async () => {
+    const answerFor: Record<string, { safeParse(value: unknown): { success: boolean } }> = {
+      site_status: siteStatusAnswer,
+      pull: pullAnswer,
+      'patient-pull': pullAnswer,
+      patient_pull: pullAnswer,
+      push: pushAnswer,
+    };
+    const settingsArbitrary = fc.oneof(
+      { weight: 6, arbitrary: fc.constant(settingsFor(SITE)) },
+      fc.record({ ...Object.fromEntries(Object.entries(settingsFor(SITE)).map(([key, value]) => [key, fc.oneof({ weight: 4, arbitrary: fc.constant<unknown>(value) }, fc.jsonValue({ maxDepth: 1 }))])) }, { requiredKeys: [] }),
+      fc.jsonValue({ maxDepth: 2 }),
+    );
+    const recordArbitrary = fc.oneof(
+      fc.record({ cursor: fc.oneof(fc.nat(), fc.constant(-1)), record: fc.record({ tableName: fc.string({ maxLength: 8 }), recordId: fc.string({ maxLength: 8 }), action: fc.constantFrom('Update', 'Delete', 'insert', 'x'), recordData: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+      fc.jsonValue({ maxDepth: 2 }),
+    );
+    const number = fc.oneof(fc.nat(600), fc.constantFrom(-1, 1.5, 2 ** 32, 2 ** 53, '1', null));
+    const body = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value)),
+      fc
+        .record(
+          {
+            cursor: number,
+            batchSize: number,
+            isInitialised: fc.oneof(fc.boolean(), fc.constant('true')),
+            syncV6Version: fc.oneof(fc.constantFrom(0, 5), number),
+            fetchPatientId: fc.oneof(fc.string({ maxLength: 8 }), fc.integer()),
+            syncV5Settings: settingsArbitrary,
+            batch: fc.record({ end_cursor: number, total_records: number, is_last_batch: fc.boolean(), records: fc.oneof(fc.array(recordArbitrary, { maxLength: 4 }), fc.jsonValue({ maxDepth: 1 })) }, { requiredKeys: [] }),
+          },
+          { requiredKeys: [] },
+        )
+        .map((value) => JSON.stringify(value)),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...Object.keys(answerFor)), fc.option(body, { nil: undefined }), fc.constantFrom('application/json', 'text/plain'), async (route, text, contentType) => {
+        const answer = await post(new URL(route, new URL('/central/sync/', server.url)), text, contentType);
+        const context = `${route} ${String(text).slice(0, 200)} -> ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`;
+        if (answer.status >= 500) throw new Error(`5xx: ${context}`);
+        if (answer.status < 300 && !answerFor[route]!.safeParse(answer.body).success) throw new Error(`2xx not in the answer shape: ${context}`);
+        if (answer.status >= 300 && !errorAnswer.safeParse(answer.body).success) throw new Error(`not an error variant: ${context}`);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
