@@ -1,6 +1,9 @@
 /**
  * End-to-end push benchmark: the whole central server in-process (`startLocalServer`, in memory),
- * K reference remote sites over HTTP, one collector relationship so store data fans out.
+ * K remote sites behaving as the Open mSupply client over HTTP (real-time waits: each sync pushes,
+ * waits for site_status idle as the client does, 1 s polls, failing after 30 s, then pulls), one
+ * collector relationship so store data fans out. Also prints how long integration took after the
+ * push (the server's own figure, and what each client's wait saw).
  *   BENCH_RECORDS (default 5000)    store records (legacy `transact`) pushed in total, spread over the sites
  *   BENCH_BACKLOG (default 100000)  the large backlog of the pull-latency figure
  * Prints end-to-end records/s (push start to the last acknowledgement), DynamoDB requests per
@@ -20,7 +23,7 @@ import type { RoutedRecord } from '../functions/domain/ports';
 import { DynamoOutgoingQueue } from '../functions/storage/outgoing-queue';
 import { DynamoSiteProgress } from '../functions/storage/site-progress';
 import { startLocalServer } from '../lib/local/local-server';
-import { RemoteSite } from '../lib/remote-site/client';
+import { RemoteSite, type SyncStep } from '../lib/remote-site/client';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'shared', 'fixtures', 'legacy-records');
 /** Remote sites pushing: the demo configuration's two, plus sites created through the admin API. */
@@ -108,12 +111,38 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     await admin('POST', '/sites', { siteId: BACKLOG_SITE_ID, name: 'bench-backlog', code: 'BBL', kind: 'desktop', password: 'bench-backlog-pass' });
     await admin('POST', '/stores', { id: 'STORE_BACKLOG', code: 'BBL', name: 'Backlog store', nameId: 'NAME_STORE_BACKLOG', activeSiteId: BACKLOG_SITE_ID });
 
+    // The stores' names, as an operator imports them: a site counts a store as active only once
+    // it holds the store's record and its name.
+    const stores = (await admin('GET', '/stores')).stores as Array<{ id: string; code: string; name: string; nameId: string }>;
+    const nameTemplate = fixtures('name').find((record) => record.recordData?.type !== 'patient')!.recordData!;
+    await admin('POST', '/records', {
+      records: stores.map((store) => ({ tableName: 'name', recordId: store.nameId, action: 'update', recordData: { ...nameTemplate, ID: store.nameId, name: store.name, code: store.code, type: 'store' } })),
+    });
+
+    /** When each site's steps started and ended, for the figures. */
+    const steps = new Map<string, Map<SyncStep, { start: bigint; done?: bigint }>>();
     const remote = (name: string, password: string) =>
-      new RemoteSite({ baseUrl: server.url, siteName: name, password, hardwareId: `bench-${name}`, pollIntervalMs: 50, pollTimeoutMs: DRAIN_TIMEOUT_MS });
+      new RemoteSite({
+        baseUrl: server.url,
+        siteName: name,
+        password,
+        hardwareId: `bench-${name}`,
+        onStep: (step, phase) => {
+          const ofSite = steps.get(name) ?? new Map();
+          steps.set(name, ofSite);
+          if (phase === 'start') ofSite.set(step, { start: process.hrtime.bigint() });
+          else ofSite.get(step)!.done = process.hrtime.bigint();
+        },
+      });
     const clients = sites.map((site) => remote(site.name, site.password));
     // Initialise (not timed), one site at a time: concurrent first initialisations race on the
     // configuration (hardware binding) and some are refused as bound elsewhere.
     for (const client of clients) await client.sync();
+    for (const [s, client] of clients.entries()) {
+      if (!client.activeStoreIds.includes(sites[s]!.storeId)) {
+        throw new Error(`${client.siteName} does not count ${sites[s]!.storeId} as active (active: [${client.activeStoreIds.join(', ')}]): the server sent no store record it can integrate`);
+      }
+    }
 
     // --- records: legacy transact copies with new ids and each site's store; central items.
     const transacts = fixtures('transact');
@@ -139,10 +168,19 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
       ...(site.siteId === collector.siteId ? (pushed.get(2) ?? []).map((id) => ['transact', id] as const) : []),
     ]);
 
-    // --- timed: every site pushes, the central data is imported, every destination drains.
+    // --- timed: every site syncs (push, the client's integration wait, pulls) while the central
+    // data is imported; then every destination syncs until it holds what it should.
     counter.requests = 0;
+    steps.clear();
     const start = process.hrtime.bigint();
-    const pushes = Promise.all(clients.map((client) => client.pushQueued()));
+    let pushesEnded = start;
+    const settled = clients.map(() => false);
+    const syncs = Promise.allSettled(clients.map((client, s) => client.sync().finally(() => (settled[s] = true))));
+    const pushes = (async () => {
+      // The pushes have ended when every site's v5 push step reached its integration wait (or failed).
+      while (clients.some((client, s) => !settled[s] && steps.get(client.siteName)?.get('integrationWait') === undefined)) await sleep(5);
+      pushesEnded = process.hrtime.bigint();
+    })();
     const imports = (async () => {
       for (let i = 0; i < central.length; i += 1024) {
         const answer = await admin('POST', '/records', { records: central.slice(i, i + 1024) });
@@ -150,7 +188,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
       }
     })();
     await Promise.all([pushes, imports]);
-    const pushSeconds = seconds(start);
+    const pushSeconds = Number(pushesEnded - start) / 1e9;
     const pushRequests = counter.requests;
 
     // Integration: the fan-out consumer routes what was pushed. Watched through a client of our
@@ -165,16 +203,20 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     }
     const integratedSeconds = seconds(start);
     const integrationRequests = counter.requests - pushRequests;
+    const firstSyncs = await syncs;
+    const waits = clients.flatMap((client) => {
+      const wait = steps.get(client.siteName)?.get('integrationWait');
+      return wait?.done === undefined ? [] : [Number(wait.done - wait.start) / 1e9];
+    });
+    const failed = firstSyncs.flatMap((result, s) => (result.status === 'rejected' ? [`${clients[s]!.siteName}: ${(result.reason as Error).message}`] : []));
 
-    // Every destination reads the central log and drains its queue (pull, acknowledge) until empty.
+    // Every destination syncs again until it holds what it should.
     await Promise.all(
       clients.map(async (client, s) => {
         for (;;) {
-          await client.pullCentralRecords();
-          await client.pullQueue(); // acknowledges each batch; ends on an empty pull
           if (expected[s]!.every(([table, id]) => client.held(table, id) !== undefined)) return;
           if (Date.now() > deadline) throw new Error(`${client.siteName} did not receive everything within ${DRAIN_TIMEOUT_MS / 60_000} minutes`);
-          await sleep(25);
+          await client.sync();
         }
       }),
     );
@@ -188,8 +230,13 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     console.log(`\nEnd to end push (HTTP, local server in-process): ${records} store records from ${sites.length} sites + ${centralRecords} central records`);
     console.log(`  ${delivered} deliveries (${centralRecords} central records to each site, store ${collector.storeId}'s ${pushed.get(2)?.length ?? 0} to its collector)`);
     console.log(`  push + import:      ${pushSeconds.toFixed(1)} s, ${(written / pushSeconds).toFixed(0)} records/s, ${perRecord(pushRequests)}`);
-    console.log(`  routing (fan-out):  ${(integratedSeconds - pushSeconds).toFixed(1)} s, ${perRecord(integrationRequests)}`);
-    console.log(`  pull + acknowledge: ${(totalSeconds - integratedSeconds).toFixed(1)} s, ${(delivered / (totalSeconds - integratedSeconds)).toFixed(0)} deliveries/s, ${perRecord(drainRequests)}`);
+    console.log(`  routing (fan-out):  ${(integratedSeconds - pushSeconds).toFixed(1)} s after the last push, ${perRecord(integrationRequests)}`);
+    waits.sort((a, b) => a - b);
+    console.log(
+      `  client integration wait (1 s polls, fails at 30 s): median ${(waits[Math.floor(waits.length / 2)] ?? NaN).toFixed(1)} s, max ${(waits.at(-1) ?? NaN).toFixed(1)} s over ${waits.length} sites` +
+        (failed.length > 0 ? `; ${failed.length} first syncs failed: ${failed.join('; ').slice(0, 400)}` : ''),
+    );
+    console.log(`  pulls (whole syncs): ${(totalSeconds - integratedSeconds).toFixed(1)} s, ${(delivered / (totalSeconds - integratedSeconds)).toFixed(0)} deliveries/s, ${perRecord(drainRequests)}`);
     console.log(`  end to end:         ${(written / totalSeconds).toFixed(0)} records/s (push start to last acknowledgement, ${totalSeconds.toFixed(1)} s), ${perRecord(totalRequests)}`);
 
     // Floor: the same records written with plain BatchWriteItem (25 per request), nothing else.
@@ -213,7 +260,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     // --- one pull over HTTP with a small and a large backlog, filled straight through the adapter.
     console.log(`\nPull over HTTP by backlog (GET /sync/v5/queued_records?limit=500, median of 5)`);
     const backlogSite = remote('bench-backlog', 'bench-backlog-pass');
-    await backlogSite.sync(); // initialise (binds the hardware id)
+    await backlogSite.initialise(); // binds the hardware id
     const queue = new DynamoOutgoingQueue(dynamoDb(), { syncOut: tableName('syncOut'), siteState: tableName('siteState') });
     const headers = {
       authorization: `Basic ${Buffer.from(`bench-backlog:${sha256Hex('bench-backlog-pass')}`).toString('base64')}`,

@@ -50,7 +50,12 @@ export interface RemoteSiteOptions {
   statePath?: string;
   /** The site's processors after integration. @default none */
   processors?: Processor;
+  /** Told when each step of a sync starts and ends (the client's SyncLogger steps). */
+  onStep?: (step: SyncStep, phase: 'start' | 'done') => void;
 }
+
+/** The steps of `sync_inner` (`sync_status/logger.rs` SyncStep), with the integration wait apart. */
+export type SyncStep = 'prepareInitial' | 'pushV6' | 'push' | 'integrationWait' | 'pullCentral' | 'pullRemote' | 'pullV6' | 'integrate';
 
 /** A local change: what a user does on the site. */
 export interface LocalChange {
@@ -101,6 +106,7 @@ export class RemoteSite {
   private readonly syncV6Version: number;
   private readonly batch: Record<keyof typeof DEFAULT_BATCH_SIZE, number>;
   private readonly processors: Processor;
+  private readonly onStep: NonNullable<RemoteSiteOptions['onStep']>;
   private readonly state: SiteState;
   private readonly received: ReceivedRecord[] = [];
   /** Where each buffered row came from (v5 pulls set the change log's source site). */
@@ -122,6 +128,7 @@ export class RemoteSite {
     this.syncV6Version = options.syncV6Version ?? SYNC_V6_VERSION;
     this.batch = { ...DEFAULT_BATCH_SIZE, ...options.batchSize };
     this.processors = options.processors ?? noProcessors;
+    this.onStep = options.onStep ?? (() => undefined);
     this.state = SiteState.load(options.statePath);
   }
 
@@ -224,7 +231,9 @@ export class RemoteSite {
     const isInitialised = this.state.initialised;
     const requestedInitialisation = !this.state.syncQueueInitialised;
 
-    if (requestedInitialisation) await this.requestInitialisation(info);
+    await this.step('prepareInitial', async () => {
+      if (requestedInitialisation) await this.requestInitialisation(info);
+    });
     this.state.syncQueueInitialised = true; // the PrepareInitial step is done
     this.state.save();
 
@@ -237,22 +246,24 @@ export class RemoteSite {
       }
     }
 
-    let pushedV6 = 0;
-    let pushed = 0;
-    if (isInitialised && v6) {
-      pushedV6 = await this.pushV6(v6, isCentral);
+    const pushedV6 = await this.step('pushV6', async () => {
+      if (!(isInitialised && v6)) return 0;
+      const count = await this.pushV6(v6, isCentral);
       await this.waitForV6Integration(v6);
-    }
-    if (isInitialised) {
-      pushed = await this.pushV5(isCentral);
-      await this.waitForSyncOperation(INTEGRATION_POLL_SECONDS, INTEGRATION_TIMEOUT_SECONDS);
-    }
+      return count;
+    });
+    const pushed = await this.step('push', async () => {
+      if (!isInitialised) return 0;
+      const count = await this.pushV5(isCentral);
+      await this.step('integrationWait', () => this.waitForSyncOperation(INTEGRATION_POLL_SECONDS, INTEGRATION_TIMEOUT_SECONDS));
+      return count;
+    });
 
-    const centralRecordsReceived = await this.pullCentral();
-    const queueRecordsReceived = await this.pullRemote();
-    const v6RecordsReceived = v6 ? await this.pullV6(v6, isInitialised) : 0;
+    const centralRecordsReceived = await this.step('pullCentral', () => this.pullCentral());
+    const queueRecordsReceived = await this.step('pullRemote', () => this.pullRemote());
+    const v6RecordsReceived = v6 ? await this.step('pullV6', () => this.pullV6(v6, isInitialised)) : 0;
 
-    const { integrated, ignored } = this.integrate();
+    const { integrated, ignored } = await this.step('integrate', async () => this.integrate());
     if (!isInitialised) {
       // `advance_push_cursor`: what the site held before its first whole sync is never pushed.
       this.state.setCursor('pushV5', this.state.latestCursor + 1);
@@ -273,6 +284,13 @@ export class RemoteSite {
       ignored,
       processorChanges,
     };
+  }
+
+  private async step<T>(step: SyncStep, run: () => Promise<T>): Promise<T> {
+    this.onStep(step, 'start');
+    const result = await run();
+    this.onStep(step, 'done');
+    return result;
   }
 
   // -------------------------------------------------------------------------------------------

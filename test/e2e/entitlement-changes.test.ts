@@ -1,15 +1,20 @@
 /**
  * Configuration changes that entitle a site to more: moving a store to another site (sync-rules
- * §5: only when both sites are synchronised; the new site receives the store's whole data, and
- * the old site's pushes of it are refused and reported), a new collector, new visibility.
+ * §5: only when both sites are synchronised; the new site receives the store's whole data and
+ * the corrected store record, so its client counts the store as active; the old site's client
+ * no longer pushes it, and a push of it from the old site is refused and reported), a new
+ * collector, new visibility.
  */
 import { legacyRecord } from '../support/legacy-records';
+import { rawV5 } from '../support/raw-v5';
+import { importStoreNames } from '../support/store-names';
 import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
 
 let server: TestSyncServer;
 
 beforeAll(async () => {
   server = await startTestSyncServer();
+  await importStoreNames(server);
 });
 
 afterAll(async () => {
@@ -42,12 +47,31 @@ test('store F moves from remote site 1 to remote site 2 once both are synchronis
   await site2.sync();
   expect(site2.held('transact', 'MOVE_TX_F')).toMatchObject({ store_ID: 'STORE_F' });
   expect(site2.held('trans_line', 'MOVE_TL_F')).toMatchObject({ transaction_ID: 'MOVE_TX_F' });
+  expect(site2.held('store', 'STORE_F')).toMatchObject({ sync_id_remote_site: 3 });
+  expect(site2.activeStoreIds).toContain('STORE_F');
 
-  // The old site may no longer edit F's data: its push is refused and reported.
-  site1.change({ tableName: 'transact', recordId: 'MOVE_TX_F', action: 'update', recordData: { ...site1.held('transact', 'MOVE_TX_F')!, comment: 'late edit' } });
+  // The new site edits F's data: its client pushes it, and the central copy takes it.
+  site2.change({ tableName: 'transact', recordId: 'MOVE_TX_F', action: 'update', recordData: { ...site2.held('transact', 'MOVE_TX_F')!, comment: 'edited on the new site' } });
+  expect((await site2.sync()).pushed).toBe(1);
+  const afterNewSite = await server.adapters.centralCopy.get([{ tableName: 'transact', recordId: 'MOVE_TX_F' }]);
+  expect(afterNewSite.get('transact\u0000MOVE_TX_F')?.recordData).toMatchObject({ comment: 'edited on the new site' });
+
+  // The old site learns F is no longer active on it: its client no longer pushes F's data.
   await site1.sync();
+  expect(site1.held('store', 'STORE_F')).toMatchObject({ sync_id_remote_site: 3 });
+  expect(site1.activeStoreIds).not.toContain('STORE_F');
+  site1.change({ tableName: 'transact', recordId: 'MOVE_TX_F', action: 'update', recordData: { ...site1.held('transact', 'MOVE_TX_F')!, comment: 'late edit' } });
+  expect((await site1.sync()).pushed).toBe(0);
+
+  // A client pushing it anyway from the old site is refused and reported.
+  const raw = rawV5({ baseUrl: server.url, siteName: 'remote-site-1', password: server.passwords['remote-site-1']!, hardwareId: 'hardware-remote-site-1' });
+  const late = { syncOutId: 'late-edit-1', tableName: 'transact', recordId: 'MOVE_TX_F', action: 'update', recordData: { ...site1.held('transact', 'MOVE_TX_F')! } };
+  expect((await raw.post('queued_records', { queueLength: 1, data: [late] })).status).toBe(200);
+  expect((await raw.post('queued_records', { queueLength: 0, data: [] })).body).toEqual({ integrationStarted: true });
   const quarantine = await server.admin('GET', '/quarantine?siteId=2');
   expect(quarantine.body.records).toContainEqual(expect.objectContaining({ recordId: 'MOVE_TX_F', reason: 'store_not_active_on_site' }));
+  const stored = await server.adapters.centralCopy.get([{ tableName: 'transact', recordId: 'MOVE_TX_F' }]);
+  expect(stored.get('transact\u0000MOVE_TX_F')?.recordData).toMatchObject({ comment: 'edited on the new site' });
 });
 
 test('force moves a store off a site that is gone for good, whatever is still waiting for it', async () => {
@@ -62,6 +86,7 @@ test('force moves a store off a site that is gone for good, whatever is still wa
 
 test('a site made a collector of a store receives the store\'s whole data, not only later changes', async () => {
   const server2 = await startTestSyncServer();
+  await importStoreNames(server2);
   try {
     const site1 = server2.site('remote-site-1');
     const site2 = server2.site('remote-site-2');
@@ -83,6 +108,7 @@ test('a site made a collector of a store receives the store\'s whole data, not o
 
 test('a patient made visible in a store on another site reaches that site with what it already has', async () => {
   const server3 = await startTestSyncServer();
+  await importStoreNames(server3);
   try {
     const site1 = server3.site('remote-site-1');
     const site2 = server3.site('remote-site-2');

@@ -1,26 +1,32 @@
 /**
- * The seed's example (config/demo.json) synced end to end by reference remote sites following
- * the v5 flow: store data goes where the store is held, refused data is quarantined, central
- * data reaches every site through the change log.
+ * The seed's example (config/demo.json) synced end to end by remote sites behaving as the Open
+ * mSupply client: store data goes where the store is held, a site pushes only its active
+ * stores' data (another client pushing it anyway is refused and quarantined), central data
+ * reaches every site through the change log.
  */
 import { legacyRecord } from '../support/legacy-records';
+import { rawV5 } from '../support/raw-v5';
+import { importStoreNames } from '../support/store-names';
 import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
 
 let server: TestSyncServer;
 
 beforeAll(async () => {
   server = await startTestSyncServer();
+  await importStoreNames(server);
 });
 
 afterAll(async () => {
   await server?.stop();
 });
 
-test('store B data from remote site 1 reaches the central copy, not remote site 2; site 2 pushing it is refused', async () => {
+test('store B data from remote site 1 reaches the central copy, not remote site 2; site 2 does not push it, and a push of it from site 2 is refused', async () => {
   const site1 = server.site('remote-site-1');
   const site2 = server.site('remote-site-2');
   await site1.sync();
   await site2.sync();
+  expect(site1.activeStoreIds.sort()).toEqual(['STORE_B', 'STORE_F']);
+  expect(site2.activeStoreIds.sort()).toEqual(['STORE_C', 'STORE_D']);
 
   const invoice = legacyRecord('transact', 'TX_B_1', { store_ID: 'STORE_B', name_ID: 'SOME_CUSTOMER' });
   const line = legacyRecord('trans_line', 'TL_B_1', { transaction_ID: 'TX_B_1' });
@@ -33,9 +39,17 @@ test('store B data from remote site 1 reaches the central copy, not remote site 
   ]);
   expect([...central.values()].map((record) => record.placement.storeId)).toEqual(['STORE_B', 'STORE_B']);
 
-  site2.change({ ...invoice, recordData: { ...invoice.recordData, comment: 'edited on the wrong site' } });
-  await site2.sync();
+  // Site 2 edits B's invoice locally: B is not one of its active stores, so its client never pushes it.
+  const edited = { ...invoice, recordData: { ...invoice.recordData, comment: 'edited on the wrong site' } };
+  site2.change(edited);
+  expect(site2.outgoing.map((entry) => entry.recordId)).not.toContain('TX_B_1');
+  expect((await site2.sync()).pushed).toBe(0);
   expect(site2.held('transact', 'TX_B_1')?.comment).toBe('edited on the wrong site'); // its own local edit only
+
+  // A client that pushes it anyway (as site 2) is refused, and the refusal is kept.
+  const raw = rawV5({ baseUrl: server.url, siteName: 'remote-site-2', password: server.passwords['remote-site-2']!, hardwareId: 'hardware-remote-site-2' });
+  expect((await raw.post('queued_records', { queueLength: 1, data: [{ syncOutId: 'wrong-site-1', ...edited }] })).status).toBe(200);
+  expect((await raw.post('queued_records', { queueLength: 0, data: [] })).body).toEqual({ integrationStarted: true });
   const stored = await server.adapters.centralCopy.get([{ tableName: 'transact', recordId: 'TX_B_1' }]);
   expect(stored.get('transact\u0000TX_B_1')?.recordData?.comment).toBe(invoice.recordData.comment);
 

@@ -1,16 +1,18 @@
 /**
- * Transfers between stores on different sites, end to end on the seed's example with reference
- * remote sites: the central server creates the responding half, routes it, and tells the
+ * Transfers between stores on different sites, end to end on the seed's example with remote
+ * sites behaving as the Open mSupply client: the central server creates the responding half, routes it, and tells the
  * initiating store once the responding site has numbered it. A local transfer creates nothing.
  */
 import { derivedId, respondingLineId } from '../../functions/domain/transfers/rules';
 import { legacyRecord } from '../support/legacy-records';
+import { importStoreNames } from '../support/store-names';
 import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
 
 let server: TestSyncServer;
 
 beforeAll(async () => {
   server = await startTestSyncServer();
+  await importStoreNames(server);
 });
 
 afterAll(async () => {

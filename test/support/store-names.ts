@@ -1,0 +1,21 @@
+/**
+ * A real site integrates a pulled `store` record only when the store's name is already held
+ * (docs/remote-site.md); names are central data an operator imports. This imports, through the
+ * admin API, one `name` record per configured store, as an operator setting up the server would.
+ */
+import { legacyRecord } from './legacy-records';
+import type { TestSyncServer } from './sync-server';
+
+/** Imports the name record of every configured store; resolves once they are accepted. */
+export async function importStoreNames(server: TestSyncServer): Promise<string[]> {
+  const listed = await server.admin('GET', '/stores');
+  if (listed.status !== 200) throw new Error(`GET /stores answered ${listed.status}`);
+  const stores = listed.body.stores as Array<{ id: string; code: string; name: string; nameId: string }>;
+  // Fixture 1 is a facility name; a store's own name is of type store.
+  const records = stores.map((store) => legacyRecord('name', store.nameId, { name: store.name, code: store.code, type: 'store', supplying_store_id: '' }, 1));
+  const imported = await server.admin('POST', '/records', { records });
+  if (imported.status !== 200 || imported.body.accepted !== records.length) {
+    throw new Error(`importing the stores' names: ${imported.status} ${JSON.stringify(imported.body)}`);
+  }
+  return stores.map((store) => store.nameId);
+}
