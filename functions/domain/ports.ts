@@ -141,7 +141,18 @@ export type BackgroundWork =
   /** Queue what a site has just become entitled to: a store's data, or a patient's records. */
   | { readonly kind: 'sendRecords'; readonly workId: string; readonly siteId: number; readonly source: RecordSource; readonly resume?: InitialisationProgress }
   /** Complete the transfer a header starts (or answer its numbering): `originSiteId` pushed it. */
-  | { readonly kind: 'transfer'; readonly workId: string; readonly originSiteId: number; readonly header: RecordKey };
+  | { readonly kind: 'transfer'; readonly workId: string; readonly originSiteId: number; readonly header: RecordKey }
+  /**
+   * Store records after a configuration change: write each store's record as the configuration
+   * says, and send it to the sites holding the store and to `formerHolders`; `siteIds` show the
+   * work in their `site_status` until it is done.
+   */
+  | {
+      readonly kind: 'storeRecords';
+      readonly workId: string;
+      readonly siteIds: readonly number[];
+      readonly stores: ReadonlyArray<{ readonly storeId: string; readonly formerHolders: readonly number[] }>;
+    };
 
 export interface WorkQueue {
   send(work: BackgroundWork): Promise<void>;

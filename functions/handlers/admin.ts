@@ -19,7 +19,9 @@ import { allSites, allStores, centralSite, getSite, getStore, instanceType, name
 import * as schemas from '../protocol/admin';
 import { splitPushedRecords } from '../protocol/v5';
 import { acceptPush, type PushDeps } from '../services/push';
-import { queueSiteWork } from '../services/site-work';
+import { queueSiteWork, queueWorkForSites } from '../services/site-work';
+import { storeRecordHolders } from '../services/store-records';
+import { storeRecordChanges } from '../domain/config/store-record';
 import type { OutgoingQueue, Quarantine, RecordSource } from '../domain/ports';
 import { adapters, pushDependencies } from '../commons/adapters';
 import { randomUUID } from 'node:crypto';
@@ -102,10 +104,29 @@ const parse = <T extends z.ZodType>(schema: T, body: unknown): z.infer<T> => {
 };
 
 async function change(deps: Required<AdminDeps>, request: Request, command: ConfigCommand): Promise<SyncConfig> {
-  const result: CommittedResult = await deps.store.apply((config) => applyCommand(config, command), request.actor);
+  let before: SyncConfig | undefined;
+  const result: CommittedResult = await deps.store.apply((config) => {
+    before = config;
+    return applyCommand(config, command);
+  }, request.actor);
   if (!result.ok) throw new HttpError(result.status, result.code, result.message);
   if (result.auditRecord) logger.info('privileged configuration change', { ...result.auditRecord });
+  if (before) await sendChangedStoreRecords(deps, before, result.config);
   return result.config;
+}
+
+/**
+ * Store records follow the configuration: every store whose record fields or holding sites
+ * changed gets its corrected record, sent to the sites holding it now and those that held it
+ * before. Queued (durably, with each such site's work marker) before the change is answered.
+ */
+async function sendChangedStoreRecords(deps: Required<AdminDeps>, before: SyncConfig, after: SyncConfig) {
+  if (!deps.data) return;
+  const stores = storeRecordChanges(before, after, storeRecordHolders);
+  if (stores.length === 0) return;
+  const remote = (siteId: number) => getSite(after, siteId)?.kind !== 'central';
+  const siteIds = [...new Set(stores.flatMap((store) => [...storeRecordHolders(after, store.storeId), ...store.formerHolders]))].filter(remote).sort((a, b) => a - b);
+  await queueWorkForSites(deps.data.push, siteIds, { kind: 'storeRecords', workId: deps.data.push.newId(), siteIds, stores });
 }
 
 const found = <T>(value: T | undefined, what: string, code: string): T => {

@@ -14,6 +14,7 @@ import type { CentralCopy, ChangeLog, OutgoingQueue, SiteProgress, WorkQueue } f
 import { fanOutMessage } from '../protocol/queue-messages';
 import { sendRecordsTo } from '../services/initialise';
 import { routeRecords } from '../services/route';
+import { sendStoreRecords } from '../services/store-records';
 import { HeartbeatStore } from '../storage/heartbeats';
 
 export interface FanOutDeps {
@@ -47,6 +48,12 @@ export function createFanOutHandler(deps: FanOutDeps) {
         metrics.addMetric('RecordsRouted', 'Count', outcome.routed);
         metrics.addMetric('Deliveries', 'Count', outcome.deliveries);
         logger.info('records routed', { originSiteId: message.originSiteId, workId: message.workId, ...outcome });
+        return;
+      }
+      case 'storeRecords': {
+        const outcome = await sendStoreRecords(deps, await deps.loadConfig(), message.stores);
+        for (const siteId of message.siteIds) await deps.progress.finish(siteId, message.workId);
+        logger.info('store records sent', { workId: message.workId, stores: message.stores.map((store) => store.storeId), ...outcome });
         return;
       }
       case 'initialise':

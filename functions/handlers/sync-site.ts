@@ -8,11 +8,12 @@ import { lazyHandler } from '../commons/lazy-handler';
 import { logger } from '../commons/observability';
 import { createSiteAuthenticator, toHttpError, valueOrThrow } from '../commons/site-auth';
 import { applyCommand } from '../domain/config/operations';
-import { centralSite } from '../domain/config/queries';
-import type { InitialisationState, OutgoingQueue, SiteProgress } from '../domain/ports';
+import { centralSite, storesOnSite } from '../domain/config/queries';
+import type { CentralCopy, InitialisationState, OutgoingQueue, SiteProgress } from '../domain/ports';
 import { initialiseBody, parseJsonBodyWith, protocolError, type SiteResponse, type SiteStatusResponse } from '../protocol/v5';
 import type { ConfigStore } from '../storage/config-store';
 import type { DynamoSiteSessions } from '../storage/site-sessions';
+import { writeStoreRecords } from '../services/store-records';
 
 export interface SyncSiteDeps {
   readonly configStore: ConfigStore;
@@ -21,6 +22,8 @@ export interface SyncSiteDeps {
   readonly outgoing: OutgoingQueue;
   readonly now: () => Date;
   readonly newId: () => string;
+  /** Where the site's store records are made to say what the configuration says before it initialises. */
+  readonly centralCopy?: CentralCopy;
   /** Overrides the base URL named in site info; by default the one the request came in on. */
   readonly publicBaseUrl?: string;
 }
@@ -57,6 +60,8 @@ export function createSyncSiteHandler(deps: SyncSiteDeps) {
         if (site.hardwareId === '') await bindHardware(deps.configStore, site.siteId, site.name, headers.siteUuid);
         // The site's whole initial queue is defined here and served by its next pulls, so this
         // answer is true the moment it is sent: the client pulls at once and never polls.
+        // Its client learns its active stores from the store records it pulls: they exist, and agree with the configuration.
+        if (deps.centralCopy) await writeStoreRecords({ centralCopy: deps.centralCopy }, config, storesOnSite(config, site.siteId).map((store) => store.storeId));
         const generation = deps.newId();
         await deps.progress.startInitialisation(site.siteId, generation, deps.now().toISOString());
         logger.info('initialisation started', { siteId: site.siteId, generation });
@@ -108,6 +113,7 @@ export const handler = lazyHandler(() =>
     sessions: adapters.sessions,
     progress: adapters.progress,
     outgoing: adapters.outgoing,
+    centralCopy: adapters.centralCopy,
     now: systemClock,
     ...(process.env.PUBLIC_BASE_URL ? { publicBaseUrl: process.env.PUBLIC_BASE_URL } : {}),
     newId: newWorkId,

@@ -40,7 +40,15 @@ export const sendRecordsMessage = z.object({
   resume,
 });
 
-export const fanOutMessage = z.discriminatedUnion('kind', [heartbeatMessage, routeMessage, initialiseMessage, sendRecordsMessage]);
+/** Write stores' records as the configuration says and send them to their holders, old and new. */
+export const storeRecordsMessage = z.object({
+  kind: z.literal('storeRecords'),
+  workId: z.string().min(1),
+  siteIds: z.array(z.int().min(1)),
+  stores: z.array(z.object({ storeId: z.string().min(1), formerHolders: z.array(z.int().min(1)) })).min(1),
+});
+
+export const fanOutMessage = z.discriminatedUnion('kind', [heartbeatMessage, routeMessage, initialiseMessage, sendRecordsMessage, storeRecordsMessage]);
 export type FanOutMessage = z.infer<typeof fanOutMessage>;
 
 /** Complete the transfer this header starts, or tell its initiating store it was numbered. */

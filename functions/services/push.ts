@@ -19,8 +19,13 @@ import type {
   WorkQueue,
 } from '../domain/ports';
 import { recordKeyString } from '../domain/ports';
+import { getStore } from '../domain/config/queries';
+import { authoredStoreRecord } from '../domain/config/store-record';
 import { decideRecord, type RecordDecision } from '../domain/sync/push-decision';
+import { siteMadeResponse } from '../domain/transfers/claims';
 import { queueSiteWork } from './site-work';
+import { storeRecordPlacement } from './store-records';
+import { claimTransfer } from './transfers';
 
 export interface PushDeps {
   readonly centralCopy: CentralCopy;
@@ -76,9 +81,13 @@ export async function acceptPush(
   const accepted: AcceptedChange[] = [];
   let ignored = 0;
   batch.forEach((record, i) => {
-    const decision = decisions[i]!;
+    const decision = configuredStoreRecord(config, record, decisions[i]!);
     if (decision.kind === 'accepted') {
-      accepted.push({ record: withoutSyncOutId(record), placement: decision.placement, originSiteId: siteId, changeId: `${siteId}:${record.syncOutId}` });
+      const plain = withoutSyncOutId(record);
+      const authored = authoredByConfig(config, plain);
+      // A configured store's record is placed under its own id, whatever the pushed data said.
+      const placement = authored === plain ? decision.placement : storeRecordPlacement(record.recordId);
+      accepted.push({ record: authored, placement, originSiteId: siteId, changeId: `${siteId}:${record.syncOutId}` });
     } else if (decision.kind === 'refused') {
       refused.push({
         siteId,
@@ -96,6 +105,7 @@ export async function acceptPush(
 
   if (refused.length > 0) await deps.quarantine.keep(refused);
   if (accepted.length === 0) return { accepted: 0, ignored, refused, workIds: [] };
+  await claimSiteMadeHalves(deps.centralCopy, siteId, accepted);
   await deps.centralCopy.apply(accepted);
   const keys: RecordKey[] = accepted.map(({ record }) => ({ tableName: record.tableName, recordId: record.recordId }));
   const workIds: string[] = [];
@@ -161,6 +171,40 @@ async function decideWithLookups(
     decisions = decide(false);
   }
   return decisions.some((decision) => decision.kind === 'needs') ? decide(true) : decisions;
+}
+
+/**
+ * A store's record says what the configuration says (domain/config/store-record.ts): a pushed or
+ * imported one has its sync fields rewritten, and one of a configured store cannot be deleted or
+ * merged away (deleting the store from the configuration is how a store goes).
+ */
+function authoredByConfig(config: SyncConfig, record: SyncRecord): SyncRecord {
+  const store = record.tableName === 'store' ? getStore(config, record.recordId) : undefined;
+  if (!store || (record.action !== 'insert' && record.action !== 'update')) return record;
+  return { ...record, recordData: authoredStoreRecord(store, record.recordData) };
+}
+
+function configuredStoreRecord(config: SyncConfig, record: PushedRecord, decision: RecordDecision): RecordDecision {
+  if (decision.kind !== 'accepted' || record.tableName !== 'store' || record.action === 'insert' || record.action === 'update') return decision;
+  if (!getStore(config, record.recordId)) return decision;
+  return {
+    kind: 'refused',
+    reason: 'store_record_configured',
+    message: `Store ${record.recordId} is configured on the central server: its record is authored by the configuration and cannot be ${record.action}d.`,
+  };
+}
+
+/**
+ * A responding half the site's own processor made (linked to its initiating half) claims that
+ * transfer before it is stored, so the central server never makes a second one
+ * (domain/transfers/claims.ts). A claim already held by another half stays.
+ */
+async function claimSiteMadeHalves(centralCopy: CentralCopy, siteId: number, accepted: readonly AcceptedChange[]) {
+  for (const { record } of accepted) {
+    if (record.action !== 'insert' && record.action !== 'update') continue;
+    const made = siteMadeResponse(record.tableName, record.recordId, record.recordData);
+    if (made) await claimTransfer(centralCopy, made.initiating, { ...made.claim, siteId });
+  }
 }
 
 function withoutSyncOutId({ syncOutId: _syncOutId, ...record }: PushedRecord): SyncRecord {

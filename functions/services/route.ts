@@ -4,10 +4,11 @@
  * copy rather than a snapshot, so work delivered late or twice routes the newest version once.
  */
 import type { SyncConfig } from '../domain/config/model';
-import { reference } from '../domain/legacy-fields';
+import { reference, type RecordData } from '../domain/legacy-fields';
 import type { CentralCopy, ChangeLog, OutgoingQueue, RecordKey, RoutedRecord, SiteProgress, StoredRecord, SyncRecord, WorkQueue } from '../domain/ports';
 import { recordKeyString } from '../domain/ports';
-import { transferHeaderFor, transferLineTables } from '../domain/transfers/rules';
+import { awaitsResponse } from '../domain/transfers/claims';
+import { transferHeaderFor, transferHeaderTables, transferLineTables } from '../domain/transfers/rules';
 import { destinationsAfterPush } from '../domain/sync/routing';
 import { queueSiteWork } from './site-work';
 
@@ -28,28 +29,27 @@ export interface RouteOutcome {
 export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: readonly RecordKey[]): Promise<RouteOutcome> {
   const stored = [...(await deps.centralCopy.get(keys)).values()];
   const due = stored.filter((record) => record.routedVersion < record.version);
+  const lookupHeader = await headerLookup(deps.centralCopy, due);
   const deliveries: RoutedRecord[] = [];
   const central: SyncRecord[] = [];
   for (const record of due) {
-    const { siteIds, changeLog } = destinationsAfterPush(record.tableName, record.placement, config, record.originSiteId);
+    const awaiting = awaitingSite(record, lookupHeader, config);
+    const { siteIds, changeLog } = destinationsAfterPush(record.tableName, record.placement, config, record.originSiteId, awaiting);
     for (const siteId of siteIds) deliveries.push({ ...wireForm(record), siteId, version: record.version });
     if (changeLog) central.push(wireForm(record));
   }
   await deps.outgoing.enqueue(deliveries);
   await deps.changeLog.append(central);
   // Transfers are started before the records count as routed: a crash here repeats both.
-  if (deps.transfers) await startTransfers(deps.transfers, deps.centralCopy, config, due);
+  if (deps.transfers) await startTransfers(deps.transfers, config, due, lookupHeader);
   await deps.centralCopy.markRouted(due.map(({ tableName, recordId, version }) => ({ tableName, recordId, version })));
   return { routed: due.length, alreadyRouted: stored.length - due.length, deliveries: deliveries.length };
 }
 
-/** Sends each transfer header these records start or change, once per header, as work of their origin site. */
-async function startTransfers(
-  transfers: NonNullable<RouteDeps['transfers']>,
-  centralCopy: CentralCopy,
-  config: SyncConfig,
-  records: readonly StoredRecord[],
-) {
+type HeaderLookup = (table: string, id: string) => RecordData | undefined;
+
+/** The headers of these records' transfer lines, from the records themselves or the central copy. */
+async function headerLookup(centralCopy: CentralCopy, records: readonly StoredRecord[]): Promise<HeaderLookup> {
   const known = new Map(records.map((record) => [recordKeyString(record), record]));
   const parents: RecordKey[] = [];
   for (const record of records) {
@@ -59,8 +59,31 @@ async function startTransfers(
   }
   const missing = parents.filter((key) => !known.has(recordKeyString(key)));
   for (const [key, record] of missing.length ? await centralCopy.get(missing) : []) known.set(key, record);
-  const lookupHeader = (table: string, id: string) => known.get(recordKeyString({ tableName: table, recordId: id }))?.recordData;
+  return (table, id) => {
+    const header = known.get(recordKeyString({ tableName: table, recordId: id }));
+    return header && header.action !== 'delete' ? header.recordData : undefined;
+  };
+}
 
+/**
+ * The responding store's site, when this record is (a line of) an initiating half it may only
+ * receive with the responding half: the transfers consumer sends it there. Deletes go as usual.
+ */
+function awaitingSite(record: StoredRecord, lookupHeader: HeaderLookup, config: SyncConfig): number | undefined {
+  if (record.action !== 'insert' && record.action !== 'update') return undefined;
+  if (transferHeaderTables.has(record.tableName)) return awaitsResponse(record.tableName, record.recordData, config);
+  const line = transferLineTables.get(record.tableName);
+  const headerId = line ? reference(record.recordData, line.parentField) : undefined;
+  return line && headerId ? awaitsResponse(line.headerTable, lookupHeader(line.headerTable, headerId), config) : undefined;
+}
+
+/** Sends each transfer header these records start or change, once per header, as work of their origin site. */
+async function startTransfers(
+  transfers: NonNullable<RouteDeps['transfers']>,
+  config: SyncConfig,
+  records: readonly StoredRecord[],
+  lookupHeader: HeaderLookup,
+) {
   const headers = new Map<string, { header: RecordKey; originSiteId: number }>();
   for (const record of records) {
     // A deleted line still names its header (the central copy keeps its last data); other deletes start nothing.

@@ -6,3 +6,9 @@ export async function queueSiteWork(deps: { readonly progress: SiteProgress; rea
   await deps.progress.begin(siteId, work.workId);
   await deps.work.send(work);
 }
+
+/** Work on behalf of several sites (a configuration change): each shows it until it is done. */
+export async function queueWorkForSites(deps: { readonly progress: SiteProgress; readonly work: WorkQueue }, siteIds: readonly number[], work: BackgroundWork) {
+  for (const siteId of siteIds) await deps.progress.begin(siteId, work.workId);
+  await deps.work.send(work);
+}

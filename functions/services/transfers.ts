@@ -4,11 +4,13 @@
  * records, then routed like any store data. Every write is conditional, so a redelivered or
  * concurrent message writes nothing twice, and a responding record its own site has changed is
  * never overwritten. A responding half numbered and pushed back sends a message to the
- * initiating store.
+ * initiating store. Where a site's own processor would make the responding half too, the
+ * first claim decides who makes it, and the initiating half reaches the responding site only
+ * once a responding half exists (see domain/transfers/claims.ts).
  */
 import type { SyncConfig } from '../domain/config/model';
 import { centralSite } from '../domain/config/queries';
-import type { AcceptedChange, RecordKey, StoredRecord } from '../domain/ports';
+import type { AcceptedChange, CentralCopy, RecordKey, StoredRecord } from '../domain/ports';
 import { recordKeyString } from '../domain/ports';
 import {
   initiatedTransfer,
@@ -22,7 +24,9 @@ import {
   transferRule,
   type Transfer,
 } from '../domain/transfers/rules';
-import { routeRecords, type RouteDeps, type RouteOutcome } from './route';
+import { destinations } from '../domain/sync/routing';
+import { linkedElsewhere, madeBySitesToo, readClaim, transferClaimKey, type TransferClaim } from '../domain/transfers/claims';
+import { routeRecords, wireForm, type RouteDeps, type RouteOutcome } from './route';
 
 export interface TransferDeps extends RouteDeps {
   readonly now: () => Date;
@@ -97,13 +101,76 @@ async function respond(deps: TransferDeps, config: SyncConfig, header: StoredRec
   const transfer = initiatedTransfer(header.tableName, header.recordData ?? {}, config);
   if (!transfer) return undefined;
   const rule = transferRule(transfer.kind);
+  const lines = (await collect(deps.centralCopy.byParent(header.tableName, header.recordId))).filter(
+    (line) => line.tableName === rule.initiating.line,
+  );
+  // A site's processor makes this half too: only the first claim makes one, and the initiating
+  // half reaches the responding site once a responding half exists (here, after it is routed).
+  if (madeBySitesToo(transfer)) {
+    const answered = linkedElsewhere(transfer, header.recordData ?? {}) || (await claimForServer(deps, transfer, central)) !== transfer.respondingId;
+    if (answered) {
+      await sendInitiatingHalf(deps, config, transfer, header, lines);
+      return undefined;
+    }
+  }
+  const routing = await writeRespondingHalf(deps, config, transfer, header, lines, central);
+  if (madeBySitesToo(transfer)) await sendInitiatingHalf(deps, config, transfer, header, lines);
+  return routing && { transfer: transfer.kind, lines: routing.lines, routing: routing.outcome };
+}
+
+/** Claims the transfer for the server's own half; answers the id of whichever half holds the claim. */
+async function claimForServer(deps: TransferDeps, transfer: Transfer, central: number): Promise<string | undefined> {
+  const rule = transferRule(transfer.kind);
+  const claim = await claimTransfer(
+    deps.centralCopy,
+    { tableName: rule.initiating.header, recordId: transfer.initiatingId },
+    { respondingTable: rule.responding.header, respondingId: transfer.respondingId, siteId: central },
+  );
+  return claim?.respondingId;
+}
+
+/**
+ * Records who made the responding half of `initiating`, unless someone did already (a
+ * conditional write: the first claim stands); answers the claim that stands.
+ */
+export async function claimTransfer(centralCopy: CentralCopy, initiating: RecordKey, claim: TransferClaim): Promise<TransferClaim | undefined> {
+  const key = transferClaimKey(initiating);
+  await centralCopy.apply([
+    {
+      record: { ...key, action: 'insert', recordData: { ...claim } },
+      placement: { dataClass: 'local', flags: [] },
+      originSiteId: claim.siteId,
+      changeId: `claim:${claim.respondingTable}:${claim.respondingId}`,
+      // No site has id 0: the claim is written only where none exists.
+      onlyIfLastChangedBy: 0,
+    },
+  ]);
+  return readClaim((await centralCopy.get([key])).get(recordKeyString(key))?.recordData);
+}
+
+/** The initiating half (header and live lines) to the responding store's site, now that a responding half exists. */
+async function sendInitiatingHalf(deps: TransferDeps, config: SyncConfig, transfer: Transfer, header: StoredRecord, lines: readonly StoredRecord[]) {
+  const siteId = transfer.respondingStore.activeSiteId;
+  const records = [header, ...lines.filter((line) => line.action !== 'delete')].filter((record) =>
+    destinations(record.tableName, record.placement, config).siteIds.includes(siteId),
+  );
+  await deps.outgoing.enqueue(records.map((record) => ({ ...wireForm(record), siteId, version: record.version })));
+}
+
+/** Creates or refreshes the server's responding half and routes it; undefined once the responding site took it over. */
+async function writeRespondingHalf(
+  deps: TransferDeps,
+  config: SyncConfig,
+  transfer: Transfer,
+  header: StoredRecord,
+  lines: readonly StoredRecord[],
+  central: number,
+): Promise<{ lines: number; outcome: RouteOutcome } | undefined> {
+  const rule = transferRule(transfer.kind);
   const respondingKey = { tableName: rule.responding.header, recordId: transfer.respondingId };
   const respondingNow = (await deps.centralCopy.get([respondingKey])).get(recordKeyString(respondingKey));
   // The responding site has taken its half over: later edits of the initiating half stay there.
   if (respondingNow && respondingNow.originSiteId !== central) return undefined;
-  const lines = (await collect(deps.centralCopy.byParent(header.tableName, header.recordId))).filter(
-    (line) => line.tableName === rule.initiating.line,
-  );
   const responding = respondingChanges(transfer, header, lines, central);
   const existing = await collect(deps.centralCopy.byParent(rule.responding.header, transfer.respondingId));
   const kept = new Set(responding.map(({ record }) => record.recordId));
@@ -121,7 +188,7 @@ async function respond(deps: TransferDeps, config: SyncConfig, header: StoredRec
     }));
   await deps.centralCopy.apply([...responding, ...removed]);
   const keys = [...responding.map(({ record }) => record), ...gone].map(({ tableName, recordId }) => ({ tableName, recordId }));
-  const routing = await routeRecords(deps, config, keys);
+  const outcome = await routeRecords(deps, config, keys);
   // Goods received lines made here count as received here (centralised procurement).
   const receipts = responding.filter(({ record }) => orderLineReceivedBy(record, config));
   if (receipts.length > 0) {
@@ -129,7 +196,7 @@ async function respond(deps: TransferDeps, config: SyncConfig, header: StoredRec
       await updateOrderLine(deps, config, receipt, central);
     }
   }
-  return { transfer: transfer.kind, lines: responding.length - 1, routing };
+  return { lines: responding.length - 1, outcome };
 }
 
 function respondingChanges(transfer: Transfer, header: StoredRecord, lines: readonly StoredRecord[], central: number): AcceptedChange[] {

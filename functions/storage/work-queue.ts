@@ -34,6 +34,13 @@ export class SqsWorkQueue implements WorkQueue {
         return { queueUrl: this.queueUrls.fanOut, group: `site-${work.originSiteId}`, message: { ...work, keys: [...work.keys] } };
       case 'sendRecords':
         return { queueUrl: this.queueUrls.fanOut, group: `site-${work.siteId}`, message: { ...work } };
+      case 'storeRecords':
+        // Configuration work of no one site: one group of its own, in order.
+        return {
+          queueUrl: this.queueUrls.fanOut,
+          group: 'config',
+          message: { ...work, siteIds: [...work.siteIds], stores: work.stores.map((store) => ({ ...store, formerHolders: [...store.formerHolders] })) },
+        };
       case 'transfer': {
         if (!this.queueUrls.transfers) throw new Error('This function has no transfers queue to send to');
         const group = createHash('sha256').update(`${work.header.tableName}\u0000${work.header.recordId}`).digest('hex');

@@ -25,14 +25,26 @@ const { config } = built;
 
 const cases: Array<[string, string, Record<string, unknown>, TransferKind | undefined]> = [
   ['a finalised customer invoice B→C', 'transact', { type: 'ci', status: 'fn', store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', original_PO_ID: '' }, 'stockTransfer'],
-  ['a customer invoice B→C not finalised yet', 'transact', { type: 'ci', status: 'cn', store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', original_PO_ID: '' }, undefined],
+  // From Picked, where a site's own processor would make the inbound shipment (statuses.ts).
+  ['a picked customer invoice B→C (confirmed)', 'transact', { type: 'ci', status: 'cn', store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', original_PO_ID: '' }, 'stockTransfer'],
+  ['a new customer invoice B→C', 'transact', { type: 'ci', status: 'nw', store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', original_PO_ID: '' }, undefined],
+  ['a suggested customer invoice B→C', 'transact', { type: 'ci', status: 'sg', store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', original_PO_ID: '' }, undefined],
+  ['an Open mSupply invoice whose om_status says allocated wins over its legacy status', 'transact', { type: 'ci', status: 'cn', om_status: 'ALLOCATED', store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', original_PO_ID: '' }, undefined],
+  ['an Open mSupply invoice picked (om_status)', 'transact', { type: 'ci', status: 'sg', om_status: 'PICKED', store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', original_PO_ID: '' }, 'stockTransfer'],
+  ['a cancelled outbound shipment', 'transact', { type: 'ci', status: 'fn', om_status: 'CANCELLED', store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', original_PO_ID: '' }, undefined],
+  ['a picked supplier return C→B', 'transact', { type: 'sc', status: 'cn', store_ID: 'STORE_C', name_ID: 'NAME_STORE_B', original_PO_ID: '' }, 'customerReturn'],
+  ['a confirmed invoice made for a purchase order (stage 2 waits for finalised)', 'transact', { type: 'ci', status: 'cn', store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', original_PO_ID: 'PO1' }, undefined],
   ['a finalised supplier credit (return) C→B, status in capitals', 'transact', { type: 'sc', status: 'FN', store_ID: 'STORE_C', name_ID: 'NAME_STORE_B', original_PO_ID: '' }, 'customerReturn'],
   ['a finalised invoice made for a purchase order', 'transact', { type: 'ci', status: 'fn', store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', original_PO_ID: 'PO1' }, 'internalGoodsReceived'],
   ['a local transfer B→F (same site)', 'transact', { type: 'ci', status: 'fn', store_ID: 'STORE_B', name_ID: 'NAME_STORE_F', original_PO_ID: '' }, undefined],
   ['an invoice to a customer that is not a store', 'transact', { type: 'ci', status: 'fn', store_ID: 'STORE_B', name_ID: 'SOME_CLINIC', original_PO_ID: '' }, undefined],
   ['a supplier invoice', 'transact', { type: 'si', status: 'fn', store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', original_PO_ID: '' }, undefined],
-  ['a sent request requisition C→B', 'requisition', { type: 'request', status: 'cn', store_ID: 'STORE_C', name_ID: 'NAME_STORE_B' }, 'requisition'],
-  ['a draft request requisition C→B', 'requisition', { type: 'request', status: 'sg', store_ID: 'STORE_C', name_ID: 'NAME_STORE_B' }, undefined],
+  // A legacy request (no om_created_datetime): its legacy status decides.
+  ['a sent request requisition C→B', 'requisition', { type: 'request', status: 'cn', om_created_datetime: '', store_ID: 'STORE_C', name_ID: 'NAME_STORE_B' }, 'requisition'],
+  ['a draft request requisition C→B', 'requisition', { type: 'request', status: 'sg', om_created_datetime: '', store_ID: 'STORE_C', name_ID: 'NAME_STORE_B' }, undefined],
+  ['an Open mSupply request still a draft (om_status, with om_created_datetime)', 'requisition', { type: 'request', status: 'fn', om_status: 'DRAFT', om_created_datetime: '2026-01-01T10:00:00', store_ID: 'STORE_C', name_ID: 'NAME_STORE_B' }, undefined],
+  ['an Open mSupply request sent (om_status)', 'requisition', { type: 'request', status: 'fn', om_status: 'SENT', om_created_datetime: '2026-01-01T10:00:00', store_ID: 'STORE_C', name_ID: 'NAME_STORE_B' }, 'requisition'],
+  ['om_status without om_created_datetime is not read (legacy status decides)', 'requisition', { type: 'request', status: 'cn', om_status: 'DRAFT', om_created_datetime: '', store_ID: 'STORE_C', name_ID: 'NAME_STORE_B' }, 'requisition'],
   ['a confirmed purchase order C→B', 'purchase_order', { status: 'cn', store_ID: 'STORE_C', name_ID: 'NAME_STORE_B' }, 'internalOrder'],
   ['a new purchase order C→B', 'purchase_order', { status: 'nw', store_ID: 'STORE_C', name_ID: 'NAME_STORE_B' }, undefined],
 ];

@@ -43,6 +43,7 @@ export const refusalReasons = [
   'no_owning_store',
   'parent_not_found',
   'transactions_not_synced',
+  'store_record_configured',
 ] as const;
 export type RefusalReason = (typeof refusalReasons)[number];
 

@@ -67,13 +67,18 @@ export function destinations(tableName: string, placement: Placement, config: Sy
   }
 }
 
-/** Destinations of a change pushed by `originSiteId`: the origin already holds it. */
+/**
+ * Destinations of a change pushed by `originSiteId`: the origin already holds it. `awaitingSiteId`
+ * is a site that gets this record later, from the transfers consumer, together with the
+ * responding half of the transfer it belongs to (see `transfers/claims.ts`, `awaitsResponse`).
+ */
 export function destinationsAfterPush(
   tableName: string,
   placement: Placement,
   config: SyncConfig,
   originSiteId: number,
+  awaitingSiteId?: number,
 ): Destinations {
   const all = destinations(tableName, placement, config);
-  return { siteIds: all.siteIds.filter((siteId) => siteId !== originSiteId), changeLog: all.changeLog };
+  return { siteIds: all.siteIds.filter((siteId) => siteId !== originSiteId && siteId !== awaitingSiteId), changeLog: all.changeLog };
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Store, SyncConfig } from '../config/model';
 import { getStore, storeByNameId } from '../config/queries';
 import { reference, type RecordData } from '../legacy-fields';
+import { outboundShipmentStatus, requestRequisitionStatus, serverAnswersRequest, serverAnswersShipment } from './statuses';
 
 export const transferKinds = ['internalGoodsReceived', 'stockTransfer', 'customerReturn', 'requisition', 'internalOrder'] as const;
 export type TransferKind = (typeof transferKinds)[number];
@@ -35,6 +36,12 @@ interface KindRule {
   readonly line: (transfer: Transfer, line: RecordData, lineId: string) => Record<string, unknown>;
   /** How a numbered responding header is recognised: its type, number field and link to the initiating header. */
   readonly numbering?: { readonly type: string; readonly field: string; readonly linkField: string };
+  /**
+   * An Open mSupply site's own transfer processor makes this responding half too, when the
+   * initiating half reaches it unlinked: `linkField` is the initiating header's link to its
+   * responding half (set: the site's processor makes nothing).
+   */
+  readonly siteProcessor?: { readonly linkField: string };
 }
 
 const lower = (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : '');
@@ -116,29 +123,33 @@ const rules: Readonly<Record<TransferKind, KindRule>> = {
       order_line_ID: line.order_lines_ID ?? '',
     }),
   },
-  // A finalised customer invoice to another store becomes its supplier invoice, on hold.
+  // A picked or shipped customer invoice to another store becomes its supplier invoice, on hold
+  // (from Picked, where a site's own processor would make it: see statuses.ts).
   stockTransfer: {
     initiating: transactHalf,
     responding: transactHalf,
-    starts: (header) => lower(header.type) === 'ci' && isOneOf(header.status, 'fn'),
+    starts: (header) =>
+      lower(header.type) === 'ci' && !hasReference(header, 'original_PO_ID') && serverAnswersShipment(outboundShipmentStatus(header)),
     header: invoiceHeader('si', { hold: true }),
     line: invoiceLine,
     numbering: { type: 'si', field: 'invoice_num', linkField: 'linked_transaction_id' },
+    siteProcessor: { linkField: 'linked_transaction_id' },
   },
-  // A finalised supplier credit (return) to another store becomes its customer credit.
+  // A picked or shipped supplier credit (return) to another store becomes its customer credit.
   customerReturn: {
     initiating: transactHalf,
     responding: transactHalf,
-    starts: (header) => lower(header.type) === 'sc' && isOneOf(header.status, 'fn'),
+    starts: (header) => lower(header.type) === 'sc' && serverAnswersShipment(outboundShipmentStatus(header)),
     header: invoiceHeader('cc', { hold: true }),
     line: invoiceLine,
     numbering: { type: 'cc', field: 'invoice_num', linkField: 'linked_transaction_id' },
+    siteProcessor: { linkField: 'linked_transaction_id' },
   },
   // A sent request requisition to another store becomes its response requisition.
   requisition: {
     initiating: requisitionHalf,
     responding: requisitionHalf,
-    starts: (header) => lower(header.type) === 'request' && isOneOf(header.status, 'cn', 'fn'),
+    starts: (header) => lower(header.type) === 'request' && serverAnswersRequest(requestRequisitionStatus(header)),
     header: (transfer, request) => ({
       ...copyFields(request),
       ID: transfer.respondingId,
@@ -157,6 +168,7 @@ const rules: Readonly<Record<TransferKind, KindRule>> = {
       linked_requisition_line_ID: lineId,
     }),
     numbering: { type: 'response', field: 'serial_number', linkField: 'linked_requisition_id' },
+    siteProcessor: { linkField: 'linked_requisition_id' },
   },
   // Internal requisition, stage 1: a confirmed purchase order to another store becomes a
   // customer invoice in that store, one line per order line.
