@@ -45,6 +45,8 @@ export const apiFunctions = {
     routes: ['GET /sync/v5/site', 'POST /sync/v5/initialise', 'GET /sync/v5/site_status'],
     // config: the first initialisation binds the site's hardware; syncOut: queue length.
     tables: { config: 'readWrite', siteState: 'readWrite', syncOut: 'read' },
+    // site_status sends again work whose message never left.
+    sendsTo: ['fanOut', 'transfers'],
   },
   syncPush: {
     handler: 'sync-push',

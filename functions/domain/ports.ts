@@ -160,8 +160,16 @@ export interface WorkQueue {
 
 /** Per-site progress of background work, for `site_status`. */
 export interface SiteProgress {
-  /** Marks work queued on behalf of a site; it counts as in progress until finished or expired. */
-  begin(siteId: number, workId: string): Promise<void>;
+  /**
+   * Marks work queued on behalf of a site; it counts as in progress until finished or expired.
+   * The marker keeps the work itself until `sent`, so work whose message never left (a failed
+   * send, a crash) can be sent again from it.
+   */
+  begin(siteId: number, workId: string, work: BackgroundWork): Promise<void>;
+  /** The work's message is on its queue. */
+  sent(siteId: number, workId: string): Promise<void>;
+  /** Work marked more than `olderThanMs` ago whose message was never recorded as sent. */
+  unsentWork(siteId: number, olderThanMs: number): Promise<BackgroundWork[]>;
   finish(siteId: number, workId: string): Promise<void>;
   workInProgress(siteId: number): Promise<boolean>;
   initialisation(siteId: number): Promise<InitialisationState>;

@@ -3,7 +3,9 @@
  * may now hold, and records heartbeats. Each message is safe to process twice; a message that
  * keeps failing ends in the dead-letter queue.
  */
+import { queues } from '../../lib/resources';
 import { adapters, newWorkId, systemClock } from '../commons/adapters';
+import { finishingOnLastAttempt } from '../commons/last-attempt';
 import { dynamoDb } from '../commons/clients';
 import { tableName } from '../commons/environment';
 import { lazyHandler } from '../commons/lazy-handler';
@@ -36,14 +38,16 @@ const INITIALISATION_RESERVE_MS = 30_000;
 
 export function createFanOutHandler(deps: FanOutDeps) {
   const now = deps.now ?? systemClock;
-  return queueConsumer(fanOutMessage, async (message, _record, context) => {
+  return queueConsumer(fanOutMessage, async (message, record, context) => {
     switch (message.kind) {
       case 'heartbeat':
         await deps.heartbeats.record('fanOut', { id: message.id, sentAt: message.sentAt, handledAt: now().toISOString() });
         return;
       case 'route': {
         const transfers = deps.work ? { work: deps.work, progress: deps.progress, newId: deps.newId ?? newWorkId } : undefined;
-        const outcome = await routeRecords({ ...deps, transfers }, await deps.loadConfig(), message.keys);
+        const outcome = await finishingOnLastAttempt(deps.progress, message.originSiteId, message.workId, record, queues.fanOut.maxReceiveCount, async () =>
+          routeRecords({ ...deps, transfers }, await deps.loadConfig(), message.keys),
+        );
         await deps.progress.finish(message.originSiteId, message.workId);
         metrics.addMetric('RecordsRouted', 'Count', outcome.routed);
         metrics.addMetric('Deliveries', 'Count', outcome.deliveries);

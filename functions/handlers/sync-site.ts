@@ -9,7 +9,8 @@ import { logger } from '../commons/observability';
 import { createSiteAuthenticator, toHttpError, valueOrThrow } from '../commons/site-auth';
 import { applyCommand } from '../domain/config/operations';
 import { centralSite, storesOnSite } from '../domain/config/queries';
-import type { CentralCopy, InitialisationState, OutgoingQueue, SiteProgress } from '../domain/ports';
+import type { CentralCopy, InitialisationState, OutgoingQueue, SiteProgress, WorkQueue } from '../domain/ports';
+import { resendUnsentWork } from '../services/site-work';
 import { initialiseBody, parseJsonBodyWith, protocolError, type SiteResponse, type SiteStatusResponse } from '../protocol/v5';
 import type { ConfigStore } from '../storage/config-store';
 import type { DynamoSiteSessions } from '../storage/site-sessions';
@@ -20,6 +21,8 @@ export interface SyncSiteDeps {
   readonly sessions: DynamoSiteSessions;
   readonly progress: SiteProgress;
   readonly outgoing: OutgoingQueue;
+  /** Where work that never left is sent again. */
+  readonly work: WorkQueue;
   readonly now: () => Date;
   readonly newId: () => string;
   /** Where the site's store records are made to say what the configuration says before it initialises. */
@@ -68,7 +71,7 @@ export function createSyncSiteHandler(deps: SyncSiteDeps) {
         return json(200, { queueLength: await deps.outgoing.queueLength(site.siteId) });
       }
       case 'GET /sync/v5/site_status': {
-        const code = await siteStatus(deps.progress, site.siteId);
+        const code = await siteStatus(deps, site.siteId);
         const body: SiteStatusResponse = { code, message: statusMessages[code], data: null };
         return json(200, body);
       }
@@ -91,8 +94,16 @@ async function bindHardware(configStore: ConfigStore, siteId: number, siteName: 
   logger.info('site bound to hardware', { siteId, hardwareId });
 }
 
-async function siteStatus(progress: SiteProgress, siteId: number): Promise<SiteStatusResponse['code']> {
-  return (await progress.workInProgress(siteId)) ? 'integration_in_progress' : 'idle';
+/**
+ * In progress while work the site pushed is queued. Work whose message never left (its request
+ * failed or died after marking it) is sent from here, so the site is never kept waiting for
+ * work that nothing is running.
+ */
+async function siteStatus(deps: Pick<SyncSiteDeps, 'progress' | 'work'>, siteId: number): Promise<SiteStatusResponse['code']> {
+  if (!(await deps.progress.workInProgress(siteId))) return 'idle';
+  const resent = await resendUnsentWork(deps, siteId);
+  if (resent > 0) logger.warn('unsent work sent again', { siteId, resent });
+  return 'integration_in_progress';
 }
 
 /**
@@ -113,6 +124,7 @@ export const handler = lazyHandler(() =>
     sessions: adapters.sessions,
     progress: adapters.progress,
     outgoing: adapters.outgoing,
+    work: adapters.work,
     centralCopy: adapters.centralCopy,
     now: systemClock,
     ...(process.env.PUBLIC_BASE_URL ? { publicBaseUrl: process.env.PUBLIC_BASE_URL } : {}),

@@ -1,14 +1,33 @@
 /** Background work queued on behalf of a site, counted by `site_status` until its consumer finishes it. */
 import type { BackgroundWork, SiteProgress, WorkQueue } from '../domain/ports';
 
-/** The marker first: `site_status` must never say idle while the work is on its way. */
+/**
+ * The marker first: `site_status` must never say idle while the work is on its way. It holds the
+ * work until the message is sent, so a send that fails or never happens is made again later
+ * (see `resendUnsentWork`).
+ */
 export async function queueSiteWork(deps: { readonly progress: SiteProgress; readonly work: WorkQueue }, siteId: number, work: BackgroundWork) {
-  await deps.progress.begin(siteId, work.workId);
+  await deps.progress.begin(siteId, work.workId, work);
   await deps.work.send(work);
+  await deps.progress.sent(siteId, work.workId);
+}
+
+/** A marker unsent for this long belongs to a request that failed or died after writing it. */
+export const UNSENT_GRACE_MS = 10_000;
+
+/** Sends again the site's work whose message never left; safe to repeat (consumers are idempotent). */
+export async function resendUnsentWork(deps: { readonly progress: SiteProgress; readonly work: WorkQueue }, siteId: number): Promise<number> {
+  const unsent = await deps.progress.unsentWork(siteId, UNSENT_GRACE_MS);
+  for (const work of unsent) {
+    await deps.work.send(work);
+    await deps.progress.sent(siteId, work.workId);
+  }
+  return unsent.length;
 }
 
 /** Work on behalf of several sites (a configuration change): each shows it until it is done. */
 export async function queueWorkForSites(deps: { readonly progress: SiteProgress; readonly work: WorkQueue }, siteIds: readonly number[], work: BackgroundWork) {
-  for (const siteId of siteIds) await deps.progress.begin(siteId, work.workId);
+  for (const siteId of siteIds) await deps.progress.begin(siteId, work.workId, work);
   await deps.work.send(work);
+  for (const siteId of siteIds) await deps.progress.sent(siteId, work.workId);
 }

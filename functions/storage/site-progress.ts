@@ -5,7 +5,7 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { InitialisationState, SiteProgress } from '../domain/ports';
+import type { BackgroundWork, InitialisationState, SiteProgress } from '../domain/ports';
 import type { StreamPosition } from '../domain/sync/initial-stream';
 import { siteStateKeys } from './keys';
 
@@ -21,13 +21,56 @@ export class DynamoSiteProgress implements SiteProgress {
 
   private epochSeconds = () => Math.floor(this.now().getTime() / 1000);
 
-  async begin(siteId: number, workId: string): Promise<void> {
+  async begin(siteId: number, workId: string, work: BackgroundWork): Promise<void> {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: { ...siteStateKeys.work(siteId, workId), expiresAt: this.epochSeconds() + WORK_MARKER_LIFETIME_SECONDS },
+        Item: {
+          ...siteStateKeys.work(siteId, workId),
+          expiresAt: this.epochSeconds() + WORK_MARKER_LIFETIME_SECONDS,
+          createdAt: this.now().getTime(),
+          work: JSON.stringify(work),
+        },
       }),
     );
+  }
+
+  async sent(siteId: number, workId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: siteStateKeys.work(siteId, workId),
+          // The work is on its queue: the copy kept for a resend is no longer needed.
+          UpdateExpression: 'SET sentAt = :now REMOVE #work',
+          // The consumer may have finished (and deleted the marker) already: never recreate it.
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#work': 'work' },
+          ExpressionAttributeValues: { ':now': this.now().getTime() },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async unsentWork(siteId: number, olderThanMs: number): Promise<BackgroundWork[]> {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :work)',
+        FilterExpression: 'attribute_exists(#work) AND createdAt < :cutoff AND expiresAt > :now',
+        ExpressionAttributeNames: { '#work': 'work' },
+        ExpressionAttributeValues: {
+          ':pk': siteStateKeys.work(siteId, '').pk,
+          ':work': siteStateKeys.workPrefix,
+          ':cutoff': this.now().getTime() - olderThanMs,
+          ':now': this.epochSeconds(),
+        },
+        ConsistentRead: true,
+      }),
+    );
+    return Items.map((item) => JSON.parse(item.work as string) as BackgroundWork);
   }
 
   async finish(siteId: number, workId: string): Promise<void> {
