@@ -5,7 +5,9 @@
  * Prints records/s, DynamoDB requests per record, the floor (the same items written with plain
  * BatchWriteItem) and the ratio between the two. DynamoDB Local is slower than DynamoDB: compare
  * figures with each other, not with AWS.
- * Then the end-to-end push benchmark over HTTP (bench/push-e2e.ts; BENCH_RECORDS, BENCH_BACKLOG).
+ * Then the end-to-end push benchmark over HTTP (bench/push-e2e.ts; BENCH_RECORDS, BENCH_BACKLOG), and
+ * a real site's two waits: integration after a push, and a large initialisation (bench/sync-window.ts;
+ * BENCH_SYNC_RECORDS, BENCH_INIT_RECORDS).
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -17,6 +19,7 @@ import { startDynamoDbLocal } from '../lib/local/dynamodb-local';
 import { useLocalAwsEnvironment } from '../lib/local/local-server';
 import { provisionTables } from '../lib/local/provision';
 import { runPushEndToEnd } from './push-e2e';
+import { runSyncWindow } from './sync-window';
 
 const { values } = parseArgs({
   options: {
@@ -140,6 +143,7 @@ async function main() {
   }
 
   await runPushEndToEnd();
+  await runSyncWindow();
 }
 
 main().catch((error: unknown) => {
