@@ -1,0 +1,137 @@
+/**
+ * Properties of an initialisation served at pull time, on in-memory ports: whatever the records,
+ * the client's page size, the byte budget and which acknowledgements are lost, a site pulling
+ * until an empty answer (as the client does) has received every record it holds in the seed's
+ * example, and nothing else; and the stream never goes back past what the site acknowledged.
+ * The oracle is the seed's example itself (remote site 1 holds stores A, B and F), not the rules.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { configFromFile } from '../../functions/domain/config/config-file';
+import { emptyConfig, type SyncConfig } from '../../functions/domain/config';
+import type { CentralCopy, InitialisationState, KeyedRecord, RecordSource, SiteProgress, StoredRecord } from '../../functions/domain/ports';
+import { comparePositions, type StreamPosition } from '../../functions/domain/sync/initial-stream';
+import { configFileSchema } from '../../functions/protocol/admin';
+import { acknowledgeInitialStream, pullInitialStream } from '../../functions/services/initial-stream';
+
+const file = configFileSchema.parse(JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'config', 'demo.json'), 'utf8')));
+const built = configFromFile(emptyConfig(), file, (password) => `plain:${password}`);
+if (!built.ok) throw new Error(built.message);
+const config: SyncConfig = built.config;
+
+const REMOTE_1 = 2;
+/** From the seed's example: on remote site 1, B and F are active and A is a collector copy. */
+const HELD_ON_REMOTE_1 = new Set(['STORE_A', 'STORE_B', 'STORE_F']);
+const STORES = ['STORE_A', 'STORE_B', 'STORE_C', 'STORE_D', 'STORE_E', 'STORE_F'];
+
+/** Index order as DynamoDB keeps it: by key, byte-wise. */
+const byKey = (a: KeyedRecord, b: KeyedRecord) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key));
+
+function memoryCentralCopy(records: readonly StoredRecord[]): Pick<CentralCopy, 'keyedPage'> {
+  const index = new Map<string, KeyedRecord[]>();
+  for (const record of records) {
+    const value = record.placement.storeId!;
+    index.set(value, [...(index.get(value) ?? []), { key: `${record.tableName}#${record.recordId}`, record }].sort(byKey));
+  }
+  return {
+    async keyedPage(source: RecordSource, limit: number, afterKey?: string) {
+      const all = source.index === 'byStore' ? (index.get(source.value) ?? []) : [];
+      const start = afterKey === undefined ? 0 : all.findIndex((entry) => Buffer.compare(Buffer.from(entry.key), Buffer.from(afterKey)) > 0);
+      const from = start === -1 ? all.length : start;
+      const page = all.slice(from, from + limit);
+      return { records: page, more: from + limit < all.length };
+    },
+  };
+}
+
+function memoryProgress(generation: string) {
+  let state: InitialisationState = { status: 'completed', stream: { generation, done: false } };
+  const moves: StreamPosition[] = [];
+  const progress: Pick<SiteProgress, 'initialisation' | 'advanceInitialStream'> = {
+    async initialisation() {
+      return state;
+    },
+    async advanceInitialStream(_siteId, gen, from, to) {
+      const stream = state.stream!;
+      if (stream.generation !== gen || stream.done || JSON.stringify(stream.position) !== JSON.stringify(from)) return false;
+      if (to !== 'done') moves.push(to);
+      state = { ...state, stream: to === 'done' ? { ...stream, done: true } : { ...stream, position: to } };
+      return true;
+    },
+  };
+  return { progress, moves, state: () => state };
+}
+
+const storedRecord = (storeId: string, id: string, size: number, deleted: boolean): StoredRecord => ({
+  tableName: 'transact',
+  recordId: id,
+  action: deleted ? 'delete' : 'update',
+  recordData: { ID: id, store_ID: storeId, comment: 'x'.repeat(size) },
+  placement: { dataClass: 'store', flags: [], storeId },
+  originSiteId: 1,
+  changeId: `c-${id}`,
+  version: 1,
+  routedVersion: 1,
+});
+
+const recordsArbitrary = fc.uniqueArray(
+  fc.record({
+    storeId: fc.constantFrom(...STORES),
+    id: fc.stringMatching(/^[A-Za-z0-9_\-]{1,12}$/),
+    size: fc.integer({ min: 0, max: 400 }),
+    deleted: fc.boolean(),
+  }),
+  { selector: (record) => record.id, maxLength: 120 },
+);
+
+test('pulling until an empty answer delivers every held record and nothing else, whatever pages, budgets and lost acknowledgements', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      recordsArbitrary,
+      fc.integer({ min: 1, max: 40 }),
+      fc.integer({ min: 50, max: 3_000 }),
+      fc.infiniteStream(fc.boolean()),
+      async (specs, limit, budgetBytes, ackLost) => {
+        const records = specs.map((spec) => storedRecord(spec.storeId, spec.id, spec.size, spec.deleted));
+        const { progress, moves, state } = memoryProgress('g1');
+        const deps = { centralCopy: memoryCentralCopy(records) as CentralCopy, progress: progress as SiteProgress };
+        const received = new Set<string>();
+        const acknowledged = new Set<string>();
+        for (let call = 0; call < 1_000; call++) {
+          const current = state().stream!;
+          if (current.done) break;
+          const page = await pullInitialStream(deps, config, REMOTE_1, current, { limit, budgetBytes, scanMs: 60_000, maxScanMs: 60_000 });
+          if (page.length === 0) break;
+          expect(page.length).toBeLessThanOrEqual(limit);
+          for (const record of page) received.add(record.recordId);
+          if (ackLost.next().value) continue;
+          for (const record of page) acknowledged.add(record.recordId);
+          await acknowledgeInitialStream(deps, REMOTE_1, page.map((record) => record.syncOutId));
+        }
+        const expected = specs.filter((spec) => HELD_ON_REMOTE_1.has(spec.storeId) && !spec.deleted).map((spec) => spec.id);
+        // Every acknowledged record was received, and the stream finished.
+        expect(state().stream!.done).toBe(true);
+        expect([...received].sort()).toEqual([...expected].sort());
+        expect([...acknowledged].every((id) => received.has(id))).toBe(true);
+        // The stream only ever moved forward.
+        for (let i = 1; i < moves.length; i++) expect(comparePositions(moves[i]!, moves[i - 1]!)).toBeGreaterThan(0);
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
+
+test('acknowledgements of another initialisation or of unknown ids never move the stream', async () => {
+  const records = ['T1', 'T2', 'T3'].map((id) => storedRecord('STORE_B', id, 10, false));
+  const { progress, state } = memoryProgress('g2');
+  const deps = { centralCopy: memoryCentralCopy(records) as CentralCopy, progress: progress as SiteProgress };
+  const page = await pullInitialStream(deps, config, REMOTE_1, state().stream!, { limit: 2, budgetBytes: 10_000, scanMs: 1_000, maxScanMs: 1_000 });
+  expect(page.map((record) => record.recordId)).toEqual(['T1', 'T2']);
+  const stale = { progress: memoryProgress('g-old').progress as SiteProgress, centralCopy: deps.centralCopy };
+  const otherGeneration = await pullInitialStream(stale, config, REMOTE_1, { generation: 'g-old', done: false }, { limit: 3, budgetBytes: 10_000, scanMs: 1_000, maxScanMs: 1_000 });
+  await acknowledgeInitialStream(deps, REMOTE_1, [...otherGeneration.map((record) => record.syncOutId), 'not-a-stream-id', 'init.garbage']);
+  expect(state().stream).toEqual({ generation: 'g2', done: false });
+  await acknowledgeInitialStream(deps, REMOTE_1, page.map((record) => record.syncOutId));
+  expect(state().stream!.position).toEqual({ sourceKey: 's:STORE_B', recordKey: 'transact#T2' });
+});
