@@ -61,17 +61,20 @@ function specificity(route: CompiledRoute): number {
   return (path.includes('+}') ? 2 : path.includes('{') ? 1 : 0) * 10 + (route.method === 'ANY' ? 1 : 0);
 }
 
-export function createHttpGateway(routes: readonly LocalRoute[], log: (line: string) => void = () => {}): Server {
+export type GatewayLimits = { readonly [K in keyof typeof AWS_LIMITS]: number };
+
+/** `limits` exist to be shortened in tests; the server always uses AWS's. */
+export function createHttpGateway(routes: readonly LocalRoute[], log: (line: string) => void = () => {}, limits: GatewayLimits = AWS_LIMITS): Server {
   const compiled = routes.map(compile).sort((a, b) => specificity(a) - specificity(b));
   return createServer((request, response) => {
-    handle(compiled, request, response).catch((error: unknown) => {
+    handle(compiled, request, response, limits).catch((error: unknown) => {
       log(`gateway error: ${error instanceof Error ? error.stack : String(error)}`);
       if (!response.headersSent) send(response, 500, { message: 'Internal Server Error' });
     });
   });
 }
 
-async function handle(routes: readonly CompiledRoute[], request: IncomingMessage, response: ServerResponse) {
+async function handle(routes: readonly CompiledRoute[], request: IncomingMessage, response: ServerResponse, limits: GatewayLimits) {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const method = (request.method ?? 'GET').toUpperCase();
   let match: { route: CompiledRoute; values: string[] } | undefined;
@@ -89,17 +92,17 @@ async function handle(routes: readonly CompiledRoute[], request: IncomingMessage
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > AWS_LIMITS.maxRequestBodyBytes) return send(response, 413, { message: 'Request Entity Too Large' });
+    if (size > limits.maxRequestBodyBytes) return send(response, 413, { message: 'Request Entity Too Large' });
     chunks.push(chunk as Buffer);
   }
   const body = Buffer.concat(chunks);
   const event = toEvent(request, url, method, match.route, match.values, body);
   // Lambda refuses an invocation whose event is too large; API Gateway answers 413.
-  if (Buffer.byteLength(JSON.stringify(event)) > AWS_LIMITS.maxEventBytes) return send(response, 413, { message: 'Request Too Long' });
-  const result = await withTimeout(match.route.handler(event, lambdaContext(match.route.functionName)), AWS_LIMITS.integrationTimeoutMs);
+  if (Buffer.byteLength(JSON.stringify(event)) > limits.maxEventBytes) return send(response, 413, { message: 'Request Too Long' });
+  const result = await withTimeout(match.route.handler(event, lambdaContext(match.route.functionName)), limits.integrationTimeoutMs);
   if (result === TIMED_OUT) return send(response, 503, { message: 'Service Unavailable' });
   // A result Lambda cannot return fails the integration: API Gateway answers 502.
-  if (Buffer.byteLength(JSON.stringify(result)) > AWS_LIMITS.maxResultBytes) return send(response, 502, { message: 'Internal Server Error' });
+  if (Buffer.byteLength(JSON.stringify(result)) > limits.maxResultBytes) return send(response, 502, { message: 'Internal Server Error' });
   writeResult(response, result);
 }
 
