@@ -283,7 +283,9 @@ describe('with the fan-out consumer running', () => {
   });
 
   test('initialise is the site\'s backup: a rebuilt site 2 gets its own store B data and its collector copy of A, once', async () => {
+    // A site's changes made before its first whole sync are never pushed: it syncs first.
     const original = server.site('remote-site-1');
+    await original.sync();
     const invoice = legacyRecord('transact', 'TX_B_BACKUP', { store_ID: 'STORE_B', name_ID: 'SOME_CUSTOMER', comment: 'only on site 2 so far' });
     const line = legacyRecord('trans_line', 'TL_B_BACKUP', { transaction_ID: 'TX_B_BACKUP' });
     original.changes([invoice, line]);

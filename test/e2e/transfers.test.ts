@@ -73,7 +73,17 @@ test('a sent request requisition from store C to store B becomes a response requ
   const siteC = server.site('remote-site-2');
   await siteB.sync();
   await siteC.sync();
-  const request = legacyRecord('requisition', 'REQ_C_TO_B', { store_ID: 'STORE_C', name_ID: 'NAME_STORE_B', type: 'request', status: 'fn', serial_number: 3 });
+  // The fixture is linked to a response already and its Open mSupply status is NEW: a request
+  // just sent has no response yet and is SENT.
+  const request = legacyRecord('requisition', 'REQ_C_TO_B', {
+    store_ID: 'STORE_C',
+    name_ID: 'NAME_STORE_B',
+    type: 'request',
+    status: 'fn',
+    om_status: 'SENT',
+    serial_number: 3,
+    linked_requisition_id: '',
+  });
   const line = legacyRecord('requisition_line', 'REQ_C_TO_B_LINE', { requisition_ID: 'REQ_C_TO_B', item_ID: 'ITEM_1', Cust_stock_order: 50 });
   siteC.changes([request, line]);
   await siteC.sync();

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { createAdminHandler } from '../../functions/handlers/admin';
 import { createFanOutHandler } from '../../functions/handlers/fan-out';
@@ -20,6 +21,7 @@ import { createHttpGateway, type LambdaHttpHandler, type LocalRoute } from '../.
 import { startQueuePoller } from '../../lib/local/queue-poller';
 import { queueNames, queues } from '../../lib/resources';
 import { RemoteSite, type Processor } from '../../lib/remote-site/client';
+import { FaultPlan, faultyPorts } from './faults';
 import { adaptersFor, createTestResources, type TestResources } from './stand-ins';
 
 export const DEMO_CONFIG = path.join(__dirname, '..', '..', 'config', 'demo.json');
@@ -54,6 +56,11 @@ export interface TestSyncServerOptions {
   readonly now?: () => Date;
   /** Passed to the fan-out consumer: a huge value makes every initialisation part one page. */
   readonly initialisationReserveMs?: number;
+  /**
+   * Slows both queue consumers: a pause before every call they make to the central copy, the
+   * outgoing queue and the change log (a slow or throttled backend). @default 0
+   */
+  readonly consumerStepDelayMs?: number;
 }
 
 export async function startTestSyncServer(options: TestSyncServerOptions = {}): Promise<TestSyncServer> {
@@ -84,7 +91,9 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const reserve = options.initialisationReserveMs === undefined ? {} : { initialisationReserveMs: options.initialisationReserveMs };
-  const consumers = { fanOut: createFanOutHandler({ ...adapters, ...reserve }), transfers: createTransfersHandler(adapters) };
+  const delay = options.consumerStepDelayMs ?? 0;
+  const consumerPorts = delay > 0 ? faultyPorts(adapters, new FaultPlan(async ({ phase }) => void (phase === 'before' && (await sleep(delay))))) : adapters;
+  const consumers = { fanOut: createFanOutHandler({ ...consumerPorts, ...reserve }), transfers: createTransfersHandler(consumerPorts) };
   const pollers =
     options.consumer === false
       ? []
