@@ -1,0 +1,96 @@
+/**
+ * Store records authored by the configuration (functions/domain/config/store-record.ts): the
+ * sync fields always come from the configuration, the client's required fields are filled in,
+ * and a configuration change names the stores whose record must be sent, and to whom it was
+ * sent before.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { configFromFile } from '../../functions/domain/config/config-file';
+import { emptyConfig, type Store, type SyncConfig } from '../../functions/domain/config/model';
+import { applyCommand } from '../../functions/domain/config/operations';
+import { authoredStoreRecord, storeRecordAgrees, storeRecordChanges } from '../../functions/domain/config/store-record';
+import { configFileSchema } from '../../functions/protocol/admin';
+import { storeRecordHolders } from '../../functions/services/store-records';
+
+const file = configFileSchema.parse(JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'config', 'demo.json'), 'utf8')));
+const built = configFromFile(emptyConfig(), file, () => 'credential');
+if (!built.ok) throw new Error(built.message);
+const demo = built.config;
+const storeF = demo.stores.STORE_F!;
+
+test('a store with no record gets one from the configuration, with the legacy "nothing" values', () => {
+  expect(authoredStoreRecord(storeF)).toEqual({
+    ID: 'STORE_F',
+    name_ID: storeF.nameId,
+    code: storeF.code,
+    name: storeF.name,
+    store_mode: storeF.mode,
+    sync_id_remote_site: storeF.activeSiteId,
+    logo: '',
+    created_date: '0000-00-00',
+    disabled: false,
+  });
+});
+
+const anyValue = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null));
+
+test('whatever was imported, the sync fields say what the configuration says and the rest is kept', () => {
+  fc.assert(
+    fc.property(
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), anyValue),
+      fc.record({ ID: anyValue, name_ID: anyValue, code: anyValue, store_mode: anyValue, sync_id_remote_site: anyValue, logo: anyValue, created_date: anyValue, disabled: anyValue }, { requiredKeys: [] }),
+      (other, contradicting) => {
+        const imported = { ...other, ...contradicting };
+        const authored = authoredStoreRecord(storeF, imported);
+        expect(authored).toMatchObject({ ID: 'STORE_F', name_ID: storeF.nameId, code: storeF.code, store_mode: storeF.mode, sync_id_remote_site: storeF.activeSiteId });
+        // What the client needs is there, readable.
+        expect(typeof authored.logo).toBe('string');
+        expect(typeof authored.disabled).toBe('boolean');
+        expect(authored.created_date).toMatch(/^\d{4}-\d{2}-\d{2}/);
+        // Fields the configuration does not decide are kept as imported.
+        for (const [field, value] of Object.entries(imported)) {
+          if (!['ID', 'name_ID', 'code', 'name', 'store_mode', 'sync_id_remote_site', 'logo', 'created_date', 'disabled'].includes(field)) expect(authored[field]).toBe(value);
+        }
+        if (typeof imported.disabled === 'boolean') expect(authored.disabled).toBe(imported.disabled);
+        // Authoring twice changes nothing more.
+        expect(authoredStoreRecord(storeF, authored)).toEqual(authored);
+        expect(storeRecordAgrees(storeF, authored)).toBe(true);
+      },
+    ),
+  );
+});
+
+test('an imported record naming another active site does not agree with the configuration', () => {
+  expect(storeRecordAgrees(storeF, { ...authoredStoreRecord(storeF), sync_id_remote_site: 9 })).toBe(false);
+  expect(storeRecordAgrees(storeF, undefined)).toBe(false);
+});
+
+const changed = (command: Parameters<typeof applyCommand>[1], before: SyncConfig = demo) => {
+  const result = applyCommand(before, command);
+  if (!result.ok) throw new Error(result.message);
+  return { after: result.config, changes: storeRecordChanges(before, result.config, storeRecordHolders) };
+};
+
+test('moving store F to site 3 changes F\'s record: site 3 holds it, and site 2 (no store there sees F, so it keeps no copy) is a former holder', () => {
+  const { after, changes } = changed({ type: 'setActiveSite', storeId: 'STORE_F', siteId: 3 });
+  expect(storeRecordHolders(after, 'STORE_F')).toEqual([3]);
+  expect(changes).toEqual([{ storeId: 'STORE_F', formerHolders: [2] }]);
+  expect(authoredStoreRecord(after.stores.STORE_F!)).toMatchObject({ sync_id_remote_site: 3 });
+});
+
+test('a move whose old site keeps a collector copy sends the record to both as holders', () => {
+  const { after, changes } = changed({ type: 'setActiveSite', storeId: 'STORE_B', siteId: 3 });
+  expect(storeRecordHolders(after, 'STORE_B')).toEqual(expect.arrayContaining([3]));
+  expect(changes.map((change) => change.storeId)).toContain('STORE_B');
+  expect(changes.find((change) => change.storeId === 'STORE_B')!.formerHolders.filter((siteId) => storeRecordHolders(after, 'STORE_B').includes(siteId))).toEqual([]);
+});
+
+test('a created store, a renamed store and a changed mode each change their record; a site password does not', () => {
+  const newStore: Omit<Store, 'collectorSiteIds'> = { id: 'STORE_G', code: 'G', name: 'Store G', nameId: 'NAME_STORE_G', mode: 'store', activeSiteId: 2, includeTransactionsInSync: true };
+  expect(changed({ type: 'createStore', store: newStore }).changes).toEqual([{ storeId: 'STORE_G', formerHolders: [] }]);
+  expect(changed({ type: 'updateStore', storeId: 'STORE_C', changes: { name: 'Renamed' } }).changes.map((c) => c.storeId)).toEqual(['STORE_C']);
+  expect(changed({ type: 'updateStore', storeId: 'STORE_C', changes: { mode: 'dispensary' } }).changes.map((c) => c.storeId)).toEqual(['STORE_C']);
+  expect(changed({ type: 'setSiteCredential', siteId: 2, credential: 'other' }).changes).toEqual([]);
+});
