@@ -152,6 +152,12 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/**
+ * Tables the client pushes over both APIs (`sync/translations/name.rs`, `name_store_join.rs`:
+ * "for cross site patient details sharing"): their v6 copy duplicates what v5 delivers.
+ */
+const ALSO_PUSHED_OVER_V5: ReadonlySet<string> = new Set(['name', 'name_store_join']);
+
 const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 256) : '');
 
 /**
@@ -168,7 +174,9 @@ function quarantineItems(caller: SiteCaller, records: readonly unknown[], receiv
       recordId: value.record.recordId,
       action: value.record.action.toLowerCase(),
       reason: V6_UNSUPPORTED_REASON,
-      message: `Sync v6 table "${value.record.tableName}" is not served by this central server yet; the record is kept here as the site pushed it (cursor ${value.cursor}).`,
+      message: `Sync v6 table "${value.record.tableName}" is not served by this central server yet; the record is kept here as the site pushed it (cursor ${value.cursor}).${
+        ALSO_PUSHED_OVER_V5.has(value.record.tableName) ? ' The site pushes this table over v5 too, where it is served.' : ''
+      }`,
     })),
     ...invalid.map(({ raw, message }) => {
       const record = (raw as { record?: Record<string, unknown> } | null)?.record;

@@ -181,7 +181,7 @@ describe('a site syncing as the client does', () => {
     client.state.changelog.push(
       update(9, 'asset', 'asset-old', { id: 'asset-old' }), // before the push cursor: never pushed
       update(10, 'asset', 'asset-1', { id: 'asset-1', store_id: 'STORE_B', serial_number: 'S1' }),
-      update(11, 'asset_log', 'log-1', { id: 'log-1', asset_id: 'asset-1', status: 'FUNCTIONING' }),
+      update(11, 'name_store_join', 'nsj-1', { ID: 'nsj-1', name_ID: 'patient-1', store_ID: 'STORE_B' }),
       { cursor: 12, record: { tableName: 'vaccination', recordId: 'vacc-1', action: 'Delete', recordData: null } },
     );
     const answers = await client.push(2);
@@ -193,13 +193,16 @@ describe('a site syncing as the client does', () => {
     const kept = await quarantined(SITE_ID);
     expect(kept.map(({ tableName, recordId, action, reason }) => ({ tableName, recordId, action, reason })).sort((a, b) => a.recordId.localeCompare(b.recordId))).toEqual([
       { tableName: 'asset', recordId: 'asset-1', action: 'update', reason: 'v6_table_not_supported' },
-      { tableName: 'asset_log', recordId: 'log-1', action: 'update', reason: 'v6_table_not_supported' },
+      { tableName: 'name_store_join', recordId: 'nsj-1', action: 'update', reason: 'v6_table_not_supported' },
       { tableName: 'vaccination', recordId: 'vacc-1', action: 'delete', reason: 'v6_table_not_supported' },
     ]);
     // The record exactly as pushed, with its cursor: an operator loses nothing.
     expect(kept.find((item) => item.recordId === 'asset-1')?.raw).toEqual(client.state.changelog[1]);
     expect(kept.find((item) => item.recordId === 'vacc-1')?.raw).toEqual(client.state.changelog[3]);
     expect(kept.every((item) => item.siteId === SITE_ID && item.receivedAt === new Date(clockMs).toISOString())).toBe(true);
+    // name_store_join travels over v5 as well: its message says so, an asset's does not.
+    expect(kept.find((item) => item.recordId === 'nsj-1')?.message).toMatch(/over v5 too/);
+    expect(kept.find((item) => item.recordId === 'asset-1')?.message).not.toMatch(/v5/);
   });
 
   test('a batch sent again (its answer was lost) keeps no second copy', async () => {
