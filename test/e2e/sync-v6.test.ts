@@ -433,3 +433,27 @@ describe('malformed requests: 4xx with the error the client parses, nothing kept
     );
   });
 });
+
+// --- the project's faithful client ----------------------------------------------------------
+
+describe("the project's faithful client, its v6 steps included", () => {
+  let own: TestSyncServer;
+  beforeAll(async () => {
+    own = await startTestSyncServer();
+  });
+  afterAll(() => own?.stop());
+
+  test('a first sync and a later one complete at the URL site info names; its v6 change is kept, nothing comes back over v6', async () => {
+    const site = own.site(SITE);
+    const first = await site.sync();
+    expect({ pushedV6: first.pushedV6, v6RecordsReceived: first.v6RecordsReceived }).toEqual({ pushedV6: 0, v6RecordsReceived: 0 });
+
+    const asset = { id: 'asset-faithful', store_id: 'STORE_B', serial_number: 'F-1' };
+    site.change({ tableName: 'asset', recordId: 'asset-faithful', action: 'insert', recordData: asset });
+    const later = await site.sync();
+    expect({ pushedV6: later.pushedV6, v6RecordsReceived: later.v6RecordsReceived }).toEqual({ pushedV6: 1, v6RecordsReceived: 0 });
+
+    const kept = (await own.adapters.quarantine.list({ siteId: SITE_ID, limit: 100 })).records.filter((item) => item.recordId === 'asset-faithful');
+    expect(kept).toEqual([expect.objectContaining({ tableName: 'asset', reason: 'v6_table_not_supported', raw: expect.objectContaining({ record: expect.objectContaining({ recordData: asset }) }) })]);
+  });
+});
