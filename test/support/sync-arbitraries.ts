@@ -516,3 +516,60 @@ export function rightfulSites(config: SyncConfig, facts: Facts): number[] {
       return [];
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Transfers with the sites' own processors in the loop (transfers-site-processors.test.ts)
+
+/** A trade between two stores on different sites, as the initiating site edits it over time. */
+export type TradeKind = 'invoice' | 'request';
+
+/**
+ * One step of an interleaving: the initiating site makes its next edit (and pushes it), a
+ * background message is handled (one of those pending, by index), or a site syncs (push what it
+ * has, pull everything, integrate, run its processors).
+ */
+export type TradeStep =
+  | { readonly kind: 'edit' }
+  | { readonly kind: 'route'; readonly pick: number }
+  | { readonly kind: 'transfer'; readonly pick: number }
+  | { readonly kind: 'sync'; readonly site: 'initiating' | 'responding' };
+
+/** The initiating site's edits: the header through its statuses, its lines pushed with the first or on their own. */
+export interface TradePlan {
+  readonly kind: TradeKind;
+  /** Legacy statuses the header is pushed at, in order (each a separate push). */
+  readonly statuses: readonly string[];
+  readonly lineQuantities: readonly number[];
+  /** Lines travel in the header's first push, or in a push of their own after it (split across syncs). */
+  readonly linesApart: boolean;
+  readonly steps: readonly TradeStep[];
+}
+
+/** A subsequence of the kind's statuses in their order (a status may be skipped, the header never goes back). */
+const statusPathArb = (statuses: readonly string[]) =>
+  fc.subarray([...statuses], { minLength: 1 }).map((chosen) => statuses.filter((status) => chosen.includes(status)));
+
+export const tradeStepArb: fc.Arbitrary<TradeStep> = fc.oneof(
+  { weight: 2, arbitrary: fc.constant({ kind: 'edit' as const }) },
+  { weight: 2, arbitrary: fc.nat({ max: 5 }).map((pick) => ({ kind: 'route' as const, pick })) },
+  { weight: 2, arbitrary: fc.nat({ max: 5 }).map((pick) => ({ kind: 'transfer' as const, pick })) },
+  { weight: 3, arbitrary: fc.constantFrom('initiating' as const, 'responding' as const).map((site) => ({ kind: 'sync' as const, site })) },
+);
+
+export const tradePlanArb = (kind: TradeKind): fc.Arbitrary<TradePlan> =>
+  fc.record({
+    kind: fc.constant(kind),
+    // Invoices: new, picked (cn), shipped (fn); requests: suggested (draft), confirmed and finalised (both sent).
+    statuses: statusPathArb(kind === 'invoice' ? ['nw', 'cn', 'fn'] : ['sg', 'cn', 'fn']),
+    lineQuantities: fc.array(fc.integer({ min: 1, max: 500 }), { minLength: 1, maxLength: 3 }),
+    linesApart: fc.boolean(),
+    steps: fc.array(tradeStepArb, { minLength: 3, maxLength: 25 }),
+  });
+
+/**
+ * The oracle, from the client's facts alone (its processors make a responding half for an
+ * outbound invoice once it is picked or shipped, for a request once it is sent): whether the
+ * trade, ending at this legacy status, must end with a responding half.
+ */
+export const mustBeAnswered = (kind: TradeKind, finalStatus: string): boolean =>
+  kind === 'invoice' ? ['cn', 'fn'].includes(finalStatus) : ['cn', 'fn'].includes(finalStatus);
