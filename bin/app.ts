@@ -4,6 +4,10 @@ import { App } from 'aws-cdk-lib';
 import { CentralSyncStack } from '../lib/central-sync-stack';
 
 const app = new App();
+// `npx cdk deploy -c publicBaseUrl=https://sync.example.org` names the URL sites are given for the
+// Open mSupply central API; by default it is the host each request came in on.
+const publicBaseUrl = app.node.tryGetContext('publicBaseUrl') as string | undefined;
 new CentralSyncStack(app, 'CentralSync', {
   description: 'Central sync server for mSupply remote synchronisation (sync API v5)',
+  ...(publicBaseUrl ? { publicBaseUrl } : {}),
 });

@@ -16,6 +16,11 @@ import { SyncTables } from './constructs/sync-tables';
 export interface CentralSyncStackProps extends StackProps {
   /** What happens to the synced data when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly dataRemovalPolicy?: RemovalPolicy;
+  /**
+   * The base URL sites are told to reach this deployment's Open mSupply central API (sync v6) at.
+   * @default the scheme and host each site's own request came in on (API Gateway or custom domain)
+   */
+  readonly publicBaseUrl?: string;
 }
 
 export class CentralSyncStack extends Stack {
@@ -63,7 +68,10 @@ export class CentralSyncStack extends Stack {
         sendsTo: description.sendsTo,
         timeout: description.timeoutSeconds ? Duration.seconds(description.timeoutSeconds) : undefined,
         memorySize: description.memoryMb,
-        environment: isAdmin ? { ADMIN_TOKEN_SECRET_ARN: adminToken.secretArn } : undefined,
+        environment: {
+          ...(isAdmin ? { ADMIN_TOKEN_SECRET_ARN: adminToken.secretArn } : {}),
+          ...(name === 'syncSite' && props.publicBaseUrl ? { PUBLIC_BASE_URL: props.publicBaseUrl } : {}),
+        },
       });
       if (isAdmin) adminToken.grantRead(fn);
       const integration = new HttpLambdaIntegration(`${name}Integration`, fn);

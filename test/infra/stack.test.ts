@@ -132,3 +132,14 @@ test('the admin token is a Secrets Manager secret that only the admin function m
   expect(adminActions).not.toContain('sqs:ReceiveMessage');
   expect(adminActions).not.toMatch(/TableschangeLog/);
 });
+
+test('a public base URL given to the stack reaches only the function that answers site info', () => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const named = Template.fromStack(new CentralSyncStack(app, 'Named', { publicBaseUrl: 'https://sync.example.org' }));
+  const withUrl = named.findResources('AWS::Lambda::Function', {
+    Properties: { Environment: { Variables: Match.objectLike({ PUBLIC_BASE_URL: 'https://sync.example.org' }) } },
+  });
+  expect(Object.keys(withUrl)).toHaveLength(1);
+  expect(Object.keys(withUrl)[0]).toMatch(/^syncSiteFunction/);
+  expect(Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ PUBLIC_BASE_URL: Match.anyValue() }) } } }))).toHaveLength(0);
+});
