@@ -132,6 +132,31 @@ export function splitV6Records(records: readonly unknown[]): { valid: Array<{ in
   return { valid, invalid };
 }
 
+/**
+ * `SyncDownloadFileRequestV6` (`POST download_file`, JSON, camelCase). Not served yet: the
+ * shape is here for the sync-files routes.
+ */
+export const downloadFileRequest = z.object({
+  tableName: z.string().min(1),
+  recordId: z.string().min(1),
+  id: z.string().min(1),
+  syncV5Settings,
+  syncV6Version,
+});
+export type DownloadFileRequest = z.output<typeof downloadFileRequest>;
+
+/**
+ * `SyncUploadFileRequestV6`, the `json_part` of `PUT upload_file` (multipart, with the file in
+ * `file_part`). This struct has no `rename_all`: its own fields are snake_case, while the
+ * settings inside keep their camelCase. Not served yet.
+ */
+export const uploadFileRequest = z.object({
+  file_id: z.string().min(1),
+  sync_v5_settings: syncV5Settings,
+  sync_v6_version: syncV6Version,
+});
+export type UploadFileRequest = z.output<typeof uploadFileRequest>;
+
 // ---------------------------------------------------------------------------------------------
 // Answers: `{"data": …}` or `{"error": <variant>}` (`SyncPullResponseV6` and friends)
 
@@ -171,6 +196,15 @@ export const v6Error = z.union([
 export type V6Error = z.output<typeof v6Error>;
 
 export const errorAnswer = z.object({ error: v6Error }).strict();
+
+/** `SyncUploadFileResponseV6::Data(())`: unit serialises as null. */
+export const uploadFileAnswer = z.union([z.object({ data: z.null() }).strict(), errorAnswer]);
+
+/**
+ * `download_file` answers the file's bytes on success; otherwise a non-2xx status whose body is
+ * the bare variant, not wrapped in `error` (`api_v6/download_file.rs`, `download_response_or_err`).
+ */
+export const downloadFileErrorBody = v6Error;
 
 // ---------------------------------------------------------------------------------------------
 // Refusals

@@ -10,6 +10,10 @@ import {
   SYNC_V6_MAX_VERSION,
   SYNC_V6_MIN_VERSION,
   checkV5SyncVersion,
+  downloadFileErrorBody,
+  downloadFileRequest,
+  uploadFileAnswer,
+  uploadFileRequest,
   checkV6Version,
   errorAnswer,
   fromSiteRefusal,
@@ -119,6 +123,21 @@ describe('requests as the client sends them', () => {
       const { [field]: _dropped, ...rest } = batch as Record<string, unknown>;
       expect({ field, ok: pushRequest.safeParse({ batch: rest, syncV5Settings: settings }).success }).toEqual({ field, ok: false });
     }
+  });
+});
+
+describe('sync file requests (shapes only: the routes are not served yet)', () => {
+  test('download_file is camelCase JSON; its error body is the bare variant', () => {
+    expect(downloadFileRequest.parse({ tableName: 'asset', recordId: 'a1', id: 'file-1', syncV5Settings: settings, syncV6Version: 5 }).id).toBe('file-1');
+    expect(downloadFileErrorBody.safeParse({ otherServerError: 'File not found' }).success).toBe(true);
+    expect(downloadFileErrorBody.safeParse({ error: { otherServerError: 'File not found' } }).success).toBe(false);
+  });
+
+  test("upload_file's json_part is snake_case (no rename_all) around camelCase settings; success is data null", () => {
+    expect(uploadFileRequest.parse({ file_id: 'file-1', sync_v5_settings: settings, sync_v6_version: 5 }).file_id).toBe('file-1');
+    expect(uploadFileRequest.safeParse({ fileId: 'file-1', syncV5Settings: settings }).success).toBe(false);
+    expect(uploadFileAnswer.safeParse({ data: null }).success).toBe(true);
+    expect(uploadFileAnswer.safeParse({ error: { syncFileNotFound: 'file-1' } }).success).toBe(true);
   });
 });
 
