@@ -269,7 +269,7 @@ export class RemoteSite {
       this.state.setCursor('pushV5', this.state.latestCursor + 1);
       if (v6) this.state.setCursor('pushV6', this.state.latestCursor + 1);
     }
-    const processorChanges = this.runProcessors(integrated);
+    const processorChanges = this.runProcessors();
     this.state.initialised = true; // the sync finished: `get_initialisation_status`
     this.state.save();
     return {
@@ -502,15 +502,21 @@ export class RemoteSite {
     return { integrated, ignored };
   }
 
-  /** The processors' records become local changes of the site. */
-  private runProcessors(integrated: HeldRecord[]): number {
+  /** The processors read the change log from their cursor; what they make becomes local changes. */
+  private runProcessors(): number {
+    const changed = this.state.changelog(Number(this.state.cursor('processors')), () => true).flatMap((entry) => {
+      const data = this.state.held(entry.tableName, entry.recordId);
+      return data === undefined ? [] : [{ tableName: entry.tableName, recordId: entry.recordId, recordData: data }];
+    });
     const changes: readonly ProcessorChange[] = this.processors({
       activeStoreIds: activeStoreIds(this.state),
-      integrated,
+      integrated: changed,
       held: (table, id) => this.state.held(table, id),
       heldRecords: (table) => this.state.heldRecords(table),
     });
     if (changes.length > 0) this.changes(changes.map((change) => ({ ...change, action: 'update' as const })));
+    // Their own changes were processed in the same run.
+    this.state.setCursor('processors', this.state.latestCursor + 1);
     return changes.length;
   }
 }

@@ -8,7 +8,10 @@ import type { HeldRecord } from './state';
 export interface ProcessorInput {
   /** The site's active stores (`ActiveStoresOnSite`). */
   readonly activeStoreIds: readonly string[];
-  /** Records integrated by this sync, in integration order. */
+  /**
+   * Every record changed since the processors last ran, pulled or made on the site, oldest
+   * change first (the processors read the change log from their own cursor).
+   */
   readonly integrated: readonly HeldRecord[];
   readonly held: (tableName: string, recordId: string) => Record<string, unknown> | undefined;
   readonly heldRecords: (tableName?: string) => HeldRecord[];

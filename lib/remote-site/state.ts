@@ -36,7 +36,7 @@ export interface BufferRow {
   readonly fromV5: boolean;
 }
 
-const cursorNames = ['centralPull', 'pushV5', 'pushV6', 'pullV6'] as const;
+const cursorNames = ['centralPull', 'pushV5', 'pushV6', 'pullV6', 'processors'] as const;
 export type CursorName = (typeof cursorNames)[number];
 
 const stateFile = z.object({
@@ -55,7 +55,7 @@ const stateFile = z.object({
   ),
   latestCursor: z.number().int().min(0),
   buffer: z.array(z.object({ key: z.string(), tableName: z.string(), recordId: z.string(), action: z.enum(['upsert', 'delete', 'merge']), recordData: z.unknown(), fromV5: z.boolean() })),
-  cursors: z.object({ centralPull: z.number().int(), pushV5: z.number().int(), pushV6: z.number().int(), pullV6: z.number().int() }),
+  cursors: z.object({ centralPull: z.number().int(), pushV5: z.number().int(), pushV6: z.number().int(), pullV6: z.number().int(), processors: z.number().int() }),
   siteId: z.number().int().nullable(),
   syncQueueInitialised: z.boolean(),
   initialised: z.boolean(),
@@ -72,7 +72,7 @@ export class SiteState {
   private readonly changes = new Map<string, ChangelogEntry>();
   private readonly bufferRows = new Map<string, BufferRow>();
   private latest = 0;
-  private readonly cursorValues: Record<CursorName, number> = { centralPull: 0, pushV5: 0, pushV6: 0, pullV6: 0 };
+  private readonly cursorValues: Record<CursorName, number> = { centralPull: 0, pushV5: 0, pushV6: 0, pullV6: 0, processors: 0 };
   siteId: number | null = null;
   syncQueueInitialised = false;
   initialised = false;

@@ -6,7 +6,11 @@
 import { legacyRecord } from './legacy-records';
 import type { TestSyncServer } from './sync-server';
 
-/** Imports the name record of every configured store; resolves once they are accepted. */
+/**
+ * Imports the name record of every configured store; resolves once they are routed (in the
+ * change log), as an operator sets a server up before its sites first sync: a site that pulls
+ * a store record before the store's name ignores the record for good.
+ */
 export async function importStoreNames(server: TestSyncServer): Promise<string[]> {
   const listed = await server.admin('GET', '/stores');
   if (listed.status !== 200) throw new Error(`GET /stores answered ${listed.status}`);
@@ -16,6 +20,11 @@ export async function importStoreNames(server: TestSyncServer): Promise<string[]
   const imported = await server.admin('POST', '/records', { records });
   if (imported.status !== 200 || imported.body.accepted !== records.length) {
     throw new Error(`importing the stores' names: ${imported.status} ${JSON.stringify(imported.body)}`);
+  }
+  // What the central server imported is its (site 1's) work until routed.
+  for (let attempt = 0; await server.adapters.progress.workInProgress(1); attempt++) {
+    if (attempt >= 600) throw new Error("the stores' names were not routed within 60 s");
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return stores.map((store) => store.nameId);
 }

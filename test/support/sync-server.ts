@@ -21,6 +21,7 @@ import { createHttpGateway, type LambdaHttpHandler, type LocalRoute } from '../.
 import { startQueuePoller } from '../../lib/local/queue-poller';
 import { queueNames, queues } from '../../lib/resources';
 import { RemoteSite, type Processor } from '../../lib/remote-site/client';
+import { transferProcessor } from '../../lib/remote-site/transfer-processor';
 import { FaultPlan, faultyPorts } from './faults';
 import { adaptersFor, createTestResources, type TestResources } from './stand-ins';
 
@@ -45,6 +46,7 @@ export interface SiteOptions {
   statePath?: string;
   /** Every wait and timeout of the client multiplied by this. @default 0.1 */
   timeScale?: number;
+  /** @default the site's transfer processors, as on a real site */
   processors?: Processor;
 }
 
@@ -122,7 +124,7 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
         hardwareId: siteOptions.hardwareId ?? `hardware-${name}`,
         timeScale: siteOptions.timeScale ?? 0.1,
         ...(siteOptions.statePath ? { statePath: siteOptions.statePath } : {}),
-        ...(siteOptions.processors ? { processors: siteOptions.processors } : {}),
+        processors: siteOptions.processors ?? transferProcessor(),
       }),
     admin: async (method, route, body) => {
       const response = await fetch(`${url}/admin/v1${route}`, {
