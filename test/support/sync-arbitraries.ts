@@ -199,8 +199,8 @@ interface SpecBase {
   /** A field that changes nothing about placement: makes successive versions differ. */
   readonly note: string;
 }
-/** Store data: a transaction of `storeId` with the other party `nameId`. */
-export interface TransactSpec extends SpecBase { readonly template: 'transact'; readonly storeId: string; readonly nameId: string }
+/** Store data: a customer invoice of `storeId` to the other party `nameId`, at a legacy status (none: no status field). */
+export interface TransactSpec extends SpecBase { readonly template: 'transact'; readonly storeId: string; readonly nameId: string; readonly status?: 'nw' | 'cn' | 'fn' }
 /** Store data through its parent transaction. */
 export interface TransLineSpec extends SpecBase { readonly template: 'trans_line'; readonly transactId: string }
 /** Store data: a stock line. */
@@ -275,7 +275,13 @@ export function recordSpecOfArb(config: SyncConfig, template: Template, id?: str
   const base = (pool: readonly string[]) => ({ id: idArb(pool), action: actionArb, note: noteArb });
   switch (template) {
     case 'transact':
-      return fc.record({ template: fc.constant(template), ...base(idPools.transact), storeId: storeRefArb(config), nameId: tradeNameArb(config) });
+      return fc.record({
+        template: fc.constant(template),
+        ...base(idPools.transact),
+        storeId: storeRefArb(config),
+        nameId: tradeNameArb(config),
+        status: fc.option(fc.constantFrom<'nw' | 'cn' | 'fn'>('nw', 'cn', 'fn'), { nil: undefined }),
+      });
     case 'trans_line':
       return fc.record({ template: fc.constant(template), ...base(idPools.trans_line), transactId: fc.constantFrom(...TRANSACT_IDS) });
     case 'item_line':
@@ -353,7 +359,7 @@ export function materialise(spec: RecordSpec): SyncRecord {
   const data = ((): Record<string, unknown> => {
     switch (spec.template) {
       case 'transact':
-        return { ID: spec.id, store_ID: spec.storeId, name_ID: spec.nameId, type: 'ci', comment: spec.note };
+        return { ID: spec.id, store_ID: spec.storeId, name_ID: spec.nameId, type: 'ci', comment: spec.note, ...(spec.status ? { status: spec.status } : {}) };
       case 'trans_line':
         return { ID: spec.id, transaction_ID: spec.transactId, item_ID: 'I1', quantity: 1, comment: spec.note };
       case 'item_line':
@@ -573,3 +579,39 @@ export const tradePlanArb = (kind: TradeKind): fc.Arbitrary<TradePlan> =>
  */
 export const mustBeAnswered = (kind: TradeKind, finalStatus: string): boolean =>
   kind === 'invoice' ? ['cn', 'fn'].includes(finalStatus) : ['cn', 'fn'].includes(finalStatus);
+
+/**
+ * What the central copy keeps of an accepted record: what was pushed, except a configured
+ * store's `store` record, whose sync fields are the configuration's and whose fields the client
+ * needs are filled in (docs/sync.md, "Store records").
+ */
+export function storedData(config: SyncConfig, spec: RecordSpec): Record<string, unknown> | undefined {
+  const data = materialise(spec).recordData as Record<string, unknown> | undefined;
+  const store = spec.template === 'store' ? storeIn(config, spec.id) : undefined;
+  if (!store || !data) return data;
+  return {
+    logo: '',
+    created_date: '0000-00-00',
+    disabled: false,
+    ...data,
+    ID: store.id,
+    name_ID: store.nameId,
+    code: store.code,
+    name: store.name,
+    store_mode: store.mode,
+    sync_id_remote_site: store.activeSiteId,
+  };
+}
+
+/**
+ * §4 with the client's own processor: an outbound invoice to a store active on another site,
+ * once picked (`cn`) or shipped (`fn`), reaches that site only together with its responding half
+ * (which the transfers consumer sends), never through ordinary routing. That site, if any.
+ */
+export function awaitingResponse(config: SyncConfig, header: TransactSpec | undefined): number | undefined {
+  if (!header || (header.status !== 'cn' && header.status !== 'fn')) return undefined;
+  const store = storeIn(config, header.storeId);
+  const trader = Object.values(config.stores).find((s) => s.nameId === header.nameId);
+  if (!store || !trader || trader.id === store.id || trader.activeSiteId === store.activeSiteId) return undefined;
+  return trader.activeSiteId;
+}
