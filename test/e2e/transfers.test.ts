@@ -35,13 +35,14 @@ test('a finalised customer invoice from store B to store C becomes a supplier in
   await siteC.sync();
 
   const supplierInvoiceId = derivedId('stockTransfer', 'CI_B_TO_C');
-  expect(siteC.held('transact', supplierInvoiceId)).toMatchObject({
-    type: 'si',
-    store_ID: 'STORE_C',
-    name_ID: 'NAME_STORE_B',
-    invoice_num: -1,
-    linked_transaction_id: 'CI_B_TO_C',
-  });
+  const made = { type: 'si', store_ID: 'STORE_C', name_ID: 'NAME_STORE_B', linked_transaction_id: 'CI_B_TO_C' };
+  // The server's half arrives numbered -1, in the same sync as the outbound shipment, so the
+  // site's processor makes no inbound shipment of its own: it numbers the server's.
+  const arrived = siteC.receivedLog.filter((record) => record.tableName === 'transact' && record.recordId === supplierInvoiceId);
+  expect(arrived.map((record) => record.recordData)).toEqual([expect.objectContaining({ ...made, invoice_num: -1 })]);
+  expect(siteC.held('transact', supplierInvoiceId)).toMatchObject({ ...made, invoice_num: expect.any(Number) });
+  expect(siteC.held('transact', supplierInvoiceId)!.invoice_num).toBeGreaterThan(0);
+  expect(siteC.heldRecords('transact').filter((held) => held.recordData.linked_transaction_id === 'CI_B_TO_C').map((held) => held.recordId)).toEqual([supplierInvoiceId]);
   const received = siteC.heldRecords('trans_line').filter((line) => line.recordData.transaction_ID === supplierInvoiceId);
   expect(received.map((line) => [line.recordData.item_ID, line.recordData.quantity, line.recordData.type]).sort()).toEqual([
     ['ITEM_1', 10, 'stock_in'],
@@ -50,7 +51,7 @@ test('a finalised customer invoice from store B to store C becomes a supplier in
   // The initiating half reaches the responding site too.
   expect(siteC.held('transact', 'CI_B_TO_C')).toMatchObject({ type: 'ci', status: 'fn' });
 
-  // C's site numbers its half and pushes it back; B's site then receives the log message.
+  // C's site renumbers its half and pushes it back; B's site then receives the log message.
   siteC.change({ tableName: 'transact', recordId: supplierInvoiceId, action: 'update', recordData: { ...siteC.held('transact', supplierInvoiceId)!, invoice_num: 42 } });
   await siteC.sync();
   await siteB.sync();
