@@ -325,3 +325,38 @@ test('unreachable server: a connection error after three attempts', async () => 
   expect(error).toBeInstanceOf(SyncApiError);
   expect((error as SyncApiError).isConnection()).toBe(true);
 });
+
+test('the local state survives a restart (state file): no second initialise, the push cursor kept', async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const statePath = path.join(mkdtempSync(path.join(tmpdir(), 'site-state-')), 'site.json');
+  const server = await healthy({}, [nameRecord('NAME_STORE_B'), storeRecord('STORE_B', 2, 'NAME_STORE_B')]);
+  await site(server.url, { statePath }).sync();
+  const restarted = site(server.url, { statePath });
+  expect(restarted.isInitialised).toBe(true);
+  expect(restarted.activeStoreIds).toEqual(['STORE_B']);
+  restarted.change({ tableName: 'transact', recordId: 'T1', action: 'update', recordData: { ID: 'T1', store_ID: 'STORE_B' } });
+  server.seen.length = 0;
+  expect(await site(server.url, { statePath }).sync()).toMatchObject({ requestedInitialisation: false, pushed: 1 });
+  expect(server.calls()).not.toContain('POST /sync/v5/initialise');
+});
+
+test('processors see the change log since they last ran, local changes included; what they make is pushed next', async () => {
+  const server = await healthy({}, [nameRecord('NAME_STORE_B'), storeRecord('STORE_B', 2, 'NAME_STORE_B')]);
+  const seen: string[][] = [];
+  const remote = site(server.url, {
+    processors: ({ integrated, activeStoreIds }) => {
+      seen.push(integrated.map((record) => `${record.tableName} ${record.recordId}`));
+      return integrated.some((record) => record.recordId === 'LOCAL') ? [{ tableName: 'transact', recordId: 'MADE', recordData: { ID: 'MADE', store_ID: activeStoreIds[0] } }] : [];
+    },
+  });
+  await remote.sync();
+  remote.change({ tableName: 'transact', recordId: 'LOCAL', action: 'update', recordData: { ID: 'LOCAL', store_ID: 'STORE_B' } });
+  expect(await remote.sync()).toMatchObject({ pushed: 1, processorChanges: 1 });
+  expect(seen).toEqual([['name NAME_STORE_B', 'store STORE_B'], ['transact LOCAL']]);
+  server.seen.length = 0;
+  expect(await remote.sync()).toMatchObject({ pushed: 1, processorChanges: 0 });
+  const pushed = server.seen.filter((seen) => seen.method === 'POST' && seen.path === '/sync/v5/queued_records').flatMap((seen) => JSON.parse(seen.body).data);
+  expect(pushed.map((record: { recordId: string }) => record.recordId)).toEqual(['MADE']);
+});
