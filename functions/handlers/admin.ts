@@ -20,7 +20,7 @@ import * as schemas from '../protocol/admin';
 import { splitPushedRecords } from '../protocol/v5';
 import { acceptPush, type PushDeps } from '../services/push';
 import { queueSiteWork, queueWorkForSites } from '../services/site-work';
-import { storeRecordHolders } from '../services/store-records';
+import { storeRecordHolders, writeStoreRecords } from '../services/store-records';
 import { storeRecordChanges } from '../domain/config/store-record';
 import type { OutgoingQueue, Quarantine, RecordSource } from '../domain/ports';
 import { adapters, pushDependencies } from '../commons/adapters';
@@ -117,13 +117,16 @@ async function change(deps: Required<AdminDeps>, request: Request, command: Conf
 
 /**
  * Store records follow the configuration: every store whose record fields or holding sites
- * changed gets its corrected record, sent to the sites holding it now and those that held it
- * before. Queued (durably, with each such site's work marker) before the change is answered.
+ * changed gets its corrected record, written here as a new version, and sent in the background
+ * to the sites holding it now and those that held it before. Written and queued (durably, with
+ * each such site's work marker) before the change is answered.
  */
 async function sendChangedStoreRecords(deps: Required<AdminDeps>, before: SyncConfig, after: SyncConfig) {
   if (!deps.data) return;
   const stores = storeRecordChanges(before, after, storeRecordHolders);
   if (stores.length === 0) return;
+  // Written now, so work queued after this (a moved store's data for its new site) reads the new version.
+  await writeStoreRecords(deps.data.push, after, stores.map((store) => store.storeId));
   const remote = (siteId: number) => getSite(after, siteId)?.kind !== 'central';
   const siteIds = [...new Set(stores.flatMap((store) => [...storeRecordHolders(after, store.storeId), ...store.formerHolders]))].filter(remote).sort((a, b) => a - b);
   await queueWorkForSites(deps.data.push, siteIds, { kind: 'storeRecords', workId: deps.data.push.newId(), siteIds, stores });
