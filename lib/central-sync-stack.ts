@@ -17,8 +17,9 @@ export interface CentralSyncStackProps extends StackProps {
   /** What happens to the synced data when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly dataRemovalPolicy?: RemovalPolicy;
   /**
-   * The base URL sites are told to reach this deployment's Open mSupply central API (sync v6) at.
-   * @default the scheme and host each site's own request came in on (API Gateway or custom domain)
+   * The base URL sites are told to reach this deployment's Open mSupply central API (sync v6) at:
+   * an origin (`https://host[:port]`), since the routes are served at the root and the client drops
+   * a v5 URL's path. @default the scheme and host each site's own request came in on
    */
   readonly publicBaseUrl?: string;
 }
@@ -70,7 +71,7 @@ export class CentralSyncStack extends Stack {
         memorySize: description.memoryMb,
         environment: {
           ...(isAdmin ? { ADMIN_TOKEN_SECRET_ARN: adminToken.secretArn } : {}),
-          ...(name === 'syncSite' && props.publicBaseUrl ? { PUBLIC_BASE_URL: props.publicBaseUrl } : {}),
+          ...(name === 'syncSite' && props.publicBaseUrl ? { PUBLIC_BASE_URL: publicOrigin(props.publicBaseUrl) } : {}),
         },
       });
       if (isAdmin) adminToken.grantRead(fn);
@@ -115,4 +116,18 @@ export class CentralSyncStack extends Stack {
       });
     }
   }
+}
+
+/** An https or http origin with no path, query or fragment; anything else is refused at synth. */
+function publicOrigin(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`publicBaseUrl "${value}" is not a URL`);
+  }
+  if (!['https:', 'http:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.hash || url.username) {
+    throw new Error(`publicBaseUrl "${value}" must be an origin such as https://sync.example.org (no path, query or credentials)`);
+  }
+  return url.origin;
 }

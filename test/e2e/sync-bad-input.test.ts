@@ -500,17 +500,20 @@ describe('edge inputs', () => {
     await waitUntilIdle();
   });
 
-  // The initialise handler never reads its body (functions/handlers/sync-site.ts, case
-  // 'POST /sync/v5/initialise'), although protocol/v5.ts defines `initialiseBody`: malformed JSON
-  // or a 5.5 MiB body starts a full re-initialisation and answers 200.
-  test.each([
-    ['malformed JSON', '{"not json'],
-    ['a body over 5 MiB', JSON.stringify({ padding: 'x'.repeat(5.5 * MIB) })],
-  ])('POST /sync/v5/initialise with %s is refused', async (_name, body) => {
-    const answer = await call('POST', '/sync/v5/initialise', { body });
+  // Initialise reads its body (`{}`): malformed JSON is refused before anything starts, and a body
+  // larger than Lambda takes never reaches the handler (the gateway's 413).
+  test('POST /sync/v5/initialise with malformed JSON is refused', async () => {
+    const answer = await call('POST', '/sync/v5/initialise', { body: '{"not json' });
     expect(answer.status).toBeGreaterThanOrEqual(400);
     expect(answer.status).toBeLessThan(500);
     expect(isErrorBody(answer.body)).toBe(true);
+  });
+
+  test('POST /sync/v5/initialise with a body over what Lambda takes is the gateway\'s 413 and starts nothing', async () => {
+    const before = await server.adapters.progress.initialisation(SITE_ID);
+    const answer = await call('POST', '/sync/v5/initialise', { body: JSON.stringify({ padding: 'x'.repeat(6.5 * MIB) }) });
+    expect(answer).toMatchObject({ status: 413, body: { message: 'Request Too Long' } });
+    expect(await server.adapters.progress.initialisation(SITE_ID)).toEqual(before);
   });
 
   // A record DynamoDB cannot store (a number beyond its range or above 2^53 through the document

@@ -143,3 +143,8 @@ test('a public base URL given to the stack reaches only the function that answer
   expect(Object.keys(withUrl)[0]).toMatch(/^syncSiteFunction/);
   expect(Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ PUBLIC_BASE_URL: Match.anyValue() }) } } }))).toHaveLength(0);
 });
+
+test('a public base URL with a path is refused at synth: the v6 client would lose its last segment', () => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  expect(() => new CentralSyncStack(app, 'WithPath', { publicBaseUrl: 'https://example.org/sync' })).toThrow(/must be an origin/);
+});
