@@ -46,10 +46,10 @@ export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: re
   return { routed: due.length, alreadyRouted: stored.length - due.length, deliveries: deliveries.length };
 }
 
-type HeaderLookup = (table: string, id: string) => RecordData | undefined;
+export type HeaderLookup = (table: string, id: string) => RecordData | undefined;
 
 /** The headers of these records' transfer lines, from the records themselves or the central copy. */
-async function headerLookup(centralCopy: CentralCopy, records: readonly StoredRecord[]): Promise<HeaderLookup> {
+export async function headerLookup(centralCopy: CentralCopy, records: readonly StoredRecord[]): Promise<HeaderLookup> {
   const known = new Map(records.map((record) => [recordKeyString(record), record]));
   const parents: RecordKey[] = [];
   for (const record of records) {
@@ -69,7 +69,7 @@ async function headerLookup(centralCopy: CentralCopy, records: readonly StoredRe
  * The responding store's site, when this record is (a line of) an initiating half it may only
  * receive with the responding half: the transfers consumer sends it there. Deletes go as usual.
  */
-function awaitingSite(record: StoredRecord, lookupHeader: HeaderLookup, config: SyncConfig): number | undefined {
+export function awaitingSite(record: StoredRecord, lookupHeader: HeaderLookup, config: SyncConfig): number | undefined {
   if (record.action !== 'insert' && record.action !== 'update') return undefined;
   if (transferHeaderTables.has(record.tableName)) return awaitsResponse(record.tableName, record.recordData, config);
   const line = transferLineTables.get(record.tableName);

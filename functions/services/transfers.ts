@@ -21,12 +21,13 @@ import {
   respondingHeader,
   respondingLine,
   respondingLineId,
+  transferLineTables,
   transferRule,
   type Transfer,
 } from '../domain/transfers/rules';
 import { destinations } from '../domain/sync/routing';
 import { linkedElsewhere, madeBySitesToo, readClaim, transferClaimKey, type TransferClaim } from '../domain/transfers/claims';
-import { routeRecords, wireForm, type RouteDeps, type RouteOutcome } from './route';
+import { awaitingSite, headerLookup, routeRecords, wireForm, type RouteDeps, type RouteOutcome } from './route';
 
 export interface TransferDeps extends RouteDeps {
   readonly now: () => Date;
@@ -146,6 +147,28 @@ export async function claimTransfer(centralCopy: CentralCopy, initiating: Record
     },
   ]);
   return readClaim((await centralCopy.get([key])).get(recordKeyString(key))?.recordData);
+}
+
+/**
+ * Of records about to reach `siteId` outside routing (an initialisation, records sent to a newly
+ * entitled site): the keys of initiating halves, and their lines, that must not reach it yet,
+ * because no responding half exists for them (no claim, no link). The transfers consumer sends
+ * them once one exists, so leaving them out loses nothing.
+ */
+export async function awaitingResponseAt(centralCopy: CentralCopy, config: SyncConfig, siteId: number, records: readonly StoredRecord[]): Promise<Set<string>> {
+  const lookupHeader = await headerLookup(centralCopy, records);
+  const waiting = new Map<string, { record: StoredRecord; header: RecordKey }>();
+  for (const record of records) {
+    if (awaitingSite(record, lookupHeader, config) !== siteId) continue;
+    const line = transferLineTables.get(record.tableName);
+    const header = line ? { tableName: line.headerTable, recordId: String(record.recordData?.[line.parentField]) } : { tableName: record.tableName, recordId: record.recordId };
+    const data = lookupHeader(header.tableName, header.recordId) ?? (line ? undefined : record.recordData);
+    const transfer = data ? initiatedTransfer(header.tableName, data, config) : undefined;
+    if (transfer && !linkedElsewhere(transfer, data!)) waiting.set(recordKeyString(record), { record, header });
+  }
+  if (waiting.size === 0) return new Set();
+  const claims = await centralCopy.get([...waiting.values()].map(({ header }) => transferClaimKey(header)));
+  return new Set([...waiting].filter(([, { header }]) => !claims.has(recordKeyString(transferClaimKey(header)))).map(([key]) => key));
 }
 
 /** The initiating half (header and live lines) to the responding store's site, now that a responding half exists. */

@@ -23,10 +23,11 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import type { SyncConfig } from '../../functions/domain/config/model';
 import type { BackgroundWork, RecordKey, SyncRecord, WorkQueue } from '../../functions/domain/ports';
+import { recordKeyString } from '../../functions/domain/ports';
 import { derivedId } from '../../functions/domain/transfers/rules';
 import { acceptPush } from '../../functions/services/push';
 import { routeRecords } from '../../functions/services/route';
-import { completeTransfer } from '../../functions/services/transfers';
+import { awaitingResponseAt, completeTransfer } from '../../functions/services/transfers';
 import { importConfigFile } from '../../functions/storage/config-store';
 import { processTransfers, type NumberKind } from '../../lib/remote-site/transfer-processor';
 import { adaptersFor, createTestResources, type TestResources } from '../support/stand-ins';
@@ -323,5 +324,23 @@ describe('a responding half a site made claims the transfer', () => {
     await sim.initiating.push(sim);
     await sim.settle();
     expect((await respondingHalves(sim)).central).toEqual([]);
+  });
+});
+
+describe('records sent to a site outside routing (an initialisation, a newly entitled site)', () => {
+  test('an unanswered initiating half and its lines are held back from the responding site until a responding half exists', async () => {
+    await drainQueues();
+    const sim = new Simulation({ kind: 'invoice', statuses: ['cn'], lineQuantities: [2, 3], linesApart: false, steps: [] });
+    await sim.edit();
+    const lines = sim.initiating.all('trans_line').filter((line) => line.transaction_ID === sim.headerId).map((line) => ({ tableName: 'trans_line', recordId: String(line.ID) }));
+    const keys = [{ tableName: 'transact', recordId: sim.headerId }, ...lines];
+    const stored = [...(await adapters.centralCopy.get(keys)).values()];
+    expect(stored).toHaveLength(3);
+    const heldBack = await awaitingResponseAt(adapters.centralCopy, config, SITE_C, stored);
+    expect([...heldBack].sort()).toEqual(keys.map(recordKeyString).sort());
+    // Site 2 is not the responding site: nothing is held back from it.
+    expect((await awaitingResponseAt(adapters.centralCopy, config, SITE_B, stored)).size).toBe(0);
+    await sim.settle();
+    expect((await awaitingResponseAt(adapters.centralCopy, config, SITE_C, stored)).size).toBe(0);
   });
 });
