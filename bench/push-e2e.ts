@@ -260,7 +260,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     // --- one pull over HTTP with a small and a large backlog, filled straight through the adapter.
     console.log(`\nPull over HTTP by backlog (GET /sync/v5/queued_records?limit=500, median of 5)`);
     const backlogSite = remote('bench-backlog', 'bench-backlog-pass');
-    await backlogSite.initialise(); // binds the hardware id
+    await backlogSite.sync(); // its first whole sync (binds the hardware id, drains its initial queue)
     const queue = new DynamoOutgoingQueue(dynamoDb(), { syncOut: tableName('syncOut'), siteState: tableName('siteState') });
     const headers = {
       authorization: `Basic ${Buffer.from(`bench-backlog:${sha256Hex('bench-backlog-pass')}`).toString('base64')}`,
