@@ -16,7 +16,9 @@ import {
 } from '../domain/sync/initial-stream';
 import { destinations } from '../domain/sync/routing';
 import { payloadBytes } from '../protocol/response-budget';
+import { recordKeyString } from '../domain/ports';
 import { wireForm } from './route';
+import { awaitingResponseAt } from './transfers';
 
 export interface InitialStreamDeps {
   readonly centralCopy: CentralCopy;
@@ -72,13 +74,16 @@ export async function pullInitialStream(
         break scan;
       }
       const page = await deps.centralCopy.keyedPage(source, Math.max(limits.limit - found.length, MIN_PAGE_ITEMS), after);
+      // An initiating half whose responding half does not exist yet reaches the site with it, from the transfers consumer.
+      const awaiting = await awaitingResponseAt(deps.centralCopy, config, siteId, page.records.map(({ record }) => record));
       for (const { key, record } of page.records) {
         const position = { sourceKey: source.key, recordKey: key };
         // A new site needs what exists, not the history of deletes and merges.
         const wanted =
           record.action !== 'delete' &&
           record.action !== 'merge' &&
-          destinations(record.tableName, record.placement, config).siteIds.includes(siteId);
+          destinations(record.tableName, record.placement, config).siteIds.includes(siteId) &&
+          !awaiting.has(recordKeyString(record));
         if (wanted) {
           const wire = wireForm(record);
           const size = payloadBytes(wire);

@@ -7,7 +7,9 @@
 import type { SyncConfig } from '../domain/config/model';
 import type { CentralCopy, InitialisationProgress, OutgoingQueue, RecordSource, RoutedRecord } from '../domain/ports';
 import { destinations } from '../domain/sync/routing';
+import { recordKeyString } from '../domain/ports';
 import { wireForm } from './route';
+import { awaitingResponseAt } from './transfers';
 
 export interface InitialiseDeps {
   readonly centralCopy: CentralCopy;
@@ -44,10 +46,13 @@ async function queueFromSources(
       if (pages > 0 && options.shouldStop?.()) return { done: false, resume: { source, ...(after ? { after } : {}), queued, part: part + 1 } };
       pages++;
       const page = await deps.centralCopy.page(index, value, after);
+      // An initiating half whose responding half does not exist yet reaches the site with it, from the transfers consumer.
+      const awaiting = await awaitingResponseAt(deps.centralCopy, config, siteId, page.records);
       const due: RoutedRecord[] = page.records
         // A new site needs what exists, not the history of deletes and merges.
         .filter((record) => record.action !== 'delete' && record.action !== 'merge')
         .filter((record) => destinations(record.tableName, record.placement, config).siteIds.includes(siteId))
+        .filter((record) => !awaiting.has(recordKeyString(record)))
         .map((record) => ({ ...wireForm(record), siteId, version: record.version }));
       // A record found through two sources is queued twice in its one version: the second replaces the first.
       await deps.outgoing.enqueue(due);

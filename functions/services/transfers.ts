@@ -9,7 +9,7 @@
  * once a responding half exists (see domain/transfers/claims.ts).
  */
 import type { SyncConfig } from '../domain/config/model';
-import { centralSite } from '../domain/config/queries';
+import { centralSite, getStore, storeByNameId } from '../domain/config/queries';
 import type { AcceptedChange, CentralCopy, RecordKey, StoredRecord } from '../domain/ports';
 import { recordKeyString } from '../domain/ports';
 import {
@@ -156,9 +156,16 @@ export async function claimTransfer(centralCopy: CentralCopy, initiating: Record
  * them once one exists, so leaving them out loses nothing.
  */
 export async function awaitingResponseAt(centralCopy: CentralCopy, config: SyncConfig, siteId: number, records: readonly StoredRecord[]): Promise<Set<string>> {
-  const lookupHeader = await headerLookup(centralCopy, records);
+  // Only trades with a store active on the site, of a store active elsewhere, can wait: no reads for the rest.
+  const trades = records.filter((record) => {
+    const to = record.placement.counterpartNameId === undefined ? undefined : storeByNameId(config, record.placement.counterpartNameId);
+    const from = record.placement.storeId === undefined ? undefined : getStore(config, record.placement.storeId);
+    return to?.activeSiteId === siteId && from !== undefined && from.activeSiteId !== siteId;
+  });
+  if (trades.length === 0) return new Set();
+  const lookupHeader = await headerLookup(centralCopy, trades);
   const waiting = new Map<string, { record: StoredRecord; header: RecordKey }>();
-  for (const record of records) {
+  for (const record of trades) {
     if (awaitingSite(record, lookupHeader, config) !== siteId) continue;
     const line = transferLineTables.get(record.tableName);
     const header = line ? { tableName: line.headerTable, recordId: String(record.recordData?.[line.parentField]) } : { tableName: record.tableName, recordId: record.recordId };
