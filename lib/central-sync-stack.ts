@@ -7,8 +7,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { apiFunctions, type FunctionDescription } from './functions';
-import { queueNames, queues, type QueueName } from './resources';
+import { bucketEnvVar, queueNames, queues, type BucketAccess, type BucketName, type QueueName } from './resources';
 import { Monitoring } from './constructs/monitoring';
+import { SyncBuckets } from './constructs/sync-bucket';
 import { SyncFunction } from './constructs/sync-function';
 import { SyncQueues } from './constructs/sync-queues';
 import { SyncTables } from './constructs/sync-tables';
@@ -31,6 +32,7 @@ export class CentralSyncStack extends Stack {
     super(scope, id, props);
     const { tables } = new SyncTables(this, 'Tables', { removalPolicy: props.dataRemovalPolicy });
     const { queues: builtQueues } = new SyncQueues(this, 'Queues');
+    const syncBuckets = new SyncBuckets(this, 'Buckets', { removalPolicy: props.dataRemovalPolicy });
 
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
@@ -59,6 +61,7 @@ export class CentralSyncStack extends Stack {
 
     for (const [name, description] of Object.entries(apiFunctions) as Array<[string, FunctionDescription]>) {
       const isAdmin = name === 'admin';
+      const bucketAccess = Object.entries(description.buckets ?? {}) as Array<[BucketName, BucketAccess]>;
       const { function: fn } = new SyncFunction(this, `${name}Function`, {
         handler: description.handler,
         description: description.purpose,
@@ -72,8 +75,10 @@ export class CentralSyncStack extends Stack {
         environment: {
           ...(isAdmin ? { ADMIN_TOKEN_SECRET_ARN: adminToken.secretArn } : {}),
           ...(name === 'syncSite' && props.publicBaseUrl ? { PUBLIC_BASE_URL: publicOrigin(props.publicBaseUrl) } : {}),
+          ...Object.fromEntries(bucketAccess.map(([bucket]) => [bucketEnvVar(bucket), syncBuckets.buckets[bucket].bucketName])),
         },
       });
+      for (const [bucket, access] of bucketAccess) syncBuckets.grantObjects(bucket, fn.role!, access);
       if (isAdmin) adminToken.grantRead(fn);
       const integration = new HttpLambdaIntegration(`${name}Integration`, fn);
       for (const routeKey of description.routes) {

@@ -3,7 +3,7 @@
  * tables and queues it touches. The stack grants from this (least privilege) and the local
  * server routes from it, so a route or permission is written down once.
  */
-import type { QueueName, TableAccess, TableName } from './resources';
+import type { BucketAccess, BucketName, QueueName, TableAccess, TableName } from './resources';
 
 /** An API Gateway HTTP API route key, e.g. `GET /sync/v5/site` or `ANY /admin/v1/{proxy+}`. */
 export type RouteKey = `${'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'ANY'} /${string}`;
@@ -14,6 +14,8 @@ export interface FunctionDescription {
   readonly purpose: string;
   readonly routes: readonly RouteKey[];
   readonly tables: Partial<Record<TableName, TableAccess>>;
+  /** Buckets the function touches, and how (objects under the bucket's prefix only). */
+  readonly buckets?: Partial<Record<BucketName, BucketAccess>>;
   /** Queues the function sends to. */
   readonly sendsTo?: readonly QueueName[];
   /** Queues whose depth (and dead-letter depth) the function may read. */
@@ -80,6 +82,18 @@ export const apiFunctions = {
     // config: credentials and stores; siteState: login failures and connections; quarantine: pushed v6 records.
     tables: { config: 'read', siteState: 'readWrite', quarantine: 'readWrite' },
     timeoutSeconds: 29,
+    memoryMb: 1024,
+  },
+  syncFiles: {
+    handler: 'sync-files',
+    purpose: 'Open mSupply central API (sync v6): sync files, uploaded by the site holding the record and downloaded by the sites entitled to it',
+    routes: ['PUT /central/sync/upload_file', 'POST /central/sync/download_file'],
+    // config and siteState: authentication; quarantine: the file references sites pushed over v6;
+    // records: the placement of a file's record, deciding which sites may download it.
+    tables: { config: 'read', siteState: 'readWrite', quarantine: 'read', records: 'read' },
+    buckets: { syncFiles: 'readWrite' },
+    timeoutSeconds: 29,
+    // A 4 MiB file is held a few times over (base64 event, decoded body, parsed part).
     memoryMb: 1024,
   },
   admin: {

@@ -1,6 +1,6 @@
 /**
- * The one description of every table and queue. The CDK stack (lib/constructs) and the local
- * server (lib/local) both build from it, so the two can never drift apart.
+ * The one description of every table, queue and bucket. The CDK stack (lib/constructs) and the
+ * local server (lib/local) both build from it, so the two can never drift apart.
  * Plain data only: no CDK or SDK imports, so Lambda bundles and the local server stay light.
  */
 
@@ -52,6 +52,17 @@ export interface QueueDescription {
 }
 
 export type TableAccess = 'read' | 'readWrite';
+
+export interface BucketDescription {
+  readonly purpose: string;
+  /** Every object lives under this prefix; grants are scoped to it. */
+  readonly prefix: string;
+  /** Days an overwritten object's previous version is kept before it expires. */
+  readonly noncurrentVersionDays: number;
+}
+
+/** `read`: get objects; `readWrite`: get and put (never delete: the bucket keeps every file). */
+export type BucketAccess = 'read' | 'readWrite';
 
 const S = (name: string): KeyAttribute => ({ name, type: 'S' });
 const N = (name: string): KeyAttribute => ({ name, type: 'N' });
@@ -127,7 +138,20 @@ export const queues = {
   },
 } as const satisfies Record<string, QueueDescription>;
 
+/** Private, encrypted, versioned buckets (lib/constructs/sync-bucket.ts; locally the S3 stand-in). */
+export const buckets = {
+  syncFiles: {
+    purpose: 'Sync files: documents attached to records, uploaded and downloaded by Open mSupply sites (sync v6)',
+    prefix: 'sync_files/',
+    noncurrentVersionDays: 90,
+  },
+} as const satisfies Record<string, BucketDescription>;
+
 export type TableName = keyof typeof tables;
+export type BucketName = keyof typeof buckets;
+export const bucketNames = Object.keys(buckets) as BucketName[];
+/** Environment variable through which a function learns a bucket's physical name. */
+export const bucketEnvVar = (bucket: BucketName): string => `BUCKET_${toEnvName(bucket)}`;
 export type QueueName = keyof typeof queues;
 
 export const tableNames = Object.keys(tables) as TableName[];

@@ -1,7 +1,7 @@
 /**
- * The whole central server on one machine: DynamoDB Local and the SQS emulator as stand-ins,
- * tables and queues from lib/resources.ts, HTTP routes and queue consumers from the same
- * handler modules the stack deploys.
+ * The whole central server on one machine: DynamoDB Local and the SQS emulator (which also
+ * emulates S3) as stand-ins, tables, queues and buckets from lib/resources.ts, HTTP routes and
+ * queue consumers from the same handler modules the stack deploys.
  */
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,8 @@ import { queueNames, queues } from '../resources';
 import { HANDLERS_DIR } from '../constructs/sync-function';
 import { startDynamoDbLocal, PROJECT_ROOT } from './dynamodb-local';
 import { createHttpGateway, type LambdaHttpHandler, type LocalRoute } from './http-gateway';
-import { provisionQueues, provisionTables, resourceEnvironment } from './provision';
+import { provisionBuckets, provisionQueues, provisionTables, resourceEnvironment } from './provision';
+import { s3 } from '../../functions/storage/sync-files';
 import { startQueuePoller, type SqsHandler } from './queue-poller';
 import { startSqsEmulator } from './sqs-emulator';
 
@@ -45,8 +46,11 @@ export interface RunningLocalServer {
   stop(): Promise<void>;
 }
 
-/** Credentials and region the stand-ins accept; real AWS is never contacted. */
-export function useLocalAwsEnvironment(dynamoDbEndpoint: string, sqsEndpoint: string): void {
+/**
+ * Credentials and region the stand-ins accept; real AWS is never contacted. The SQS emulator
+ * (fauxqs) serves S3 on the same endpoint unless another one is named.
+ */
+export function useLocalAwsEnvironment(dynamoDbEndpoint: string, sqsEndpoint: string, s3Endpoint = sqsEndpoint): void {
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
@@ -56,6 +60,7 @@ export function useLocalAwsEnvironment(dynamoDbEndpoint: string, sqsEndpoint: st
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoDbEndpoint;
   process.env.AWS_ENDPOINT_URL_SQS = sqsEndpoint;
+  process.env.AWS_ENDPOINT_URL_S3 = s3Endpoint;
 }
 
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<RunningLocalServer> {
@@ -75,7 +80,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     const sqs = createSqsClient();
     const tableNamesByTable = await provisionTables(db, '');
     const queueUrls = await provisionQueues(sqs, '');
-    Object.assign(process.env, resourceEnvironment(tableNamesByTable, queueUrls));
+    // Sync files live in the emulator's memory: like queued messages, gone when the server stops.
+    const bucketNamesByBucket = await provisionBuckets(s3(), '');
+    Object.assign(process.env, resourceEnvironment(tableNamesByTable, queueUrls, bucketNamesByBucket));
     process.env.ADMIN_TOKEN ||= randomBytes(24).toString('base64url');
     const adminToken = process.env.ADMIN_TOKEN;
     const sitePasswords = await loadConfigIfEmpty(tableNamesByTable.config, options.configFile ?? path.join(PROJECT_ROOT, 'config', 'demo.json'));

@@ -9,7 +9,10 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
+  bucketEnvVar,
+  bucketNames,
   deadLetterQueueEnvVar,
   physicalQueueName,
   queueEnvVar,
@@ -18,6 +21,7 @@ import {
   tableEnvVar,
   tableNames,
   tables,
+  type BucketName,
   type QueueName,
   type TableDescription,
   type TableName,
@@ -119,12 +123,31 @@ export async function provisionQueues(
   return result;
 }
 
+/** Physical bucket name: lower case and hyphens only, as S3 requires (`syncFiles` → `sync-files`). */
+export const physicalBucketName = (prefix: string, bucket: BucketName) => `${prefix}${bucket.replace(/([a-z])([A-Z])/g, '$1-$2')}`.toLowerCase();
+
+/** Creates the described buckets on the S3 stand-in (creating one again is harmless). */
+export async function provisionBuckets(s3: S3Client, prefix: string): Promise<Record<BucketName, string>> {
+  const names = {} as Record<BucketName, string>;
+  for (const bucket of bucketNames) {
+    names[bucket] = physicalBucketName(prefix, bucket);
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: names[bucket] }));
+    } catch (error) {
+      if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes((error as Error).name)) throw error;
+    }
+  }
+  return names;
+}
+
 /** The environment variables the stack would give a function, for the local resources. */
 export function resourceEnvironment(
   tableNamesByTable: Record<TableName, string>,
   queueUrls: Record<QueueName, LocalQueue>,
+  bucketNamesByBucket: Partial<Record<BucketName, string>> = {},
 ): Record<string, string> {
   const env: Record<string, string> = {};
+  for (const [bucket, name] of Object.entries(bucketNamesByBucket) as Array<[BucketName, string]>) env[bucketEnvVar(bucket)] = name;
   for (const table of tableNames) env[tableEnvVar(table)] = tableNamesByTable[table];
   for (const queue of queueNames) {
     env[queueEnvVar(queue)] = queueUrls[queue].url;

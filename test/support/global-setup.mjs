@@ -1,4 +1,4 @@
-// Starts DynamoDB Local (in memory) and the SQS emulator once per test run, and hands their
+// Starts DynamoDB Local (in memory) and the SQS/S3 emulator once per test run, and hands their
 // endpoints to every test worker through the environment. Plain ESM because fauxqs is ESM-only;
 // the project's TypeScript launchers are loaded through tsx.
 import { startFauxqs } from 'fauxqs';
@@ -14,6 +14,8 @@ export default async function globalSetup() {
   globalThis.__standIns = { dynamo, sqs };
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
   process.env.AWS_ENDPOINT_URL_SQS = sqs.endpoint;
+  // fauxqs emulates S3 on the same endpoint: the sync-files bucket of each test lives there.
+  process.env.AWS_ENDPOINT_URL_S3 = fauxqs.address;
   process.env.AWS_REGION = 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID = 'local';
   process.env.AWS_SECRET_ACCESS_KEY = 'local';

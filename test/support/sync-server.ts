@@ -24,6 +24,7 @@ import { RemoteSite, type Processor } from '../../lib/remote-site/client';
 import { transferProcessor } from '../../lib/remote-site/transfer-processor';
 import { FaultPlan, faultyPorts } from './faults';
 import { adaptersFor, createTestResources, type TestResources } from './stand-ins';
+import { syncFilesDepsFor } from './sync-files-stand-in';
 
 export const DEMO_CONFIG = path.join(__dirname, '..', '..', 'config', 'demo.json');
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -79,6 +80,7 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
     syncPush: createSyncPushHandler(adapters) as LambdaHttpHandler,
     syncPull: createSyncPullHandler(adapters) as LambdaHttpHandler,
     syncV6: (await import('../../functions/handlers/sync-v6')).createSyncV6Handler(adapters) as LambdaHttpHandler,
+    syncFiles: (await import('../../functions/handlers/sync-files')).createSyncFilesHandler(await syncFilesDepsFor(resources, adapters)) as LambdaHttpHandler,
     admin: createAdminHandler({
       store: adapters.configStore,
       adminToken: async () => ADMIN_TOKEN,
