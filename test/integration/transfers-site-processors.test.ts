@@ -344,3 +344,22 @@ describe('records sent to a site outside routing (an initialisation, a newly ent
     expect((await awaitingResponseAt(adapters.centralCopy, config, SITE_C, stored)).size).toBe(0);
   });
 });
+
+describe('the claim against a concurrent server', () => {
+  test('a site pushing its own half while the server completes the transfer: the server writes its half only when its claim stands', async () => {
+    for (let run = 0; run < 12; run++) {
+      await drainQueues();
+      const sim = new Simulation({ kind: 'invoice', statuses: ['cn'], lineQuantities: [1], linesApart: false, steps: [] });
+      await sim.edit();
+      while (await sim.route(0));
+      const own = { ID: newId(), type: 'si', status: 'nw', om_status: 'PICKED', store_ID: 'STORE_C', name_ID: 'NAME_STORE_B', invoice_num: 1, linked_transaction_id: sim.headerId };
+      sim.responding.change('transact', own);
+      const [work] = sim.transfers.splice(0, 1);
+      await Promise.all([sim.responding.push(sim), completeTransfer({ ...adapters }, config, (work as Extract<BackgroundWork, { kind: 'transfer' }>).header)]);
+      const claim = (await adapters.centralCopy.get([{ tableName: '~transferClaim', recordId: `transact#${sim.headerId}` }])).get(`~transferClaim\u0000transact#${sim.headerId}`);
+      const serverHalf = (await adapters.centralCopy.get([{ tableName: 'transact', recordId: derivedId('stockTransfer', sim.headerId) }])).size;
+      const serverClaimed = claim?.recordData?.respondingId === derivedId('stockTransfer', sim.headerId);
+      expect({ serverClaimed, serverHalf }).toEqual({ serverClaimed, serverHalf: serverClaimed ? 1 : 0 });
+    }
+  });
+});

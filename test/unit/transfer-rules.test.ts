@@ -16,6 +16,7 @@ import {
   transferHeaderFor,
   type TransferKind,
 } from '../../functions/domain/transfers/rules';
+import { awaitsResponse, linkedElsewhere, siteMadeResponse } from '../../functions/domain/transfers/claims';
 import { legacyRecord } from '../support/legacy-records';
 
 const file = configFileSchema.parse(JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'config', 'demo.json'), 'utf8')));
@@ -82,4 +83,34 @@ test('a line of an initiating header asks for its header; a line of any other he
   expect(transferHeaderFor({ tableName: 'trans_line', recordId: 'L1', recordData: { transaction_ID: 'CI1' } }, lookup, config)).toEqual({ tableName: 'transact', recordId: 'CI1' });
   expect(transferHeaderFor({ tableName: 'trans_line', recordId: 'L2', recordData: { transaction_ID: 'CI2' } }, lookup, config)).toBeUndefined();
   expect(transferHeaderFor({ tableName: 'item_line', recordId: 'X', recordData: { store_ID: 'STORE_B' } }, lookup, config)).toBeUndefined();
+});
+
+describe('claims (functions/domain/transfers/claims.ts)', () => {
+  const ci = { ID: 'CI9', type: 'ci', status: 'cn', store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', original_PO_ID: '', linked_transaction_id: '' };
+
+  test('a picked invoice to a store on another site waits for its responding half at that site; a new one, a local one and an internal order do not', () => {
+    expect(awaitsResponse('transact', ci, config)).toBe(3);
+    expect(awaitsResponse('transact', { ...ci, status: 'nw' }, config)).toBeUndefined();
+    expect(awaitsResponse('transact', { ...ci, name_ID: 'NAME_STORE_F' }, config)).toBeUndefined();
+    expect(awaitsResponse('purchase_order', { ID: 'PO1', status: 'cn', store_ID: 'STORE_C', name_ID: 'NAME_STORE_B' }, config)).toBeUndefined();
+  });
+
+  test('a half a site made is recognised by its link and an id the server did not derive', () => {
+    expect(siteMadeResponse('transact', 'SITE_SI', { type: 'si', linked_transaction_id: 'CI9' })).toEqual({
+      initiating: { tableName: 'transact', recordId: 'CI9' },
+      claim: { respondingTable: 'transact', respondingId: 'SITE_SI' },
+    });
+    expect(siteMadeResponse('transact', derivedId('stockTransfer', 'CI9'), { type: 'si', linked_transaction_id: 'CI9' })).toBeUndefined();
+    expect(siteMadeResponse('transact', 'SITE_CC', { type: 'cc', linked_transaction_id: 'SC9' })?.initiating).toEqual({ tableName: 'transact', recordId: 'SC9' });
+    expect(siteMadeResponse('requisition', 'SITE_RS', { type: 'response', linked_requisition_id: 'RQ9' })?.initiating).toEqual({ tableName: 'requisition', recordId: 'RQ9' });
+    expect(siteMadeResponse('transact', 'SITE_SI', { type: 'si', linked_transaction_id: '' })).toBeUndefined();
+    expect(siteMadeResponse('transact', 'A_CI', { type: 'ci', linked_transaction_id: 'CI9' })).toBeUndefined();
+  });
+
+  test('an initiating header linked to a half that is not the server\'s is answered elsewhere', () => {
+    const transfer = initiatedTransfer('transact', ci, config)!;
+    expect(linkedElsewhere(transfer, ci)).toBe(false);
+    expect(linkedElsewhere(transfer, { ...ci, linked_transaction_id: transfer.respondingId })).toBe(false);
+    expect(linkedElsewhere(transfer, { ...ci, linked_transaction_id: 'SITE_SI' })).toBe(true);
+  });
 });
