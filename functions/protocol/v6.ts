@@ -132,10 +132,7 @@ export function splitV6Records(records: readonly unknown[]): { valid: Array<{ in
   return { valid, invalid };
 }
 
-/**
- * `SyncDownloadFileRequestV6` (`POST download_file`, JSON, camelCase). Not served yet: the
- * shape is here for the sync-files routes.
- */
+/** `SyncDownloadFileRequestV6` (`POST download_file`, JSON, camelCase); `handlers/sync-files.ts`. */
 export const downloadFileRequest = z.object({
   tableName: z.string().min(1),
   recordId: z.string().min(1),
@@ -148,7 +145,7 @@ export type DownloadFileRequest = z.output<typeof downloadFileRequest>;
 /**
  * `SyncUploadFileRequestV6`, the `json_part` of `PUT upload_file` (multipart, with the file in
  * `file_part`). This struct has no `rename_all`: its own fields are snake_case, while the
- * settings inside keep their camelCase. Not served yet.
+ * settings inside keep their camelCase. Read by `protocol/sync-files.ts`.
  */
 export const uploadFileRequest = z.object({
   file_id: z.string().min(1),
