@@ -70,7 +70,7 @@ export const apiFunctions = {
   },
   syncV6: {
     handler: 'sync-v6',
-    purpose: 'Open mSupply central API (sync v6): site status, pull, patient pull, push (records kept in quarantine until v6 tables are served)',
+    purpose: 'Open mSupply central API (sync v6): site status, pull, patient pull, push (authority per record, v6 central copy and change log, quarantine)',
     // The client calls `patient-pull`; `patient_pull` is served as its alias.
     routes: [
       'POST /central/sync/site_status',
@@ -79,8 +79,9 @@ export const apiFunctions = {
       'POST /central/sync/patient_pull',
       'POST /central/sync/push',
     ],
-    // config: credentials and stores; siteState: login failures and connections; quarantine: pushed v6 records.
-    tables: { config: 'read', siteState: 'readWrite', quarantine: 'readWrite' },
+    // config: credentials and stores; siteState: login failures and connections; quarantine: refused v6 records;
+    // v6Sync: the v6 central copy and change log; records: the legacy copy, read to place a v6 record by its legacy parent.
+    tables: { config: 'read', siteState: 'readWrite', quarantine: 'readWrite', v6Sync: 'readWrite', records: 'read' },
     timeoutSeconds: 29,
     memoryMb: 1024,
   },
@@ -101,7 +102,8 @@ export const apiFunctions = {
     purpose: 'Admin API: sites, stores, sync-with, visibility, preferences, data import, quarantine, audit log (bearer token)',
     routes: ['ANY /admin/v1/{proxy+}', 'GET /admin/v1/openapi.json'],
     // syncOut: a store moves only when nothing waits for either site.
-    tables: { config: 'readWrite', records: 'readWrite', quarantine: 'readWrite', siteState: 'readWrite', syncOut: 'read' },
+    // v6Sync: central v6 data imported through POST /admin/v1/v6-records.
+    tables: { config: 'readWrite', records: 'readWrite', quarantine: 'readWrite', siteState: 'readWrite', syncOut: 'read', v6Sync: 'readWrite' },
     sendsTo: ['fanOut'],
     timeoutSeconds: 29,
   },

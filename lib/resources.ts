@@ -104,6 +104,11 @@ export const tables = {
     partitionKey: S('site'),
     sortKey: S('entry'),
   },
+  v6Sync: {
+    purpose: 'Sync v6 (Open mSupply central API): central copy of v6 records and their change log, one partition per audience (all sites, a store, a patient), ordered by cursor',
+    partitionKey: S('pk'),
+    sortKey: N('sk'),
+  },
 } as const satisfies Record<string, TableDescription>;
 
 export const queues = {

@@ -26,6 +26,9 @@ import type { OutgoingQueue, Quarantine, RecordSource } from '../domain/ports';
 import { adapters, pushDependencies } from '../commons/adapters';
 import { randomUUID } from 'node:crypto';
 import { ConfigStore, type CommittedResult } from '../storage/config-store';
+import { importV6Records, importV6RecordsBody, importV6RecordsResponse } from '../services/v6-import';
+import type { V6PushDeps } from '../services/v6-push';
+import { DynamoV6Store } from '../storage/v6-store';
 
 export const ADMIN_BASE_PATH = '/admin/v1';
 
@@ -44,6 +47,8 @@ export interface AdminDataDeps {
   readonly quarantine: Quarantine;
   /** Queue lengths, checked before a store moves. */
   readonly outgoing: OutgoingQueue;
+  /** Sync v6 data import (`POST /v6-records`); without it that route answers 503. */
+  readonly v6?: V6PushDeps;
 }
 
 interface Request {
@@ -427,6 +432,21 @@ const routes: Route[] = [
     },
   },
   {
+    method: 'POST',
+    path: '/v6-records',
+    summary: 'Import sync v6 records as the central server (central v6 data, and the v6 data of stores active on it); services/v6-import.ts',
+    body: importV6RecordsBody,
+    response: importV6RecordsResponse,
+    run: async (deps, request) => {
+      const v6 = dataDeps(deps).v6;
+      if (!v6) throw new HttpError(503, 'data_routes_unavailable', 'This server was started without the sync v6 import.');
+      const result = await importV6Records(v6, await deps.store.load(), parse(importV6RecordsBody, request.body));
+      if (!result.ok) throw new HttpError(409, 'no_central_site', result.message);
+      logger.info('v6 records imported', { actor: request.actor, accepted: result.value.accepted, refused: result.value.refused.length });
+      return json(200, result.value);
+    },
+  },
+  {
     method: 'GET',
     path: '/quarantine',
     summary: 'Refused pushed records with the reason (?siteId=, ?limit= up to 1000, ?after= from the previous page)',
@@ -619,6 +639,11 @@ export const handler = lazyHandler(() =>
   createAdminHandler({
     store: new ConfigStore(dynamoDb(), tableName('config')),
     adminToken: adminTokenFromEnvironment(),
-    data: { push: pushDependencies(), quarantine: adapters.quarantine, outgoing: adapters.outgoing },
+    data: {
+      push: pushDependencies(),
+      quarantine: adapters.quarantine,
+      outgoing: adapters.outgoing,
+      v6: { v6Store: new DynamoV6Store(dynamoDb(), tableName('v6Sync')), legacyCopy: adapters.centralCopy },
+    },
   }),
 );

@@ -1,18 +1,21 @@
 /**
  * POST /central/sync/{site_status,pull,patient-pull,push}: the Open mSupply central API (sync v6)
  * that a remote site calls on every sync, at the `omSupplyCentralServerUrl` site info gives it.
- * The site is authenticated from the body's v5 settings with the v5 checks, in-process. No v6
- * table is served yet: pulls answer the (empty) v6 change log, and every pushed record is kept
- * in quarantine before the push is answered, so nothing a site sends is lost. Answers are
- * `{"data": …}` or `{"error": <variant>}`, as the client parses them (docs/sync-v6.md).
+ * The site is authenticated from the body's v5 settings with the v5 checks, in-process. A push is
+ * decided record by record (the v6 table registry and v5's authority), accepted records are in the
+ * v6 central copy and change log before the answer, refusals in quarantine; a pull reads the v6
+ * change log for the site. Answers are `{"data": …}` or `{"error": <variant>}`, as the client
+ * parses them (docs/sync-v6.md).
  */
-import { createHash } from 'node:crypto';
 import { adapters, systemClock } from '../commons/adapters';
+import { dynamoDb } from '../commons/clients';
+import { tableName } from '../commons/environment';
 import { httpHandler, json, type HttpEvent, type HttpResult } from '../commons/http';
 import { lazyHandler } from '../commons/lazy-handler';
 import { logger, metrics } from '../commons/observability';
 import { createSiteCredentialChecker, type SiteAuthDeps, type SiteCaller } from '../commons/site-auth';
-import type { Quarantine, QuarantinedRecord } from '../domain/ports';
+import type { Quarantine } from '../domain/ports';
+import type { V6Store } from '../domain/sync-v6/ports';
 import { parseJsonBody } from '../protocol/v5';
 import {
   badRequest,
@@ -30,17 +33,20 @@ import {
   type SyncV5Settings,
   type V6Refusal,
 } from '../protocol/v6';
-import { emptyV6ChangeLog, type V6ChangeLog, type V6ChangeLogPage } from '../storage/v6-change-log';
+import { createV6ChangeLog } from '../services/v6-pull';
+import { acceptV6Changes, type V6PushDeps } from '../services/v6-push';
+import { v6QuarantineItems, v6RecordDigest, type RefusedV6Record } from '../services/v6-quarantine';
+import type { V6ChangeLogPage } from '../storage/v6-change-log';
+import { DynamoV6Store } from '../storage/v6-store';
 import type { z } from 'zod';
 
 export interface SyncV6Deps extends SiteAuthDeps {
   readonly quarantine: Quarantine;
-  /** @default the empty log (no v6 table is served yet) */
-  readonly v6ChangeLog?: V6ChangeLog;
+  /** The v6 central copy and change log. */
+  readonly v6Store: V6Store;
+  /** The legacy central copy, read to place a v6 record by a legacy record (its name, a file's record). */
+  readonly centralCopy?: V6PushDeps['legacyCopy'];
 }
-
-/** Why every pushed v6 record is kept aside for now. */
-export const V6_UNSUPPORTED_REASON = 'v6_table_not_supported';
 
 class Refused extends Error {
   constructor(readonly refusal: V6Refusal) {
@@ -54,7 +60,8 @@ const refuse = (refusal: V6Refusal | undefined) => {
 
 export function createSyncV6Handler(deps: SyncV6Deps) {
   const checkSite = createSiteCredentialChecker(deps);
-  const changeLog = deps.v6ChangeLog ?? emptyV6ChangeLog;
+  const changeLog = createV6ChangeLog(deps.v6Store);
+  const pushDeps: V6PushDeps = { v6Store: deps.v6Store, ...(deps.centralCopy ? { legacyCopy: deps.centralCopy } : {}) };
 
   /** The body, validated, version-checked and authenticated, as the Open mSupply central does it. */
   async function accept<S extends z.ZodType<{ syncV5Settings: SyncV5Settings; syncV6Version: number }>>(event: HttpEvent, schema: S) {
@@ -78,12 +85,42 @@ export function createSyncV6Handler(deps: SyncV6Deps) {
     return { request, caller: checked.caller };
   }
 
-  const pullAnswer = (page: V6ChangeLogPage, limit: number): PullBatch => ({
-    end_cursor: page.records.at(-1)?.cursor ?? page.latestCursor,
+  const pullAnswer = (page: V6ChangeLogPage): PullBatch => ({
+    end_cursor: page.endCursor,
     total_records: page.totalRecords,
     records: page.records.map(({ cursor, record }) => ({ cursor, record })),
-    is_last_batch: page.totalRecords <= limit,
+    is_last_batch: page.isLast,
   });
+
+  /**
+   * Decides and keeps a pushed batch: accepted records in the v6 central copy and change log,
+   * refused and unreadable ones in quarantine, all before the push is answered.
+   */
+  async function pushRecords(caller: SiteCaller, records: readonly unknown[]) {
+    const siteId = caller.site.siteId;
+    const { valid, invalid } = splitV6Records(records);
+    const outcome = await acceptV6Changes(
+      pushDeps,
+      caller.config,
+      siteId,
+      valid.map(({ raw, value }) => ({ change: value.record, changeId: `${siteId}:${v6RecordDigest(raw)}` })),
+    );
+    const refused: RefusedV6Record[] = [
+      ...outcome.refused.map(({ index, reason, message }) => {
+        const { raw, value } = valid[index]!;
+        return { raw, tableName: value.record.tableName, recordId: value.record.recordId, action: value.record.action.toLowerCase(), reason, message };
+      }),
+      ...invalid.map(({ raw, message }) => {
+        const record = (raw as { record?: Record<string, unknown> } | null)?.record;
+        return { raw, tableName: text(record?.tableName), recordId: text(record?.recordId), action: text(record?.action).toLowerCase(), reason: 'invalid_record', message };
+      }),
+    ];
+    if (refused.length > 0) await deps.quarantine.keep(v6QuarantineItems(siteId, refused, deps.now().toISOString()));
+    metrics.addMetric('V6RecordsAccepted', 'Count', outcome.accepted);
+    metrics.addMetric('V6RecordsRefused', 'Count', refused.length);
+    if (outcome.servedByV5 > 0) metrics.addMetric('V6RecordsServedByV5', 'Count', outcome.servedByV5);
+    logger.info('v6 push', { siteId, accepted: outcome.accepted, refused: refused.length, ignored: outcome.ignored, servedByV5: outcome.servedByV5 });
+  }
 
   async function route(event: HttpEvent): Promise<HttpResult> {
     switch (event.routeKey) {
@@ -95,21 +132,19 @@ export function createSyncV6Handler(deps: SyncV6Deps) {
       case 'POST /central/sync/pull': {
         const { request, caller } = await accept(event, pullRequest);
         const limit = servedBatchSize(request.batchSize);
-        const page = await changeLog.read({ siteId: caller.site.siteId, cursor: request.cursor, limit, isInitialised: request.isInitialised });
-        return json(200, { data: pullAnswer(page, limit) });
+        const page = await changeLog.read({ config: caller.config, siteId: caller.site.siteId, cursor: request.cursor, limit, isInitialised: request.isInitialised });
+        return json(200, { data: pullAnswer(page) });
       }
       case 'POST /central/sync/patient-pull':
       case 'POST /central/sync/patient_pull': {
         const { request, caller } = await accept(event, patientPullRequest);
         const limit = servedBatchSize(request.batchSize);
-        const page = await changeLog.readPatient({ siteId: caller.site.siteId, cursor: request.cursor, limit, patientId: request.fetchPatientId });
-        return json(200, { data: pullAnswer(page, limit) });
+        const page = await changeLog.readPatient({ config: caller.config, siteId: caller.site.siteId, cursor: request.cursor, limit, patientId: request.fetchPatientId });
+        return json(200, { data: pullAnswer(page) });
       }
       case 'POST /central/sync/push': {
         const { request, caller } = await accept(event, pushRequest);
-        const kept = quarantineItems(caller, request.batch.records, deps.now().toISOString());
-        await deps.quarantine.keep(kept);
-        metrics.addMetric('V6RecordsKept', 'Count', request.batch.records.length);
+        await pushRecords(caller, request.batch.records);
         return json(200, { data: { records_pushed: request.batch.records.length } });
       }
       default:
@@ -132,78 +167,15 @@ export function createSyncV6Handler(deps: SyncV6Deps) {
   });
 }
 
-// ---------------------------------------------------------------------------------------------
-// Quarantine items
-
-/** Largest JSON text kept in one item; longer records are kept in parts (the store cuts at 100,000). */
-const MAX_TEXT_PER_ITEM = 90_000;
-/** Characters per part: JSON-escaping a part at most doubles it, so a part fits one item. */
-const PART_CHARACTERS = 45_000;
-
-/** JSON with object keys sorted, so the same record always has the same digest. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, child]) => child !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, child]) => `${JSON.stringify(key)}:${canonicalJson(child)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-/**
- * Tables the client pushes over both APIs (`sync/translations/name.rs`, `name_store_join.rs`:
- * "for cross site patient details sharing"): their v6 copy duplicates what v5 delivers.
- */
-const ALSO_PUSHED_OVER_V5: ReadonlySet<string> = new Set(['name', 'name_store_join']);
-
 const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 256) : '');
-
-/**
- * One quarantine item per pushed record (more for a record too large for one item), keyed by a
- * digest of the record with its cursor: a batch sent again writes the same items.
- */
-function quarantineItems(caller: SiteCaller, records: readonly unknown[], receivedAt: string): QuarantinedRecord[] {
-  const siteId = caller.site.siteId;
-  const { valid, invalid } = splitV6Records(records);
-  const described = [
-    ...valid.map(({ raw, value }) => ({
-      raw,
-      tableName: value.record.tableName,
-      recordId: value.record.recordId,
-      action: value.record.action.toLowerCase(),
-      reason: V6_UNSUPPORTED_REASON,
-      message: `Sync v6 table "${value.record.tableName}" is not served by this central server yet; the record is kept here as the site pushed it (cursor ${value.cursor}).${
-        ALSO_PUSHED_OVER_V5.has(value.record.tableName) ? ' The site pushes this table over v5 too, where it is served.' : ''
-      }`,
-    })),
-    ...invalid.map(({ raw, message }) => {
-      const record = (raw as { record?: Record<string, unknown> } | null)?.record;
-      return { raw, tableName: text(record?.tableName), recordId: text(record?.recordId), action: text(record?.action).toLowerCase(), reason: 'invalid_record', message };
-    }),
-  ];
-  return described.flatMap(({ raw, ...item }) => {
-    const json = canonicalJson(raw);
-    const changeId = `v6-${createHash('sha256').update(json).digest('hex').slice(0, 40)}`;
-    if (json.length <= MAX_TEXT_PER_ITEM) return [{ siteId, changeId, ...item, receivedAt, raw }];
-    const parts = Math.ceil(json.length / PART_CHARACTERS);
-    return Array.from({ length: parts }, (_, i) => ({
-      siteId,
-      changeId: `${changeId}-part-${i + 1}-of-${parts}`,
-      ...item,
-      message: `${item.message} Part ${i + 1} of ${parts}: the record is ${json.length} characters of JSON; join the parts' text in order to read it.`,
-      receivedAt,
-      raw: { part: i + 1, parts, text: json.slice(i * PART_CHARACTERS, (i + 1) * PART_CHARACTERS) },
-    }));
-  });
-}
 
 export const handler = lazyHandler(() =>
   createSyncV6Handler({
     configStore: adapters.configStore,
     sessions: adapters.sessions,
     quarantine: adapters.quarantine,
+    centralCopy: adapters.centralCopy,
+    v6Store: new DynamoV6Store(dynamoDb(), tableName('v6Sync')),
     now: systemClock,
   }),
 );

@@ -141,6 +141,11 @@ function clientSite(site: string) {
   };
 }
 
+/** What a call could have kept: quarantine items and v6 changes written (each takes a cursor). */
+async function keptCount(): Promise<number> {
+  return (await quarantined()).length + (await server.adapters.v6Store.latestCursor());
+}
+
 async function quarantined(siteId?: number): Promise<QuarantinedRecord[]> {
   const all: QuarantinedRecord[] = [];
   let after: string | undefined;
@@ -175,7 +180,7 @@ describe('a site syncing as the client does', () => {
     expect(client.state.pullCursor).toBe(1);
   });
 
-  test('later sync: v6 push in batches, the integration wait ends at once, then the pull; every record is kept in quarantine', async () => {
+  test('later sync: v6 push in batches, the integration wait ends at once, then the pull; accepted records are in the v6 copy, not sent back', async () => {
     // After initialising, the client sets its push cursor past what it pulled (advance_push_cursor).
     client.state.pushCursor = 10;
     client.state.changelog.push(
@@ -184,39 +189,53 @@ describe('a site syncing as the client does', () => {
       update(11, 'name_store_join', 'nsj-1', { ID: 'nsj-1', name_ID: 'patient-1', store_ID: 'STORE_B' }),
       { cursor: 12, record: { tableName: 'vaccination', recordId: 'vacc-1', action: 'Delete', recordData: null } },
     );
+    const quarantinedBefore = (await quarantined(SITE_ID)).length;
     const answers = await client.push(2);
     expect(answers).toEqual([{ data: { records_pushed: 2 } }, { data: { records_pushed: 1 } }]);
     expect(client.state.pushCursor).toBe(13);
     expect(await client.waitForSyncOperation()).toBe(1);
-    expect(await client.pull(true)).toEqual([{ end_cursor: 0, total_records: 0, records: [], is_last_batch: true }]);
+    // Its own change is not sent back to an initialised site; the cursor moves to the log's end.
+    const batches = await client.pull(true);
+    expect(batches).toEqual([{ end_cursor: 1, total_records: 0, records: [], is_last_batch: true }]);
+    expect(client.state.pullCursor).toBe(2);
 
-    const kept = await quarantined(SITE_ID);
-    expect(kept.map(({ tableName, recordId, action, reason }) => ({ tableName, recordId, action, reason })).sort((a, b) => a.recordId.localeCompare(b.recordId))).toEqual([
-      { tableName: 'asset', recordId: 'asset-1', action: 'update', reason: 'v6_table_not_supported' },
-      { tableName: 'name_store_join', recordId: 'nsj-1', action: 'update', reason: 'v6_table_not_supported' },
-      { tableName: 'vaccination', recordId: 'vacc-1', action: 'delete', reason: 'v6_table_not_supported' },
+    // The asset is kept centrally; name_store_join is served by v5; a delete of a record never held is ignored.
+    const copies = await server.adapters.v6Store.get([
+      { tableName: 'asset', recordId: 'asset-1' },
+      { tableName: 'name_store_join', recordId: 'nsj-1' },
+      { tableName: 'vaccination', recordId: 'vacc-1' },
     ]);
-    // The record exactly as pushed, with its cursor: an operator loses nothing.
-    expect(kept.find((item) => item.recordId === 'asset-1')?.raw).toEqual(client.state.changelog[1]);
-    expect(kept.find((item) => item.recordId === 'vacc-1')?.raw).toEqual(client.state.changelog[3]);
-    expect(kept.every((item) => item.siteId === SITE_ID && item.receivedAt === new Date(clockMs).toISOString())).toBe(true);
-    // name_store_join travels over v5 as well: its message says so, an asset's does not.
-    expect(kept.find((item) => item.recordId === 'nsj-1')?.message).toMatch(/over v5 too/);
-    expect(kept.find((item) => item.recordId === 'asset-1')?.message).not.toMatch(/v5/);
+    expect([...copies.values()].map(({ tableName, recordId, recordData, originSiteId }) => ({ tableName, recordId, recordData, originSiteId }))).toEqual([
+      { tableName: 'asset', recordId: 'asset-1', recordData: client.state.changelog[1]!.record.recordData, originSiteId: SITE_ID },
+    ]);
+    expect((await quarantined(SITE_ID)).length).toBe(quarantinedBefore);
   });
 
-  test('a batch sent again (its answer was lost) keeps no second copy', async () => {
-    const before = (await quarantined(SITE_ID)).length;
+  test('a batch sent again (its answer was lost) changes nothing', async () => {
     const batch = { total_records: 2, end_cursor: 11, records: client.state.changelog.slice(1, 3), is_last_batch: true };
+    const before = { kept: await keptCount(), copy: (await server.adapters.v6Store.get([{ tableName: 'asset', recordId: 'asset-1' }])).get('asset\u0000asset-1') };
     expect(data(await client.api.push(batch), pushAnswer)).toEqual({ data: { records_pushed: 2 } });
     expect(data(await client.api.push(batch), pushAnswer)).toEqual({ data: { records_pushed: 2 } });
-    expect((await quarantined(SITE_ID)).length).toBe(before);
-    // A later change of the same record is a change of its own, kept too.
+    expect(await keptCount()).toBe(before.kept);
+    expect((await server.adapters.v6Store.get([{ tableName: 'asset', recordId: 'asset-1' }])).get('asset\u0000asset-1')).toEqual(before.copy);
+    // A later change of the same record is a change of its own.
     const changed = update(20, 'asset', 'asset-1', { id: 'asset-1', store_id: 'STORE_B', serial_number: 'S2' });
     data(await client.api.push({ total_records: 1, end_cursor: 20, records: [changed], is_last_batch: true }), pushAnswer);
-    expect((await quarantined(SITE_ID)).filter((item) => item.recordId === 'asset-1').map((item) => item.raw)).toEqual(
-      expect.arrayContaining([client.state.changelog[1], changed]),
-    );
+    const after = (await server.adapters.v6Store.get([{ tableName: 'asset', recordId: 'asset-1' }])).get('asset\u0000asset-1');
+    expect({ version: after?.version, recordData: after?.recordData }).toEqual({ version: before.copy!.version + 1, recordData: changed.record.recordData });
+  });
+
+  test('a record the site may not make is refused into quarantine with its reason, exactly as pushed', async () => {
+    // STORE_C is active on site 3, not on this site.
+    const foreign = update(21, 'asset', 'asset-c', { id: 'asset-c', store_id: 'STORE_C' });
+    const central = update(22, 'asset_class', 'class-1', { id: 'class-1', name: 'Cold chain' });
+    data(await client.api.push({ total_records: 2, end_cursor: 22, records: [foreign, central], is_last_batch: true }), pushAnswer);
+    const kept = (await quarantined(SITE_ID)).filter((item) => ['asset-c', 'class-1'].includes(item.recordId));
+    expect(kept.map(({ recordId, reason, raw, receivedAt }) => ({ recordId, reason, raw, receivedAt })).sort((a, b) => a.recordId.localeCompare(b.recordId))).toEqual([
+      { recordId: 'asset-c', reason: 'store_not_active_on_site', raw: foreign, receivedAt: new Date(clockMs).toISOString() },
+      { recordId: 'class-1', reason: 'not_primary_site', raw: central, receivedAt: new Date(clockMs).toISOString() },
+    ]);
+    expect((await server.adapters.v6Store.get([{ tableName: 'asset', recordId: 'asset-c' }])).size).toBe(0);
   });
 
   test('a record too large for one quarantine item is kept in parts that join back to it', async () => {
@@ -231,9 +250,9 @@ describe('a site syncing as the client does', () => {
     expect(JSON.parse(parts.map((part) => part.text).join(''))).toEqual(big);
   });
 
-  test('patient-pull (fetching one patient) answers "nothing more"; patient_pull is the same route', async () => {
+  test('patient-pull (fetching one patient) answers "nothing more" for a patient with no v6 records; patient_pull is the same route', async () => {
     expect(data(await client.api.patientPull(0, 500, 'patient-1'), pullAnswer)).toEqual({
-      data: { end_cursor: 0, total_records: 0, records: [], is_last_batch: true },
+      data: { end_cursor: await server.adapters.v6Store.latestCursor(), total_records: 0, records: [], is_last_batch: true },
     });
     const alias = await post(new URL('patient_pull', client.api.url), JSON.stringify({ cursor: 0, batchSize: 500, syncV5Settings: settingsFor(SITE), fetchPatientId: 'p' }));
     expect(data(alias, pullAnswer).data.is_last_batch).toBe(true);
@@ -285,7 +304,7 @@ describe('refused: the error variant the client parses, nothing kept', () => {
     ['a site without an active store', () => settingsFor(NO_STORE_SITE), 'site_has_no_store'],
     ['a v5 sync API version below 5', () => settingsFor(SITE, { syncVersion: '4' }), 'api_version_incompatible'],
   ])('%s: legacyServerError with the v5 code', async (_name, settings, code) => {
-    const before = (await quarantined()).length;
+    const before = await keptCount();
     for (const { route, answer } of await callEvery(everyRoute(settings()))) {
       expect({ route, status: answer.status >= 400 && answer.status < 500, error: v6Error(answer) }).toEqual({
         route,
@@ -293,13 +312,13 @@ describe('refused: the error variant the client parses, nothing kept', () => {
         error: { legacyServerError: expect.objectContaining({ code, message: expect.any(String) }) },
       });
     }
-    expect((await quarantined()).length).toBe(before);
+    expect(await keptCount()).toBe(before);
   });
 
   test('a site bound to other hardware: site_incorrect_hardware_id', async () => {
     const bound = await server.adapters.configStore.apply((config) => applyCommand(config, { type: 'bindHardware', siteId: 3, hardwareId: 'hardware-bound' }), 'test');
     expect(bound.ok).toBe(true);
-    const before = (await quarantined()).length;
+    const before = await keptCount();
     for (const { route, answer } of await callEvery(everyRoute(settingsFor('remote-site-2', { hardwareId: 'another-installation' })))) {
       expect({ route, status: answer.status, code: (v6Error(answer) as { legacyServerError: { code: string } }).legacyServerError.code }).toEqual({
         route,
@@ -309,17 +328,17 @@ describe('refused: the error variant the client parses, nothing kept', () => {
     }
     const accepted = await callEvery(everyRoute(settingsFor('remote-site-2', { hardwareId: 'hardware-bound' })));
     expect(accepted.map(({ answer }) => answer.status)).toEqual([200, 200, 200, 200]);
-    expect((await quarantined()).length).toBe(before + 1);
+    expect(await keptCount()).toBe(before + 1);
   });
 
   test('an unserved v6 version: syncVersionMismatch(0, 5, received), checked before the credentials as the central does', async () => {
-    const before = (await quarantined()).length;
+    const before = await keptCount();
     for (const settings of [settingsFor(SITE), settingsFor(SITE, { password: 'wrong' })]) {
       for (const { route, answer } of await callEvery(everyRoute(settings, 6))) {
         expect({ route, status: answer.status, error: v6Error(answer) }).toEqual({ route, status: 400, error: { syncVersionMismatch: [0, 5, 6] } });
       }
     }
-    expect((await quarantined()).length).toBe(before);
+    expect(await keptCount()).toBe(before);
   });
 });
 
@@ -368,13 +387,13 @@ describe('malformed requests: 4xx with the error the client parses, nothing kept
   ];
 
   test.each(cases)('%s', async (_name, route, body) => {
-    const before = (await quarantined()).length;
+    const before = await keptCount();
     const answer = await post(new URL(route, new URL('/central/sync/', server.url)), body());
     expect(answer.status).toBeGreaterThanOrEqual(400);
     expect(answer.status).toBeLessThan(500);
     const error = v6Error(answer);
     expect(error).toEqual({ otherServerError: expect.stringMatching(/\S/) });
-    expect((await quarantined()).length).toBe(before);
+    expect(await keptCount()).toBe(before);
   });
 
   test('a malformed record inside a valid push is kept as invalid_record and the rest accepted, never blocking the site', async () => {
@@ -382,7 +401,8 @@ describe('malformed requests: 4xx with the error the client parses, nothing kept
     const answer = await post(new URL('push', new URL('/central/sync/', server.url)), JSON.stringify({ ...valid().push, batch: { ...emptyBatch, total_records: 3, records } }));
     expect(data(answer, pushAnswer)).toEqual({ data: { records_pushed: 3 } });
     const kept = (await quarantined(SITE_ID)).filter((item) => records.some((record) => JSON.stringify(record) === JSON.stringify(item.raw)));
-    expect(kept.map((item) => item.reason).sort()).toEqual(['invalid_record', 'invalid_record', 'v6_table_not_supported']);
+    expect(kept.map((item) => item.reason).sort()).toEqual(['invalid_record', 'invalid_record']);
+    expect((await server.adapters.v6Store.get([{ tableName: 'asset', recordId: 'asset-ok' }])).get('asset\u0000asset-ok')?.recordData).toEqual({ id: 'asset-ok' });
   });
 
   test('arbitrary bodies on every v6 route: never a 5xx; data in the route’s answer shape, or an error variant', async () => {
@@ -443,17 +463,29 @@ describe("the project's faithful client, its v6 steps included", () => {
   });
   afterAll(() => own?.stop());
 
-  test('a first sync and a later one complete at the URL site info names; its v6 change is kept, nothing comes back over v6', async () => {
+  test('a first sync and a later one complete at the URL site info names; its v6 change is kept centrally and reaches only the sites entitled to it', async () => {
     const site = own.site(SITE);
+    const other = own.site('remote-site-2');
     const first = await site.sync();
     expect({ pushedV6: first.pushedV6, v6RecordsReceived: first.v6RecordsReceived }).toEqual({ pushedV6: 0, v6RecordsReceived: 0 });
+    await other.sync();
 
     const asset = { id: 'asset-faithful', store_id: 'STORE_B', serial_number: 'F-1' };
     site.change({ tableName: 'asset', recordId: 'asset-faithful', action: 'insert', recordData: asset });
     const later = await site.sync();
+    // Not sent back to the site that made it.
     expect({ pushedV6: later.pushedV6, v6RecordsReceived: later.v6RecordsReceived }).toEqual({ pushedV6: 1, v6RecordsReceived: 0 });
+    expect((await own.adapters.quarantine.list({ siteId: SITE_ID, limit: 100 })).records.filter((item) => item.recordId === 'asset-faithful')).toEqual([]);
+    expect((await own.adapters.v6Store.get([{ tableName: 'asset', recordId: 'asset-faithful' }])).get('asset\u0000asset-faithful')?.recordData).toEqual(asset);
 
-    const kept = (await own.adapters.quarantine.list({ siteId: SITE_ID, limit: 100 })).records.filter((item) => item.recordId === 'asset-faithful');
-    expect(kept).toEqual([expect.objectContaining({ tableName: 'asset', reason: 'v6_table_not_supported', raw: expect.objectContaining({ record: expect.objectContaining({ recordData: asset }) }) })]);
+    // Central v6 data imported by an operator reaches both sites; store B's asset only site 2's.
+    const imported = await own.admin('POST', '/v6-records', { records: [{ tableName: 'asset_class', recordId: 'class-fridge', action: 'Update', recordData: { id: 'class-fridge', name: 'Fridge' } }] });
+    expect(imported).toEqual({ status: 200, body: { accepted: 1, ignored: 0, refused: [] } });
+    await site.sync();
+    await other.sync();
+    expect(site.held('asset_class', 'class-fridge')).toEqual({ id: 'class-fridge', name: 'Fridge' });
+    expect(other.held('asset_class', 'class-fridge')).toEqual({ id: 'class-fridge', name: 'Fridge' });
+    expect(other.held('asset', 'asset-faithful')).toBeUndefined();
+    expect(other.receivedLog.filter((record) => record.source === 'v6').map((record) => record.recordId)).toEqual(['class-fridge']);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The sync v6 function's grants: it reads the configuration, writes login failures and
- * connections (site state) and keeps pushed records in quarantine; nothing else. In particular
- * it cannot touch the central copy or the queues sites pull from, and sends no background work.
+ * connections (site state), keeps refused records in quarantine, writes the v6 central copy and
+ * change log, and reads the legacy central copy (a v6 record placed by a legacy one); nothing
+ * else. In particular it cannot write the legacy central copy or touch the queues sites pull
+ * from, and sends no background work.
  */
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -26,7 +28,7 @@ function dynamoActionsByTable(): Record<string, Set<string>> {
   for (const statement of statements) {
     const actions = ([] as string[]).concat(statement.Action).filter((action) => action.startsWith('dynamodb:'));
     if (actions.length === 0) continue;
-    for (const resource of JSON.stringify(statement.Resource).match(/Tables[a-zA-Z]+?[0-9A-F]{8}/g) ?? []) {
+    for (const resource of JSON.stringify(statement.Resource).match(/Tables[a-zA-Z0-9]+?[0-9A-F]{8}/g) ?? []) {
       const table = resource.replace(/^Tables/, '').replace(/[0-9A-F]{8}$/, '');
       out[table] ??= new Set();
       for (const action of actions) out[table]!.add(action);
@@ -40,14 +42,16 @@ const writes = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/;
 test('the v6 routes are served by one function with exactly the described tables', () => {
   expect(apiFunctions.syncV6.routes).toEqual(expect.arrayContaining(['POST /central/sync/site_status', 'POST /central/sync/pull', 'POST /central/sync/patient-pull', 'POST /central/sync/push']));
   for (const routeKey of apiFunctions.syncV6.routes) template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey });
-  expect(Object.keys(dynamoActionsByTable()).sort()).toEqual(['config', 'quarantine', 'siteState']);
+  expect(Object.keys(dynamoActionsByTable()).sort()).toEqual(['config', 'quarantine', 'records', 'siteState', 'v6Sync']);
 });
 
-test('configuration read-only; site state and quarantine writable', () => {
+test('configuration and the legacy central copy read-only; site state, quarantine and the v6 tables writable', () => {
   const byTable = dynamoActionsByTable();
-  expect([...byTable.config!].some((action) => writes.test(action))).toBe(false);
+  for (const table of ['config', 'records']) {
+    expect({ table, write: [...byTable[table]!].some((action) => writes.test(action)) }).toEqual({ table, write: false });
+  }
   expect([...byTable.config!]).toContain('dynamodb:GetItem');
-  for (const table of ['siteState', 'quarantine']) {
+  for (const table of ['siteState', 'quarantine', 'v6Sync']) {
     expect({ table, write: [...byTable[table]!].some((action) => writes.test(action)) }).toEqual({ table, write: true });
   }
 });

@@ -10,6 +10,7 @@ import { createSqsClient } from '../../functions/commons/clients';
 import { provisionQueues, provisionTables, resourceEnvironment, type LocalQueue } from '../../lib/local/provision';
 import type { QueueName, TableName } from '../../lib/resources';
 import { DynamoCentralCopy } from '../../functions/storage/central-copy';
+import { DynamoV6Store } from '../../functions/storage/v6-store';
 import { DynamoChangeLog } from '../../functions/storage/change-log';
 import { ConfigStore } from '../../functions/storage/config-store';
 import { HeartbeatStore } from '../../functions/storage/heartbeats';
@@ -60,6 +61,7 @@ export function adaptersFor(resources: TestResources, now: () => Date = () => ne
     sessions: new DynamoSiteSessions(db, tables.siteState),
     work: new SqsWorkQueue(resources.sqs, { fanOut: resources.queues.fanOut.url, transfers: resources.queues.transfers.url }),
     heartbeats: new HeartbeatStore(db, tables.siteState),
+    v6Store: new DynamoV6Store(db, tables.v6Sync),
     now,
     newId: () => randomUUID(),
   };

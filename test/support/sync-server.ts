@@ -84,7 +84,7 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
     admin: createAdminHandler({
       store: adapters.configStore,
       adminToken: async () => ADMIN_TOKEN,
-      data: { push: adapters, quarantine: adapters.quarantine, outgoing: adapters.outgoing },
+      data: { push: adapters, quarantine: adapters.quarantine, outgoing: adapters.outgoing, v6: { v6Store: adapters.v6Store, legacyCopy: adapters.centralCopy } },
     }) as LambdaHttpHandler,
   };
   const routes: LocalRoute[] = Object.entries(apiFunctions).flatMap(([name, description]) =>

@@ -1,0 +1,58 @@
+/**
+ * The storage sync v6 needs, as interfaces the domain owns; `functions/storage/v6-store.ts`
+ * implements them on DynamoDB.
+ */
+import type { V6Action, V6Placement } from './placement';
+
+export interface V6Key {
+  readonly tableName: string;
+  readonly recordId: string;
+}
+
+export const v6KeyString = (key: V6Key): string => `${key.tableName}\u0000${key.recordId}`;
+
+/** The central copy of one v6 record. */
+export interface V6StoredRecord extends V6Key {
+  readonly action: V6Action;
+  /** The row as last pushed or imported. */
+  readonly recordData: unknown;
+  readonly placement: V6Placement;
+  readonly originSiteId: number;
+  /** Names the change that wrote it: the same change pushed again is recognised and left alone. */
+  readonly changeId: string;
+  /** Grows with every accepted change (1 for the first). */
+  readonly version: number;
+  /** Its change-log cursor (0: never entered in the log). */
+  readonly cursor: number;
+  /** The partitions its change-log entry is in, at `cursor`. */
+  readonly partitions: readonly string[];
+}
+
+/** An accepted change to write: the copy, and its entries in the change log. */
+export interface V6Write extends V6Key {
+  readonly action: V6Action;
+  readonly recordData: unknown;
+  readonly placement: V6Placement;
+  readonly originSiteId: number;
+  readonly changeId: string;
+  readonly partitions: readonly string[];
+  /** The copy this change replaces (undefined: the record is new); written only if still current. */
+  readonly replaces?: V6StoredRecord;
+}
+
+export interface V6LogEntry extends V6Key {
+  readonly cursor: number;
+}
+
+export interface V6Store {
+  get(keys: readonly V6Key[]): Promise<Map<string, V6StoredRecord>>;
+  /**
+   * Writes each change with the next cursors, atomically with its log entries and the committed
+   * maximum. Returns the writes whose `replaces` was no longer current (nothing of those written).
+   */
+  apply(writes: readonly V6Write[]): Promise<V6Write[]>;
+  /** The highest committed cursor (0 while the log is empty): every entry at or below it is written. */
+  latestCursor(): Promise<number>;
+  /** Entries of one partition with `from <= cursor <= to`, ascending, at most `limit`. */
+  readPartition(partition: string, from: number, to: number, limit: number): Promise<{ entries: V6LogEntry[]; more: boolean }>;
+}

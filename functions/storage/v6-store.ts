@@ -1,0 +1,191 @@
+/**
+ * The v6 central copy and change log on DynamoDB, in the `v6Sync` table:
+ *
+ * - `rec#<table>#<id>` / 0: the copy of one record (row as JSON text, placement, origin, change
+ *   id, version, and where its log entry is: cursor and partitions);
+ * - `log#<partition>` / cursor: an entry of the change log (table and id; the data is read from
+ *   the copy), one per partition the record is entered in (`domain/sync-v6/audience.ts`);
+ * - `meta` / 0: the highest committed cursor.
+ *
+ * A change is written in one transaction with its entries, the deletion of the record's previous
+ * entries, and `meta` moved from M to M+n on condition that it is still M: cursors are assigned
+ * and committed together and in order, so an entry can never appear below a cursor a reader has
+ * passed (readers stop at the `meta` they read first). The copy's condition on the version it
+ * replaces makes a concurrent change of the same record fail instead of being overwritten.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { MAX_V6_CURSOR } from '../protocol/v6';
+import type { V6Action, V6Placement } from '../domain/sync-v6/placement';
+import { v6KeyString, type V6Key, type V6LogEntry, type V6Store, type V6StoredRecord, type V6Write } from '../domain/sync-v6/ports';
+import type { TransactWriteItem } from './transactions';
+
+const META = { pk: 'meta', sk: 0 } as const;
+const copyKey = (key: V6Key) => ({ pk: `rec#${key.tableName}#${key.recordId}`, sk: 0 });
+const entryKey = (partition: string, cursor: number) => ({ pk: `log#${partition}`, sk: cursor });
+
+/** DynamoDB takes 100 operations per transaction; one is the `meta` update. */
+const OPERATIONS_PER_TRANSACTION = 99;
+/** And 4 MB per transaction: records' JSON is counted, with room for the rest. */
+const BYTES_PER_TRANSACTION = 3_000_000;
+const KEYS_PER_BATCH_GET = 100;
+const MAX_ATTEMPTS = 50;
+
+const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
+
+function fromItem(item: Record<string, unknown>): V6StoredRecord {
+  return {
+    tableName: item.tableName as string,
+    recordId: item.recordId as string,
+    action: item.action as V6Action,
+    recordData: JSON.parse(item.data as string),
+    placement: JSON.parse(item.placement as string) as V6Placement,
+    originSiteId: item.originSiteId as number,
+    changeId: item.changeId as string,
+    version: item.version as number,
+    cursor: item.cursor as number,
+    partitions: (item.partitions as string[] | undefined) ?? [],
+  };
+}
+
+const operationsOf = (write: V6Write) => 1 + write.partitions.length + (write.replaces?.cursor ? write.replaces.partitions.length : 0);
+
+export class DynamoV6Store implements V6Store {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async get(keys: readonly V6Key[]): Promise<Map<string, V6StoredRecord>> {
+    const unique = [...new Map(keys.map((key) => [v6KeyString(key), copyKey(key)])).values()];
+    const found = new Map<string, V6StoredRecord>();
+    for (let i = 0; i < unique.length; i += KEYS_PER_BATCH_GET) {
+      let pending: Array<Record<string, unknown>> = unique.slice(i, i + KEYS_PER_BATCH_GET);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= MAX_ATTEMPTS) throw new Error('Could not read the v6 central copy: throttled');
+        const { Responses = {}, UnprocessedKeys = {} } = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        for (const item of Responses[this.table] ?? []) {
+          const record = fromItem(item);
+          found.set(v6KeyString(record), record);
+        }
+        pending = (UnprocessedKeys[this.table]?.Keys ?? []) as Array<Record<string, unknown>>;
+        if (pending.length > 0) await pause(attempt);
+      }
+    }
+    return found;
+  }
+
+  async latestCursor(): Promise<number> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: META, ConsistentRead: true }));
+    return (Item?.committed as number | undefined) ?? 0;
+  }
+
+  async readPartition(partition: string, from: number, to: number, limit: number): Promise<{ entries: V6LogEntry[]; more: boolean }> {
+    if (to < from) return { entries: [], more: false };
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': entryKey(partition, 0).pk, ':from': from, ':to': to },
+        ConsistentRead: true,
+        Limit: limit,
+      }),
+    );
+    return {
+      entries: Items.map((item) => ({ cursor: item.sk as number, tableName: item.tableName as string, recordId: item.recordId as string })),
+      more: LastEvaluatedKey !== undefined,
+    };
+  }
+
+  async apply(writes: readonly V6Write[]): Promise<V6Write[]> {
+    const stale: V6Write[] = [];
+    let chunk: Array<{ write: V6Write; json: string }> = [];
+    let operations = 0;
+    let bytes = 0;
+    for (const write of writes) {
+      const json = JSON.stringify(write.recordData ?? null);
+      if (chunk.length > 0 && (operations + operationsOf(write) > OPERATIONS_PER_TRANSACTION || bytes + json.length > BYTES_PER_TRANSACTION)) {
+        stale.push(...(await this.applyChunk(chunk)));
+        chunk = [];
+        operations = 0;
+        bytes = 0;
+      }
+      chunk.push({ write, json });
+      operations += operationsOf(write);
+      bytes += json.length;
+    }
+    if (chunk.length > 0) stale.push(...(await this.applyChunk(chunk)));
+    return stale;
+  }
+
+  /** One transaction; retried with a fresh `meta` when another writer committed first. */
+  private async applyChunk(initial: ReadonlyArray<{ write: V6Write; json: string }>): Promise<V6Write[]> {
+    let chunk = [...initial];
+    const stale: V6Write[] = [];
+    for (let attempt = 0; chunk.length > 0; attempt++) {
+      if (attempt >= MAX_ATTEMPTS) throw new Error('Could not write the v6 change log: too much contention');
+      const committed = await this.latestCursor();
+      if (committed + chunk.length > MAX_V6_CURSOR) throw new Error('The v6 change log has reached the largest cursor a site can hold');
+      const items: TransactWriteItem[] = [
+        {
+          Update: {
+            TableName: this.table,
+            Key: META,
+            UpdateExpression: 'SET #committed = :next',
+            ConditionExpression: committed === 0 ? 'attribute_not_exists(#committed) OR #committed = :current' : '#committed = :current',
+            ExpressionAttributeNames: { '#committed': 'committed' },
+            ExpressionAttributeValues: { ':next': committed + chunk.length, ':current': committed },
+          },
+        },
+      ];
+      // Index of each write's copy operation in `items`, to read which condition failed.
+      const copyOperation: number[] = [];
+      chunk.forEach(({ write, json }, i) => {
+        const cursor = committed + i + 1;
+        const previous = write.replaces;
+        copyOperation.push(items.length);
+        items.push({
+          Put: {
+            TableName: this.table,
+            Item: {
+              ...copyKey(write),
+              tableName: write.tableName,
+              recordId: write.recordId,
+              action: write.action,
+              data: json,
+              placement: JSON.stringify(write.placement),
+              originSiteId: write.originSiteId,
+              changeId: write.changeId,
+              version: (previous?.version ?? 0) + 1,
+              cursor: write.partitions.length > 0 ? cursor : 0,
+              partitions: [...write.partitions],
+            },
+            ConditionExpression: previous ? '#version = :version' : 'attribute_not_exists(pk)',
+            ...(previous ? { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': previous.version } } : {}),
+          },
+        });
+        if (previous?.cursor) {
+          for (const partition of previous.partitions) items.push({ Delete: { TableName: this.table, Key: entryKey(partition, previous.cursor) } });
+        }
+        for (const partition of write.partitions) {
+          items.push({ Put: { TableName: this.table, Item: { ...entryKey(partition, cursor), tableName: write.tableName, recordId: write.recordId } } });
+        }
+      });
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+        return stale;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        const failed = new Set(chunk.filter((_, i) => reasons[copyOperation[i]!]?.Code === 'ConditionalCheckFailed').map(({ write }) => write));
+        // A record changed since it was read: hand it back to be decided again; retry the rest.
+        stale.push(...failed);
+        chunk = chunk.filter(({ write }) => !failed.has(write));
+        await pause(attempt);
+      }
+    }
+    return stale;
+  }
+}
