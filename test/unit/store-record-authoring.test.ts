@@ -13,6 +13,7 @@ import { applyCommand } from '../../functions/domain/config/operations';
 import { authoredStoreRecord, storeRecordAgrees, storeRecordChanges } from '../../functions/domain/config/store-record';
 import { configFileSchema } from '../../functions/protocol/admin';
 import { storeRecordHolders } from '../../functions/services/store-records';
+import { configArb } from '../support/sync-arbitraries';
 
 const file = configFileSchema.parse(JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'config', 'demo.json'), 'utf8')));
 const built = configFromFile(emptyConfig(), file, () => 'credential');
@@ -93,4 +94,47 @@ test('a created store, a renamed store and a changed mode each change their reco
   expect(changed({ type: 'updateStore', storeId: 'STORE_C', changes: { name: 'Renamed' } }).changes.map((c) => c.storeId)).toEqual(['STORE_C']);
   expect(changed({ type: 'updateStore', storeId: 'STORE_C', changes: { mode: 'dispensary' } }).changes.map((c) => c.storeId)).toEqual(['STORE_C']);
   expect(changed({ type: 'setSiteCredential', siteId: 2, credential: 'other' }).changes).toEqual([]);
+});
+
+describe('only stores whose holders or fields changed are named, and none is missed', () => {
+  const naive = (before: SyncConfig, after: SyncConfig) =>
+    Object.keys(after.stores)
+      .sort()
+      .flatMap((storeId) => {
+        const was = before.stores[storeId];
+        const heldBefore = was ? storeRecordHolders(before, storeId) : [];
+        const heldAfter = storeRecordHolders(after, storeId);
+        const fields = !was || JSON.stringify(authoredStoreRecord(was)) !== JSON.stringify(authoredStoreRecord(after.stores[storeId]!));
+        const holders = JSON.stringify([...heldBefore].sort()) !== JSON.stringify([...heldAfter].sort());
+        return fields || holders ? [{ storeId, formerHolders: heldBefore.filter((siteId) => !heldAfter.includes(siteId)) }] : [];
+      });
+
+  /** A small change of a random configuration: visibility, a collector listing, an active site or the primary. */
+  const changedConfigArb = configArb.chain((before) => {
+    const storeIds = Object.keys(before.stores).sort();
+    const siteIds = Object.keys(before.sites).map(Number).sort((a, b) => a - b);
+    return fc
+      .record({
+        what: fc.constantFrom('see', 'unsee', 'collector', 'move', 'primary'),
+        store: fc.constantFrom(...storeIds),
+        other: fc.constantFrom(...storeIds),
+        site: fc.constantFrom(...siteIds),
+      })
+      .map(({ what, store, other, site }) => {
+        const after: SyncConfig = structuredClone(before) as SyncConfig;
+        const stores = after.stores as Record<string, Store>;
+        const visibility = after.visibility as Record<string, string[]>;
+        const name = stores[store]!.nameId;
+        if (what === 'see') visibility[other] = [...new Set([...(visibility[other] ?? []), name])].sort();
+        if (what === 'unsee') visibility[other] = (visibility[other] ?? []).filter((nameId) => nameId !== name);
+        if (what === 'collector') stores[store] = { ...stores[store]!, collectorSiteIds: stores[store]!.collectorSiteIds.includes(site) ? stores[store]!.collectorSiteIds.filter((id) => id !== site) : [...stores[store]!.collectorSiteIds, site] };
+        if (what === 'move') stores[store] = { ...stores[store]!, activeSiteId: site };
+        if (what === 'primary') (after as { preferences: SyncConfig['preferences'] }).preferences = { ...after.preferences, primarySiteId: after.sites[String(site)]?.kind === 'desktop' ? site : null };
+        return { before, after };
+      });
+  });
+
+  test('against computing every store\'s holders', () => {
+    fc.assert(fc.property(changedConfigArb, ({ before, after }) => expect(storeRecordChanges(before, after, storeRecordHolders)).toEqual(naive(before, after))), { numRuns: 300 });
+  });
 });

@@ -59,22 +59,48 @@ export interface StoreRecordChange {
 /**
  * Which stores' records a configuration change affects: created stores, changed sync fields
  * (code, name, name record, mode, active site) and changed sets of holding sites. `holders` is
- * where a store record is routed in a configuration (from routing).
+ * where a store record is routed in a configuration (from routing); it is asked only for stores
+ * whose inputs to it changed (collector settings, the sites of the stores that see it, the
+ * primary), so a change costs little however many stores there are.
  */
 export function storeRecordChanges(
   before: SyncConfig,
   after: SyncConfig,
   holders: (config: SyncConfig, storeId: string) => readonly number[],
 ): StoreRecordChange[] {
+  const signatureBefore = holdingSignatures(before);
+  const signatureAfter = holdingSignatures(after);
   const changes: StoreRecordChange[] = [];
   for (const storeId of Object.keys(after.stores).sort()) {
     const now = after.stores[storeId]!;
     const was = Object.hasOwn(before.stores, storeId) ? before.stores[storeId] : undefined;
+    const fieldsChanged = !was || JSON.stringify(storeSyncFields(was)) !== JSON.stringify(storeSyncFields(now));
+    if (!fieldsChanged && signatureBefore.get(storeId) === signatureAfter.get(storeId)) continue;
     const heldBefore = was ? holders(before, storeId) : [];
     const heldAfter = holders(after, storeId);
-    const fieldsChanged = !was || JSON.stringify(storeSyncFields(was)) !== JSON.stringify(storeSyncFields(now));
     const holdersChanged = heldBefore.length !== heldAfter.length || heldBefore.some((siteId) => !heldAfter.includes(siteId));
     if (fieldsChanged || holdersChanged) changes.push({ storeId, formerHolders: heldBefore.filter((siteId) => !heldAfter.includes(siteId)) });
   }
   return changes;
+}
+
+/** Per store, everything its holding sites depend on besides its own fields. */
+function holdingSignatures(config: SyncConfig): Map<string, string> {
+  const viewerSites = new Map<string, Set<number>>();
+  for (const [viewerId, nameIds] of Object.entries(config.visibility)) {
+    const viewer = Object.hasOwn(config.stores, viewerId) ? config.stores[viewerId] : undefined;
+    if (!viewer) continue;
+    for (const nameId of nameIds) {
+      if (nameId === viewer.nameId) continue;
+      if (!viewerSites.has(nameId)) viewerSites.set(nameId, new Set());
+      viewerSites.get(nameId)!.add(viewer.activeSiteId);
+    }
+  }
+  const signatures = new Map<string, string>();
+  for (const store of Object.values(config.stores)) {
+    const sites = [...(viewerSites.get(store.nameId) ?? [])].sort((a, b) => a - b);
+    const collectors = [...store.collectorSiteIds].sort((a, b) => a - b);
+    signatures.set(store.id, JSON.stringify([store.activeSiteId, collectors, sites, config.preferences.primarySiteId, Object.keys(config.sites).length]));
+  }
+  return signatures;
 }
