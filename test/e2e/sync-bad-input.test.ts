@@ -13,6 +13,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { apiFunctions } from '../../lib/functions';
 import { legacyRecord } from '../support/legacy-records';
+import { importStoreNames } from '../support/store-names';
 import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
 
 jest.setTimeout(60_000);
@@ -138,10 +139,11 @@ beforeAll(async () => {
   server = await startTestSyncServer();
   // Initialised (binds its hardware), one pushed invoice, one central item, and three entries
   // waiting in its queue: the state bad input must leave exactly as it is.
+  await importStoreNames(server); // so the site knows store B is active on it
   const site = server.site(SITE);
   await site.sync();
   site.change(legacyRecord('transact', 'TX_SEED', { store_ID: 'STORE_B', name_ID: 'SOME_CUSTOMER' }));
-  await site.sync();
+  expect((await site.sync()).pushed).toBe(1);
   const imported = await server.admin('POST', '/records', { records: [legacyRecord('item', 'ITEM_SEED')] });
   expect(imported).toMatchObject({ status: 200, body: { accepted: 1 } });
   await waitUntilIdle(1);
