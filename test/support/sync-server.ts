@@ -45,7 +45,7 @@ export interface TestSyncServer {
 export interface SiteOptions {
   hardwareId?: string;
   statePath?: string;
-  /** Every wait and timeout of the client multiplied by this. @default 0.1 */
+  /** Every wait and timeout of the client multiplied by this (0.25: 250 ms polls, a sync fails after 7.5 s of integration). @default 0.25 */
   timeScale?: number;
   /** @default the site's transfer processors, as on a real site */
   processors?: Processor;
@@ -124,7 +124,7 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
         siteName: name,
         password: passwords[name] ?? '',
         hardwareId: siteOptions.hardwareId ?? `hardware-${name}`,
-        timeScale: siteOptions.timeScale ?? 0.1,
+        timeScale: siteOptions.timeScale ?? 0.25,
         ...(siteOptions.statePath ? { statePath: siteOptions.statePath } : {}),
         processors: siteOptions.processors ?? transferProcessor(),
       }),
