@@ -89,9 +89,10 @@ export const apiFunctions = {
     handler: 'sync-files',
     purpose: 'Open mSupply central API (sync v6): sync files, uploaded by the site holding the record and downloaded by the sites entitled to it',
     routes: ['PUT /central/sync/upload_file', 'POST /central/sync/download_file'],
-    // config and siteState: authentication; quarantine: the file references sites pushed over v6;
-    // records: the placement of a file's record, deciding which sites may download it.
-    tables: { config: 'read', siteState: 'readWrite', quarantine: 'read', records: 'read' },
+    // config and siteState: authentication; v6Sync and quarantine: the file references sites pushed
+    // over v6 (accepted, or kept aside when their record is not held); v6Sync and records: where a
+    // file's record is placed, deciding which sites may download it.
+    tables: { config: 'read', siteState: 'readWrite', quarantine: 'read', records: 'read', v6Sync: 'read' },
     buckets: { syncFiles: 'readWrite' },
     timeoutSeconds: 29,
     // A 4 MiB file is held a few times over (base64 event, decoded body, parsed part).

@@ -14,19 +14,20 @@ import { httpHandler, json, type HttpEvent, type HttpResult } from '../commons/h
 import { lazyHandler } from '../commons/lazy-handler';
 import { logger, metrics } from '../commons/observability';
 import { createSiteCredentialChecker, type SiteAuthDeps, type SiteCaller } from '../commons/site-auth';
-import type { CentralCopy } from '../domain/ports';
 import { mayDownloadSyncFile, recordHolders } from '../domain/sync/sync-file-access';
 import { MAX_SYNC_FILE_BYTES, checkedStorageKey, downloadFileRequest, fileTooLarge, inlineDisposition, parseUploadBody } from '../protocol/sync-files';
 import { parseJsonBody } from '../protocol/v5';
 import { badRequest, checkV5SyncVersion, checkV6Version, fromSiteRefusal, parseV6Request, type SyncV5Settings, type V6Error, type V6Refusal } from '../protocol/v6';
 import { S3SyncFileStore, bucketName, s3, type SyncFileStore } from '../storage/sync-files';
-import { QuarantinedSyncFileReferences, type SyncFileReferences } from '../storage/sync-files-references';
+import { CentralFileRecordPlacements, type FileRecordPlacements } from '../storage/sync-files-placements';
+import { CentralSyncFileReferences, QuarantinedSyncFileReferences, type SyncFileReferences } from '../storage/sync-files-references';
+import { DynamoV6Store } from '../storage/v6-store';
 
 export interface SyncFilesDeps extends SiteAuthDeps {
   readonly files: SyncFileStore;
   readonly references: SyncFileReferences;
-  /** Where a record's placement is read, to know which sites may hold it. */
-  readonly centralCopy: Pick<CentralCopy, 'get'>;
+  /** Where a file's record is placed, to know which sites may hold it. */
+  readonly placements: FileRecordPlacements;
 }
 
 class Refused extends Error {
@@ -69,7 +70,7 @@ export function createSyncFilesHandler(deps: SyncFilesDeps) {
     const caller = await authenticate(request.sync_v5_settings, request.sync_v6_version, UPLOAD);
     if (file.bytes.length > MAX_SYNC_FILE_BYTES) throw new Refused(fileTooLarge(request.file_id, file.name, file.bytes.length));
 
-    const reference = await deps.references.pushedBy(caller.site.siteId, request.file_id);
+    const reference = await deps.references.forUpload(caller.site.siteId, caller.config, request.file_id);
     // The client waits a minute and tries again: its reference may not have been pushed yet.
     if (!reference) throw new Refused({ status: 404, error: { syncFileNotFound: request.file_id } });
     const key = checkedStorageKey({ tableName: reference.table_name, recordId: reference.record_id, fileId: request.file_id });
@@ -100,8 +101,8 @@ export function createSyncFilesHandler(deps: SyncFilesDeps) {
     const head = await deps.files.head(key.key);
     if (!head) throw new Refused(notFound);
     if (head.uploadedBySiteId !== caller.site.siteId) {
-      const stored = (await deps.centralCopy.get([{ tableName: request.tableName, recordId: request.recordId }])).values().next().value;
-      const holders = recordHolders(request.tableName, stored?.placement, caller.config);
+      const placement = await deps.placements.of(request.tableName, request.recordId);
+      const holders = recordHolders(request.tableName, placement, caller.config);
       const decision = mayDownloadSyncFile(caller.site.siteId, head, holders, request);
       if (!decision.allowed) {
         throw new Refused({ status: 403, error: { otherServerError: `Site "${caller.site.name}" may not download sync file ${request.id}: ${decision.reason}.` } });
@@ -138,13 +139,16 @@ export function createSyncFilesHandler(deps: SyncFilesDeps) {
   });
 }
 
-export const handler = lazyHandler(() =>
-  createSyncFilesHandler({
+function productionDeps(): SyncFilesDeps {
+  const v6Store = new DynamoV6Store(dynamoDb(), tableName('v6Sync'));
+  return {
     configStore: adapters.configStore,
     sessions: adapters.sessions,
-    centralCopy: adapters.centralCopy,
     files: new S3SyncFileStore(s3(), bucketName('syncFiles')),
-    references: new QuarantinedSyncFileReferences(dynamoDb(), tableName('quarantine')),
+    references: new CentralSyncFileReferences(v6Store, new QuarantinedSyncFileReferences(dynamoDb(), tableName('quarantine'))),
+    placements: new CentralFileRecordPlacements(v6Store, adapters.centralCopy),
     now: systemClock,
-  }),
-);
+  };
+}
+
+export const handler = lazyHandler(() => createSyncFilesHandler(productionDeps()));

@@ -1,23 +1,48 @@
 /**
- * Finding the `sync_file_reference` a site pushed for a file. The client uploads a file only
+ * Finding the `sync_file_reference` of a file a site uploads. The client uploads a file only
  * after it pushed the file's reference over v6 (the Open mSupply central refuses an upload whose
  * reference it does not hold: `SyncFileNotFound`, and the client tries again a minute later).
  *
- * Pushed v6 records are kept in quarantine until the v6 tables are served, so the reference is
- * read there: the uploading site's own items for table `sync_file_reference` and that record id,
- * the latest received. When the v6 registry keeps these rows elsewhere, another implementation of
- * `SyncFileReferences` reads them there; the handler does not change.
+ * A pushed reference is in the v6 central copy when it was accepted (placed as the record it is
+ * attached to); when that record is not held centrally the push keeps the reference in quarantine
+ * instead (`parent_not_found`), and the site still uploads the file. So the v6 copy is read first,
+ * then the uploading site's own quarantined pushes of that reference.
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import type { SyncConfig } from '../domain/config/model';
+import { entitledSite } from '../domain/sync-v6/audience';
+import type { V6Store } from '../domain/sync-v6/ports';
 import { syncFileReferenceData, type SyncFileReferenceData } from '../protocol/sync-files';
 import { quarantineKeys } from './keys';
 
 export const SYNC_FILE_REFERENCE_TABLE = 'sync_file_reference';
 
 export interface SyncFileReferences {
-  /** The reference `siteId` last pushed for `fileId`; undefined if none, or if it was deleted. */
-  pushedBy(siteId: number, fileId: string): Promise<SyncFileReferenceData | undefined>;
+  /**
+   * The reference of `fileId` whose file `siteId` may upload: one it pushed, or (in the v6 copy)
+   * one of a record it is entitled to hold. Undefined if none, or if it was deleted.
+   */
+  forUpload(siteId: number, config: SyncConfig, fileId: string): Promise<SyncFileReferenceData | undefined>;
+}
+
+/** The v6 central copy first, then the site's own quarantined pushes. */
+export class CentralSyncFileReferences implements SyncFileReferences {
+  constructor(
+    private readonly v6Store: Pick<V6Store, 'get'>,
+    private readonly quarantined: QuarantinedSyncFileReferences,
+  ) {}
+
+  async forUpload(siteId: number, config: SyncConfig, fileId: string): Promise<SyncFileReferenceData | undefined> {
+    const stored = (await this.v6Store.get([{ tableName: SYNC_FILE_REFERENCE_TABLE, recordId: fileId }])).values().next().value;
+    if (stored) {
+      if (stored.action === 'Delete') return undefined;
+      const data = syncFileReferenceData.safeParse(stored.recordData);
+      const mayUpload = stored.originSiteId === siteId || entitledSite(SYNC_FILE_REFERENCE_TABLE, stored.placement, config, siteId);
+      if (data.success && data.data.id === fileId && mayUpload) return data.data;
+    }
+    return this.quarantined.forUpload(siteId, config, fileId);
+  }
 }
 
 /** A quarantined v6 record as the v6 push keeps it: `{cursor, record}` as JSON text. */
@@ -26,13 +51,14 @@ const keptRecord = z.object({
   record: z.object({ action: z.string(), recordData: z.unknown() }),
 });
 
+/** The reference the site itself last pushed, as the v6 push kept it in quarantine. */
 export class QuarantinedSyncFileReferences implements SyncFileReferences {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
 
-  async pushedBy(siteId: number, fileId: string): Promise<SyncFileReferenceData | undefined> {
+  async forUpload(siteId: number, _config: SyncConfig, fileId: string): Promise<SyncFileReferenceData | undefined> {
     let latest: { receivedAt: string; cursor: number; action: string; data: unknown } | undefined;
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {

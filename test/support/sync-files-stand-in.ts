@@ -3,7 +3,8 @@
  * S3 stand-in (the SQS emulator, fauxqs, serves S3 too), the test's tables for the rest.
  */
 import { S3SyncFileStore, s3 } from '../../functions/storage/sync-files';
-import { QuarantinedSyncFileReferences } from '../../functions/storage/sync-files-references';
+import { CentralFileRecordPlacements } from '../../functions/storage/sync-files-placements';
+import { CentralSyncFileReferences, QuarantinedSyncFileReferences } from '../../functions/storage/sync-files-references';
 import type { SyncFilesDeps } from '../../functions/handlers/sync-files';
 import { provisionBuckets } from '../../lib/local/provision';
 import type { adaptersFor, TestResources } from './stand-ins';
@@ -15,9 +16,9 @@ export async function syncFilesDepsFor(resources: TestResources, adapters: Retur
     bucket,
     configStore: adapters.configStore,
     sessions: adapters.sessions,
-    centralCopy: adapters.centralCopy,
     files: new S3SyncFileStore(s3(), bucket),
-    references: new QuarantinedSyncFileReferences(resources.db, resources.tables.quarantine),
+    references: new CentralSyncFileReferences(adapters.v6Store, new QuarantinedSyncFileReferences(resources.db, resources.tables.quarantine)),
+    placements: new CentralFileRecordPlacements(adapters.v6Store, adapters.centralCopy),
     now: adapters.now,
   };
 }

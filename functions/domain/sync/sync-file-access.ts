@@ -11,9 +11,13 @@ import { destinations } from './routing';
 /** Who may hold a record: every site (central data), some sites, or not known to this server. */
 export type RecordHolders = { readonly kind: 'everySite' } | { readonly kind: 'sites'; readonly siteIds: readonly number[] } | { readonly kind: 'unknown' };
 
-/** The holders of a record from its central copy (undefined: the central copy does not hold it). */
-export function recordHolders(tableName: string, placement: Placement | undefined, config: SyncConfig): RecordHolders {
+/**
+ * The holders of a record from its placement in the central copy (v5) or the v6 central copy;
+ * undefined: neither holds it. A record the central server keeps but sends nowhere has none.
+ */
+export function recordHolders(tableName: string, placement: (Placement & { readonly kept?: boolean }) | undefined, config: SyncConfig): RecordHolders {
   if (!placement) return { kind: 'unknown' };
+  if (placement.kept) return { kind: 'sites', siteIds: [] };
   const routed = destinations(tableName, placement, config);
   return routed.changeLog ? { kind: 'everySite' } : { kind: 'sites', siteIds: routed.siteIds };
 }
@@ -27,8 +31,8 @@ export type DownloadDecision = { readonly allowed: true } | { readonly allowed: 
 
 /**
  * A site may download a file it uploaded, or a file of a record it is entitled to hold. A record
- * this server does not hold (a v6 table it does not serve) has no known holders: only the site
- * that uploaded the file may read it back.
+ * this server does not hold has no known holders: only the site that uploaded the file may read
+ * it back.
  */
 export function mayDownloadSyncFile(siteId: number, file: StoredFileOwner, holders: RecordHolders, record: { tableName: string; recordId: string }): DownloadDecision {
   if (file.uploadedBySiteId === siteId) return { allowed: true };
