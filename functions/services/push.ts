@@ -25,7 +25,7 @@ import { decideRecord, type RecordDecision } from '../domain/sync/push-decision'
 import { siteMadeResponse } from '../domain/transfers/claims';
 import { queueSiteWork } from './site-work';
 import { storeRecordPlacement } from './store-records';
-import { claimTransfer } from './transfers';
+import { writeClaims } from './transfers';
 
 export interface PushDeps {
   readonly centralCopy: CentralCopy;
@@ -200,11 +200,12 @@ function configuredStoreRecord(config: SyncConfig, record: PushedRecord, decisio
  * (domain/transfers/claims.ts). A claim already held by another half stays.
  */
 async function claimSiteMadeHalves(centralCopy: CentralCopy, siteId: number, accepted: readonly AcceptedChange[]) {
-  for (const { record } of accepted) {
-    if (record.action !== 'insert' && record.action !== 'update') continue;
+  const claims = accepted.flatMap(({ record }) => {
+    if (record.action !== 'insert' && record.action !== 'update') return [];
     const made = siteMadeResponse(record.tableName, record.recordId, record.recordData);
-    if (made) await claimTransfer(centralCopy, made.initiating, { ...made.claim, siteId });
-  }
+    return made ? [{ initiating: made.initiating, claim: { ...made.claim, siteId } }] : [];
+  });
+  await writeClaims(centralCopy, claims);
 }
 
 function withoutSyncOutId({ syncOutId: _syncOutId, ...record }: PushedRecord): SyncRecord {

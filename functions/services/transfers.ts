@@ -135,18 +135,24 @@ async function claimForServer(deps: TransferDeps, transfer: Transfer, central: n
  * conditional write: the first claim stands); answers the claim that stands.
  */
 export async function claimTransfer(centralCopy: CentralCopy, initiating: RecordKey, claim: TransferClaim): Promise<TransferClaim | undefined> {
+  await writeClaims(centralCopy, [{ initiating, claim }]);
   const key = transferClaimKey(initiating);
-  await centralCopy.apply([
-    {
-      record: { ...key, action: 'insert', recordData: { ...claim } },
-      placement: { dataClass: 'local', flags: [] },
+  return readClaim((await centralCopy.get([key])).get(recordKeyString(key))?.recordData);
+}
+
+/** Writes each claim where none exists yet (claims already held by another half stay as they are). */
+export async function writeClaims(centralCopy: CentralCopy, claims: ReadonlyArray<{ readonly initiating: RecordKey; readonly claim: TransferClaim }>) {
+  if (claims.length === 0) return;
+  await centralCopy.apply(
+    claims.map(({ initiating, claim }) => ({
+      record: { ...transferClaimKey(initiating), action: 'insert' as const, recordData: { ...claim } },
+      placement: { dataClass: 'local' as const, flags: [] },
       originSiteId: claim.siteId,
       changeId: `claim:${claim.respondingTable}:${claim.respondingId}`,
       // No site has id 0: the claim is written only where none exists.
       onlyIfLastChangedBy: 0,
-    },
-  ]);
-  return readClaim((await centralCopy.get([key])).get(recordKeyString(key))?.recordData);
+    })),
+  );
 }
 
 /**
