@@ -109,7 +109,8 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
             handler: consumers[queue],
             batchSize: queues[queue].consumer.batchSize,
             timeoutSeconds: queues[queue].consumer.timeoutSeconds,
-            waitSeconds: 0,
+            // A long poll returns as soon as a message arrives: no latency, and no busy loop of receives.
+            waitSeconds: 1,
           }),
         );
 
