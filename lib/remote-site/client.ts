@@ -514,7 +514,7 @@ export class RemoteSite {
       held: (table, id) => this.state.held(table, id),
       heldRecords: (table) => this.state.heldRecords(table),
     });
-    if (changes.length > 0) this.changes(changes.map((change) => ({ ...change, action: 'update' as const })));
+    if (changes.length > 0) this.changes(changes.map((change) => ({ ...change, action: change.action === 'delete' ? ('delete' as const) : ('update' as const) })));
     // Their own changes were processed in the same run.
     this.state.setCursor('processors', this.state.latestCursor + 1);
     return changes.length;

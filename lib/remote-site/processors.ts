@@ -22,6 +22,8 @@ export interface ProcessorChange {
   readonly tableName: string;
   readonly recordId: string;
   readonly recordData: Record<string, unknown>;
+  /** `delete`: the processor removed the record (an inbound shipment's lines made again). @default an upsert */
+  readonly action?: 'insert' | 'update' | 'delete';
 }
 
 export type Processor = (input: ProcessorInput) => readonly ProcessorChange[];

@@ -19,6 +19,8 @@
  *   location, cost price = the outbound sell price (a return: its cost price).
  * - invoice/link_outbound_invoice.rs: an inbound shipment or customer return links its
  *   outbound invoice when that one is not linked yet.
+ * - invoice/update_inbound_invoice.rs: an inbound invoice still Picked whose outbound invoice is
+ *   now Shipped has its lines made again from the outbound lines and becomes Shipped.
  * - invoice/assign_invoice_number.rs: a Picked or Shipped outbound invoice whose linked invoice
  *   is numbered -1 numbers it (next inbound shipment number of that invoice's store).
  * - processors/transfer/requisition/: create_response_requisition.rs (a Sent request with no
@@ -31,8 +33,9 @@
  *
  * Not modelled (their defaults leave them inert): the "prevent transfers months before
  * initialisation" preference (0), pack-to-one and auto-verify store preferences (off), default
- * sell prices and margins (the transfer cost price is kept), update of an inbound shipment when
- * its outbound one ships, deletes, status and approved quantity updates of requests.
+ * sell prices and margins (the transfer cost price is kept), the delete of an inbound invoice
+ * whose outbound one is deleted, status updates of outbound invoices, status and approved
+ * quantity updates of requests.
  */
 import { randomUUID } from 'node:crypto';
 import type { Processor } from './processors';
@@ -43,7 +46,8 @@ type Data = Readonly<Record<string, unknown>>;
 export interface LocalChange {
   readonly tableName: 'transact' | 'trans_line' | 'requisition' | 'requisition_line';
   readonly recordId: string;
-  readonly action: 'insert' | 'update';
+  /** `delete`: the record is gone from the site (its last data, as the change log keeps it). */
+  readonly action: 'insert' | 'update' | 'delete';
   readonly recordData: Record<string, unknown>;
 }
 
@@ -94,6 +98,7 @@ function processInvoice(site: SiteView, id: string): LocalChange[] {
   };
   made.push(...createInbound(site, site.get('transact', id)!, linked()));
   made.push(...linkOutbound(site, site.get('transact', id)!, linked()));
+  made.push(...updateInbound(site, site.get('transact', id)!, linked()));
   made.push(...assignInvoiceNumber(site, site.get('transact', id)!, linked()));
   return made;
 }
@@ -139,36 +144,72 @@ function createInbound(site: SiteView, outbound: Data, linked: Data | undefined)
     currency_rate: outbound.currency_rate ?? 1,
     user_ID: '',
   };
-  const changes: LocalChange[] = [site.write('transact', header, 'insert')];
+  return [site.write('transact', header, 'insert'), ...inboundLines(site, outbound, id, isReturn)];
+}
+
+/** One inbound line per outbound line but placeholders (invoice/common.rs, generate_inbound_lines). */
+function inboundLines(site: SiteView, outbound: Data, inboundId: string, isReturn: boolean): LocalChange[] {
   const lines = site.all('trans_line').filter((line) => text(line.transaction_ID) === text(outbound.ID) && text(line.type) !== 'placeholder');
-  for (const line of lines) {
-    changes.push(
-      site.write(
-        'trans_line',
-        {
-          ID: site.newId(),
-          transaction_ID: id,
-          item_ID: line.item_ID ?? '',
-          item_name: line.item_name ?? '',
-          item_line_ID: '',
-          location_ID: '',
-          batch: line.batch ?? '',
-          expiry_date: line.expiry_date ?? '0000-00-00',
-          pack_size: line.pack_size ?? 1,
-          quantity: line.quantity ?? 0,
-          cost_price: isReturn ? (line.cost_price ?? 0) : (line.sell_price ?? 0),
-          sell_price: isReturn ? (line.cost_price ?? 0) : (line.sell_price ?? 0),
-          type: text(line.type) === 'service' ? 'service' : 'stock_in',
-          note: line.note ?? '',
-          linked_transact_id: text(outbound.ID),
-          volume_per_pack: line.volume_per_pack ?? 0,
-          donor_id: line.donor_id ?? '',
-        },
-        'insert',
-      ),
-    );
-  }
-  return changes;
+  return lines.map((line) =>
+    site.write(
+      'trans_line',
+      {
+        ID: site.newId(),
+        transaction_ID: inboundId,
+        item_ID: line.item_ID ?? '',
+        item_name: line.item_name ?? '',
+        item_line_ID: '',
+        location_ID: '',
+        batch: line.batch ?? '',
+        expiry_date: line.expiry_date ?? '0000-00-00',
+        pack_size: line.pack_size ?? 1,
+        quantity: line.quantity ?? 0,
+        cost_price: isReturn ? (line.cost_price ?? 0) : (line.sell_price ?? 0),
+        sell_price: isReturn ? (line.cost_price ?? 0) : (line.sell_price ?? 0),
+        type: text(line.type) === 'service' ? 'service' : 'stock_in',
+        note: line.note ?? '',
+        linked_transact_id: text(outbound.ID),
+        volume_per_pack: line.volume_per_pack ?? 0,
+        donor_id: line.donor_id ?? '',
+      },
+      'insert',
+    ),
+  );
+}
+
+/**
+ * invoice/update_inbound_invoice.rs: an inbound invoice still Picked whose outbound invoice is now
+ * Shipped gets the outbound lines again (its own deleted, new ones made) and becomes Shipped.
+ */
+function updateInbound(site: SiteView, outbound: Data, linked: Data | undefined): LocalChange[] {
+  const type = invoiceType(site, outbound);
+  if (type !== 'OUTBOUND_SHIPMENT' && type !== 'SUPPLIER_RETURN') return [];
+  if (!linked || invoiceStatus(site, linked, invoiceType(site, linked)) !== 'PICKED') return [];
+  if (invoiceStatus(site, outbound, type) !== 'SHIPPED') return [];
+  const isReturn = type === 'SUPPLIER_RETURN';
+  const inboundId = text(linked.ID);
+  const removed = site.all('trans_line').filter((line) => text(line.transaction_ID) === inboundId).map((line) => site.remove('trans_line', line));
+  const remade = inboundLines(site, outbound, inboundId, isReturn);
+  const ref = text(outbound.their_ref);
+  const comment = text(outbound.comment);
+  // As the client does: the lines first, then the invoice.
+  const header = site.write(
+    'transact',
+    {
+      ...linked,
+      status: 'nw',
+      om_status: 'SHIPPED',
+      om_picked_datetime: outbound.om_picked_datetime ?? null,
+      om_shipped_datetime: outbound.om_shipped_datetime ?? null,
+      their_ref: ref !== '' ? `From invoice number: ${String(outbound.invoice_num)} (${ref})` : `From invoice number: ${String(outbound.invoice_num)}`,
+      comment: isReturn ? (comment !== '' ? `Stock return (${comment})` : 'Stock return') : comment !== '' ? `Stock transfer (${comment})` : 'Stock transfer',
+      om_transport_reference: outbound.om_transport_reference ?? '',
+      currency_ID: outbound.currency_ID ?? linked.currency_ID ?? '',
+      currency_rate: outbound.currency_rate ?? linked.currency_rate ?? 1,
+    },
+    'update',
+  );
+  return [...removed, ...remade, header];
 }
 
 function linkOutbound(site: SiteView, inbound: Data, linked: Data | undefined): LocalChange[] {
@@ -310,6 +351,7 @@ function linkRequest(site: SiteView, response: Data, linked: Data | undefined): 
 class SiteView {
   private readonly made = new Map<string, LocalChange>();
   private readonly overlay = new Map<string, Map<string, Data>>();
+  private readonly removed = new Set<string>();
 
   constructor(private readonly input: TransferProcessorInput) {}
 
@@ -318,14 +360,26 @@ class SiteView {
   readonly now = () => (this.input.now ?? (() => new Date()))();
 
   get(table: string, id: string): Data | undefined {
-    if (id === '') return undefined;
+    if (id === '' || this.removed.has(`${table}\u0000${id}`)) return undefined;
     return this.overlay.get(table)?.get(id) ?? this.input.held.get(table)?.get(id);
   }
 
   all(table: string): Data[] {
     const merged = new Map(this.input.held.get(table) ?? []);
     for (const [id, data] of this.overlay.get(table) ?? []) merged.set(id, data);
-    return [...merged.values()];
+    return [...merged.entries()].filter(([id]) => !this.removed.has(`${table}\u0000${id}`)).map(([, data]) => data);
+  }
+
+  remove(tableName: LocalChange['tableName'], recordData: Data): LocalChange {
+    const recordId = text(recordData.ID);
+    const key = `${tableName}\u0000${recordId}`;
+    this.removed.add(key);
+    this.overlay.get(tableName)?.delete(recordId);
+    const change: LocalChange = { tableName, recordId, action: 'delete', recordData: { ...recordData } };
+    // A record made in this run and removed again leaves nothing to push.
+    if (this.made.get(key)?.action === 'insert') this.made.delete(key);
+    else this.made.set(key, change);
+    return change;
   }
 
   find(table: string, test: (data: Data) => boolean): Data | undefined {
@@ -349,6 +403,7 @@ class SiteView {
     if (!this.overlay.has(tableName)) this.overlay.set(tableName, new Map());
     this.overlay.get(tableName)!.set(recordId, recordData);
     const key = `${tableName}\u0000${recordId}`;
+    this.removed.delete(key);
     // A record made and changed in one run is one insert.
     const change: LocalChange = { tableName, recordId, action: this.made.get(key)?.action ?? action, recordData };
     this.made.set(key, change);
@@ -411,6 +466,6 @@ export function transferProcessor(options: { readonly newId?: () => string; read
       newId: options.newId ?? (() => randomUUID().replace(/-/g, '').toUpperCase()),
       nextNumber,
       ...(options.now ? { now: options.now } : {}),
-    }).map(({ tableName, recordId, recordData }) => ({ tableName, recordId, recordData }));
+    }).map(({ tableName, recordId, action, recordData }) => ({ tableName, recordId, action, recordData }));
   };
 }

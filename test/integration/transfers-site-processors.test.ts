@@ -100,6 +100,15 @@ class Site {
     this.unpushed.set(tableKey(tableName, recordId), { tableName, recordId, action, recordData: structuredClone(data) });
   }
 
+  /** A record deleted on the site: gone, and its delete pushed by the next sync. */
+  remove(tableName: string, recordId: string) {
+    const key = tableKey(tableName, recordId);
+    const made = this.unpushed.get(key);
+    this.held.get(tableName)?.delete(recordId);
+    if (made?.action === 'insert') this.unpushed.delete(key);
+    else this.unpushed.set(key, { tableName, recordId, action: 'delete' });
+  }
+
   /** Pushes what changed (one push per call, as the site's changes are ordered). */
   async push(sim: Simulation, records = [...this.unpushed.values()]) {
     for (const record of records) this.unpushed.delete(tableKey(record.tableName, record.recordId));
@@ -133,7 +142,10 @@ class Site {
       newId,
       nextNumber: (_kind: NumberKind) => ++this.numbers,
     });
-    for (const change of made) this.change(change.tableName, change.recordData);
+    for (const change of made) {
+      if (change.action === 'delete') this.remove(change.tableName, change.recordId);
+      else this.change(change.tableName, change.recordData);
+    }
     return integrated.length;
   }
 

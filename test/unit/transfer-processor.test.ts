@@ -81,3 +81,19 @@ test('a sent request gets a response with its lines; a draft or linked one does 
   const response = { ID: 'RS1', type: 'response', status: 'sg', store_ID: 'STORE_C', name_ID: 'NAME_B', linked_requisition_id: 'RQ1' };
   expect(run({ requisition: [request(), response] })).toEqual([]);
 });
+
+test('an inbound shipment still picked is remade from its outbound one once that is shipped', () => {
+  const picked = { ID: 'SI_CENTRAL', type: 'si', status: 'nw', om_status: 'PICKED', store_ID: 'STORE_C', name_ID: 'NAME_B', invoice_num: 4, linked_transaction_id: 'CI1' };
+  const oldLine = { ID: 'OLD_LINE', transaction_ID: 'SI_CENTRAL', type: 'stock_in', item_ID: 'I1', quantity: 1 };
+  const made = run({ transact: [outbound({ status: 'fn' }), picked], trans_line: [...lines, oldLine] });
+  expect(made.map(({ tableName, recordId, action }) => [tableName, recordId, action])).toEqual([
+    ['trans_line', 'OLD_LINE', 'delete'],
+    ['trans_line', 'NEW1', 'insert'],
+    ['transact', 'SI_CENTRAL', 'update'],
+  ]);
+  expect(made[1]!.recordData).toMatchObject({ transaction_ID: 'SI_CENTRAL', quantity: 3, type: 'stock_in' });
+  expect(made[2]!.recordData).toMatchObject({ om_status: 'SHIPPED', invoice_num: 4, comment: 'Stock transfer' });
+  // Already shipped, or the outbound only picked: nothing to redo.
+  expect(run({ transact: [outbound({ status: 'cn' }), picked], trans_line: [...lines, oldLine] })).toEqual([]);
+  expect(run({ transact: [outbound({ status: 'fn' }), { ...picked, om_status: 'SHIPPED' }], trans_line: [...lines, oldLine] })).toEqual([]);
+});

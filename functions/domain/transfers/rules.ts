@@ -58,13 +58,19 @@ const requisitionHalf: Half = { header: 'requisition', line: 'requisition_line',
 const purchaseOrderHalf: Half = { header: 'purchase_order', line: 'purchase_order_line', lineParentField: 'purchase_order_ID' };
 const goodsReceivedHalf: Half = { header: 'Goods_received', line: 'Goods_received_line', lineParentField: 'goods_received_ID' };
 
-/** The invoice addressed back, numbered -1, linked to the initiating one. */
+/**
+ * The invoice addressed back, numbered -1, linked to the initiating one. Its Open mSupply status
+ * is the outbound one's, Picked or Shipped, as a site's own processor makes it
+ * (create_inbound_invoice.rs): a site's client then takes a picked one to Shipped itself when the
+ * outbound invoice ships (update_inbound_invoice.rs). Legacy mSupply reads `status` `nw`.
+ */
 const invoiceHeader = (type: string, extra: Record<string, unknown>) => (transfer: Transfer, initiating: RecordData) => ({
   ...copyFields(initiating),
   ...extra,
   ID: transfer.respondingId,
   type,
   status: 'nw',
+  om_status: outboundShipmentStatus(initiating) === 'PICKED' ? 'PICKED' : 'SHIPPED',
   store_ID: transfer.respondingStore.id,
   name_ID: transfer.initiatingStore.nameId,
   invoice_num: -1,
