@@ -10,6 +10,7 @@ import type { RecordKey, StoredRecord } from '../domain/ports';
 import { v6Partitions } from '../domain/sync-v6/audience';
 import { decideV6Change, refKey, v6References, type V6Change, type V6Placement, type V6Ref } from '../domain/sync-v6/placement';
 import { v6KeyString, type V6Store, type V6Write } from '../domain/sync-v6/ports';
+import { v6Table, v6Tables } from '../domain/sync-v6/registry';
 import type { RefusalReason } from '../domain/sync/placement';
 
 /** Largest row kept, as JSON: well inside DynamoDB's 400 KB item, as v5's limit. */
@@ -56,7 +57,12 @@ export async function acceptV6Changes(deps: V6PushDeps, config: SyncConfig, orig
   let accepted = 0;
   let ignored = 0;
   let servedByV5 = 0;
-  const indexed = changes.map((incoming, index) => ({ ...incoming, index }));
+  // A record's later changes in the batch: once one of them is applied, the batch was sent before.
+  const indexed = changes.map((incoming, index) => ({
+    ...incoming,
+    index,
+    laterChangeIds: changes.slice(index + 1).filter((other) => v6KeyString(other.change) === v6KeyString(incoming.change)).map((other) => other.changeId),
+  }));
   const readable = indexed.filter(({ change, index }) => {
     if (change.recordData === undefined || JSON.stringify(change.recordData ?? null).length <= MAX_V6_ROW_CHARACTERS) return true;
     refused.push({ index, reason: 'invalid_record', message: `The row is longer than ${MAX_V6_ROW_CHARACTERS} characters of JSON.` });
@@ -64,7 +70,7 @@ export async function acceptV6Changes(deps: V6PushDeps, config: SyncConfig, orig
   });
   // Placements of the batch's records accepted so far: a line placed by a parent pushed before it.
   const acceptedPlacements = new Map<string, V6Placement>();
-  for (const round of rounds(readable)) {
+  for (const round of byParentsFirst(readable).flatMap(rounds)) {
     let pending = round;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= MAX_ROUNDS) throw new Error('Could not write v6 changes: their records keep changing');
@@ -81,7 +87,20 @@ export async function acceptV6Changes(deps: V6PushDeps, config: SyncConfig, orig
   return { accepted, ignored, servedByV5, refused: refused.sort((a, b) => a.index - b.index) };
 }
 
-type Indexed = V6IncomingChange & { readonly index: number };
+type Indexed = V6IncomingChange & { readonly index: number; readonly laterChangeIds: readonly string[] };
+
+/** Tables other records are placed by (asset, rnr_form); records that refer to any record come last. */
+const parentTables: ReadonlySet<string> = new Set(v6Tables.flatMap((entry) => (entry.owner.kind === 'parent' ? [entry.owner.parentTable] : [])));
+const rank = (table: string) => (parentTables.has(table) ? 0 : v6Table(table)?.owner.kind === 'referenced' ? 2 : 1);
+
+/**
+ * Parents are decided before the records placed by them, wherever they are in the batch, so the
+ * outcome does not depend on the order the site happened to push them in (a batch sent again
+ * then decides the same); within each group the batch's order is kept.
+ */
+function byParentsFirst(changes: readonly Indexed[]): Indexed[][] {
+  return [0, 1, 2].map((r) => changes.filter(({ change }) => rank(change.tableName) === r)).filter((group) => group.length > 0);
+}
 
 /** Splits changes into rounds holding at most one change per record, keeping their order. */
 function rounds(changes: readonly Indexed[]): Indexed[][] {
@@ -122,10 +141,10 @@ async function decideRound(
   let ignored = 0;
   let servedByV5 = 0;
   let unchanged = 0;
-  for (const { change, changeId, index } of round) {
+  for (const { change, changeId, index, laterChangeIds } of round) {
     const current = stored.get(v6KeyString(change));
-    if (current && current.changeId === changeId) {
-      unchanged++; // applied already: a batch sent again
+    if (current && [changeId, ...laterChangeIds].some((id) => current.recentChangeIds.includes(id))) {
+      unchanged++; // applied already (or superseded by a later change of this batch): a batch sent again
       continue;
     }
     const decision = decideV6Change(change, originSiteId, config, current?.placement, lookup);

@@ -30,6 +30,8 @@ const OPERATIONS_PER_TRANSACTION = 99;
 const BYTES_PER_TRANSACTION = 3_000_000;
 const KEYS_PER_BATCH_GET = 100;
 const MAX_ATTEMPTS = 50;
+/** Change ids remembered per record: a batch changes one record at most this many times and stays idempotent. */
+const RECENT_CHANGE_IDS = 16;
 
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
 
@@ -42,6 +44,7 @@ function fromItem(item: Record<string, unknown>): V6StoredRecord {
     placement: JSON.parse(item.placement as string) as V6Placement,
     originSiteId: item.originSiteId as number,
     changeId: item.changeId as string,
+    recentChangeIds: (item.recentChangeIds as string[] | undefined) ?? [item.changeId as string],
     version: item.version as number,
     cursor: item.cursor as number,
     partitions: (item.partitions as string[] | undefined) ?? [],
@@ -158,6 +161,7 @@ export class DynamoV6Store implements V6Store {
               placement: JSON.stringify(write.placement),
               originSiteId: write.originSiteId,
               changeId: write.changeId,
+              recentChangeIds: [...(previous?.recentChangeIds ?? []).slice(-(RECENT_CHANGE_IDS - 1)), write.changeId],
               version: (previous?.version ?? 0) + 1,
               cursor: write.partitions.length > 0 ? cursor : 0,
               partitions: [...write.partitions],

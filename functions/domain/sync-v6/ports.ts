@@ -20,6 +20,11 @@ export interface V6StoredRecord extends V6Key {
   readonly originSiteId: number;
   /** Names the change that wrote it: the same change pushed again is recognised and left alone. */
   readonly changeId: string;
+  /**
+   * The last changes applied to it, newest last (`changeId` included): a batch changing a record
+   * twice, sent again, repeats neither change.
+   */
+  readonly recentChangeIds: readonly string[];
   /** Grows with every accepted change (1 for the first). */
   readonly version: number;
   /** Its change-log cursor (0: never entered in the log). */
