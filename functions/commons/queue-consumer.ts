@@ -1,7 +1,10 @@
 /**
  * One shape for every SQS consumer: each record is parsed with its zod schema and handled on
- * its own; failures are reported as partial batch failures (FIFO order kept per message group),
- * so SQS retries only those and moves them to the dead-letter queue after maxReceiveCount.
+ * its own; failures are reported as partial batch failures, so SQS retries only those and moves
+ * them to the dead-letter queue after maxReceiveCount. A batch's message groups run side by
+ * side, each in order through Powertools' FIFO processor (a failure fails the rest of its own
+ * group only): FIFO order is per group, so nothing orders one group after another, and work of
+ * many sites (or many pushes) in one batch does not wait in line.
  */
 import middy from '@middy/core';
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
@@ -23,9 +26,22 @@ export function queueConsumer<Schema extends z.ZodType>(
     }
     await handle(parsed.data, record, context);
   };
-  return middy<SQSEvent, SQSBatchResponse>(async (event: SQSEvent, context: Context) =>
-    processPartialResponse(event, recordHandler, new SqsFifoPartialProcessorAsync(), { context }),
-  )
+  return middy<SQSEvent, SQSBatchResponse>(async (event: SQSEvent, context: Context) => {
+    const answers = await Promise.all(
+      byMessageGroup(event.Records).map((Records) => processPartialResponse({ Records }, recordHandler, new SqsFifoPartialProcessorAsync(), { context })),
+    );
+    return { batchItemFailures: answers.flatMap((answer) => answer.batchItemFailures) };
+  })
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics));
+}
+
+/** The batch's records grouped by message group, each group in the order SQS delivered it. */
+function byMessageGroup(records: readonly SQSRecord[]): SQSRecord[][] {
+  const groups = new Map<string, SQSRecord[]>();
+  for (const record of records) {
+    const group = record.attributes.MessageGroupId ?? record.messageId;
+    groups.set(group, [...(groups.get(group) ?? []), record]);
+  }
+  return [...groups.values()];
 }

@@ -6,8 +6,13 @@
 export const siteStateKeys = {
   /** Last time a queue consumer handled a heartbeat, per queue. */
   heartbeat: (queue: string) => ({ pk: 'system', sk: `heartbeat#${queue}` }),
-  /** Exact number of records waiting for a site, changed with its outgoing entries. */
-  queueCounter: (siteId: number) => ({ pk: `site#${siteId}`, sk: 'queue' }),
+  /**
+   * Exact number of records waiting for a site, changed with its outgoing entries: the sum of a
+   * few shards, so concurrent routing to one site rarely meets on one item.
+   */
+  queueCounter: (siteId: number, shard: number) => ({ pk: `site#${siteId}`, sk: `queue#${String(shard).padStart(2, '0')}` }),
+  /** Every shard of the counter (and the single counter item older versions kept, `queue`). */
+  queueCounterPrefix: 'queue',
   /** Background work queued on behalf of a site; deleted when done, expires if never sent. */
   work: (siteId: number, workId: string) => ({ pk: `site#${siteId}`, sk: `work#${workId}` }),
   workPrefix: 'work#',

@@ -3,7 +3,7 @@
  * oldest first through the `bySequence` local index with one strongly consistent Query.
  * Each site's exact queue length is a counter changed in the same transaction as its entries.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { cancellation, type Cancellation, type TransactWriteItem } from './transactions';
 import type { OutgoingQueue, QueuedRecord, RoutedRecord } from '../domain/ports';
@@ -11,7 +11,10 @@ import { siteStateKeys, syncOutKeys } from './keys';
 
 /** A transaction holds at most 100 items: one is the counter. */
 const ENTRIES_PER_TRANSACTION = 99;
-const MAX_ATTEMPTS = 8;
+const MAX_ATTEMPTS = 12;
+/** Counter shards per site: enough that parallel routing to one site seldom conflicts. */
+const COUNTER_SHARDS = 16;
+const anyShard = () => randomInt(COUNTER_SHARDS);
 
 interface AckedEntry {
   readonly tableName: string;
@@ -86,7 +89,7 @@ export class DynamoOutgoingQueue implements OutgoingQueue {
           {
             Update: {
               TableName: this.tables.siteState,
-              Key: siteStateKeys.queueCounter(siteId),
+              Key: siteStateKeys.queueCounter(siteId, anyShard()),
               UpdateExpression: 'ADD #length :added',
               ExpressionAttributeNames: { '#length': 'length' },
               ExpressionAttributeValues: { ':added': added },
@@ -198,7 +201,7 @@ export class DynamoOutgoingQueue implements OutgoingQueue {
             {
               Update: {
                 TableName: this.tables.siteState,
-                Key: siteStateKeys.queueCounter(siteId),
+                Key: siteStateKeys.queueCounter(siteId, anyShard()),
                 UpdateExpression: 'ADD #length :removed',
                 ExpressionAttributeNames: { '#length': 'length' },
                 ExpressionAttributeValues: { ':removed': -chunk.length },
@@ -214,10 +217,18 @@ export class DynamoOutgoingQueue implements OutgoingQueue {
   }
 
   async queueLength(siteId: number): Promise<number> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tables.siteState, Key: siteStateKeys.queueCounter(siteId), ConsistentRead: true }),
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.siteState,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :counter)',
+        ExpressionAttributeValues: { ':pk': siteStateKeys.queueCounter(siteId, 0).pk, ':counter': siteStateKeys.queueCounterPrefix },
+        ProjectionExpression: '#length',
+        ExpressionAttributeNames: { '#length': 'length' },
+        ConsistentRead: true,
+      }),
     );
-    return Math.max(0, Number(Item?.length ?? 0));
+    // Shards move independently (an acknowledgement may lower one another raised): only the sum counts.
+    return Math.max(0, Items.reduce((sum, item) => sum + Number(item.length ?? 0), 0));
   }
 }
 

@@ -1,8 +1,9 @@
 /**
- * Background work on the FIFO queues: routing and initialisation on the fan-out queue, where the
- * messages of one site form one group (its work runs in order, sites run in parallel);
- * transfers on the transfers queue, one group per initiating header, so two deliveries of one
- * transfer never run at once. The work id deduplicates a repeated send.
+ * Background work on the FIFO queues. On the fan-out queue, routing messages each form a group
+ * of their own (they run in parallel), the records sent to a newly entitled site form one group
+ * per site (its parts run in order), configuration work one group. On the transfers queue, one
+ * group per initiating header, so two deliveries of one transfer never run at once. The work id
+ * deduplicates a repeated send.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { BackgroundWork, WorkQueue } from '../domain/ports';
@@ -31,7 +32,9 @@ export class SqsWorkQueue implements WorkQueue {
   private envelope(work: BackgroundWork): { queueUrl: string; group: string; message: FanOutMessage | TransferMessage } {
     switch (work.kind) {
       case 'route':
-        return { queueUrl: this.queueUrls.fanOut, group: `site-${work.originSiteId}`, message: { ...work, keys: [...work.keys] } };
+        // Routing reads each record's current copy and is guarded by its routed version, so its
+        // messages need no order: each is a group of its own and a large push routes in parallel.
+        return { queueUrl: this.queueUrls.fanOut, group: `route-${work.workId}`, message: { ...work, keys: [...work.keys] } };
       case 'sendRecords':
         return { queueUrl: this.queueUrls.fanOut, group: `site-${work.siteId}`, message: { ...work } };
       case 'storeRecords':
