@@ -11,7 +11,9 @@ import fc from 'fast-check';
 import { sha256Hex } from '../../functions/domain/config/credentials';
 import { applyCommand } from '../../functions/domain/config/operations';
 import type { QuarantinedRecord } from '../../functions/domain/ports';
+import { v6Tables } from '../../functions/domain/sync-v6/registry';
 import { MAX_V6_PUSH_RECORDS, errorAnswer, pullAnswer, pushAnswer, siteStatusAnswer } from '../../functions/protocol/v6';
+import { importV6RecordsResponse } from '../../functions/services/v6-import';
 import { basicAuth } from '../support/raw-v5';
 import { DEMO_CONFIG, startTestSyncServer, type TestSyncServer } from '../support/sync-server';
 
@@ -418,8 +420,14 @@ describe('malformed requests: 4xx with the error the client parses, nothing kept
       fc.record({ ...Object.fromEntries(Object.entries(settingsFor(SITE)).map(([key, value]) => [key, fc.oneof({ weight: 4, arbitrary: fc.constant<unknown>(value) }, fc.jsonValue({ maxDepth: 1 }))])) }, { requiredKeys: [] }),
       fc.jsonValue({ maxDepth: 2 }),
     );
+    // Rows of registry tables with the fields their owner is found by, holding anything at all.
+    const fieldValue = fc.oneof(fc.constantFrom('STORE_B', 'STORE_C', 'asset-1', 'patient-1', 'asset', 'name'), fc.jsonValue({ maxDepth: 1 }));
+    const rowArbitrary = fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.record({ id: fc.oneof(fc.constant('r'), fc.jsonValue({ maxDepth: 0 })), store_id: fieldValue, asset_id: fieldValue, rnr_form_id: fieldValue, patient_id: fieldValue, table_name: fieldValue, record_id: fieldValue }, { requiredKeys: [] }),
+    );
     const recordArbitrary = fc.oneof(
-      fc.record({ cursor: fc.oneof(fc.nat(), fc.constant(-1)), record: fc.record({ tableName: fc.string({ maxLength: 8 }), recordId: fc.string({ maxLength: 8 }), action: fc.constantFrom('Update', 'Delete', 'insert', 'x'), recordData: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+      fc.record({ cursor: fc.oneof(fc.nat(), fc.constant(-1)), record: fc.record({ tableName: fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom(...v6Tables.map((entry) => entry.table))), recordId: fc.oneof(fc.string({ maxLength: 8 }), fc.constant('r')), action: fc.constantFrom('Update', 'Delete', 'insert', 'Merge', 'x'), recordData: rowArbitrary }, { requiredKeys: [] }) }, { requiredKeys: [] }),
       fc.jsonValue({ maxDepth: 2 }),
     );
     const number = fc.oneof(fc.nat(600), fc.constantFrom(-1, 1.5, 2 ** 32, 2 ** 53, '1', null));
@@ -451,6 +459,75 @@ describe('malformed requests: 4xx with the error the client parses, nothing kept
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('the v6 import (POST /admin/v1/v6-records): bad input is a 4xx with the admin error body, nothing kept', () => {
+  const cases: Array<[string, unknown]> = [
+    ['no records', {}],
+    ['an empty list', { records: [] }],
+    ['a record without a table', { records: [{ recordId: 'x', action: 'Update', recordData: {} }] }],
+    ['an unknown action', { records: [{ tableName: 'asset_class', recordId: 'x', action: 'Upsert', recordData: {} }] }],
+    ['an extra field', { records: [{ tableName: 'asset_class', recordId: 'x', action: 'Update', recordData: {} }], more: 1 }],
+    ['too many records', { records: Array.from({ length: 1025 }, (_, i) => ({ tableName: 'asset_class', recordId: `x${i}`, action: 'Update', recordData: {} })) }],
+  ];
+  test.each(cases)('%s', async (_name, body) => {
+    const before = await keptCount();
+    const answer = await server.admin('POST', '/v6-records', body);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toEqual({ error: { code: expect.any(String), message: expect.stringMatching(/\S/), data: expect.anything() } });
+    expect(await keptCount()).toBe(before);
+  });
+
+  test('a record the central site may not make is refused in the answer, not kept', async () => {
+    const before = await keptCount();
+    const answer = await server.admin('POST', '/v6-records', { records: [{ tableName: 'asset', recordId: 'asset-of-b', action: 'Update', recordData: { id: 'asset-of-b', store_id: 'STORE_B' } }, { tableName: 'invoice', recordId: 'i', action: 'Update', recordData: {} }] });
+    expect(answer).toEqual({
+      status: 200,
+      body: { accepted: 0, ignored: 0, refused: [expect.objectContaining({ index: 0, reason: 'store_not_active_on_site' }), expect.objectContaining({ index: 1, reason: 'unknown_table' })] },
+    });
+    expect(await keptCount()).toBe(before);
+  });
+
+  test('arbitrary bodies: never a 5xx; the import answer or an admin error', async () => {
+    const record = fc.record(
+      { tableName: fc.oneof(fc.constantFrom(...v6Tables.map((entry) => entry.table)), fc.string({ maxLength: 6 })), recordId: fc.string({ maxLength: 6 }), action: fc.constantFrom('Update', 'Delete', 'Merge', 'Insert', 'nope'), recordData: fc.jsonValue({ maxDepth: 2 }) },
+      { requiredKeys: [] },
+    );
+    const body = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.record({ records: fc.oneof(fc.array(record, { maxLength: 4 }), fc.jsonValue({ maxDepth: 1 })) }, { requiredKeys: [] }));
+    await fc.assert(
+      fc.asyncProperty(body, async (value) => {
+        const answer = await server.admin('POST', '/v6-records', value);
+        const context = `${JSON.stringify(value).slice(0, 200)} -> ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`;
+        if (answer.status >= 500) throw new Error(`5xx: ${context}`);
+        if (answer.status === 200 && !importV6RecordsResponse.safeParse(answer.body).success) throw new Error(`200 not the import answer: ${context}`);
+        if (answer.status !== 200 && !(answer.status >= 400 && answer.body?.error?.code)) throw new Error(`not an admin error: ${context}`);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('patient data: a vaccination reaches the sites where its patient is visible', () => {
+  const siteC = () => v6Api(server.url, settingsFor('remote-site-2', { hardwareId: 'hardware-bound' }));
+  const vaccination = (cursor: number, given: string) => update(cursor, 'vaccination', 'vacc-v', { id: 'vacc-v', store_id: 'STORE_C', patient_id: 'patient-v', given });
+
+  test('pulled by the patient’s store’s site only, then by a site whose store sees the patient; patient-pull serves that patient', async () => {
+    const pushed = await siteC().push({ total_records: 1, end_cursor: 50, records: [vaccination(50, 'first')], is_last_batch: true });
+    expect(data(pushed, pushAnswer)).toEqual({ data: { records_pushed: 1 } });
+    const siteB = clientSite(SITE);
+    await siteB.pull(false);
+    expect(siteB.state.pulled.map((record: any) => record.record.recordId)).not.toContain('vacc-v');
+    expect(data(await siteB.api.patientPull(0, 100, 'patient-v'), pullAnswer).data.records).toEqual([]);
+
+    // STORE_B (site 2) now sees the patient: the next change of the vaccination reaches site 2.
+    expect((await server.admin('POST', '/stores/STORE_B/visibility', { nameId: 'patient-v' })).status).toBe(201);
+    data(await siteC().push({ total_records: 1, end_cursor: 51, records: [vaccination(51, 'second')], is_last_batch: true }), pushAnswer);
+    await siteB.pull(true);
+    expect(siteB.state.pulled.filter((record: any) => record.record.recordId === 'vacc-v').map((record: any) => record.record.recordData.given)).toEqual(['second']);
+    const patient = data(await siteB.api.patientPull(0, 100, 'patient-v'), pullAnswer).data;
+    expect(patient.records.map((record) => record.record.recordData)).toEqual([vaccination(51, 'second').record.recordData]);
+    expect(data(await siteB.api.patientPull(0, 100, 'patient-1'), pullAnswer).data.records).toEqual([]);
   });
 });
 
