@@ -47,7 +47,9 @@ export function v6Partitions(placement: V6Placement, config: SyncConfig): string
         return placement.storeId === undefined ? [] : [storePartition(placement.storeId)];
     }
   })();
-  return partitions.length > MAX_PARTITIONS_PER_RECORD ? [ALL_SITES_PARTITION] : partitions;
+  if (partitions.length <= MAX_PARTITIONS_PER_RECORD) return partitions;
+  // Too many stores: once in `all`, and still in its patient's partition for patient-pull.
+  return [ALL_SITES_PARTITION, ...partitions.filter((partition) => partition.startsWith('patient#'))];
 }
 
 /** The partitions a site reads: `all`, and every store it holds as its active or a collector site. */
