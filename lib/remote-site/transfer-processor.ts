@@ -26,6 +26,10 @@
  * - processors/transfer/requisition/: create_response_requisition.rs (a Sent request with no
  *   linked requisition gets a response: New, the next response number, linked to the request,
  *   "From internal order N (...)", its lines copied) and link_request_requisition.rs.
+ * - processors/assign_requisition_number/: triggered after every sync too (synchroniser.rs, after
+ *   the transfer processors), over the change log of requisitions whose `store_id` is an active
+ *   store, each change once (its own cursor): a response requisition numbered -1 (the server's
+ *   responding half arrives so) gets the next response requisition number of its store.
  * - sync/translations/invoice.rs, requisition.rs: how a held legacy record reads (type from
  *   `type`, `mode` and `om_type`; status from the legacy letters or `om_status`, see
  *   functions/domain/transfers/statuses.ts) and how a made record is written back (an inbound
@@ -78,6 +82,8 @@ export function processTransfers(input: TransferProcessorInput): LocalChange[] {
     const made = tableName === 'transact' ? processInvoice(site, recordId) : processRequisition(site, recordId);
     for (const change of made) if (change.tableName === 'transact' || change.tableName === 'requisition') queue.push(change);
   }
+  // AssignRequisitionNumber reads the same change log after the transfer processors.
+  for (const { tableName, recordId } of queue) if (tableName === 'requisition') assignRequisitionNumber(site, recordId);
   return site.changes();
 }
 
@@ -340,6 +346,14 @@ function createResponse(site: SiteView, request: Data, linked: Data | undefined)
   return changes;
 }
 
+/** processors/assign_requisition_number: a response of an active store still numbered -1 is numbered. */
+function assignRequisitionNumber(site: SiteView, id: string): LocalChange[] {
+  const requisition = site.get('requisition', id);
+  if (!requisition || !site.isActiveStore(text(requisition.store_ID))) return [];
+  if (text(requisition.type) !== 'response' || Number(requisition.serial_number) !== -1) return [];
+  return [site.write('requisition', { ...requisition, serial_number: site.nextNumber('response_requisition', text(requisition.store_ID)) }, 'update')];
+}
+
 function linkRequest(site: SiteView, response: Data, linked: Data | undefined): LocalChange[] {
   if (text(response.type) !== 'response' || !linked || text(linked.linked_requisition_id) !== '') return [];
   return [site.write('requisition', { ...linked, linked_requisition_id: text(response.ID) }, 'update')];
@@ -392,6 +406,10 @@ class SiteView {
 
   isActiveName(nameId: string): boolean {
     return nameId !== '' && this.activeStoreByName(nameId) !== undefined;
+  }
+
+  isActiveStore(storeId: string): boolean {
+    return this.input.activeStores.some((store) => store.id === storeId);
   }
 
   activeStoreByName(nameId: string) {

@@ -90,13 +90,17 @@ test('a sent request requisition from store C to store B becomes a response requ
   await siteC.sync();
   await siteB.sync();
   const responseId = derivedId('requisition', 'REQ_C_TO_B');
-  expect(siteB.held('requisition', responseId)).toMatchObject({
-    type: 'response',
-    store_ID: 'STORE_B',
-    name_ID: 'NAME_STORE_C',
-    serial_number: -1,
-    linked_requisition_id: 'REQ_C_TO_B',
-  });
+  const made = { type: 'response', store_ID: 'STORE_B', name_ID: 'NAME_STORE_C', linked_requisition_id: 'REQ_C_TO_B' };
+  // The server's half arrives numbered -1; the site's AssignRequisitionNumber processor, run
+  // after the sync, gives it the store's next response number, and the site pushes it so.
+  const arrived = siteB.receivedLog.filter((record) => record.tableName === 'requisition' && record.recordId === responseId);
+  expect(arrived.map((record) => record.recordData)).toEqual([expect.objectContaining({ ...made, serial_number: -1 })]);
+  const held = siteB.held('requisition', responseId);
+  expect(held).toMatchObject(made);
+  expect(held!.serial_number).toBeGreaterThan(0);
+  await siteB.sync();
+  const stored = (await server.adapters.centralCopy.get([{ tableName: 'requisition', recordId: responseId }])).get(`requisition\u0000${responseId}`);
+  expect(stored?.recordData).toMatchObject({ ...made, serial_number: held!.serial_number });
   expect(siteB.heldRecords('requisition_line').filter((held) => held.recordData.requisition_ID === responseId)).toHaveLength(1);
 });
 
