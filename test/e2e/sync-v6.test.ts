@@ -407,6 +407,20 @@ describe('malformed requests: 4xx with the error the client parses, nothing kept
     expect((await server.adapters.v6Store.get([{ tableName: 'asset', recordId: 'asset-ok' }])).get('asset\u0000asset-ok')?.recordData).toEqual({ id: 'asset-ok' });
   });
 
+  test('rows naming other records by ids no record can have are refused as invalid_record, never a 5xx', async () => {
+    const long = 'x'.repeat(5_000);
+    const records = [
+      update(60, 'vaccination', 'vacc-long', { id: 'vacc-long', store_id: 'STORE_B', patient_id: long }),
+      update(61, 'asset_log', 'log-long', { id: 'log-long', asset_id: long }),
+      update(62, 'sync_file_reference', 'file-long', { id: 'file-long', table_name: 'asset', record_id: long }),
+      update(63, 'asset', 'asset-odd-store', { id: 'asset-odd-store', store_id: 42 }),
+    ];
+    const answer = await post(new URL('push', new URL('/central/sync/', server.url)), JSON.stringify({ ...valid().push, batch: { ...emptyBatch, total_records: 4, records } }));
+    expect(data(answer, pushAnswer)).toEqual({ data: { records_pushed: 4 } });
+    const kept = (await quarantined(SITE_ID)).filter((item) => ['vacc-long', 'log-long', 'file-long', 'asset-odd-store'].includes(item.recordId));
+    expect(kept.map((item) => item.reason)).toEqual(['invalid_record', 'invalid_record', 'invalid_record', 'invalid_record']);
+  });
+
   test('arbitrary bodies on every v6 route: never a 5xx; data in the route’s answer shape, or an error variant', async () => {
     const answerFor: Record<string, { safeParse(value: unknown): { success: boolean } }> = {
       site_status: siteStatusAnswer,

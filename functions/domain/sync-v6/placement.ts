@@ -49,7 +49,11 @@ export type V6Decision =
 const fields = (data: unknown): Record<string, unknown> | undefined =>
   data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
 
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined);
+/** Longest id or table name a row may name another record by (v5's limits; keys stay far inside DynamoDB's). */
+const MAX_REFERENCE_LENGTH = 256;
+
+/** A non-empty string field, or undefined (also when too long to name any record). */
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 && value.length <= MAX_REFERENCE_LENGTH ? value : undefined);
 
 const centralPlacement: V6Placement = { dataClass: 'central', flags: [] };
 
@@ -85,8 +89,10 @@ function placeRow(owner: V6Owner, change: V6Change, data: Record<string, unknown
     case 'central':
       return centralPlacement;
     case 'store': {
-      const storeId = text(data[owner.field]);
+      const value = data[owner.field];
+      const storeId = text(value);
       if (storeId) return { dataClass: 'store', flags: [], storeId };
+      if (value !== undefined && value !== null) return { reason: 'invalid_record', message: `Field ${owner.field} must be a store id or null.` };
       // No store: global data (all sites), or a record kept centrally and sent nowhere.
       return owner.nullIsCentral ? centralPlacement : { dataClass: 'store', flags: [] };
     }
