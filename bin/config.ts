@@ -13,10 +13,15 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { exportConfig } from '../functions/domain/config/config-file';
+import { sendAllStoreRecords } from '../functions/services/store-records';
+import { DynamoCentralCopy } from '../functions/storage/central-copy';
+import { DynamoChangeLog } from '../functions/storage/change-log';
 import { ConfigStore, importConfigFile } from '../functions/storage/config-store';
+import { DynamoOutgoingQueue } from '../functions/storage/outgoing-queue';
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local';
 import { DEFAULT_DATA_DIR, useLocalAwsEnvironment } from '../lib/local/local-server';
 import { provisionTables } from '../lib/local/provision';
+import { tableEnvVar, type TableName } from '../lib/resources';
 
 async function main() {
   const { values, positionals } = parseArgs({
@@ -29,14 +34,16 @@ async function main() {
   }
 
   let stop = async () => {};
+  let provisioned: Partial<Record<TableName, string>> = {};
   if (values.local) {
     const dynamo = await startDynamoDbLocal({ dataDir: DEFAULT_DATA_DIR });
     stop = () => dynamo.stop();
     useLocalAwsEnvironment(dynamo.endpoint, 'http://127.0.0.1:1');
-    await provisionTables(new DynamoDBClient({}), '');
+    provisioned = await provisionTables(new DynamoDBClient({}), '');
   } else if (values.endpoint) {
     process.env.AWS_ENDPOINT_URL_DYNAMODB = values.endpoint;
   }
+  const table = (name: TableName) => provisioned[name] ?? process.env[tableEnvVar(name)] ?? name;
   try {
     const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
     const store = new ConfigStore(db, values.table ?? process.env.TABLE_CONFIG ?? 'config');
@@ -45,6 +52,14 @@ async function main() {
       if (!result.ok) throw new Error(`${file}: ${result.message}`);
       console.log(`Imported ${file}.`);
       for (const site of result.passwords) console.log(`  site ${site.siteId}: name "${site.name}", password "${site.password}"`);
+      // The stores' records and names, written and sent as after a change creating every store.
+      const records = { centralCopy: new DynamoCentralCopy(db, table('records')), changeLog: new DynamoChangeLog(db, table('changeLog')), outgoing: new DynamoOutgoingQueue(db, { syncOut: table('syncOut'), siteState: table('siteState') }) };
+      try {
+        const { deliveries } = await sendAllStoreRecords(records, await store.load());
+        console.log(`Store and name records written (${deliveries} store records queued for their sites).`);
+      } catch (error) {
+        console.warn(`Store and name records not written (${error instanceof Error ? error.message : String(error)}): each site's are written when it initialises, or at the store's next change.`);
+      }
     } else {
       const text = `${JSON.stringify(exportConfig(await store.load()), null, 2)}\n`;
       if (file) writeFileSync(file, text);

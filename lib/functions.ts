@@ -46,8 +46,9 @@ export const apiFunctions = {
     purpose: 'Remote sites (v5): who am I, initialise, site status',
     routes: ['GET /sync/v5/site', 'POST /sync/v5/initialise', 'GET /sync/v5/site_status'],
     // config: the first initialisation binds the site's hardware; records: the site's store
-    // records are made to agree with the configuration before it initialises; syncOut: queue length.
-    tables: { config: 'readWrite', siteState: 'readWrite', syncOut: 'read', records: 'readWrite' },
+    // records (and their names) are made to agree with the configuration before it initialises;
+    // changeLog: a name written then goes there at once; syncOut: queue length.
+    tables: { config: 'readWrite', siteState: 'readWrite', syncOut: 'read', records: 'readWrite', changeLog: 'readWrite' },
     // site_status sends again work whose message never left.
     sendsTo: ['fanOut', 'transfers'],
   },

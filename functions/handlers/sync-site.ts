@@ -9,7 +9,7 @@ import { logger } from '../commons/observability';
 import { createSiteAuthenticator, toHttpError, valueOrThrow } from '../commons/site-auth';
 import { applyCommand } from '../domain/config/operations';
 import { centralSite, storesOnSite } from '../domain/config/queries';
-import type { CentralCopy, InitialisationState, OutgoingQueue, SiteProgress, WorkQueue } from '../domain/ports';
+import type { CentralCopy, ChangeLog, InitialisationState, OutgoingQueue, SiteProgress, WorkQueue } from '../domain/ports';
 import { resendUnsentWork } from '../services/site-work';
 import { initialiseBody, parseJsonBodyWith, protocolError, type SiteResponse, type SiteStatusResponse } from '../protocol/v5';
 import type { ConfigStore } from '../storage/config-store';
@@ -27,6 +27,8 @@ export interface SyncSiteDeps {
   readonly newId: () => string;
   /** Where the site's store records are made to say what the configuration says before it initialises. */
   readonly centralCopy?: CentralCopy;
+  /** Where a store's name written then goes at once, ahead of the site's first central pull. */
+  readonly changeLog?: ChangeLog;
   /** Overrides the base URL named in site info; by default the one the request came in on. */
   readonly publicBaseUrl?: string;
 }
@@ -64,7 +66,7 @@ export function createSyncSiteHandler(deps: SyncSiteDeps) {
         // The site's whole initial queue is defined here and served by its next pulls, so this
         // answer is true the moment it is sent: the client pulls at once and never polls.
         // Its client learns its active stores from the store records it pulls: they exist, and agree with the configuration.
-        if (deps.centralCopy) await writeStoreRecords({ centralCopy: deps.centralCopy }, config, storesOnSite(config, site.siteId).map((store) => store.storeId));
+        if (deps.centralCopy) await writeStoreRecords({ centralCopy: deps.centralCopy, ...(deps.changeLog ? { changeLog: deps.changeLog } : {}) }, config, storesOnSite(config, site.siteId).map((store) => store.storeId));
         const generation = deps.newId();
         await deps.progress.startInitialisation(site.siteId, generation, deps.now().toISOString());
         logger.info('initialisation started', { siteId: site.siteId, generation });
@@ -126,6 +128,7 @@ export const handler = lazyHandler(() =>
     outgoing: adapters.outgoing,
     work: adapters.work,
     centralCopy: adapters.centralCopy,
+    changeLog: adapters.changeLog,
     now: systemClock,
     ...(process.env.PUBLIC_BASE_URL ? { publicBaseUrl: process.env.PUBLIC_BASE_URL } : {}),
     newId: newWorkId,

@@ -19,12 +19,10 @@ import type {
   WorkQueue,
 } from '../domain/ports';
 import { recordKeyString } from '../domain/ports';
-import { getStore } from '../domain/config/queries';
-import { authoredStoreRecord } from '../domain/config/store-record';
 import { decideRecord, type RecordDecision } from '../domain/sync/push-decision';
 import { siteMadeResponse } from '../domain/transfers/claims';
 import { queueSiteWork } from './site-work';
-import { storeRecordPlacement } from './store-records';
+import { configuredRecord, configuredStoreOf } from './store-records';
 import { writeClaims } from './transfers';
 
 export interface PushDeps {
@@ -72,7 +70,12 @@ export async function acceptPush(
   // A batch may change a record twice: its last change is the one to keep.
   const latest = new Map<string, PushedRecord>();
   for (const record of records) latest.set(recordKeyString(record), record);
-  const batch = [...latest.values()];
+  // A configured store's record or name is decided as the configuration authors it.
+  const pushed = [...latest.values()];
+  const batch = pushed.map((record) => {
+    const configured = configuredRecord(config, record);
+    return configured ? { ...record, recordData: configured.record.recordData } : record;
+  });
 
   const stored = await deps.centralCopy.get(batch);
   const decisions = await decideAll(deps.centralCopy, config, siteId, batch, stored);
@@ -84,9 +87,10 @@ export async function acceptPush(
     const decision = configuredStoreRecord(config, record, decisions[i]!);
     if (decision.kind === 'accepted') {
       const plain = withoutSyncOutId(record);
-      const authored = authoredByConfig(config, plain);
-      // A configured store's record is placed under its own id, whatever the pushed data said.
-      const placement = authored === plain ? decision.placement : storeRecordPlacement(record.recordId);
+      // A configured store's record (or its name) is placed as such, whatever the pushed data said.
+      const configured = configuredRecord(config, plain);
+      const authored = configured?.record ?? plain;
+      const placement = configured?.placement ?? decision.placement;
       accepted.push({ record: authored, placement, originSiteId: siteId, changeId: `${siteId}:${record.syncOutId}` });
     } else if (decision.kind === 'refused') {
       refused.push({
@@ -98,7 +102,7 @@ export async function acceptPush(
         reason: decision.reason,
         message: decision.message,
         receivedAt,
-        raw: record,
+        raw: pushed[i],
       });
     } else ignored++;
   });
@@ -174,23 +178,20 @@ async function decideWithLookups(
 }
 
 /**
- * A store's record says what the configuration says (domain/config/store-record.ts): a pushed or
- * imported one has its sync fields rewritten, and one of a configured store cannot be deleted or
- * merged away (deleting the store from the configuration is how a store goes).
+ * A store's record and its name say what the configuration says (services/store-records.ts): a
+ * pushed or imported one has its configuration-owned fields rewritten, and one of a configured
+ * store cannot be deleted or merged away (deleting the store from the configuration is how a
+ * store goes).
  */
-function authoredByConfig(config: SyncConfig, record: SyncRecord): SyncRecord {
-  const store = record.tableName === 'store' ? getStore(config, record.recordId) : undefined;
-  if (!store || (record.action !== 'insert' && record.action !== 'update')) return record;
-  return { ...record, recordData: authoredStoreRecord(store, record.recordData) };
-}
-
 function configuredStoreRecord(config: SyncConfig, record: PushedRecord, decision: RecordDecision): RecordDecision {
-  if (decision.kind !== 'accepted' || record.tableName !== 'store' || record.action === 'insert' || record.action === 'update') return decision;
-  if (!getStore(config, record.recordId)) return decision;
+  if (decision.kind !== 'accepted' || record.action === 'insert' || record.action === 'update') return decision;
+  const store = configuredStoreOf(config, record);
+  if (!store) return decision;
+  const what = record.tableName === 'store' ? 'its record' : `its name record ${record.recordId}`;
   return {
     kind: 'refused',
     reason: 'store_record_configured',
-    message: `Store ${record.recordId} is configured on the central server: its record is authored by the configuration and cannot be ${record.action}d.`,
+    message: `Store ${store.id} is configured on the central server: ${what} is authored by the configuration and cannot be ${record.action}d.`,
   };
 }
 

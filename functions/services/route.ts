@@ -11,6 +11,7 @@ import { awaitsResponse } from '../domain/transfers/claims';
 import { transferHeaderFor, transferHeaderTables, transferLineTables } from '../domain/transfers/rules';
 import { destinationsAfterPush } from '../domain/sync/routing';
 import { queueSiteWork } from './site-work';
+import { resendStoreRecordsOfNames } from './store-records';
 
 export interface RouteDeps {
   readonly centralCopy: CentralCopy;
@@ -40,6 +41,8 @@ export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: re
   }
   await deps.outgoing.enqueue(deliveries);
   await deps.changeLog.append(central);
+  // A configured store's name that came after its store record: the record is sent again.
+  await resendStoreRecordsOfNames(deps, config, central);
   // Transfers are started before the records count as routed: a crash here repeats both.
   if (deps.transfers) await startTransfers(deps.transfers, config, due, lookupHeader);
   await deps.centralCopy.markRouted(due.map(({ tableName, recordId, version }) => ({ tableName, recordId, version })));

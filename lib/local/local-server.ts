@@ -140,5 +140,9 @@ async function loadConfigIfEmpty(table: string, file: string): Promise<RunningLo
   if (current.version !== 0 || Object.keys(current.sites).length > 0) return [];
   const result = await importConfigFile(store, JSON.parse(readFileSync(file, 'utf8')), 'local-server');
   if (!result.ok) throw new Error(`${file}: ${result.message}`);
+  // Every store's record and name, so a site's first sync finds its stores active (docs/sync.md).
+  const { adapters } = await import('../../functions/commons/adapters');
+  const { sendAllStoreRecords } = await import('../../functions/services/store-records');
+  await sendAllStoreRecords({ centralCopy: adapters.centralCopy, outgoing: adapters.outgoing, changeLog: adapters.changeLog }, await store.load());
   return result.passwords;
 }

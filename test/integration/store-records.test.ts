@@ -96,11 +96,52 @@ test('a configured store\'s record cannot be deleted by an import', async () => 
   expect(await storedF()).toEqual(before);
 });
 
-test('a site initialising finds records of its stores that say what the configuration says', async () => {
-  // Store D never had a record imported; initialising site 3 writes it.
-  expect((await server.adapters.centralCopy.get([{ tableName: 'store', recordId: 'STORE_D' }])).size).toBe(0);
+const stored = async (tableName: string, recordId: string) => (await server.adapters.centralCopy.get([{ tableName, recordId }])).get(`${tableName}\u0000${recordId}`);
+
+test("loading the configuration wrote every store's record and its name, the names into the change log", async () => {
+  const { entries } = await server.adapters.changeLog.read(0, 10_000);
+  for (const letter of ['A', 'B', 'C', 'D', 'E', 'F']) {
+    expect((await stored('store', `STORE_${letter}`))?.recordData).toMatchObject({ ID: `STORE_${letter}`, name_ID: `NAME_STORE_${letter}` });
+    const name = await stored('name', `NAME_STORE_${letter}`);
+    expect(name).toMatchObject({ originSiteId: 1, placement: { dataClass: 'central' }, recordData: { ID: `NAME_STORE_${letter}`, name: `Store ${letter}`, type: 'store' } });
+    expect(entries.filter((entry) => entry.tableName === 'name' && entry.recordId === `NAME_STORE_${letter}`).map((entry) => entry.recordData)).toEqual([name!.recordData]);
+  }
+});
+
+test("a store's name imported after its store record is rewritten where the configuration owns it, and the store record is sent again to the store's sites", async () => {
+  await waitUntil(async () => (await idle(1)) && (await idle(2)) && (await idle(3)), 15_000, 'earlier work did not finish');
+  await pullAll(2);
+  const imported = await server.admin('POST', '/records', {
+    records: [{ tableName: 'name', recordId: 'NAME_STORE_B', action: 'update', recordData: { ID: 'NAME_STORE_B', name: 'Wrong', code: 'X', type: 'patient', phone: '555-0100', customer: false } }],
+  });
+  expect(imported.status).toBe(200);
+  expect(imported.body.accepted).toBe(1);
+  const name = await stored('name', 'NAME_STORE_B');
+  expect(name).toMatchObject({ placement: { dataClass: 'central' }, recordData: { ID: 'NAME_STORE_B', name: 'Store B', code: 'B', type: 'store', phone: '555-0100', customer: false, supplier: true, female: false } });
+
+  await waitUntil(async () => (await idle(1)) && (await idle(2)), 15_000, 'routing the import did not finish');
+  const { entries } = await server.adapters.changeLog.read(0, 10_000);
+  expect(entries.filter((entry) => entry.recordId === 'NAME_STORE_B').map((entry) => entry.recordData)).toEqual([name!.recordData]);
+  // B's site ignored nothing for good: B's record is waiting for it again.
+  const resent = (await pullAll(2)).filter((record) => record.tableName === 'store' && record.recordId === 'STORE_B');
+  expect(resent.map((record) => record.recordData)).toEqual([(await stored('store', 'STORE_B'))!.recordData]);
+
+  const deleted = await server.admin('POST', '/records', { records: [{ tableName: 'name', recordId: 'NAME_STORE_B', action: 'delete' }] });
+  expect(deleted.body.refused).toEqual([expect.objectContaining({ recordId: 'NAME_STORE_B', reason: 'store_record_configured' })]);
+});
+
+test('a site initialising finds records of its stores and their names that say what the configuration says, and counts them active', async () => {
+  // Records written outside the configuration (an older version, a direct write) that contradict it.
+  const storeD = (await stored('store', 'STORE_D'))!;
+  const nameD = (await stored('name', 'NAME_STORE_D'))!;
+  await server.adapters.centralCopy.apply([
+    { record: { tableName: 'store', recordId: 'STORE_D', action: 'update', recordData: { ...storeD.recordData, sync_id_remote_site: 9 } }, placement: storeD.placement, originSiteId: 1, changeId: 'test:contradicting-store-d' },
+    { record: { tableName: 'name', recordId: 'NAME_STORE_D', action: 'update', recordData: { ...nameD.recordData, type: 'patient', name: 'Wrong' } }, placement: nameD.placement, originSiteId: 1, changeId: 'test:contradicting-name-d' },
+  ]);
   const site = server.site('remote-site-2');
   await site.sync();
-  const storeD = (await server.adapters.centralCopy.get([{ tableName: 'store', recordId: 'STORE_D' }])).get('store\u0000STORE_D');
-  expect(storeD?.recordData).toMatchObject({ ID: 'STORE_D', name_ID: 'NAME_STORE_D', sync_id_remote_site: 3, logo: '', created_date: '0000-00-00', disabled: false });
+  expect((await stored('store', 'STORE_D'))?.recordData).toMatchObject({ ID: 'STORE_D', name_ID: 'NAME_STORE_D', sync_id_remote_site: 3, logo: '', created_date: '0000-00-00', disabled: false });
+  expect((await stored('name', 'NAME_STORE_D'))?.recordData).toMatchObject({ type: 'store', name: 'Store D' });
+  expect(site.held('name', 'NAME_STORE_D')).toMatchObject({ type: 'store', name: 'Store D' });
+  expect(site.activeStoreIds.sort()).toEqual(['STORE_C', 'STORE_D', 'STORE_F']);
 });

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { configFromFile } from '../../functions/domain/config/config-file';
 import { emptyConfig, type Store, type SyncConfig } from '../../functions/domain/config/model';
 import { applyCommand } from '../../functions/domain/config/operations';
+import { authoredNameRecord, nameRecordAgrees } from '../../functions/domain/config/name-record';
 import { authoredStoreRecord, storeRecordAgrees, storeRecordChanges } from '../../functions/domain/config/store-record';
 import { configFileSchema } from '../../functions/protocol/admin';
 import { storeRecordHolders } from '../../functions/services/store-records';
@@ -61,6 +62,60 @@ test('whatever was imported, the sync fields say what the configuration says and
       },
     ),
   );
+});
+
+// ---- the store's own name record (functions/domain/config/name-record.ts)
+
+/** translations/name.rs: fields without a serde default (a name lacking one is not integrated). */
+const clientRequiredNameFields = [
+  'ID', 'name', 'code', 'type', 'customer', 'supplier', 'supplying_store_id', 'first', 'last', 'female', 'date_of_birth', 'phone',
+  'charge code', 'comment', 'country', 'bill_address1', 'bill_address2', 'email', 'url', 'manufacturer', 'donor', 'hold',
+  'NEXT_OF_KIN_ID', 'next_of_kin_relative', 'created_date', 'national_health_number', 'isDeceased', 'om_created_datetime', 'om_gender',
+];
+const legacyFacilityName = (JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'legacy-records', 'name.json'), 'utf8')) as Array<{ recordData: Record<string, unknown> }>)
+  .map((entry) => entry.recordData)
+  .find((data) => data.type === 'facility')!;
+
+test("a store's name with no record gets one from the configuration: every field of a legacy name, of its type, a store's, trading", () => {
+  const name = authoredNameRecord(storeF);
+  expect(name).toMatchObject({ ID: storeF.nameId, name: storeF.name, code: storeF.code, type: 'store', customer: true, supplier: true, supplying_store_id: '' });
+  for (const field of clientRequiredNameFields) expect(name).toHaveProperty([field]);
+  for (const [field, value] of Object.entries(legacyFacilityName)) {
+    expect(name).toHaveProperty([field]);
+    if (value !== null) expect([field, typeof name[field]]).toEqual([field, typeof value]);
+  }
+  expect(name.date_of_birth).toBe('0000-00-00');
+  expect(name.om_gender).toBe('');
+});
+
+test("whatever was imported for a store's name, the configuration's fields are rewritten, readable ones kept, and the client can read it", () => {
+  const owned = ['ID', 'name', 'code', 'type'];
+  fc.assert(
+    fc.property(
+      fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), anyValue),
+      fc.record(Object.fromEntries([...owned, 'customer', 'supplier', 'female', 'phone', 'date_of_birth', 'om_gender', 'om_created_datetime'].map((field) => [field, anyValue])), { requiredKeys: [] }),
+      (other, contradicting) => {
+        const imported = { ...other, ...contradicting };
+        const name = authoredNameRecord(storeF, imported);
+        expect(name).toMatchObject({ ID: storeF.nameId, name: storeF.name, code: storeF.code, type: 'store' });
+        for (const field of ['customer', 'supplier', 'female']) expect(typeof name[field]).toBe('boolean');
+        for (const field of ['phone', 'om_gender', 'om_created_datetime']) expect(typeof name[field]).toBe('string');
+        expect(name.date_of_birth).toMatch(/^\d{4}-\d{2}-\d{2}/);
+        for (const field of clientRequiredNameFields) expect(name).toHaveProperty([field]);
+        // Readable imported values of fields the configuration does not own are kept.
+        for (const [field, value] of Object.entries(imported)) if (!owned.includes(field) && !clientRequiredNameFields.includes(field)) expect(name[field]).toBe(value);
+        if (typeof imported.customer === 'boolean') expect(name.customer).toBe(imported.customer);
+        expect(authoredNameRecord(storeF, name)).toEqual(name);
+        expect(nameRecordAgrees(storeF, name)).toBe(true);
+      },
+    ),
+  );
+});
+
+test("an imported name calling the store a patient, or naming it otherwise, does not agree with the configuration", () => {
+  expect(nameRecordAgrees(storeF, { ...authoredNameRecord(storeF), type: 'patient' })).toBe(false);
+  expect(nameRecordAgrees(storeF, { ...authoredNameRecord(storeF), name: 'Someone else' })).toBe(false);
+  expect(nameRecordAgrees(storeF, undefined)).toBe(false);
 });
 
 test('an imported record naming another active site does not agree with the configuration', () => {
