@@ -130,8 +130,9 @@ async function sendChangedStoreRecords(deps: Required<AdminDeps>, before: SyncCo
   if (!deps.data) return;
   const stores = storeRecordChanges(before, after, storeRecordHolders);
   if (stores.length === 0) return;
-  // Written now, so work queued after this (a moved store's data for its new site) reads the new version.
-  await writeStoreRecords(deps.data.push, after, stores.map((store) => store.storeId));
+  // Written now, so work queued after this (a moved store's data for its new site) reads the new
+  // version; the names go into the change log in the background job, before the store records.
+  await writeStoreRecords({ centralCopy: deps.data.push.centralCopy }, after, stores.map((store) => store.storeId));
   const remote = (siteId: number) => getSite(after, siteId)?.kind !== 'central';
   const siteIds = [...new Set(stores.flatMap((store) => [...storeRecordHolders(after, store.storeId), ...store.formerHolders]))].filter(remote).sort((a, b) => a - b);
   await queueWorkForSites(deps.data.push, siteIds, { kind: 'storeRecords', workId: deps.data.push.newId(), siteIds, stores });
