@@ -99,6 +99,13 @@ export const apiFunctions = {
     // A 4 MiB file is held a few times over (base64 event, decoded body, parsed part).
     memoryMb: 1024,
   },
+  login: {
+    handler: 'login',
+    purpose: 'User login for sites (POST /api/v4/login): the user, the stores they may log in to and their permissions there',
+    routes: ['POST /api/v4/login'],
+    // config: users; siteState: failed logins per (user name, source).
+    tables: { config: 'read', siteState: 'readWrite' },
+  },
   admin: {
     handler: 'admin',
     purpose: 'Admin API: sites, stores, sync-with, visibility, preferences, data import, quarantine, audit log (bearer token)',

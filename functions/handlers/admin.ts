@@ -29,6 +29,9 @@ import { ConfigStore, type CommittedResult } from '../storage/config-store';
 import { importV6Records, importV6RecordsBody, importV6RecordsResponse } from '../services/v6-import';
 import type { V6PushDeps } from '../services/v6-push';
 import { DynamoV6Store } from '../storage/v6-store';
+import { allUsers, defaultUserId, getUser } from '../domain/users/users';
+import type { User } from '../domain/config/model';
+import { writeUserRecords } from '../services/user-records';
 
 export const ADMIN_BASE_PATH = '/admin/v1';
 
@@ -136,6 +139,25 @@ async function sendChangedStoreRecords(deps: Required<AdminDeps>, before: SyncCo
   const remote = (siteId: number) => getSite(after, siteId)?.kind !== 'central';
   const siteIds = [...new Set(stores.flatMap((store) => [...storeRecordHolders(after, store.storeId), ...store.formerHolders]))].filter(remote).sort((a, b) => a - b);
   await queueWorkForSites(deps.data.push, siteIds, { kind: 'storeRecords', workId: deps.data.push.newId(), siteIds, stores });
+}
+
+const userView = ({ credential, stores, ...user }: User): z.infer<typeof schemas.userView> => ({
+  ...user,
+  hasPassword: credential !== '',
+  stores: stores.map((store) => ({ storeId: store.storeId, permissions: [...store.permissions] })),
+});
+
+/**
+ * A user change, then the user's `user` record as the configuration now says (inactive once
+ * deleted), written and routed in the background to every site as central data.
+ */
+async function changeUser(deps: Required<AdminDeps>, request: Request, command: ConfigCommand, userId: string): Promise<SyncConfig> {
+  const config = await change(deps, request, command);
+  const central = centralSite(config);
+  if (!deps.data || !central) return config;
+  const keys = await writeUserRecords(deps.data.push, config, [userId]);
+  if (keys.length > 0) await queueSiteWork(deps.data.push, central.siteId, { kind: 'route', workId: deps.data.push.newId(), originSiteId: central.siteId, keys });
+  return config;
 }
 
 const found = <T>(value: T | undefined, what: string, code: string): T => {
@@ -398,6 +420,77 @@ const routes: Route[] = [
     run: async (deps, request) => {
       const config = await change(deps, request, { type: 'setPreferences', changes: parse(schemas.updatePreferencesBody, request.body) });
       return json(200, config.preferences);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/users',
+    summary: 'List users (who log in on sites through POST /api/v4/login)',
+    response: z.object({ users: z.array(schemas.userView) }),
+    run: async ({ store }) => json(200, { users: allUsers(await store.load()).map(userView) }),
+  },
+  {
+    method: 'POST',
+    path: '/users',
+    summary: 'Create a user with a password, the stores they may log in to and their permission numbers there (privileged)',
+    body: schemas.createUserBody,
+    response: schemas.userView,
+    status: 201,
+    privileged: true,
+    run: async (deps, request) => {
+      const { password, ...user } = parse(schemas.createUserBody, request.body);
+      const id = user.id ?? defaultUserId(user.name);
+      const config = await changeUser(deps, request, { type: 'createUser', user: { ...user, id, credential: deps.hashPassword(password) } }, id);
+      return json(201, userView(getUser(config, id)!));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/users/{userId}',
+    summary: 'Get a user',
+    response: schemas.userView,
+    run: async ({ store }, request) => {
+      const userId = request.params.userId!;
+      return json(200, userView(found(getUser(await store.load(), userId), `User ${userId}`, 'user_not_found')));
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/users/{userId}',
+    summary: 'Change a user\'s name, details, active flag, stores and permissions, or default store (privileged)',
+    body: schemas.updateUserBody,
+    response: schemas.userView,
+    privileged: true,
+    run: async (deps, request) => {
+      const userId = request.params.userId!;
+      const config = await changeUser(deps, request, { type: 'updateUser', userId, changes: parse(schemas.updateUserBody, request.body) }, userId);
+      return json(200, userView(getUser(config, userId)!));
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/users/{userId}',
+    summary: 'Delete a user: their logins are refused, and sites get their record as inactive (privileged)',
+    status: 204,
+    privileged: true,
+    run: async (deps, request) => {
+      const userId = request.params.userId!;
+      await changeUser(deps, request, { type: 'deleteUser', userId }, userId);
+      return { statusCode: 204 };
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/users/{userId}/password',
+    summary: 'Set a user\'s password (privileged); sites learn it at the user\'s next login there',
+    body: schemas.setPasswordBody,
+    response: schemas.userView,
+    privileged: true,
+    run: async (deps, request) => {
+      const userId = request.params.userId!;
+      const { password } = parse(schemas.setPasswordBody, request.body);
+      const config = await change(deps, request, { type: 'setUserCredential', userId, credential: deps.hashPassword(password) });
+      return json(200, userView(getUser(config, userId)!));
     },
   },
   {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { MAX_SITE_ID } from '../domain/config/model';
+import { MAX_PERMISSION_NUMBER } from '../domain/users/permissions';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const recordId = z
@@ -69,6 +70,57 @@ export const updatePreferencesBody = preferencesSchema
   .partial()
   .refine((body) => Object.keys(body).length > 0, 'give at least one preference');
 
+// --- users ---------------------------------------------------------------------------------
+
+/** A store the user may log in to, with the legacy permission numbers granted there. */
+export const userStoreSchema = z.strictObject({
+  storeId: recordId,
+  permissions: z
+    .array(z.number().int().min(1).max(MAX_PERMISSION_NUMBER))
+    .max(MAX_PERMISSION_NUMBER)
+    .default([])
+    .meta({ description: 'Legacy mSupply permission numbers granted in this store (index + 1 of the login answer\'s permissions array); see docs/users.md' }),
+});
+const optionalText = (max: number) => z.string().trim().max(max).optional();
+/** The fields of a user shared by the create body and the configuration file. */
+const userFields = {
+  id: recordId.optional().meta({ description: 'Legacy user ID sites store the user under; by default derived from the name' }),
+  name: text(100).meta({ description: 'Login name, unique case-insensitively' }),
+  active: z.boolean().optional(),
+  firstName: optionalText(100),
+  lastName: optionalText(100),
+  email: optionalText(200),
+  jobTitle: optionalText(100),
+  stores: z.array(userStoreSchema).max(1000).default([]),
+  defaultStoreId: recordId.nullable().optional(),
+};
+export const createUserBody = z.strictObject({ ...userFields, password: passwordSchema });
+export const updateUserBody = z
+  .strictObject({
+    name: userFields.name,
+    active: z.boolean(),
+    firstName: z.string().trim().max(100),
+    lastName: z.string().trim().max(100),
+    email: z.string().trim().max(200),
+    jobTitle: z.string().trim().max(100),
+    stores: z.array(userStoreSchema).max(1000),
+    defaultStoreId: recordId.nullable(),
+  })
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, 'give at least one of name, active, firstName, lastName, email, jobTitle, stores, defaultStoreId');
+export const userView = z.object({
+  id: z.string(),
+  name: z.string(),
+  active: z.boolean(),
+  hasPassword: z.boolean(),
+  firstName: z.string(),
+  lastName: z.string(),
+  email: z.string(),
+  jobTitle: z.string(),
+  stores: z.array(z.object({ storeId: z.string(), permissions: z.array(z.number().int()) })),
+  defaultStoreId: z.string().nullable(),
+});
+
 // --- responses -------------------------------------------------------------------------------
 
 export const siteView = z.object({
@@ -128,6 +180,8 @@ export const configFileSchema = z.strictObject({
   ),
   visibility: z.array(z.strictObject({ storeId: recordId, nameId: recordId })).default([]),
   preferences: preferencesSchema.partial().default({}),
+  /** Users who log in on sites (docs/users.md); passwords in clear in demo files only. */
+  users: z.array(z.strictObject({ ...userFields, password: passwordSchema.optional() })).default([]),
 });
 export type ConfigFile = z.infer<typeof configFileSchema>;
 export type ConfigFileInput = z.input<typeof configFileSchema>;

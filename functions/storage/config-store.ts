@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { configFromFile } from '../domain/config/config-file';
 import { hashPassword } from '../domain/config/credentials';
-import { emptyConfig, type Preferences, type Site, type Store, type SyncConfig } from '../domain/config/model';
+import { emptyConfig, type Preferences, type Site, type Store, type SyncConfig, type User } from '../domain/config/model';
 import { refuse, type AuditEntry, type OperationResult } from '../domain/config/operations';
 import { configFileSchema } from '../protocol/admin';
 import { configKeys, configPartitions } from './keys';
@@ -198,6 +198,7 @@ function toItems(config: SyncConfig): Map<string, Item> {
     for (const nameId of nameIds) add({ ...configKeys.visibility(storeId, nameId), storeId, nameId });
   }
   add({ ...configKeys.preferences(), ...config.preferences });
+  for (const user of Object.values(config.users ?? {})) add({ ...configKeys.user(user.id), ...user });
   return items;
 }
 
@@ -207,6 +208,7 @@ function fromItems(version: number, items: Item[]): SyncConfig {
   const stores: Record<string, Store> = {};
   const visibility: Record<string, string[]> = {};
   let preferences: Preferences = config.preferences;
+  const users: Record<string, User> = {};
   for (const { pk, sk: _sk, ...item } of items) {
     if (pk === 'site') {
       const site = item as unknown as Site;
@@ -219,10 +221,14 @@ function fromItems(version: number, items: Item[]): SyncConfig {
       (visibility[storeId] ??= []).push(nameId);
     } else if (pk === 'preferences') {
       preferences = { ...preferences, ...(item as Partial<Preferences>) };
+    } else if (pk === 'user') {
+      const user = item as unknown as User;
+      users[user.id] = user;
     }
   }
   for (const names of Object.values(visibility)) names.sort();
-  return { version, sites, stores, visibility, preferences };
+  // Configurations without users keep their old shape.
+  return { version, sites, stores, visibility, preferences, ...(Object.keys(users).length > 0 ? { users } : {}) };
 }
 
 type Write = { put: Item; delete?: undefined } | { put?: undefined; delete: { pk: string; sk: string } };
@@ -251,7 +257,10 @@ export async function importConfigFile(
   store: ConfigStore,
   raw: unknown,
   actor: string,
-): Promise<{ ok: true; passwords: Array<{ siteId: number; name: string; password: string }> } | { ok: false; status: number; code: string; message: string }> {
+): Promise<
+  | { ok: true; passwords: Array<{ siteId: number; name: string; password: string }>; userPasswords: Array<{ name: string; password: string }> }
+  | { ok: false; status: number; code: string; message: string }
+> {
   const parsed = configFileSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`);
@@ -262,5 +271,6 @@ export async function importConfigFile(
   const imported = await store.importInto(built.config, actor);
   if (!imported.ok) return imported;
   const passwords = parsed.data.sites.flatMap(({ siteId, name, password }) => (password === undefined ? [] : [{ siteId, name, password }]));
-  return { ok: true, passwords };
+  const userPasswords = parsed.data.users.flatMap(({ name, password }) => (password === undefined ? [] : [{ name, password }]));
+  return { ok: true, passwords, userPasswords };
 }

@@ -21,6 +21,8 @@ export const siteStateKeys = {
   connection: (siteId: number) => ({ pk: `site#${siteId}`, sk: 'connection' }),
   /** Failed logins per site name (lower case), including names that do not exist. */
   loginFailures: (siteName: string) => ({ pk: `login#${siteName.toLowerCase()}`, sk: 'failures' }),
+  /** Failed user logins (POST /api/v4/login) per user name (lower case) and source address. */
+  userLoginFailures: (userName: string, source: string) => ({ pk: `userlogin#${userName.toLowerCase()}`, sk: `failures#${source}` }),
 } as const;
 
 export const recordsKeys = {
@@ -46,11 +48,12 @@ export const configKeys = {
   store: (storeId: string) => ({ pk: 'store', sk: storeId }),
   visibility: (storeId: string, nameId: string) => ({ pk: 'visibility', sk: `${storeId}#${nameId}` }),
   preferences: () => ({ pk: 'preferences', sk: 'system' }),
+  user: (userId: string) => ({ pk: 'user', sk: userId }),
   /** Privileged changes, oldest first within the partition. */
   audit: (at: string, id: string) => ({ pk: 'audit', sk: `${at}#${id}` }),
 } as const;
 
-export const configPartitions = ['site', 'store', 'visibility', 'preferences'] as const;
+export const configPartitions = ['site', 'store', 'visibility', 'preferences', 'user'] as const;
 
 export const syncOutKeys = {
   site: (siteId: number) => `site#${siteId}`,

@@ -43,6 +43,8 @@ export interface RunningLocalServer {
   readonly adminToken: string;
   /** Sites given a password by the configuration file loaded at this start (none if the database was not empty). */
   readonly sitePasswords: ReadonlyArray<{ siteId: number; name: string; password: string }>;
+  /** Users given a password by the configuration file loaded at this start (printed with the sites'). */
+  readonly userPasswords: ReadonlyArray<{ name: string; password: string }>;
   stop(): Promise<void>;
 }
 
@@ -85,7 +87,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     Object.assign(process.env, resourceEnvironment(tableNamesByTable, queueUrls, bucketNamesByBucket));
     process.env.ADMIN_TOKEN ||= randomBytes(24).toString('base64url');
     const adminToken = process.env.ADMIN_TOKEN;
-    const sitePasswords = await loadConfigIfEmpty(tableNamesByTable.config, options.configFile ?? path.join(PROJECT_ROOT, 'config', 'demo.json'));
+    const { sitePasswords, userPasswords } = await loadConfigIfEmpty(tableNamesByTable.config, options.configFile ?? path.join(PROJECT_ROOT, 'config', 'demo.json'));
 
     // Handler modules read their environment when loaded, so they are imported only now.
     const routes: LocalRoute[] = [];
@@ -118,6 +120,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       server.closeAllConnections();
     });
     const { port } = server.address() as AddressInfo;
+    // The demo user logs in on the sites' stores (POST /api/v4/login, docs/users.md).
+    for (const user of userPasswords) log(`  user:          name "${user.name}", password "${user.password}" (logs in on a synced site)`);
     return {
       url: `http://127.0.0.1:${port}`,
       dynamoDbEndpoint: dynamo.endpoint,
@@ -125,6 +129,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       javaPid: dynamo.pid,
       adminToken,
       sitePasswords,
+      userPasswords,
       stop,
     };
   } catch (error) {
@@ -134,15 +139,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 }
 
 /** An empty configuration table gets the configuration file; a kept database is left as it is. */
-async function loadConfigIfEmpty(table: string, file: string): Promise<RunningLocalServer['sitePasswords']> {
+async function loadConfigIfEmpty(table: string, file: string): Promise<Pick<RunningLocalServer, 'sitePasswords' | 'userPasswords'>> {
   const store = new ConfigStore(dynamoDb(), table);
   const current = await store.load();
-  if (current.version !== 0 || Object.keys(current.sites).length > 0) return [];
+  if (current.version !== 0 || Object.keys(current.sites).length > 0) return { sitePasswords: [], userPasswords: [] };
   const result = await importConfigFile(store, JSON.parse(readFileSync(file, 'utf8')), 'local-server');
   if (!result.ok) throw new Error(`${file}: ${result.message}`);
   // Every store's record and name, so a site's first sync finds its stores active (docs/sync.md).
   const { adapters } = await import('../../functions/commons/adapters');
   const { sendAllStoreRecords } = await import('../../functions/services/store-records');
   await sendAllStoreRecords({ centralCopy: adapters.centralCopy, outgoing: adapters.outgoing, changeLog: adapters.changeLog }, await store.load());
-  return result.passwords;
+  return { sitePasswords: result.passwords, userPasswords: result.userPasswords };
 }

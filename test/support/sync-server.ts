@@ -84,6 +84,7 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
     syncPull: createSyncPullHandler(adapters) as LambdaHttpHandler,
     syncV6: (await import('../../functions/handlers/sync-v6')).createSyncV6Handler(adapters) as LambdaHttpHandler,
     syncFiles: (await import('../../functions/handlers/sync-files')).createSyncFilesHandler(await syncFilesDepsFor(resources, adapters)) as LambdaHttpHandler,
+    login: await import('../../functions/handlers/login').then((m) => m.createLoginHandler(m.loginDependencies(resources.db, resources.tables, adapters.now)) as LambdaHttpHandler),
     admin: createAdminHandler({
       store: adapters.configStore,
       adminToken: async () => ADMIN_TOKEN,

@@ -3,6 +3,7 @@ import type { ConfigFile } from '../../protocol/admin';
 import type { SyncConfig } from './model';
 import { applyCommand, type ConfigCommand, type OperationResult } from './operations';
 import { allSites, allStores, centralSite, instanceType, namesVisibleIn } from './queries';
+import { allUsers, defaultUserId } from '../users/users';
 
 /**
  * The commands that build the file's configuration in an empty system, in dependency order.
@@ -23,6 +24,11 @@ export function commandsFromFile(file: ConfigFile, hashPassword: (password: stri
   }
   for (const store of file.stores) {
     for (const [siteId, syncWith] of Object.entries(store.syncWith)) commands.push({ type: 'setSyncWith', storeId: store.id, siteId: Number(siteId), syncWith });
+  }
+  // Users last: their stores exist by now.
+  for (const { password, ...user } of file.users ?? []) {
+    const credential = password === undefined ? undefined : hashPassword(password);
+    commands.push({ type: 'createUser', user: { ...user, id: user.id ?? defaultUserId(user.name), ...(credential === undefined ? {} : { credential }) } });
   }
   return commands;
 }
@@ -72,5 +78,10 @@ export function exportConfig(config: SyncConfig): ConfigFile {
       centralisedProcurement: config.preferences.centralisedProcurement,
       centralisedPayments: config.preferences.centralisedPayments,
     },
+    // Without passwords, like sites.
+    users: allUsers(config).map(({ credential: _credential, ...user }) => ({
+      ...user,
+      stores: user.stores.map((store) => ({ storeId: store.storeId, permissions: [...store.permissions] })),
+    })),
   };
 }

@@ -51,6 +51,32 @@ export interface Preferences {
   readonly centralisedPayments: boolean;
 }
 
+/** A store a user may log in to, with the legacy permission numbers granted there. */
+export interface UserStore {
+  readonly storeId: string;
+  /** Legacy mSupply permission numbers (1-based), ascending and unique; see domain/users/permissions.ts. */
+  readonly permissions: readonly number[];
+}
+
+/** A person who logs in on sites; the central server answers their logins (POST /api/v4/login). */
+export interface User {
+  /** Legacy `user.ID`: what sites store the user under. */
+  readonly id: string;
+  /** Unique (case-insensitively): the login name. */
+  readonly name: string;
+  /** Slow salted hash of the SHA-256 of the password (credentials.ts); '' = cannot log in. */
+  readonly credential: string;
+  readonly active: boolean;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly email: string;
+  readonly jobTitle: string;
+  /** Stores the user may log in to, ascending by store id. */
+  readonly stores: readonly UserStore[];
+  /** One of `stores`, or null. */
+  readonly defaultStoreId: string | null;
+}
+
 export interface SyncConfig {
   /** Increases with every committed change (optimistic concurrency). */
   readonly version: number;
@@ -61,6 +87,8 @@ export interface SyncConfig {
   /** name_store_join: store id -> sorted name ids visible in that store. */
   readonly visibility: Readonly<Record<string, readonly string[]>>;
   readonly preferences: Preferences;
+  /** Keyed by user id; absent in configurations made before users existed. */
+  readonly users?: Readonly<Record<string, User>>;
 }
 
 export const defaultPreferences: Preferences = {

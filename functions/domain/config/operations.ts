@@ -19,6 +19,7 @@ import {
   storeByNameId,
   storesSeeing,
 } from './queries';
+import { applyUserCommand, withoutMissingStores, type UserCommand } from '../users/users';
 
 export type ConfigCommand =
   | { type: 'createSite'; site: { siteId: number; name: string; code: string; kind: SiteKind; credential?: string; hardwareId?: string } }
@@ -38,7 +39,8 @@ export type ConfigCommand =
   | { type: 'setSyncWith'; storeId: string; siteId: number; syncWith: SyncWith }
   | { type: 'addVisibility'; storeId: string; nameId: string }
   | { type: 'removeVisibility'; storeId: string; nameId: string }
-  | { type: 'setPreferences'; changes: Partial<Preferences> };
+  | { type: 'setPreferences'; changes: Partial<Preferences> }
+  | UserCommand;
 
 /** A privileged change, recorded with who and when by the storage layer. */
 export interface AuditEntry {
@@ -143,6 +145,14 @@ function apply(config: SyncConfig, command: ConfigCommand): Applied {
       return removeVisibility(config, command.storeId, command.nameId);
     case 'setPreferences':
       return setPreferences(config, command.changes);
+    case 'createUser':
+    case 'updateUser':
+    case 'deleteUser':
+    case 'setUserCredential': {
+      const result = applyUserCommand(config, command);
+      if (!result.ok) throw new Refused(result);
+      return result.audit ? { config: result.config, audit: result.audit } : { config: result.config };
+    }
   }
 }
 
@@ -342,7 +352,8 @@ function normalise(config: SyncConfig): SyncConfig {
       stores[store.id] = { ...store, collectorSiteIds: kept };
     }
   }
-  return stores ? { ...config, stores } : config;
+  // Users keep only stores that still exist.
+  return withoutMissingStores(stores ? { ...config, stores } : config);
 }
 
 function visibleTo(config: SyncConfig, storeId: string, siteId: number): string {
