@@ -9,7 +9,7 @@ import type { SiteProgress } from '../domain/ports';
 
 export async function finishingOnLastAttempt<T>(
   progress: SiteProgress,
-  siteId: number,
+  siteIds: number | readonly number[],
   workId: string,
   record: SQSRecord | undefined,
   maxReceiveCount: number,
@@ -18,7 +18,9 @@ export async function finishingOnLastAttempt<T>(
   try {
     return await work();
   } catch (error) {
-    if (record && Number(record.attributes.ApproximateReceiveCount) >= maxReceiveCount) await progress.finish(siteId, workId);
+    if (record && Number(record.attributes.ApproximateReceiveCount) >= maxReceiveCount) {
+      for (const siteId of typeof siteIds === 'number' ? [siteIds] : siteIds) await progress.finish(siteId, workId);
+    }
     throw error;
   }
 }

@@ -55,7 +55,9 @@ export function createFanOutHandler(deps: FanOutDeps) {
         return;
       }
       case 'storeRecords': {
-        const outcome = await sendStoreRecords(deps, await deps.loadConfig(), message.stores);
+        const outcome = await finishingOnLastAttempt(deps.progress, message.siteIds, message.workId, record, queues.fanOut.maxReceiveCount, async () =>
+          sendStoreRecords(deps, await deps.loadConfig(), message.stores),
+        );
         for (const siteId of message.siteIds) await deps.progress.finish(siteId, message.workId);
         logger.info('store records sent', { workId: message.workId, stores: message.stores.map((store) => store.storeId), ...outcome });
         return;
@@ -67,7 +69,9 @@ export function createFanOutHandler(deps: FanOutDeps) {
       case 'sendRecords': {
         const reserve = deps.initialisationReserveMs ?? INITIALISATION_RESERVE_MS;
         const options = { resume: message.resume, shouldStop: () => context !== undefined && context.getRemainingTimeInMillis() < reserve };
-        const step = await sendRecordsTo(deps, await deps.loadConfig(), message.siteId, message.source, options);
+        const step = await finishingOnLastAttempt(deps.progress, message.siteId, message.workId, record, queues.fanOut.maxReceiveCount, async () =>
+          sendRecordsTo(deps, await deps.loadConfig(), message.siteId, message.source, options),
+        );
         if (!step.done) {
           // Time is nearly up: the rest is a message of its own, processed like the first part.
           if (!deps.work) throw new Error('A build needs to continue but this consumer has no queue to send to');

@@ -7,6 +7,8 @@ import { adapters, systemClock } from '../commons/adapters';
 import { lazyHandler } from '../commons/lazy-handler';
 import { logger, metrics } from '../commons/observability';
 import { queueConsumer } from '../commons/queue-consumer';
+import { finishingOnLastAttempt } from '../commons/last-attempt';
+import { queues } from '../../lib/resources';
 import type { SyncConfig } from '../domain/config/model';
 import type { SiteProgress } from '../domain/ports';
 import { transferMessage } from '../protocol/queue-messages';
@@ -18,8 +20,10 @@ export interface TransfersHandlerDeps extends TransferDeps {
 }
 
 export function createTransfersHandler(deps: TransfersHandlerDeps) {
-  return queueConsumer(transferMessage, async (message) => {
-    const outcome = await completeTransfer(deps, await deps.loadConfig(), message.header);
+  return queueConsumer(transferMessage, async (message, record) => {
+    const outcome = await finishingOnLastAttempt(deps.progress, message.originSiteId, message.workId, record, queues.transfers.maxReceiveCount, async () =>
+      completeTransfer(deps, await deps.loadConfig(), message.header),
+    );
     await deps.progress.finish(message.originSiteId, message.workId);
     if (outcome.responded) metrics.addMetric('TransfersCompleted', 'Count', 1);
     logger.info('transfer processed', { header: message.header, workId: message.workId, ...outcome });
