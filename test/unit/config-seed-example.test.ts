@@ -86,6 +86,7 @@ test('export then import gives the same configuration, without passwords', () =>
   const withoutCredentials = (c: SyncConfig) => ({
     ...c,
     sites: Object.fromEntries(Object.entries(c.sites).map(([k, s]) => [k, { ...s, credential: '' }])),
+    users: Object.fromEntries(Object.entries(c.users ?? {}).map(([k, u]) => [k, { ...u, credential: '' }])),
   });
   expect(withoutCredentials(again.config)).toEqual(withoutCredentials(config));
 });
