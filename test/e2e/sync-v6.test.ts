@@ -522,6 +522,25 @@ describe('the v6 import (POST /admin/v1/v6-records): bad input is a 4xx with the
   });
 });
 
+describe('a full batch', () => {
+  test(`${MAX_V6_PUSH_RECORDS} records of a store in one push are accepted, then pulled page by page by a collector of the store`, async () => {
+    // STORE_A is active on the central site; site 2 collects it. The central site imports its assets.
+    const records = Array.from({ length: MAX_V6_PUSH_RECORDS }, (_, i) => ({ tableName: 'asset', recordId: `bulk-${i}`, action: 'Update', recordData: { id: `bulk-${i}`, store_id: 'STORE_A', notes: 'n'.repeat(2_000) } }));
+    const imported = await server.admin('POST', '/v6-records', { records });
+    expect(imported).toEqual({ status: 200, body: { accepted: MAX_V6_PUSH_RECORDS, ignored: 0, refused: [] } });
+    const collector = clientSite(SITE);
+    const batches = await collector.pull(false, 300);
+    const bulk = collector.state.pulled.filter((record: any) => record.record.recordId.startsWith('bulk-'));
+    expect(bulk.length).toBe(MAX_V6_PUSH_RECORDS);
+    expect(batches.length).toBeGreaterThan(3);
+    expect(batches.at(-1)!.is_last_batch).toBe(true);
+    // Site 3 neither holds nor collects STORE_A.
+    const other = v6Api(server.url, settingsFor('remote-site-2', { hardwareId: 'hardware-bound' }));
+    const page = data(await other.pull(0, 1000, false), pullAnswer).data;
+    expect(page.records.filter((record) => record.record.recordId.startsWith('bulk-'))).toEqual([]);
+  });
+});
+
 describe('patient data: a vaccination reaches the sites where its patient is visible', () => {
   const siteC = () => v6Api(server.url, settingsFor('remote-site-2', { hardwareId: 'hardware-bound' }));
   const vaccination = (cursor: number, given: string) => update(cursor, 'vaccination', 'vacc-v', { id: 'vacc-v', store_id: 'STORE_C', patient_id: 'patient-v', given });
