@@ -213,3 +213,51 @@ describe('the user record sites receive', () => {
     expect(JSON.stringify(record)).not.toMatch(/scrypt/);
   });
 });
+
+describe('random sequences of store and user changes', () => {
+  const storeId = fc.constantFrom('STORE_B', 'STORE_C', 'STORE_D', 'STORE_X');
+  const name = fc.constantFrom('ann', 'ANN', 'bo', 'cy');
+  const userId = fc.constantFrom('U1', 'U2', 'U3');
+  const stores = fc.uniqueArray(fc.record({ storeId, permissions: fc.array(fc.integer({ min: 0, max: 30 }), { maxLength: 4 }) }), {
+    selector: (store) => store.storeId,
+    maxLength: 3,
+  });
+  const command = fc.oneof(
+    fc.record({ id: userId, name, stores, defaultStoreId: fc.option(storeId, { nil: undefined }) }).map((user) => ({ type: 'createUser' as const, user })),
+    fc.record({ userId, changes: fc.record({ name: fc.option(name, { nil: undefined }), stores: fc.option(stores, { nil: undefined }), active: fc.option(fc.boolean(), { nil: undefined }) }) }).map(
+      (c) => ({ type: 'updateUser' as const, ...c }),
+    ),
+    userId.map((id) => ({ type: 'deleteUser' as const, userId: id })),
+    storeId.map((id) => ({ type: 'deleteStore' as const, storeId: id })),
+    fc.record({ id: storeId, activeSiteId: fc.constantFrom(2, 3) }).map(({ id, activeSiteId }) => ({
+      type: 'createStore' as const,
+      store: { id, code: id, name: id, nameId: `N_${id}`, mode: 'store' as const, activeSiteId },
+    })),
+  );
+
+  test('after every accepted change, users name only existing stores, a listed default and unique names; refusals are 4xx', () => {
+    fc.assert(
+      fc.property(fc.array(command, { maxLength: 25 }), (commands) => {
+        let config = demo;
+        for (const next of commands) {
+          const result = applyCommand(config, next);
+          if (!result.ok) {
+            expect(result.status).toBeGreaterThanOrEqual(400);
+            continue;
+          }
+          config = result.config;
+          const names = new Set<string>();
+          for (const user of Object.values(config.users ?? {})) {
+            expect(names.has(user.name.toLowerCase())).toBe(false);
+            names.add(user.name.toLowerCase());
+            for (const store of user.stores) {
+              expect(config.stores[store.storeId]).toBeDefined();
+              expect(store.permissions.every((n) => n >= 1)).toBe(true);
+            }
+            if (user.defaultStoreId !== null) expect(user.stores.map((s) => s.storeId)).toContain(user.defaultStoreId);
+          }
+        }
+      }),
+    );
+  });
+});
