@@ -108,7 +108,7 @@ export const apiFunctions = {
   },
   admin: {
     handler: 'admin',
-    purpose: 'Admin API: sites, stores, sync-with, visibility, preferences, data import, quarantine, audit log (bearer token)',
+    purpose: 'Admin API: sites, stores, sync-with, visibility, preferences, users, data import, quarantine, audit log (bearer token)',
     routes: ['ANY /admin/v1/{proxy+}', 'GET /admin/v1/openapi.json'],
     // syncOut: a store moves only when nothing waits for either site.
     // v6Sync: central v6 data imported through POST /admin/v1/v6-records.

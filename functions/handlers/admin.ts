@@ -644,7 +644,7 @@ export function openApiDocument() {
       title: 'Central sync server admin API',
       version: '1',
       description:
-        'Configure sites, stores, sync-with settings, visibility and preferences. Every route except this document needs `Authorization: Bearer <admin token>`; site credentials are refused. Errors are `{"error":{"code","message","data"}}`.',
+        'Configure sites, stores, sync-with settings, visibility, preferences and the users who log in on sites. Every route except this document needs `Authorization: Bearer <admin token>`; site credentials are refused. Errors are `{"error":{"code","message","data"}}`.',
     },
     components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
     security: [{ adminToken: [] }],
