@@ -9,9 +9,12 @@ import type { AcceptedChange, CentralCopy, CentralCopyIndex, KeyedRecord, Record
 import { recordKeyString } from '../domain/ports';
 import { holderOf, parentKeyOf, type Placement } from '../domain/sync/placement';
 import { recordsKeys } from './keys';
+import { forEachChunk } from './parallel-chunks';
 import { cancellation, type TransactWriteItem } from './transactions';
 
 const ITEMS_PER_TRANSACTION = 100;
+/** Transactions of one call in flight at once. */
+const WRITE_CONCURRENCY = 4;
 const KEYS_PER_BATCH_GET = 100;
 const MAX_ATTEMPTS = 8;
 const RECEIPT_PREFIX = 'receipt:';
@@ -46,14 +49,13 @@ export class DynamoCentralCopy implements CentralCopy {
 
   async apply(changes: readonly AcceptedChange[]): Promise<void> {
     const latest = [...new Map(changes.map((change) => [recordKeyString(change.record), change])).values()];
-    for (let i = 0; i < latest.length; i += ITEMS_PER_TRANSACTION) {
-      await this.writeUntilSettled(latest.slice(i, i + ITEMS_PER_TRANSACTION), (change) => this.applyItem(change));
-    }
+    // Each record is in one chunk only, so the transactions never contend with each other.
+    await forEachChunk(latest, ITEMS_PER_TRANSACTION, WRITE_CONCURRENCY, (chunk) => this.writeUntilSettled(chunk, (change) => this.applyItem(change)));
   }
 
   async markRouted(routed: ReadonlyArray<RecordKey & { readonly version: number }>): Promise<void> {
-    for (let i = 0; i < routed.length; i += ITEMS_PER_TRANSACTION) {
-      await this.writeUntilSettled(routed.slice(i, i + ITEMS_PER_TRANSACTION), (entry) => ({
+    await forEachChunk(routed, ITEMS_PER_TRANSACTION, WRITE_CONCURRENCY, (chunk) =>
+      this.writeUntilSettled(chunk, (entry) => ({
         Update: {
           TableName: this.table,
           Key: recordsKeys.record(entry.tableName, entry.recordId),
@@ -61,8 +63,8 @@ export class DynamoCentralCopy implements CentralCopy {
           ConditionExpression: 'attribute_exists(pk) AND routedVersion < :version',
           ExpressionAttributeValues: { ':version': entry.version },
         },
-      }));
-    }
+      })),
+    );
   }
 
   /** Writes in one transaction; operations whose condition failed are done already (dropped). */

@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { forEachChunk } from './parallel-chunks';
 import { cancellation, type Cancellation, type TransactWriteItem } from './transactions';
 import type { OutgoingQueue, QueuedRecord, RoutedRecord } from '../domain/ports';
 import { siteStateKeys, syncOutKeys } from './keys';
@@ -15,6 +16,8 @@ const MAX_ATTEMPTS = 12;
 /** Counter shards per site: enough that parallel routing to one site seldom conflicts. */
 const COUNTER_SHARDS = 16;
 const anyShard = () => randomInt(COUNTER_SHARDS);
+/** Transactions of one call in flight at once. */
+const WRITE_CONCURRENCY = 4;
 
 interface AckedEntry {
   readonly tableName: string;
@@ -42,11 +45,14 @@ export class DynamoOutgoingQueue implements OutgoingQueue {
     }
     const bySite = new Map<number, RoutedRecord[]>();
     for (const record of latest.values()) bySite.set(record.siteId, [...(bySite.get(record.siteId) ?? []), record]);
-    for (const [siteId, siteRecords] of bySite) {
-      for (let i = 0; i < siteRecords.length; i += ENTRIES_PER_TRANSACTION) {
-        await this.writeChunk(siteId, siteRecords.slice(i, i + ENTRIES_PER_TRANSACTION));
-      }
-    }
+    // Each entry is in one chunk only; chunks meet at most on a counter shard, and retry then.
+    const chunks = [...bySite].flatMap(([siteId, siteRecords]) =>
+      Array.from({ length: Math.ceil(siteRecords.length / ENTRIES_PER_TRANSACTION) }, (_, i) => ({
+        siteId,
+        records: siteRecords.slice(i * ENTRIES_PER_TRANSACTION, (i + 1) * ENTRIES_PER_TRANSACTION),
+      })),
+    );
+    await forEachChunk(chunks, 1, WRITE_CONCURRENCY, async ([chunk]) => this.writeChunk(chunk!.siteId, chunk!.records));
   }
 
   /**

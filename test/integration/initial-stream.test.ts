@@ -50,9 +50,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
-test('before any initialise the site is new and its pulls are empty', async () => {
+test('before any initialise the site is new and no initialisation is served', async () => {
   expect((await site.get('site')).body).toMatchObject({ initialisationStatus: 'new' });
-  expect((await site.get('queued_records', { limit: 500 })).body).toEqual({ queueLength: 0, data: [] });
+  // Its queue may hold what the configuration already sent it (its stores' records); not the stream.
+  const { data } = (await site.get('queued_records', { limit: 500 })).body as { data: Array<{ syncOutId: string; recordId: string }> };
+  expect(data.filter((record) => record.recordId.startsWith('STREAM_') || record.syncOutId.startsWith('init.'))).toEqual([]);
 });
 
 test('after a 2xx initialise, with no consumer running, the pulls bring the whole backup at once', async () => {
@@ -62,7 +64,8 @@ test('after a 2xx initialise, with no consumer running, the pulls bring the whol
   expect((await site.get('site_status')).body).toMatchObject({ code: 'idle' });
 
   const received = await pullEverything(site);
-  const ids = received.map((record) => record.recordId);
+  // Records the queue also held (routed before the initialise) may come twice; the stream's own never do.
+  const ids = received.map((record) => record.recordId).filter((id) => id.startsWith('STREAM_'));
   expect(new Set(ids).size).toBe(ids.length);
   expect(ids.filter((id) => id.startsWith('STREAM_A_')).sort()).toEqual(collectorRecords.map((record) => record.recordId));
   expect(ids.some((id) => id.startsWith('STREAM_E_'))).toBe(false);
