@@ -24,6 +24,7 @@ import { DynamoOutgoingQueue } from '../functions/storage/outgoing-queue';
 import { DynamoSiteProgress } from '../functions/storage/site-progress';
 import { startLocalServer } from '../lib/local/local-server';
 import { RemoteSite, type SyncStep } from '../lib/remote-site/client';
+import { adminClient, envNumber, seconds } from './bench-support';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'shared', 'fixtures', 'legacy-records');
 /** Remote sites pushing: the demo configuration's two, plus sites created through the admin API. */
@@ -43,12 +44,6 @@ const fixtures = (table: string): LegacyRecord[] =>
     (record) => record.action === 'update' && record.recordData !== undefined,
   );
 
-const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
-const envNumber = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number from 1; got "${process.env[name]}"`);
-  return value;
-};
 
 /** Counts every request of the DynamoDB client the handlers and consumers share. */
 function countDynamoDbRequests() {
@@ -83,16 +78,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
   });
   try {
     const counter = countDynamoDbRequests();
-    const admin = async (method: string, route: string, body?: unknown) => {
-      const response = await fetch(`${server.url}/admin/v1${route}`, {
-        method,
-        headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json', 'x-admin-user': 'bench' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`${method} /admin/v1${route}: ${response.status} ${text.slice(0, 300)}`);
-      return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    };
+    const admin = adminClient(server);
 
     // --- sites: the demo's two remote sites (stores B and C) and more, each with an active store.
     const sites: Array<{ siteId: number; name: string; password: string; storeId: string }> = [

@@ -15,18 +15,13 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sha256Hex } from '../functions/domain/config/credentials';
 import { startLocalServer } from '../lib/local/local-server';
+import { adminClient, envNumber, seconds } from './bench-support';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'shared', 'fixtures', 'legacy-records');
 const CLIENT_PUSH_BATCH = 1024;
 const CLIENT_PULL_LIMIT = 500;
 const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 
-const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
-const envNumber = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number from 1; got "${process.env[name]}"`);
-  return value;
-};
 
 const transactTemplate = (JSON.parse(readFileSync(path.join(FIXTURES, 'transact.json'), 'utf8')) as Array<{ recordData?: Record<string, unknown> }>).find(
   (record) => record.recordData,
@@ -57,16 +52,7 @@ export async function runSyncWindow(): Promise<void> {
   const initRecords = envNumber('BENCH_INIT_RECORDS', 100_000);
   const server = await startLocalServer({ inMemory: true, port: 0, log: (line) => (/fail|error/i.test(line) ? console.log(`  [server] ${line}`) : undefined) });
   try {
-    const admin = async (method: string, route: string, body?: unknown) => {
-      const response = await fetch(`${server.url}/admin/v1${route}`, {
-        method,
-        headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json', 'x-admin-user': 'bench' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`${method} /admin/v1${route}: ${response.status} ${text.slice(0, 300)}`);
-      return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    };
+    const admin = adminClient(server);
     const password = server.sitePasswords.find((entry) => entry.name === 'remote-site-1')!.password;
     const site = siteClient(server.url, 'remote-site-1', password);
     // Store B (active on remote-site-1) is also a collector copy on remote-site-2: every record routes.
