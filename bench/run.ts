@@ -20,6 +20,7 @@ import { useLocalAwsEnvironment } from '../lib/local/local-server';
 import { provisionTables } from '../lib/local/provision';
 import { runPushEndToEnd } from './push-e2e';
 import { runSyncWindow } from './sync-window';
+import { seconds } from './bench-support';
 
 const { values } = parseArgs({
   options: {
@@ -51,7 +52,6 @@ const record = (siteId: number, i: number): RoutedRecord => ({
   recordData: { ID: `line-${siteId}-${i}`, transaction_ID: `t-${i % 50}`, item_ID: 'item-a', quantity: i, pack_size: 1, batch: 'B1' },
 });
 
-const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
 async function main() {
   const dynamo = await startDynamoDbLocal({ log: (line) => console.log(line) });
