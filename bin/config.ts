@@ -13,11 +13,10 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { exportConfig } from '../functions/domain/config/config-file';
-import { sendAllStoreRecords } from '../functions/services/store-records';
+import { writeConfiguredStoreRecords } from '../functions/services/store-records';
 import { DynamoCentralCopy } from '../functions/storage/central-copy';
 import { DynamoChangeLog } from '../functions/storage/change-log';
 import { ConfigStore, importConfigFile } from '../functions/storage/config-store';
-import { DynamoOutgoingQueue } from '../functions/storage/outgoing-queue';
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local';
 import { DEFAULT_DATA_DIR, useLocalAwsEnvironment } from '../lib/local/local-server';
 import { provisionTables } from '../lib/local/provision';
@@ -52,11 +51,11 @@ async function main() {
       if (!result.ok) throw new Error(`${file}: ${result.message}`);
       console.log(`Imported ${file}.`);
       for (const site of result.passwords) console.log(`  site ${site.siteId}: name "${site.name}", password "${site.password}"`);
-      // The stores' records and names, written and sent as after a change creating every store.
-      const records = { centralCopy: new DynamoCentralCopy(db, table('records')), changeLog: new DynamoChangeLog(db, table('changeLog')), outgoing: new DynamoOutgoingQueue(db, { syncOut: table('syncOut'), siteState: table('siteState') }) };
+      // The stores' records and names, written as a change creating every store would.
+      const records = { centralCopy: new DynamoCentralCopy(db, table('records')), changeLog: new DynamoChangeLog(db, table('changeLog')) };
       try {
-        const { deliveries } = await sendAllStoreRecords(records, await store.load());
-        console.log(`Store and name records written (${deliveries} store records queued for their sites).`);
+        const { stores } = await writeConfiguredStoreRecords(records, await store.load());
+        console.log(`Store and name records written for ${stores} stores.`);
       } catch (error) {
         console.warn(`Store and name records not written (${error instanceof Error ? error.message : String(error)}): each site's are written when it initialises, or at the store's next change.`);
       }

@@ -119,11 +119,14 @@ async function publishNames(deps: { readonly centralCopy: CentralCopy; readonly 
 }
 
 /**
- * Loading a whole configuration (`npm start`, `npm run config import`, a test server): every
- * configured store's record and name are written and sent, as after a change creating them all.
+ * Loading a configuration (`npm start`, `npm run config import`, a test server; only ever into an
+ * empty system, so no site has initialised yet): every configured store's record and name are
+ * written, the names into the change log. Nothing is queued: each site's initialisation serves
+ * its store records from the central copy, and its first central pull brings the names.
  */
-export async function sendAllStoreRecords(deps: StoreRecordDeps, config: SyncConfig): Promise<{ readonly deliveries: number }> {
-  return sendStoreRecords(deps, config, allStores(config).map((store) => ({ storeId: store.id, formerHolders: [] })));
+export async function writeConfiguredStoreRecords(deps: { readonly centralCopy: CentralCopy; readonly changeLog: ChangeLog }, config: SyncConfig): Promise<{ readonly stores: number }> {
+  const stores = await writeStoreRecords(deps, config, allStores(config).map((store) => store.id));
+  return { stores: stores.length };
 }
 
 /**

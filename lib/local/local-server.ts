@@ -147,7 +147,7 @@ async function loadConfigIfEmpty(table: string, file: string): Promise<Pick<Runn
   if (!result.ok) throw new Error(`${file}: ${result.message}`);
   // Every store's record and name, so a site's first sync finds its stores active (docs/sync.md).
   const { adapters } = await import('../../functions/commons/adapters');
-  const { sendAllStoreRecords } = await import('../../functions/services/store-records');
-  await sendAllStoreRecords({ centralCopy: adapters.centralCopy, outgoing: adapters.outgoing, changeLog: adapters.changeLog }, await store.load());
+  const { writeConfiguredStoreRecords } = await import('../../functions/services/store-records');
+  await writeConfiguredStoreRecords({ centralCopy: adapters.centralCopy, changeLog: adapters.changeLog }, await store.load());
   return { sitePasswords: result.passwords, userPasswords: result.userPasswords };
 }

@@ -1,16 +1,14 @@
 /**
- * A real site integrates a pulled `store` record only when the store's name is already held
- * (docs/remote-site.md); names are central data an operator imports. This imports, through the
- * admin API, one `name` record per configured store, as an operator setting up the server would.
+ * Imports, through the admin API, one `name` record per configured store, as an operator moving
+ * names from an existing mSupply server would. A site no longer needs this to see its stores:
+ * the configuration writes every store's name with its store record (docs/sync.md, "Store
+ * records"). An imported store name keeps its own fields but the ones the configuration owns
+ * (id, name, code, type store), and makes the server send the store record again.
  */
 import { legacyRecord } from './legacy-records';
 import type { TestSyncServer } from './sync-server';
 
-/**
- * Imports the name record of every configured store; resolves once they are routed (in the
- * change log), as an operator sets a server up before its sites first sync: a site that pulls
- * a store record before the store's name ignores the record for good.
- */
+/** Imports the name record of every configured store; resolves once they are routed (in the change log). */
 export async function importStoreNames(server: TestSyncServer): Promise<string[]> {
   const listed = await server.admin('GET', '/stores');
   if (listed.status !== 200) throw new Error(`GET /stores answered ${listed.status}`);
