@@ -4,18 +4,18 @@
  * Indexed by holding store (`byStore`) and by patient (`byPatient`) for initialisation, and by
  * parent record (`byParent`) so transfers find a header's lines.
  */
-import { BatchGetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AcceptedChange, CentralCopy, CentralCopyIndex, KeyedRecord, RecordKey, RecordSource, StoredRecord } from '../domain/ports';
 import { recordKeyString } from '../domain/ports';
 import { holderOf, parentKeyOf, type Placement } from '../domain/sync/placement';
 import { recordsKeys } from './keys';
+import { batchGetItems } from './batch-get';
 import { forEachChunk } from './parallel-chunks';
 import { cancellation, type TransactWriteItem } from './transactions';
 
 const ITEMS_PER_TRANSACTION = 100;
 /** Transactions of one call in flight at once. */
 const WRITE_CONCURRENCY = 4;
-const KEYS_PER_BATCH_GET = 100;
 const MAX_ATTEMPTS = 8;
 const RECEIPT_PREFIX = 'receipt:';
 
@@ -28,23 +28,8 @@ export class DynamoCentralCopy implements CentralCopy {
 
   async get(keys: readonly RecordKey[]): Promise<Map<string, StoredRecord>> {
     const unique = [...new Map(keys.map((key) => [recordKeyString(key), recordsKeys.record(key.tableName, key.recordId)])).values()];
-    const found = new Map<string, StoredRecord>();
-    for (let i = 0; i < unique.length; i += KEYS_PER_BATCH_GET) {
-      let pending: Array<Record<string, unknown>> = unique.slice(i, i + KEYS_PER_BATCH_GET);
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= MAX_ATTEMPTS) throw new Error('Could not read the central copy: throttled');
-        const { Responses = {}, UnprocessedKeys = {} } = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
-        );
-        for (const item of Responses[this.table] ?? []) {
-          const record = fromItem(item);
-          found.set(recordKeyString(record), record);
-        }
-        pending = (UnprocessedKeys[this.table]?.Keys ?? []) as Array<Record<string, unknown>>;
-        if (pending.length > 0) await backOff(attempt);
-      }
-    }
-    return found;
+    const records = (await batchGetItems(this.db, this.table, unique, 'the central copy')).map(fromItem);
+    return new Map(records.map((record) => [recordKeyString(record), record]));
   }
 
   async apply(changes: readonly AcceptedChange[]): Promise<void> {

@@ -14,11 +14,12 @@
  * replaces makes a concurrent change of the same record fail instead of being overwritten.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { MAX_V6_CURSOR } from '../protocol/v6';
 import type { V6Action, V6Placement } from '../domain/sync-v6/placement';
 import { v6KeyString, type V6Key, type V6LogEntry, type V6Store, type V6StoredRecord, type V6Write } from '../domain/sync-v6/ports';
 import type { TransactWriteItem } from './transactions';
+import { batchGetItems } from './batch-get';
 
 const META = { pk: 'meta', sk: 0 } as const;
 const copyKey = (key: V6Key) => ({ pk: `rec#${key.tableName}#${key.recordId}`, sk: 0 });
@@ -28,7 +29,6 @@ const entryKey = (partition: string, cursor: number) => ({ pk: `log#${partition}
 const OPERATIONS_PER_TRANSACTION = 99;
 /** And 4 MB per transaction: records' JSON is counted, with room for the rest. */
 const BYTES_PER_TRANSACTION = 3_000_000;
-const KEYS_PER_BATCH_GET = 100;
 const MAX_ATTEMPTS = 50;
 /** Change ids remembered per record: a batch changes one record at most this many times and stays idempotent. */
 const RECENT_CHANGE_IDS = 16;
@@ -61,23 +61,8 @@ export class DynamoV6Store implements V6Store {
 
   async get(keys: readonly V6Key[]): Promise<Map<string, V6StoredRecord>> {
     const unique = [...new Map(keys.map((key) => [v6KeyString(key), copyKey(key)])).values()];
-    const found = new Map<string, V6StoredRecord>();
-    for (let i = 0; i < unique.length; i += KEYS_PER_BATCH_GET) {
-      let pending: Array<Record<string, unknown>> = unique.slice(i, i + KEYS_PER_BATCH_GET);
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= MAX_ATTEMPTS) throw new Error('Could not read the v6 central copy: throttled');
-        const { Responses = {}, UnprocessedKeys = {} } = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
-        );
-        for (const item of Responses[this.table] ?? []) {
-          const record = fromItem(item);
-          found.set(v6KeyString(record), record);
-        }
-        pending = (UnprocessedKeys[this.table]?.Keys ?? []) as Array<Record<string, unknown>>;
-        if (pending.length > 0) await pause(attempt);
-      }
-    }
-    return found;
+    const records = (await batchGetItems(this.db, this.table, unique, 'the v6 central copy')).map(fromItem);
+    return new Map(records.map((record) => [v6KeyString(record), record]));
   }
 
   async latestCursor(): Promise<number> {
