@@ -7,14 +7,12 @@
  */
 import { legacyRecord } from '../support/legacy-records';
 import { rawV5 } from '../support/raw-v5';
-import { importStoreNames } from '../support/store-names';
 import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
 
 let server: TestSyncServer;
 
 beforeAll(async () => {
   server = await startTestSyncServer();
-  await importStoreNames(server);
 });
 
 afterAll(async () => {
@@ -86,7 +84,6 @@ test('force moves a store off a site that is gone for good, whatever is still wa
 
 test('a site made a collector of a store receives the store\'s whole data, not only later changes', async () => {
   const server2 = await startTestSyncServer();
-  await importStoreNames(server2);
   try {
     const site1 = server2.site('remote-site-1');
     const site2 = server2.site('remote-site-2');
@@ -108,7 +105,6 @@ test('a site made a collector of a store receives the store\'s whole data, not o
 
 test('a patient made visible in a store on another site reaches that site with what it already has', async () => {
   const server3 = await startTestSyncServer();
-  await importStoreNames(server3);
   try {
     const site1 = server3.site('remote-site-1');
     const site2 = server3.site('remote-site-2');

@@ -11,7 +11,6 @@ import { derivedId } from '../../functions/domain/transfers/rules';
 import type { RemoteSite } from '../../lib/remote-site/client';
 import { transferProcessor } from '../../lib/remote-site/transfer-processor';
 import { legacyRecord, type LegacyRecord } from '../support/legacy-records';
-import { importStoreNames } from '../support/store-names';
 import { DEMO_CONFIG, startTestSyncServer, type TestSyncServer } from '../support/sync-server';
 
 jest.setTimeout(240_000);
@@ -94,7 +93,6 @@ let site2: RemoteSite; // remote-site-2, site 3: stores C and D active
 
 beforeAll(async () => {
   server = await startTestSyncServer({ consumerStepDelayMs: 100 });
-  await importStoreNames(server);
   // Half-scale waits: 0.5 s polls, and a sync fails if integration takes 15 s.
   site1 = server.site('remote-site-1', { processors: transferProcessor(), timeScale: 0.5 });
   site2 = server.site('remote-site-2', { processors: transferProcessor(), timeScale: 0.5 });

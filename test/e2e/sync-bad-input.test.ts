@@ -13,7 +13,6 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { apiFunctions } from '../../lib/functions';
 import { legacyRecord } from '../support/legacy-records';
-import { importStoreNames } from '../support/store-names';
 import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
 
 jest.setTimeout(60_000);
@@ -139,7 +138,6 @@ beforeAll(async () => {
   server = await startTestSyncServer();
   // Initialised (binds its hardware), one pushed invoice, one central item, and three entries
   // waiting in its queue: the state bad input must leave exactly as it is.
-  await importStoreNames(server); // so the site knows store B is active on it
   const site = server.site(SITE);
   await site.sync();
   site.change(legacyRecord('transact', 'TX_SEED', { store_ID: 'STORE_B', name_ID: 'SOME_CUSTOMER' }));

@@ -6,14 +6,12 @@
  */
 import { legacyRecord } from '../support/legacy-records';
 import { rawV5 } from '../support/raw-v5';
-import { importStoreNames } from '../support/store-names';
 import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
 
 let server: TestSyncServer;
 
 beforeAll(async () => {
   server = await startTestSyncServer();
-  await importStoreNames(server);
 });
 
 afterAll(async () => {

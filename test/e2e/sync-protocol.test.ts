@@ -6,7 +6,6 @@
  */
 import { legacyRecord, type LegacyRecord } from '../support/legacy-records';
 import { rawV5, type RawV5Client } from '../support/raw-v5';
-import { importStoreNames } from '../support/store-names';
 import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
 import { pullResponse, siteResponse, siteStatusResponse } from '../../functions/protocol/v5';
 
@@ -65,7 +64,6 @@ describe('with the fan-out consumer running', () => {
 
   beforeAll(async () => {
     server = await startTestSyncServer();
-    await importStoreNames(server);
     site1 = client(server, 'remote-site-1');
     site2 = client(server, 'remote-site-2');
   });
