@@ -2,18 +2,24 @@
  * `npm run site -- <command> [options]`: a remote site that syncs as an Open mSupply remote site
  * does (lib/remote-site/client.ts, docs/remote-site.md), from the command line.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RemoteSite, SyncApiError, SyncFlowError } from '../lib/remote-site/client';
 import type { LocalChange, SyncSummary } from '../lib/remote-site/client';
 
 const usage = `usage: npm run site -- <command> --site NAME [--password TEXT] [options]
+       npm run site -- login --site NAME --user NAME --user-password TEXT
 
 commands:
   sync                 run one whole sync, as the real client does, and print its summary
   status               site info and site_status as the server answers them, and the local state
   push <file.json>     add the record(s) in the file as local changes, then sync
   show [table]         held records per table, or one table's records (no server needed)
+  login                log a user in on the site, as the client does (--user, --user-password)
+  attach <file>        attach a file to a record (--table, --record [, --mime]); pushed by the next sync
+  file-sync            one sync, then the file synchroniser as its driver runs after a sync
+  download <id>        open a sync file: download it unless the site has it (--out FILE to save it)
 
 options:
   --url URL            the server's base URL (or SYNC_URL); default http://127.0.0.1:3000
@@ -22,6 +28,12 @@ options:
   --hardware-id ID     sent as msupply-site-uuid; default hardware-<site>
   --state FILE         where the site's local state is kept; default .site-<site>.json
   --time-scale N       multiply every wait and timeout by N (e.g. 0.1); default 1 (real time)
+  --user NAME          login: the user's name
+  --user-password TEXT login: the user's password
+  --table NAME         attach: the record's table (e.g. asset)
+  --record ID          attach: the record's id
+  --mime TYPE          attach: the file's content type
+  --out FILE           download: where to write the file
   --help               this text`;
 
 class UsageError extends Error {}
@@ -36,6 +48,12 @@ async function main() {
       'hardware-id': { type: 'string' },
       state: { type: 'string' },
       'time-scale': { type: 'string' },
+      user: { type: 'string' },
+      'user-password': { type: 'string' },
+      table: { type: 'string' },
+      record: { type: 'string' },
+      mime: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -46,7 +64,8 @@ async function main() {
   const [command, argument] = positionals;
   const siteName = values.site;
   if (siteName === undefined || siteName === '') throw new UsageError('--site is required');
-  if (command !== 'show' && values.password === undefined) throw new UsageError('--password is required');
+  const needsPassword = !['show', 'login', 'attach'].includes(command ?? '');
+  if (needsPassword && values.password === undefined) throw new UsageError('--password is required');
   const timeScale = values['time-scale'] === undefined ? 1 : Number(values['time-scale']);
   if (!(timeScale > 0)) throw new UsageError('--time-scale must be a positive number');
 
@@ -83,6 +102,40 @@ async function main() {
     case 'show':
       show(site, argument);
       return;
+    case 'login': {
+      if (values.user === undefined || values['user-password'] === undefined) throw new UsageError('login needs --user and --user-password');
+      const result = await site.login(values.user, values['user-password']);
+      console.log(`central server: ${result.central.kind}${'message' in result.central ? ` (${result.central.message})` : ''}`);
+      if (result.status === 'accountBlocked') console.log(`account blocked for ${result.timeoutRemaining} ms more`);
+      else if (result.status !== 'loggedIn') console.log(result.status === 'noSiteAccess' ? 'refused: the user has no store on this site' : 'refused: invalid credentials');
+      else {
+        console.log(`logged in: ${result.user.username} (${result.user.id})`);
+        for (const store of result.stores) console.log(`  store ${store.storeId}${store.isDefault ? ' (default)' : ''}: ${store.permissions.join(', ')}`);
+      }
+      if (result.status !== 'loggedIn') process.exitCode = 1;
+      return;
+    }
+    case 'attach': {
+      if (argument === undefined || values.table === undefined || values.record === undefined) throw new UsageError('attach needs a file, --table and --record');
+      const reference = site.attachFile({ tableName: values.table, recordId: values.record, fileName: basename(argument), bytes: readFileSync(argument), mimeType: values.mime ?? null });
+      console.log(`attached ${reference.file_name} (${reference.total_bytes} bytes) to ${reference.table_name} ${reference.record_id} as ${reference.id}; run file-sync to push and upload it`);
+      return;
+    }
+    case 'file-sync': {
+      printSummary(await site.sync());
+      const files = await site.fileSync();
+      if (files.skipped) console.log(`file sync skipped: ${files.skipped}`);
+      console.log(`files uploaded ${files.uploaded.length}${files.uploaded.length ? `: ${files.uploaded.join(', ')}` : ''}`);
+      for (const failed of files.failed) console.log(`  ${failed.id}: ${failed.status}: ${failed.error}`);
+      return;
+    }
+    case 'download': {
+      if (argument === undefined) throw new UsageError('download needs a file id');
+      const file = await site.downloadFile(argument);
+      if (values.out !== undefined) writeFileSync(values.out, file.bytes);
+      console.log(`${file.name}: ${file.bytes.length} bytes${values.out === undefined ? '' : ` written to ${values.out}`}`);
+      return;
+    }
     default:
       throw new UsageError(command === undefined ? 'a command is required' : `unknown command "${command}"`);
   }

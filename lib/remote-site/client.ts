@@ -5,8 +5,20 @@
  * retries. A time scale shrinks every wait and timeout for tests; no step is ever skipped.
  */
 import { SyncApiError, SyncApiV5, SyncApiV6, sha256Hex, type PushRecord, type SyncApiSettings } from './api';
+import { randomUUID } from 'node:crypto';
+import { fetchUserFromCentral, integrateUserRecord, loginLocally, storeUser, type LoginResult } from './login';
 import { noProcessors, type Processor, type ProcessorChange } from './processors';
-import { SiteState, type BufferRow, type ChangelogEntry, type HeldRecord } from './state';
+import { pulledFileStatus, SiteState, type BufferRow, type ChangelogEntry, type FileStatus, type HeldRecord, type StoredFile, type UserAccount, type UserStore } from './state';
+import {
+  afterFailedUpload,
+  downloadFile,
+  dueForUpload,
+  FILE_SYNC_UPLOAD_DELAY_SECONDS,
+  naiveNow,
+  pulledReference,
+  uploadFile,
+  type SyncFileReference,
+} from './sync-files';
 import { activeStoreIds, changeStore, integrationRank, storeNotIntegrated, v6PushTables } from './tables';
 import {
   INITIALISATION_POLL_SECONDS,
@@ -18,7 +30,9 @@ import {
 import type { CommonRecord, SiteInfo, SiteStatus } from './wire';
 
 export { SyncApiError } from './api';
-export type { HeldRecord } from './state';
+export type { HeldRecord, UserAccount, UserStore, FileStatus, StoredFile } from './state';
+export type { LoginResult, CentralLogin } from './login';
+export type { SyncFileReference } from './sync-files';
 export type { Processor, ProcessorChange, ProcessorInput } from './processors';
 
 /** `sync/settings.rs` BatchSize::default(). */
@@ -96,6 +110,24 @@ export class SyncFlowError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A file attached on the site (what a user uploads through `POST /sync_files/{table}/{record}`). */
+export interface AttachedFile {
+  tableName: string;
+  recordId: string;
+  fileName: string;
+  bytes: Buffer;
+  /** The upload's content type, kept as the reference's `mime_type`. @default null */
+  mimeType?: string | null;
+}
+
+/** What one run of the file synchroniser did (each pass uploads at most one file). */
+export interface FileSyncSummary {
+  /** Why nothing ran: the site is not initialised, or has no v6 URL (a central server, or no sync yet). */
+  skipped?: string;
+  uploaded: string[];
+  failed: Array<{ id: string; error: string; status: FileStatus['status'] }>;
 }
 
 export class RemoteSite {
@@ -228,6 +260,8 @@ export class RemoteSite {
     // Set when the site is set up (`site_info.rs`), kept afterwards.
     if (this.state.siteId === null) this.state.siteId = info.siteId;
     const isCentral = info.isOmSupplyCentralServer;
+    // `CentralServerConfig::set_central_server_config`: what file sync and downloads use from now on.
+    this.state.v6Url = isCentral ? null : info.omSupplyCentralServerUrl;
     const isInitialised = this.state.initialised;
     const requestedInitialisation = !this.state.syncQueueInitialised;
 
@@ -478,7 +512,7 @@ export class RemoteSite {
         ignored.push({ tableName: row.tableName, recordId: row.recordId, reason: 'recordData is not an object' });
         continue;
       }
-      const reason = row.tableName === 'store' ? storeNotIntegrated(data, lookup) : undefined;
+      const reason = this.translateUpsert(row.tableName, data);
       if (reason !== undefined) {
         ignored.push({ tableName: row.tableName, recordId: row.recordId, reason });
         continue;
@@ -500,6 +534,165 @@ export class RemoteSite {
       if (this.state.remove(row.tableName, gone)) log(row.tableName, gone, 'delete', data, row.fromV5);
     }
     return { integrated, ignored };
+  }
+
+  /** Tables whose translation the client applies: why a pulled upsert is not integrated, or undefined. */
+  private translateUpsert(tableName: string, data: unknown): string | undefined {
+    const lookup = (table: string, id: string) => this.state.held(table, id);
+    if (tableName === 'store') return storeNotIntegrated(data, lookup);
+    if (tableName === 'user') return integrateUserRecord(this.state, data);
+    if (tableName === 'sync_file_reference') {
+      const parsed = pulledReference.safeParse(data);
+      if (!parsed.success) return `${parsed.error.issues[0]?.path.join('.') || 'record'}: ${parsed.error.issues[0]?.message}`;
+      // The pulled row replaces the site's: its local columns take their defaults (a download).
+      this.state.setFileStatus(parsed.data.id, undefined);
+    }
+    return undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Login (`service/src/login.rs`)
+
+  /**
+   * A user logs in on the site: the central server is asked first, what it answers is stored,
+   * then the site checks the password against its own copy and that the user has a store here.
+   */
+  async login(username: string, password: string): Promise<LoginResult> {
+    const { central, userInfo } = await fetchUserFromCentral(this.settings.serverUrl, this.siteName, username, password, this.timing);
+    let name = username;
+    if (userInfo) {
+      storeUser(this.state, password, userInfo, new Date());
+      name = userInfo.user.name;
+      this.state.save();
+    }
+    return loginLocally(this.state, name, password, central);
+  }
+
+  /** The site's user accounts (`user_account`), from logins and pulled `user` records. */
+  get users(): UserAccount[] {
+    return this.state.users();
+  }
+
+  /** A user's store joins with their permissions, as the last online login stored them. */
+  userStores(userId: string): UserStore[] {
+    return this.state.userStores(userId);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sync files
+
+  /**
+   * Attaches a file to a record, as the site's `upload_sync_file` does: the file is kept under
+   * its table, record and a new id, and a `sync_file_reference` (status New, direction Upload)
+   * enters the change log like any local change, to be pushed by the next v6 push.
+   */
+  attachFile(file: AttachedFile): SyncFileReference {
+    const reference: SyncFileReference = {
+      id: randomUUID(),
+      table_name: file.tableName,
+      record_id: file.recordId,
+      file_name: file.fileName,
+      mime_type: file.mimeType ?? null,
+      total_bytes: file.bytes.length,
+      created_datetime: naiveNow(new Date()),
+      deleted_datetime: null,
+    };
+    this.state.putFile(file.tableName, file.recordId, reference.id, { name: file.fileName, bytes: Buffer.from(file.bytes) });
+    this.state.setFileStatus(reference.id, { ...pulledFileStatus, direction: 'Upload' });
+    this.changes([{ tableName: 'sync_file_reference', recordId: reference.id, action: 'update', recordData: { ...reference } }]);
+    return reference;
+  }
+
+  /** A held reference with its local columns. */
+  fileReference(id: string): (SyncFileReference & FileStatus) | undefined {
+    const reference = this.state.held('sync_file_reference', id) as SyncFileReference | undefined;
+    return reference && { ...reference, ...(this.state.fileStatus(id) ?? pulledFileStatus) };
+  }
+
+  /** The file of a held reference, if the site has it (attached here or downloaded). */
+  file(id: string): StoredFile | undefined {
+    const reference = this.state.held('sync_file_reference', id) as SyncFileReference | undefined;
+    return reference && this.state.file(reference.table_name, reference.record_id, id);
+  }
+
+  /**
+   * The file sync driver after a sync (`file_sync_driver.rs`): once the site is initialised and
+   * knows its v6 URL, passes of the file synchroniser 100 ms apart while the last one found files
+   * to upload; a pass uploads the first due file, and a failed one ends the run (the driver then
+   * waits 10 s, or for the next sync).
+   */
+  async fileSync(): Promise<FileSyncSummary> {
+    const summary: FileSyncSummary = { uploaded: [], failed: [] };
+    if (!this.state.initialised) return { ...summary, skipped: 'the site is not initialised' };
+    if (this.state.v6Url === null) return { ...summary, skipped: 'no Open mSupply central URL (this is a central server, or no sync ran yet)' };
+    let v6: SyncApiV6;
+    try {
+      v6 = new SyncApiV6(this.state.v6Url, this.settings, this.syncV6Version, this.timing);
+    } catch (error) {
+      return { ...summary, skipped: `problem creating the file synchroniser: ${(error as Error).message}` };
+    }
+    while ((await this.fileSyncPass(v6.url, summary)) > 0) await this.timing.sleep(FILE_SYNC_UPLOAD_DELAY_SECONDS);
+    return summary;
+  }
+
+  /** `FileSynchroniser::sync`: the number of files that were due (0 after an error). */
+  private async fileSyncPass(v6Url: URL, summary: FileSyncSummary): Promise<number> {
+    const now = Date.now();
+    const due = this.state.heldRecords('sync_file_reference').filter((held) => dueForUpload(held.recordData as unknown as SyncFileReference, this.state.fileStatus(held.recordId) ?? pulledFileStatus, now));
+    const next = due[0];
+    if (next === undefined) return 0;
+    const reference = next.recordData as unknown as SyncFileReference;
+    const status = this.state.fileStatus(reference.id) ?? pulledFileStatus;
+    this.state.setFileStatus(reference.id, { ...status, status: 'InProgress' });
+    this.state.save();
+    const file = this.state.file(reference.table_name, reference.record_id, reference.id);
+    if (file === undefined) {
+      // FileSyncError::FileNotFound: the row stays InProgress and is picked again next time.
+      summary.failed.push({ id: reference.id, error: `Cannot find file with id ${reference.id}`, status: 'InProgress' });
+      return 0;
+    }
+    try {
+      await uploadFile(v6Url, this.settings, this.syncV6Version, reference.id, file.name, file.bytes, this.timing);
+    } catch (error) {
+      if (!(error instanceof SyncApiError)) throw error;
+      const failed = afterFailedUpload(status, error, Date.now(), this.timing);
+      this.state.setFileStatus(reference.id, failed);
+      this.state.save();
+      summary.failed.push({ id: reference.id, error: error.message, status: failed.status });
+      return 0;
+    }
+    this.state.setFileStatus(reference.id, { ...status, status: 'Done', uploadedBytes: reference.total_bytes, error: null });
+    this.state.save();
+    summary.uploaded.push(reference.id);
+    return due.length;
+  }
+
+  /**
+   * A user opens a file (`static_files.rs`, `download_sync_file`): the local copy if the site has
+   * it, otherwise `download_file_from_central` for a reference the site holds; the reference is
+   * marked Done (or Error, with the error's text) either way.
+   */
+  async downloadFile(id: string): Promise<StoredFile> {
+    const reference = this.state.held('sync_file_reference', id) as SyncFileReference | undefined;
+    if (reference === undefined) throw new Error(`File with id ${id} does not exist`);
+    const local = this.state.file(reference.table_name, reference.record_id, id);
+    if (local) return local;
+    if (this.state.v6Url === null) throw new Error('File not found locally and this site has no Open mSupply central URL');
+    const v6 = new SyncApiV6(this.state.v6Url, this.settings, this.syncV6Version, this.timing);
+    const status = this.state.fileStatus(id) ?? pulledFileStatus;
+    let bytes: Buffer;
+    try {
+      bytes = await downloadFile(v6.url, this.settings, this.syncV6Version, reference, this.timing);
+    } catch (error) {
+      this.state.setFileStatus(id, { ...status, status: 'Error', error: (error as Error).message });
+      this.state.save();
+      throw error;
+    }
+    const file = { name: reference.file_name, bytes };
+    this.state.putFile(reference.table_name, reference.record_id, id, file);
+    this.state.setFileStatus(id, { ...status, status: 'Done', downloadedBytes: reference.total_bytes });
+    this.state.save();
+    return file;
   }
 
   /** The processors read the change log from their cursor; what they make becomes local changes. */

@@ -31,10 +31,10 @@ export class BodyReadError extends Error {
 }
 
 export interface HttpRequest {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT';
   readonly url: URL;
   readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: string;
+  readonly body?: string | Buffer;
 }
 
 export interface HttpAnswer {
@@ -42,6 +42,8 @@ export interface HttpAnswer {
   readonly headers: http.IncomingHttpHeaders;
   /** The body as text, gzip decoded when the answer says gzip. */
   readonly text: string;
+  /** The same body as bytes (a downloaded file). */
+  readonly bytes: Buffer;
 }
 
 const connectCodes = ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ETIMEDOUT'];
@@ -72,9 +74,18 @@ export async function send(request: HttpRequest, timing: Timing): Promise<HttpAn
   }
 }
 
-function openOnce(request: HttpRequest, connectTimeoutMs: number, readIdleMs: number, attempt: number): Promise<OpenAnswer> {
+/**
+ * One request with no retries, as a plain reqwest client sends it (the login's client, the file
+ * routes' `Client::new()`): a connect timeout only when the client sets one, no read timeout.
+ */
+export async function sendOnce(request: HttpRequest, timing: Timing, connectTimeoutSeconds?: number): Promise<HttpAnswer> {
+  const connectMs = connectTimeoutSeconds === undefined ? undefined : timing.ms(connectTimeoutSeconds);
+  return readAnswer(await openOnce(request, connectMs, undefined, 1));
+}
+
+function openOnce(request: HttpRequest, connectTimeoutMs: number | undefined, readIdleMs: number | undefined, attempt: number): Promise<OpenAnswer> {
   const client = request.url.protocol === 'https:' ? https : http;
-  const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
+  const body = request.body === undefined ? undefined : typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body;
   const headers: Record<string, string> = {
     accept: '*/*',
     'accept-encoding': 'gzip',
@@ -89,13 +100,17 @@ function openOnce(request: HttpRequest, connectTimeoutMs: number, readIdleMs: nu
       reject(error);
     };
     const req = client.request(request.url, { method: request.method, headers, agent: false });
-    const connectTimer = setTimeout(() => {
-      fail(new TransportError('connect', `connect timeout after ${connectTimeoutMs} ms to ${request.url.host}`, attempt));
-      req.destroy();
-    }, connectTimeoutMs);
+    const connectTimer =
+      connectTimeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            fail(new TransportError('connect', `connect timeout after ${connectTimeoutMs} ms to ${request.url.host}`, attempt));
+            req.destroy();
+          }, connectTimeoutMs);
     req.on('socket', (socket) => {
       const connected = () => {
         clearTimeout(connectTimer);
+        if (readIdleMs === undefined) return;
         socket.setTimeout(readIdleMs, () => {
           const error = new TransportError('timeout', `no byte for ${readIdleMs} ms from ${request.url.host}`, attempt);
           fail(error);
@@ -138,7 +153,7 @@ function readAnswer({ response, done }: OpenAnswer): Promise<HttpAnswer> {
           return;
         }
       }
-      resolve({ status: response.statusCode ?? 0, headers: response.headers, text: raw.toString('utf8') });
+      resolve({ status: response.statusCode ?? 0, headers: response.headers, text: raw.toString('utf8'), bytes: raw });
     });
   });
 }

@@ -36,6 +36,53 @@ export interface BufferRow {
   readonly fromV5: boolean;
 }
 
+/** `user_account` as the site keeps it (`login.rs` update_user, `translations/user.rs`). */
+export interface UserAccount {
+  readonly id: string;
+  readonly username: string;
+  /** A local salted hash of the password; empty until the user logged in online once. */
+  readonly hashedPassword: string;
+  readonly email: string | null;
+  readonly language: string;
+  readonly firstName: string | null;
+  readonly lastName: string | null;
+  readonly phoneNumber: string | null;
+  readonly jobTitle: string | null;
+  readonly lastSuccessfulSync: string | null;
+  readonly isActive: boolean;
+}
+
+/** `user_store_join` with the store's `user_permission` rows (no context). */
+export interface UserStore {
+  readonly id: string;
+  readonly userId: string;
+  readonly storeId: string;
+  readonly isDefault: boolean;
+  readonly permissions: readonly string[];
+}
+
+/** The local-only columns of `sync_file_reference` (never pushed: `skip_serializing`). */
+export interface FileStatus {
+  readonly status: 'New' | 'InProgress' | 'Error' | 'Done' | 'PermanentFailure';
+  readonly direction: 'Upload' | 'Download';
+  readonly retries: number;
+  /** Epoch milliseconds. */
+  readonly retryAt: number | null;
+  readonly error: string | null;
+  readonly uploadedBytes: number;
+  readonly downloadedBytes: number;
+}
+
+/** What a pulled reference starts with (`SyncFileReferenceRow` serde defaults). */
+export const pulledFileStatus: FileStatus = { status: 'New', direction: 'Download', retries: 0, retryAt: null, error: null, uploadedBytes: 0, downloadedBytes: 0 };
+
+export interface StoredFile {
+  readonly name: string;
+  readonly bytes: Buffer;
+}
+
+const fileKey = (tableName: string, recordId: string, id: string) => `${tableName}\u0000${recordId}\u0000${id}`;
+
 const cursorNames = ['centralPull', 'pushV5', 'pushV6', 'pullV6', 'processors'] as const;
 export type CursorName = (typeof cursorNames)[number];
 
@@ -59,6 +106,11 @@ const stateFile = z.object({
   siteId: z.number().int().nullable(),
   syncQueueInitialised: z.boolean(),
   initialised: z.boolean(),
+  users: z.array(z.record(z.string(), z.unknown())).optional(),
+  userStores: z.array(z.record(z.string(), z.unknown())).optional(),
+  fileStatus: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+  files: z.array(z.object({ key: z.string(), name: z.string(), base64: z.string() })).optional(),
+  v6Url: z.string().nullable().optional(),
 });
 type StateFile = z.output<typeof stateFile>;
 
@@ -73,9 +125,15 @@ export class SiteState {
   private readonly bufferRows = new Map<string, BufferRow>();
   private latest = 0;
   private readonly cursorValues: Record<CursorName, number> = { centralPull: 0, pushV5: 0, pushV6: 0, pullV6: 0, processors: 0 };
+  private readonly userAccounts = new Map<string, UserAccount>();
+  private userStoreJoins: UserStore[] = [];
+  private readonly fileStatuses = new Map<string, FileStatus>();
+  private readonly fileContents = new Map<string, StoredFile>();
   siteId: number | null = null;
   syncQueueInitialised = false;
   initialised = false;
+  /** The v6 URL of the last site info (`CentralServerConfig`): what file sync and downloads use. */
+  v6Url: string | null = null;
 
   private constructor(private readonly path: string | undefined) {}
 
@@ -93,6 +151,11 @@ export class SiteState {
     state.siteId = data.siteId;
     state.syncQueueInitialised = data.syncQueueInitialised;
     state.initialised = data.initialised;
+    for (const user of data.users ?? []) state.userAccounts.set(String(user.id), user as unknown as UserAccount);
+    state.userStoreJoins = (data.userStores ?? []) as unknown as UserStore[];
+    for (const [id, status] of Object.entries(data.fileStatus ?? {})) state.fileStatuses.set(id, status as unknown as FileStatus);
+    for (const file of data.files ?? []) state.fileContents.set(file.key, { name: file.name, bytes: Buffer.from(file.base64, 'base64') });
+    state.v6Url = data.v6Url ?? null;
     return state;
   }
 
@@ -113,6 +176,48 @@ export class SiteState {
 
   remove(tableName: string, recordId: string): boolean {
     return this.records.delete(keyOf(tableName, recordId));
+  }
+
+  // ---- users (`user_account`, `user_store_join`, `user_permission`)
+
+  users(): UserAccount[] {
+    return [...this.userAccounts.values()];
+  }
+
+  user(id: string): UserAccount | undefined {
+    return this.userAccounts.get(id);
+  }
+
+  putUser(user: UserAccount): void {
+    this.userAccounts.set(user.id, user);
+  }
+
+  userStores(userId?: string): UserStore[] {
+    return userId === undefined ? [...this.userStoreJoins] : this.userStoreJoins.filter((join) => join.userId === userId);
+  }
+
+  /** `upsert_user`: the user's store joins and their permissions are replaced. */
+  replaceUserStores(userId: string, joins: readonly UserStore[]): void {
+    this.userStoreJoins = [...this.userStoreJoins.filter((join) => join.userId !== userId), ...joins];
+  }
+
+  // ---- sync files: the local columns of each reference, and the files themselves
+
+  fileStatus(id: string): FileStatus | undefined {
+    return this.fileStatuses.get(id);
+  }
+
+  setFileStatus(id: string, status: FileStatus | undefined): void {
+    if (status === undefined) this.fileStatuses.delete(id);
+    else this.fileStatuses.set(id, status);
+  }
+
+  file(tableName: string, recordId: string, id: string): StoredFile | undefined {
+    return this.fileContents.get(fileKey(tableName, recordId, id));
+  }
+
+  putFile(tableName: string, recordId: string, id: string, file: StoredFile): void {
+    this.fileContents.set(fileKey(tableName, recordId, id), file);
   }
 
   // ---- change log
@@ -176,6 +281,11 @@ export class SiteState {
       siteId: this.siteId,
       syncQueueInitialised: this.syncQueueInitialised,
       initialised: this.initialised,
+      users: this.users() as unknown as Array<Record<string, unknown>>,
+      userStores: this.userStoreJoins as unknown as Array<Record<string, unknown>>,
+      fileStatus: Object.fromEntries(this.fileStatuses) as unknown as Record<string, Record<string, unknown>>,
+      files: [...this.fileContents].map(([key, file]) => ({ key, name: file.name, base64: file.bytes.toString('base64') })),
+      v6Url: this.v6Url,
     };
     const temp = `${this.path}.${process.pid}.tmp`;
     writeFileSync(temp, `${JSON.stringify(content)}\n`);

@@ -14,8 +14,9 @@ interface Seen {
   query: Record<string, string>;
   headers: http.IncomingHttpHeaders;
   body: string;
+  raw: Buffer;
 }
-type Answer = { status?: number; json?: unknown; text?: string; gzip?: boolean; hang?: boolean };
+type Answer = { status?: number; json?: unknown; text?: string; bytes?: Buffer; gzip?: boolean; hang?: boolean };
 type Route = (seen: Seen, count: number) => Answer;
 
 class ScriptedServer {
@@ -32,7 +33,8 @@ class ScriptedServer {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const url = new URL(req.url ?? '/', 'http://x');
-        const seen = { method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body: Buffer.concat(chunks).toString() };
+        const raw = Buffer.concat(chunks);
+        const seen = { method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body: raw.toString(), raw };
         this.seen.push(seen);
         const key = `${seen.method} ${seen.path}`;
         const count = (this.counts.get(key) ?? 0) + 1;
@@ -40,7 +42,7 @@ class ScriptedServer {
         const route = this.routes[key];
         const answer: Answer = route ? route(seen, count) : { status: 404, text: 'not found' };
         if (answer.hang) return;
-        let body = Buffer.from(answer.text ?? JSON.stringify(answer.json ?? {}));
+        let body = answer.bytes ?? Buffer.from(answer.text ?? JSON.stringify(answer.json ?? {}));
         const headers: Record<string, string> = {};
         if (answer.gzip) {
           body = gzipSync(body);
@@ -359,4 +361,277 @@ test('processors see the change log since they last ran, local changes included;
   expect(await remote.sync()).toMatchObject({ pushed: 1, processorChanges: 0 });
   const pushed = server.seen.filter((seen) => seen.method === 'POST' && seen.path === '/sync/v5/queued_records').flatMap((seen) => JSON.parse(seen.body).data);
   expect(pushed.map((record: { recordId: string }) => record.recordId)).toEqual(['MADE']);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Login (`service/src/login.rs`, `apis/login_v4.rs`)
+
+const loginUser = (fields: Record<string, unknown> = {}) => ({
+  ID: 'USER_1', name: 'Demo-User', startup_method: '', nblogins: 0, group_id: '', mode: '', active: true, lasttime: 0, initials: '',
+  first_name: 'Demo', last_name: '', address_1: '', address_2: '', e_mail: 'demo@example.org', phone1: '', phone2: '', job_title: '',
+  responsible_officer: false, Language: 1, use_ldap: false, ldap_login_string: '', receives_sms_errors: false, is_group: false,
+  windows_user_name: '', license_category_id: '', isInactiveAuthoriser: false, spare_1: '', ...fields,
+});
+const permissionsArray = (numbers: number[]) => Array.from({ length: Math.max(0, ...numbers) }, (_, index) => numbers.includes(index + 1));
+const userStore = (storeId: string, numbers: number[], fields: Record<string, unknown> = {}) => ({
+  ID: `USJ_${storeId}`, user_ID: 'USER_1', store_ID: storeId, can_login: true, store_default: false, can_action_replenishments: false, permissions: permissionsArray(numbers), ...fields,
+});
+const loginSuccess = (userStores: unknown[], user = loginUser()) => ({
+  json: { status: 'success', authenticated: true, username: 'Demo-User', userFirstName: 'Demo', userLastName: '', userJobTitle: '', userType: 'user', service: '', storeName: 'Store B', userInfo: { user, userStores } },
+});
+
+/** A site that synced once and holds STORE_B (its own, site 2) and STORE_C (site 3's). */
+async function syncedSite(login: Route, extra: Partial<RemoteSiteOptions> = {}) {
+  const queue = [nameRecord('NAME_STORE_B'), storeRecord('STORE_B', 2, 'NAME_STORE_B'), nameRecord('NAME_STORE_C'), storeRecord('STORE_C', 3, 'NAME_STORE_C')];
+  const server = await healthy({ 'POST /api/v4/login': login }, queue);
+  const remote = site(`${server.url}/some/path/`, extra);
+  await remote.sync();
+  return { server, remote };
+}
+
+describe('login', () => {
+  test('asks <sync url root>/api/v4/login with the JSON body the client sends, stores the user, the joins of held stores it may log in to, and their permissions', async () => {
+    const { server, remote } = await syncedSite(() =>
+      loginSuccess([
+        userStore('STORE_B', [43, 156, 157, 999], { store_default: true }),
+        userStore('STORE_C', [39]),
+        userStore('STORE_UNKNOWN', [43]),
+        userStore('STORE_NO_LOGIN', [43], { can_login: false }),
+      ]),
+    );
+    const result = await remote.login('demo-user', 'the password');
+
+    const call = server.seen.find((seen) => seen.path === '/api/v4/login')!;
+    expect(call.method).toBe('POST');
+    expect(call.headers['content-type']).toBe('application/json');
+    expect(call.headers.authorization).toBeUndefined();
+    expect(call.body).toBe(JSON.stringify({ username: 'demo-user', password: 'the password', loginType: 'User', siteName: 'remote-site-1' }));
+
+    expect(result.status).toBe('loggedIn');
+    expect(result.central).toEqual({ kind: 'updated' });
+    const [user] = remote.users;
+    expect(user).toMatchObject({ id: 'USER_1', username: 'Demo-User', email: 'demo@example.org', firstName: 'Demo', lastName: null, jobTitle: null, language: 'French', isActive: true });
+    expect(user!.hashedPassword).not.toContain('the password');
+    const stores = remote.userStores('USER_1');
+    expect(stores.map((store) => [store.storeId, store.isDefault])).toEqual([
+      ['STORE_B', true],
+      ['STORE_C', false],
+    ]);
+    expect(stores[0]!.permissions).toEqual(
+      ['CustomerReturnQuery', 'OutboundShipmentQuery', 'PrescriptionQuery', 'ServerAdmin', 'StockLineQuery', 'StocktakeQuery', 'StoreAccess'].sort(),
+    );
+    expect(stores[1]!.permissions).toEqual(['InboundShipmentQuery', 'StoreAccess', 'SupplierReturnQuery']);
+  });
+
+  test('a 401 is invalid credentials without reading the body or trying the local copy', async () => {
+    let refuse = false;
+    const { remote } = await syncedSite(() => (refuse ? { status: 401, text: 'not json' } : loginSuccess([userStore('STORE_B', [43])])));
+    expect((await remote.login('demo-user', 'pw')).status).toBe('loggedIn');
+    refuse = true;
+    expect(await remote.login('demo-user', 'pw')).toEqual({ status: 'invalidCredentials', central: { kind: 'unauthenticated' } });
+  });
+
+  test('a 403 user_login_timeout with timeoutRemaining blocks; without it the answer is read as a login answer and the local copy decides', async () => {
+    let answer: Answer = loginSuccess([userStore('STORE_B', [43])]);
+    const { remote } = await syncedSite(() => answer);
+    await remote.login('demo-user', 'pw');
+    answer = { status: 403, json: { status: 'user_login_timeout', timeoutRemaining: 840000 } };
+    expect(await remote.login('demo-user', 'pw')).toEqual({ status: 'accountBlocked', timeoutRemaining: 840000, central: { kind: 'blocked', timeoutRemaining: 840000 } });
+    answer = { status: 403, json: { status: 'user_login_timeout' } };
+    const fallback = await remote.login('demo-user', 'pw');
+    expect(fallback.status).toBe('loggedIn');
+    expect(fallback.central.kind).toBe('internalError');
+  });
+
+  test('no answer, a body that is not JSON or status "error": the site checks its own copy (offline login), case-insensitively', async () => {
+    let answer: Answer = loginSuccess([userStore('STORE_B', [43])]);
+    const { remote } = await syncedSite(() => answer);
+    await remote.login('demo-user', 'pw');
+    answer = { status: 500, text: 'Internal Server Error' };
+    const offline = await remote.login('DEMO-USER', 'pw');
+    expect(offline).toMatchObject({ status: 'loggedIn', central: { kind: 'connectionError' } });
+    expect((await remote.login('demo-user', 'wrong')).status).toBe('invalidCredentials');
+    answer = { json: { ...loginSuccess([]).json, status: 'error', userInfo: null } };
+    expect(await remote.login('demo-user', 'pw')).toMatchObject({ status: 'loggedIn', central: { kind: 'connectionError' } });
+    // An answer missing a field the client requires (`phone2`) is not stored.
+    answer = loginSuccess([userStore('STORE_B', [43])], { ...loginUser(), phone2: undefined } as never);
+    expect(await remote.login('demo-user', 'new password')).toMatchObject({ status: 'invalidCredentials', central: { kind: 'internalError' } });
+  });
+
+  test('a user whose stores are all on other sites is refused on this one; an unknown user without a local copy is invalid', async () => {
+    let answer: Answer = loginSuccess([userStore('STORE_C', [43])]);
+    const { remote } = await syncedSite(() => answer);
+    expect(await remote.login('demo-user', 'pw')).toEqual({ status: 'noSiteAccess', central: { kind: 'updated' } });
+    answer = { status: 502, text: 'bad gateway' };
+    expect((await remote.login('someone-else', 'pw')).status).toBe('invalidCredentials');
+  });
+
+  test('a pulled user record updates the account and keeps its password; an inactive one ends offline logins', async () => {
+    let answer: Answer = loginSuccess([userStore('STORE_B', [43])]);
+    const userRecord = (active: boolean) => ({ syncOutId: `out-user-${active}`, tableName: 'user', recordId: 'USER_1', action: 'update', recordData: { ID: 'USER_1', name: 'Demo-User', e_mail: '', Language: 0, first_name: 'D', last_name: '', phone1: '', job_title: '', active } });
+    let queue: unknown[] = [];
+    const server = await healthy({
+      'POST /api/v4/login': () => answer,
+      'GET /sync/v5/queued_records': (_, count) => {
+        if (count === 1) return { json: { queueLength: 2, data: [nameRecord('NAME_STORE_B'), storeRecord('STORE_B', 2, 'NAME_STORE_B')] } };
+        const data = queue;
+        queue = [];
+        return { json: { queueLength: data.length, data } };
+      },
+    });
+    const remote = site(server.url);
+    await remote.sync();
+    await remote.login('demo-user', 'pw');
+    answer = { status: 500, text: 'down' };
+    queue = [userRecord(true)];
+    await remote.sync();
+    expect(remote.users[0]).toMatchObject({ firstName: 'D', language: 'English', isActive: true });
+    expect((await remote.login('demo-user', 'pw')).status).toBe('loggedIn');
+    queue = [userRecord(false)];
+    await remote.sync();
+    expect((await remote.login('demo-user', 'pw')).status).toBe('invalidCredentials');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Sync files (`sync/file_synchroniser.rs`, `sync/api_v6/upload_file.rs`, `download_file.rs`)
+
+/** Splits a multipart body into its parts' header text and raw bytes. */
+function multipartParts(seen: Seen): Array<{ headers: string; body: Buffer }> {
+  const boundary = /boundary=(.+)$/.exec(String(seen.headers['content-type']))![1]!;
+  const parts: Array<{ headers: string; body: Buffer }> = [];
+  const delimiter = Buffer.from(`--${boundary}`);
+  let at = seen.raw.indexOf(delimiter);
+  for (;;) {
+    const next = seen.raw.indexOf(delimiter, at + delimiter.length);
+    if (next < 0) break;
+    const part = seen.raw.subarray(at + delimiter.length + 2, next - 2);
+    const split = part.indexOf('\r\n\r\n');
+    parts.push({ headers: part.subarray(0, split).toString(), body: part.subarray(split + 4) });
+    at = next;
+  }
+  expect(seen.raw.subarray(at).toString()).toBe(`--${boundary}--\r\n`);
+  return parts;
+}
+
+describe('sync files', () => {
+  const bytes = Buffer.from([0, 255, 1, 254, 13, 10, 45, 45, 0x89, 0x50, 0x4e, 0x47]);
+
+  test('an attached file: its reference is pushed over v6 only, then uploaded as reqwest sends the multipart form, and marked Done', async () => {
+    const server = await healthy({ 'PUT /central/sync/upload_file': () => ({ json: { data: null } }) });
+    const remote = site(server.url);
+    expect(await remote.fileSync()).toMatchObject({ skipped: expect.stringContaining('not initialised') });
+    await remote.sync();
+    const reference = remote.attachFile({ tableName: 'asset', recordId: 'ASSET_1', fileName: 'fridge "1".jpg', bytes, mimeType: 'image/jpeg' });
+    expect(reference).toEqual({
+      id: expect.any(String),
+      table_name: 'asset',
+      record_id: 'ASSET_1',
+      file_name: 'fridge "1".jpg',
+      mime_type: 'image/jpeg',
+      total_bytes: bytes.length,
+      created_datetime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/),
+      deleted_datetime: null,
+    });
+    expect(remote.fileReference(reference.id)).toMatchObject({ status: 'New', direction: 'Upload' });
+
+    await remote.sync();
+    const v6Push = server.seen.find((seen) => seen.path === '/central/sync/push')!;
+    expect(JSON.parse(v6Push.body).batch.records).toEqual([{ cursor: expect.any(Number), record: { tableName: 'sync_file_reference', recordId: reference.id, action: 'Update', recordData: reference } }]);
+    const v5Push = server.seen.filter((seen) => seen.method === 'POST' && seen.path === '/sync/v5/queued_records');
+    expect(v5Push.flatMap((seen) => JSON.parse(seen.body).data ?? [])).toEqual([]);
+
+    const before = server.seen.length;
+    expect(await remote.fileSync()).toEqual({ uploaded: [reference.id], failed: [] });
+    const calls = server.seen.slice(before);
+    expect(calls.map((seen) => `${seen.method} ${seen.path}`)).toEqual(['PUT /central/sync/upload_file']);
+    const upload = calls[0]!;
+    expect(upload.headers['content-type']).toMatch(/^multipart\/form-data; boundary=[0-9a-f]{16}-[0-9a-f]{16}-[0-9a-f]{16}-[0-9a-f]{16}$/);
+    expect(upload.headers['content-length']).toBe(String(upload.raw.length));
+    const [jsonPart, filePart, ...rest] = multipartParts(upload);
+    expect(rest).toEqual([]);
+    expect(jsonPart!.headers).toBe('Content-Disposition: form-data; name="json_part"\r\nContent-Type: application/json');
+    expect(JSON.parse(jsonPart!.body.toString())).toEqual({
+      file_id: reference.id,
+      sync_v5_settings: { serverUrl: server.url, username: 'remote-site-1', passwordSha256: sha256Hex('secret'), siteUuid: 'hw-1', appVersion: '2.20.00', appName: 'Open mSupply Desktop', syncVersion: '14' },
+      sync_v6_version: 5,
+    });
+    expect(filePart!.headers).toBe('Content-Disposition: form-data; name="file_part"; filename="fridge \\"1\\".jpg"');
+    expect(filePart!.body.equals(bytes)).toBe(true);
+    expect(remote.fileReference(reference.id)).toMatchObject({ status: 'Done', uploadedBytes: bytes.length, error: null });
+
+    // Nothing is due any more: no call.
+    expect(await remote.fileSync()).toEqual({ uploaded: [], failed: [] });
+    expect(server.seen.length).toBe(before + 1);
+  });
+
+  test('syncFileNotFound is tried again a (scaled) minute later; other errors back off from 15 minutes; the error text is kept', async () => {
+    let answer: Answer = { status: 404, json: { error: { syncFileNotFound: 'x' } } };
+    const server = await healthy({ 'PUT /central/sync/upload_file': () => answer });
+    const remote = site(server.url, { timeScale: 0.005 });
+    await remote.sync();
+    const reference = remote.attachFile({ tableName: 'asset', recordId: 'ASSET_1', fileName: 'a.txt', bytes });
+    await remote.sync();
+
+    const first = await remote.fileSync();
+    expect(first.failed).toEqual([{ id: reference.id, error: expect.stringContaining('syncFileNotFound'), status: 'Error' }]);
+    const afterNotFound = remote.fileReference(reference.id)!;
+    expect(afterNotFound).toMatchObject({ status: 'Error', retries: 1, error: expect.stringContaining('syncFileNotFound') });
+    const minute = remote.timing.ms(60);
+    expect(afterNotFound.retryAt! - Date.now()).toBeLessThanOrEqual(minute);
+    // Not due yet: no call.
+    const uploads = () => server.seen.filter((seen) => seen.path === '/central/sync/upload_file').length;
+    await remote.fileSync();
+    expect(uploads()).toBe(1);
+
+    await new Promise((resolve) => setTimeout(resolve, minute + 20));
+    answer = { status: 500, json: { error: { otherServerError: 'storage down' } } };
+    await remote.fileSync();
+    expect(uploads()).toBe(2);
+    const afterOther = remote.fileReference(reference.id)!;
+    expect(afterOther).toMatchObject({ status: 'Error', retries: 2, error: expect.stringContaining('storage down') });
+    // 15 minutes doubled once: 30 (scaled), well past one minute.
+    expect(afterOther.retryAt! - Date.now()).toBeGreaterThan(remote.timing.ms(29 * 60));
+
+    // An answer that is not the client's shape (`data` must be null) is an error too.
+    answer = { json: { data: {} } };
+    const other = remote.attachFile({ tableName: 'asset', recordId: 'ASSET_2', fileName: 'b.txt', bytes });
+    await remote.sync();
+    expect((await remote.fileSync()).failed).toEqual([{ id: other.id, error: expect.stringContaining('could not parse'), status: 'Error' }]);
+  });
+
+  test('a pulled reference is a download: never uploaded; opening it downloads the bytes once, as the client asks for them', async () => {
+    const reference = { id: 'FILE_1', table_name: 'asset', record_id: 'ASSET_9', file_name: 'manual.pdf', mime_type: 'application/pdf', total_bytes: bytes.length, created_datetime: '2026-01-01T00:00:00', deleted_datetime: null };
+    let download: Answer = { bytes, status: 200 };
+    const server = await healthy({
+      'POST /central/sync/pull': () => ({ json: { data: { end_cursor: 1, total_records: 1, is_last_batch: true, records: [{ cursor: 1, record: { tableName: 'sync_file_reference', recordId: 'FILE_1', action: 'Update', recordData: reference } }] } } }),
+      'POST /central/sync/download_file': () => download,
+      'PUT /central/sync/upload_file': () => ({ json: { data: null } }),
+    });
+    const remote = site(server.url);
+    await remote.sync();
+    expect(remote.fileReference('FILE_1')).toMatchObject({ ...reference, status: 'New', direction: 'Download' });
+    expect(remote.file('FILE_1')).toBeUndefined();
+    expect(await remote.fileSync()).toEqual({ uploaded: [], failed: [] });
+
+    download = { status: 404, json: { syncFileNotFound: 'FILE_1' } };
+    await expect(remote.downloadFile('FILE_1')).rejects.toMatchObject({ kind: 'v6Error', code: 'syncFileNotFound', status: 404 });
+    expect(remote.fileReference('FILE_1')).toMatchObject({ status: 'Error', error: expect.stringContaining('syncFileNotFound') });
+    // The error body of a download is the bare variant: a wrapped one does not parse.
+    download = { status: 403, json: { error: { otherServerError: 'no' } } };
+    await expect(remote.downloadFile('FILE_1')).rejects.toMatchObject({ kind: 'responseParsing', status: 403 });
+
+    download = { status: 200, bytes };
+    const file = await remote.downloadFile('FILE_1');
+    expect(file.name).toBe('manual.pdf');
+    expect(file.bytes.equals(bytes)).toBe(true);
+    const call = server.seen.filter((seen) => seen.path === '/central/sync/download_file').at(-1)!;
+    expect(call.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(call.body)).toEqual({ tableName: 'asset', recordId: 'ASSET_9', id: 'FILE_1', syncV5Settings: expect.objectContaining({ username: 'remote-site-1' }), syncV6Version: 5 });
+    expect(remote.fileReference('FILE_1')).toMatchObject({ status: 'Done', downloadedBytes: bytes.length });
+    const downloads = server.seen.filter((seen) => seen.path === '/central/sync/download_file').length;
+    expect((await remote.downloadFile('FILE_1')).bytes.equals(bytes)).toBe(true);
+    expect(server.seen.filter((seen) => seen.path === '/central/sync/download_file').length).toBe(downloads);
+    expect(server.calls()).not.toContain('PUT /central/sync/upload_file');
+  });
 });
