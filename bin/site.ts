@@ -24,7 +24,7 @@ commands:
 options:
   --url URL            the server's base URL (or SYNC_URL); default http://127.0.0.1:3000
   --site NAME          the site's name (required)
-  --password TEXT      the site's password (required except for show)
+  --password TEXT      the site's password (required except for show, login, attach)
   --hardware-id ID     sent as msupply-site-uuid; default hardware-<site>
   --state FILE         where the site's local state is kept; default .site-<site>.json
   --time-scale N       multiply every wait and timeout by N (e.g. 0.1); default 1 (real time)
