@@ -13,7 +13,8 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { exportConfig } from '../functions/domain/config/config-file';
-import { writeConfiguredStoreRecords } from '../functions/services/store-records';
+import { writeConfiguredRecords } from '../functions/services/configured-records';
+import { DynamoOutgoingQueue } from '../functions/storage/outgoing-queue';
 import { DynamoCentralCopy } from '../functions/storage/central-copy';
 import { DynamoChangeLog } from '../functions/storage/change-log';
 import { ConfigStore, importConfigFile } from '../functions/storage/config-store';
@@ -51,13 +52,17 @@ async function main() {
       if (!result.ok) throw new Error(`${file}: ${result.message}`);
       console.log(`Imported ${file}.`);
       for (const site of result.passwords) console.log(`  site ${site.siteId}: name "${site.name}", password "${site.password}"`);
-      // The stores' records and names, written as a change creating every store would.
-      const records = { centralCopy: new DynamoCentralCopy(db, table('records')), changeLog: new DynamoChangeLog(db, table('changeLog')) };
+      // The stores' records and names and the users' records, as a change creating each would write them.
+      const records = {
+        centralCopy: new DynamoCentralCopy(db, table('records')),
+        changeLog: new DynamoChangeLog(db, table('changeLog')),
+        outgoing: new DynamoOutgoingQueue(db, { syncOut: table('syncOut'), siteState: table('siteState') }),
+      };
       try {
-        const { stores } = await writeConfiguredStoreRecords(records, await store.load());
-        console.log(`Store and name records written for ${stores} stores.`);
+        const { stores, users } = await writeConfiguredRecords(records, await store.load());
+        console.log(`Records written for ${stores} stores (with their names) and ${users} users.`);
       } catch (error) {
-        console.warn(`Store and name records not written (${error instanceof Error ? error.message : String(error)}): each site's are written when it initialises, or at the store's next change.`);
+        console.warn(`Store, name and user records not written (${error instanceof Error ? error.message : String(error)}): a site's stores are written when it initialises, a store's or user's at its next change.`);
       }
     } else {
       const text = `${JSON.stringify(exportConfig(await store.load()), null, 2)}\n`;

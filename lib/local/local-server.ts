@@ -145,9 +145,9 @@ async function loadConfigIfEmpty(table: string, file: string): Promise<Pick<Runn
   if (current.version !== 0 || Object.keys(current.sites).length > 0) return { sitePasswords: [], userPasswords: [] };
   const result = await importConfigFile(store, JSON.parse(readFileSync(file, 'utf8')), 'local-server');
   if (!result.ok) throw new Error(`${file}: ${result.message}`);
-  // Every store's record and name, so a site's first sync finds its stores active (docs/sync.md).
+  // Every store's record and name and every user's record, so a site's first sync finds its stores active.
   const { adapters } = await import('../../functions/commons/adapters');
-  const { writeConfiguredStoreRecords } = await import('../../functions/services/store-records');
-  await writeConfiguredStoreRecords({ centralCopy: adapters.centralCopy, changeLog: adapters.changeLog }, await store.load());
+  const { writeConfiguredRecords } = await import('../../functions/services/configured-records');
+  await writeConfiguredRecords(adapters, await store.load());
   return { sitePasswords: result.passwords, userPasswords: result.userPasswords };
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { createAdminHandler } from '../../functions/handlers/admin';
-import { writeConfiguredStoreRecords } from '../../functions/services/store-records';
+import { writeConfiguredRecords } from '../../functions/services/configured-records';
 import { createFanOutHandler } from '../../functions/handlers/fan-out';
 import { createHealthHandler } from '../../functions/handlers/health';
 import { createTransfersHandler } from '../../functions/handlers/transfers';
@@ -73,8 +73,8 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
   const rawConfig = options.config ?? JSON.parse(readFileSync(options.configFile ?? DEMO_CONFIG, 'utf8'));
   const imported = await importConfigFile(adapters.configStore, rawConfig, 'test');
   if (!imported.ok) throw new Error(imported.message);
-  // As every configuration load does: the stores' records and names are written.
-  await writeConfiguredStoreRecords(adapters, await adapters.configStore.load());
+  // As every configuration load does: the stores' records and names, and the users' records.
+  await writeConfiguredRecords(adapters, await adapters.configStore.load());
   const passwords = Object.fromEntries(imported.passwords.map(({ name, password }) => [name, password]));
 
   const handlers: Record<keyof typeof apiFunctions, LambdaHttpHandler> = {
