@@ -159,11 +159,8 @@ test('a sync file of a vaccination: remote-site-1 uploads it; remote-site-2, whe
 });
 
 /**
- * Fails against the server as it is: the reference is placed as its invoice (store B, counterpart
- * NAME_STORE_C, so remote-site-2 is entitled to it and may download the file), but the v6 change
- * log enters it only in partition `store#STORE_B` (`v6Partitions` in
- * functions/domain/sync-v6/audience.ts ignores `counterpartNameId`), which remote-site-2 never
- * reads: the reference never reaches it, so the site has nothing to open.
+ * The reference is placed as its invoice (store B, counterpart NAME_STORE_C), so it is entered in
+ * both stores' partitions of the v6 change log, and remote-site-2 (store C's site) receives it.
  */
 test('a sync file of an invoice from store B to store C: remote-site-2, entitled to the invoice, receives the reference and downloads the file', async () => {
   const siteB = await syncedSite('remote-site-1');

@@ -12,7 +12,7 @@
  * Pure.
  */
 import type { SyncConfig } from '../config/model';
-import { allStores, instanceType, isNameVisibleIn } from '../config/queries';
+import { allStores, instanceType, isNameVisibleIn, storeByNameId } from '../config/queries';
 import { destinations } from '../sync/routing';
 import type { V6Placement } from './placement';
 
@@ -43,8 +43,14 @@ export function v6Partitions(placement: V6Placement, config: SyncConfig): string
       case 'local':
       case 'sync':
         return [];
-      default:
-        return placement.storeId === undefined ? [] : [storePartition(placement.storeId)];
+      default: {
+        if (placement.storeId === undefined) return [];
+        // A trade (a record placed by an invoice or requisition to another store) also belongs to
+        // the other store's site, as v5 routes it: enter it in that store's partition too.
+        const trader = placement.counterpartNameId === undefined ? undefined : storeByNameId(config, placement.counterpartNameId);
+        const stores = trader && trader.id !== placement.storeId ? [placement.storeId, trader.id] : [placement.storeId];
+        return stores.map(storePartition);
+      }
     }
   })();
   if (partitions.length <= MAX_PARTITIONS_PER_RECORD) return partitions;
