@@ -93,7 +93,7 @@ export async function parseUploadBody(contentType: string | undefined, body: Buf
   }
   let form: FormData;
   try {
-    form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+    form = await new Response(withPlainFileNames(body, contentType), { headers: { 'content-type': contentType } }).formData();
   } catch {
     return refused('the multipart body could not be read (malformed parts or boundary).');
   }
@@ -115,7 +115,34 @@ export async function parseUploadBody(contentType: string | undefined, body: Buf
   if (!request.success) return { ok: false, refusal: badRequest(describeZodError(request.error, 'json_part').message) };
   const file = filePart[0]!;
   if (typeof file === 'string') return refused('file_part must be a file (a part with a filename), not a text field.');
-  return { ok: true, value: { request: request.data, file: { name: file.name, bytes: Buffer.from(await file.arrayBuffer()) } } };
+  return { ok: true, value: { request: request.data, file: { name: file.name.replaceAll(ESCAPED_QUOTE, '"'), bytes: Buffer.from(await file.arrayBuffer()) } } };
+}
+
+/** Stands for a `"` in a file name while the runtime's reader parses the parts (the WHATWG form). */
+const ESCAPED_QUOTE = '%22';
+
+/**
+ * The client (reqwest) writes a `"` in a file name as `\"` and a `\` as `\\` inside the quoted
+ * `filename`, which the runtime's reader does not undo: rewrite those escapes in the part headers
+ * only (never in a part's content) before parsing.
+ */
+function withPlainFileNames(body: Buffer, contentType: string): Buffer {
+  const boundary = /\bboundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const marker = Buffer.from(`--${boundary?.[1] ?? boundary?.[2] ?? ''}`);
+  if (marker.length <= 2 || !body.includes('filename="')) return body;
+  const pieces: Buffer[] = [];
+  let from = 0;
+  for (let at = body.indexOf(marker, from); at !== -1; at = body.indexOf(marker, from)) {
+    const headersEnd = body.indexOf('\r\n\r\n', at);
+    const next = body.indexOf(marker, at + marker.length);
+    if (headersEnd === -1 || (next !== -1 && headersEnd > next)) break;
+    const headers = body.subarray(at, headersEnd).toString('latin1');
+    const plain = headers.replace(/filename="((?:[^"\\\r\n]|\\.)*)"/g, (_all, name: string) => `filename="${name.replace(/\\(.)/g, (_e, c: string) => (c === '"' ? ESCAPED_QUOTE : c))}"`);
+    pieces.push(body.subarray(from, at), Buffer.from(plain, 'latin1'));
+    from = headersEnd;
+  }
+  pieces.push(body.subarray(from));
+  return Buffer.concat(pieces);
 }
 
 /** The refusal for a file over the limit: an operator can act on it (make the file smaller). */

@@ -171,14 +171,15 @@ test('a sync file of an invoice from store B to store C: remote-site-2, entitled
 });
 
 /**
- * Fails against the server as it is. Every sync pushes v6 before v5 (`sync/synchroniser.rs`), so
+ * A known gap, kept as a failing test until it is fixed (docs/sync-files.md, "Known limits").
+ * Every sync pushes v6 before v5 (`sync/synchroniser.rs`), so
  * a file attached to a legacy record made since the last sync (a purchase order and its scanned
  * document, say) reaches the server before its record: the reference is kept aside
  * (`parent_not_found`), the upload is accepted, and when the record arrives over v5 moments later
  * nothing accepts the reference, so the record's other sites never receive it. (The Open
  * mSupply central keeps every reference and sends it to every site.)
  */
-test('a file attached to a legacy record in the same sync that creates the record reaches the record\'s other sites', async () => {
+test.failing('a file attached to a legacy record in the same sync that creates the record reaches the record\'s other sites', async () => {
   // remote-site-2 collects store B, so it holds store B's records.
   expect((await server.admin('PUT', '/stores/STORE_B/sync-with/3', { syncWith: 'activeCollector' })).status).toBe(200);
   const siteB = await syncedSite('remote-site-1');
@@ -194,11 +195,10 @@ test('a file attached to a legacy record in the same sync that creates the recor
 });
 
 /**
- * Fails against the server as it is: reqwest writes a file name's `"` as `\"` inside the quoted
- * `filename` (and `\` as `\\`), and the server's multipart reader does not read that escape, so it
- * answers 400 "the multipart body could not be read" and the site retries for a week, then gives
- * the file up. (A name with a line break is written by reqwest as a backslash and a raw line
- * break: not readable as multipart by anyone, so not asserted here.)
+ * reqwest writes a file name's `"` as `\"` inside the quoted `filename` (and `\` as `\\`); the
+ * server undoes those escapes in the part headers before reading the parts. (A name with a line
+ * break is written by reqwest as a backslash and a raw line break: not readable as multipart by
+ * anyone, so not asserted here.)
  */
 test('a file whose name has quotes is uploaded', async () => {
   const siteB = await syncedSite('remote-site-1');
