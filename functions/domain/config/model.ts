@@ -58,14 +58,10 @@ export interface UserStore {
   readonly permissions: readonly number[];
 }
 
-/** A person who logs in on sites; the central server answers their logins (POST /api/v4/login). */
-export interface User {
-  /** Legacy `user.ID`: what sites store the user under. */
-  readonly id: string;
+/** What an administrator sets on a user (everything but its id and credential). */
+export interface UserFields {
   /** Unique (case-insensitively): the login name. */
   readonly name: string;
-  /** Slow salted hash of the SHA-256 of the password (credentials.ts); '' = cannot log in. */
-  readonly credential: string;
   readonly active: boolean;
   readonly firstName: string;
   readonly lastName: string;
@@ -75,6 +71,14 @@ export interface User {
   readonly stores: readonly UserStore[];
   /** One of `stores`, or null. */
   readonly defaultStoreId: string | null;
+}
+
+/** A person who logs in on sites; the central server answers their logins (POST /api/v4/login). */
+export interface User extends UserFields {
+  /** Legacy `user.ID`: what sites store the user under. */
+  readonly id: string;
+  /** Slow salted hash of the SHA-256 of the password (credentials.ts); '' = cannot log in. */
+  readonly credential: string;
 }
 
 export interface SyncConfig {

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AuditEntry, Refusal, RefusalStatus } from '../config/operations';
-import type { SyncConfig, User, UserStore } from '../config/model';
+import type { SyncConfig, User, UserFields, UserStore } from '../config/model';
 import { getStore } from '../config/queries';
 import { MAX_PERMISSION_NUMBER, normalisePermissions } from './permissions';
 
@@ -29,16 +29,7 @@ export const userByName = (config: SyncConfig, name: string): User | undefined =
 export const defaultUserId = (name: string): string =>
   createHash('sha256').update(`user:${name.trim().toLowerCase()}`).digest('hex').slice(0, 32).toUpperCase();
 
-export interface UserFields {
-  readonly name: string;
-  readonly active: boolean;
-  readonly firstName: string;
-  readonly lastName: string;
-  readonly email: string;
-  readonly jobTitle: string;
-  readonly stores: readonly UserStore[];
-  readonly defaultStoreId: string | null;
-}
+export type { UserFields };
 
 export type UserCommand =
   | { type: 'createUser'; user: Partial<UserFields> & { id?: string; name: string; credential?: string } }
