@@ -12,7 +12,8 @@
  * Pure.
  */
 import type { SyncConfig } from '../config/model';
-import { allStores, instanceType, isNameVisibleIn, storeByNameId } from '../config/queries';
+import { configLookup } from '../config/lookup';
+import { storeByNameId, storesOnSite } from '../config/queries';
 import { destinations } from '../sync/routing';
 import type { V6Placement } from './placement';
 
@@ -36,7 +37,7 @@ export function v6Partitions(placement: V6Placement, config: SyncConfig): string
         return [ALL_SITES_PARTITION];
       case 'patient': {
         const { storeId, patientId } = placement;
-        const seeing = patientId === undefined ? [] : allStores(config).filter((store) => isNameVisibleIn(config, store.id, patientId)).map((store) => store.id);
+        const seeing = patientId === undefined ? [] : (configLookup(config).storesSeeingName.get(patientId) ?? []).map((store) => store.id);
         const stores = [...new Set([...(storeId === undefined ? [] : [storeId]), ...seeing])];
         return [...stores.map(storePartition), ...(patientId === undefined ? [] : [patientPartition(patientId)])];
       }
@@ -60,11 +61,8 @@ export function v6Partitions(placement: V6Placement, config: SyncConfig): string
 
 /** The partitions a site reads: `all`, and every store it holds as its active or a collector site. */
 export function sitePartitions(config: SyncConfig, siteId: number): string[] {
-  const held = allStores(config).filter((store) => {
-    const type = instanceType(config, store.id, siteId);
-    return type === 'active' || type === 'collector';
-  });
-  return [ALL_SITES_PARTITION, ...held.map((store) => storePartition(store.id))];
+  const held = storesOnSite(config, siteId).filter(({ type }) => type === 'active' || type === 'collector');
+  return [ALL_SITES_PARTITION, ...held.map(({ storeId }) => storePartition(storeId))];
 }
 
 /** Whether the site may receive the record today: v5's destinations for its placement. */

@@ -10,7 +10,7 @@
  * ordered by key, so a configuration change mid-stream never makes the stream go back.
  */
 import type { SyncConfig } from '../config/model';
-import { activeStoresOnSite, allStores, instanceType, namesVisibleIn } from '../config/queries';
+import { activeStoresOnSite, namesVisibleIn, storesOnSite } from '../config/queries';
 import type { RecordSource } from '../ports';
 import { DISPENSARY_ONLY_HOLDER } from './placement';
 import { hasActiveDispensary } from './routing';
@@ -29,9 +29,7 @@ export interface StreamPosition {
 /** Every index key holding records the site may hold, ordered by key. */
 export function streamSources(config: SyncConfig, siteId: number): StreamSource[] {
   const sources: StreamSource[] = [];
-  for (const store of allStores(config)) {
-    if (instanceType(config, store.id, siteId) !== 'none') sources.push({ key: `s:${store.id}`, index: 'byStore', value: store.id });
-  }
+  for (const { storeId } of storesOnSite(config, siteId)) sources.push({ key: `s:${storeId}`, index: 'byStore', value: storeId });
   const patients = new Set(activeStoresOnSite(config, siteId).flatMap((store) => namesVisibleIn(config, store.id)));
   for (const patientId of patients) sources.push({ key: `p:${patientId}`, index: 'byPatient', value: patientId });
   if (hasActiveDispensary(config, siteId)) sources.push({ key: 'd:', index: 'byStore', value: DISPENSARY_ONLY_HOLDER });

@@ -5,7 +5,8 @@
  * placement and the configuration, so a push, a re-route and an initialisation agree.
  */
 import type { SyncConfig } from '../config/model';
-import { activeStoresOnSite, allSites, getStore, instanceType, isNameVisibleIn, storeByNameId } from '../config/queries';
+import { configLookup, type ConfigLookup } from '../config/lookup';
+import { activeStoresOnSite, getStore, storeByNameId, storeHolders } from '../config/queries';
 import type { Placement } from './placement';
 
 export interface Destinations {
@@ -15,56 +16,58 @@ export interface Destinations {
   readonly changeLog: boolean;
 }
 
-const remoteSiteIds = (config: SyncConfig): number[] =>
-  allSites(config)
-    .filter((site) => site.kind !== 'central')
-    .map((site) => site.siteId);
-
 export const hasActiveDispensary = (config: SyncConfig, siteId: number): boolean =>
   activeStoresOnSite(config, siteId).some((store) => store.mode === 'dispensary');
 
-/** Every site entitled to hold the record (the origin included: initialisation sends it back). */
+/**
+ * Every site entitled to hold the record (the origin included: initialisation sends it back).
+ * Candidates come from the configuration's index (the store's holders, the sites of the stores a
+ * patient is visible in), so the cost follows the destinations, not the fleet.
+ */
 export function destinations(tableName: string, placement: Placement, config: SyncConfig): Destinations {
-  const sites = remoteSiteIds(config);
-  const only = (keep: (siteId: number) => boolean): Destinations => ({ siteIds: sites.filter(keep), changeLog: false });
+  const lookup = configLookup(config);
+  const to = (siteIds: Iterable<number | undefined>): Destinations => ({ siteIds: remoteOnly(lookup, siteIds), changeLog: false });
   const store = placement.storeId === undefined ? undefined : getStore(config, placement.storeId);
   switch (placement.dataClass) {
     case 'central':
-      if (placement.flags.includes('dispensaryOnly')) return only((siteId) => hasActiveDispensary(config, siteId));
+      if (placement.flags.includes('dispensaryOnly')) return to(lookup.dispensarySiteIds);
       return { siteIds: [], changeLog: true };
     case 'centralStore':
-      if (!store) return only(() => false);
+      if (!store) return to([]);
       // The store record itself goes wherever the store exists; the rest to its active site.
-      if (tableName === 'store') return only((siteId) => instanceType(config, store.id, siteId) !== 'none');
-      return only((siteId) => store.activeSiteId === siteId);
+      if (tableName === 'store') return to(storeHolders(config, store.id).keys());
+      return to([store.activeSiteId]);
     case 'store': {
-      if (!store) return only(() => false);
+      if (!store) return to([]);
       const trader = placement.counterpartNameId === undefined ? undefined : storeByNameId(config, placement.counterpartNameId);
       // A dispensary with "include transactions in sync" off keeps those from its collectors.
       const withheld = placement.flags.includes('dispensaryTransactional') && store.mode === 'dispensary' && !store.includeTransactionsInSync;
-      return only((siteId) => {
-        const type = instanceType(config, store.id, siteId);
-        if (type === 'active' || (type === 'collector' && !withheld)) return true;
-        // A trade (transfer, requisition) also belongs to the other store's site: there the store
-        // is a transfer copy holding only its trades with the stores active on that site.
-        return trader !== undefined && trader.id !== store.id && trader.activeSiteId === siteId;
-      });
+      const holders = [...storeHolders(config, store.id)].filter(([, type]) => type === 'active' || (type === 'collector' && !withheld)).map(([siteId]) => siteId);
+      // A trade (transfer, requisition) also belongs to the other store's site: there the store
+      // is a transfer copy holding only its trades with the stores active on that site.
+      return to([...holders, trader !== undefined && trader.id !== store.id ? trader.activeSiteId : undefined]);
     }
     case 'patient': {
-      if (!store) return only(() => false);
-      const patientId = placement.patientId;
-      return only(
-        (siteId) =>
-          store.activeSiteId === siteId ||
-          (patientId !== undefined && activeStoresOnSite(config, siteId).some((active) => isNameVisibleIn(config, active.id, patientId))),
-      );
+      if (!store) return to([]);
+      const seeing = placement.patientId === undefined ? [] : (lookup.storesSeeingName.get(placement.patientId) ?? []);
+      return to([store.activeSiteId, ...seeing.map((active) => active.activeSiteId)]);
     }
     case 'message':
-      return only((siteId) => store !== undefined && store.activeSiteId === siteId);
+      return to([store?.activeSiteId]);
     case 'local':
     case 'sync':
-      return only(() => false);
+      return to([]);
   }
+}
+
+/** The remote sites (the central server is never a queue destination) among `siteIds`, once each, ascending. */
+function remoteOnly(lookup: ConfigLookup, siteIds: Iterable<number | undefined>): number[] {
+  const remote = new Set<number>();
+  for (const siteId of siteIds) {
+    const kind = siteId === undefined ? undefined : lookup.siteById.get(siteId)?.kind;
+    if (kind !== undefined && kind !== 'central') remote.add(siteId!);
+  }
+  return [...remote].sort((a, b) => a - b);
 }
 
 /**

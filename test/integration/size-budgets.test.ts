@@ -1,7 +1,8 @@
 /**
  * Sizes never block a site: a push body as large as Lambda can take is accepted, and every pull
  * answer (queued records, central records) fits Lambda's response limit whatever the records'
- * sizes, cut by bytes with nothing skipped.
+ * sizes, cut by bytes with nothing skipped. Raw requests at the protocol level: they are shaped
+ * to reach AWS's limits; the client's own sync flow is tested end to end elsewhere.
  */
 import { AWS_LIMITS } from '../../lib/local/http-gateway';
 import { legacyRecord } from '../support/legacy-records';
