@@ -24,6 +24,7 @@ import { siteMadeResponse } from '../domain/transfers/claims';
 import { queueSiteWork } from './site-work';
 import { configuredRecord, configuredStoreOf } from './store-records';
 import { writeClaims } from './transfers';
+import { configuredUserRefusal } from './user-records';
 
 export interface PushDeps {
   readonly centralCopy: CentralCopy;
@@ -84,7 +85,7 @@ export async function acceptPush(
   const accepted: AcceptedChange[] = [];
   let ignored = 0;
   batch.forEach((record, i) => {
-    const decision = configuredStoreRecord(config, record, decisions[i]!);
+    const decision = configuredUserRecord(config, record, configuredStoreRecord(config, record, decisions[i]!));
     if (decision.kind === 'accepted') {
       const plain = withoutSyncOutId(record);
       // A configured store's record (or its name) is placed as such, whatever the pushed data said.
@@ -193,6 +194,15 @@ function configuredStoreRecord(config: SyncConfig, record: PushedRecord, decisio
     reason: 'store_record_configured',
     message: `Store ${store.id} is configured on the central server: ${what} is authored by the configuration and cannot be ${record.action}d.`,
   };
+}
+
+/**
+ * A configured user's `user` record is authored by the configuration (services/user-records.ts):
+ * refused with that reason, which says what to do, whatever else the rules decided.
+ */
+function configuredUserRecord(config: SyncConfig, record: PushedRecord, decision: RecordDecision): RecordDecision {
+  const refusal = configuredUserRefusal(config, record);
+  return refusal ? { kind: 'refused', ...refusal } : decision;
 }
 
 /**

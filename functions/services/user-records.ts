@@ -10,13 +10,26 @@ import type { SyncConfig } from '../domain/config/model';
 import { centralSite } from '../domain/config/queries';
 import type { AcceptedChange, CentralCopy, RecordKey } from '../domain/ports';
 import { recordKeyString } from '../domain/ports';
-import type { Placement } from '../domain/sync/placement';
+import type { Placement, Refusal } from '../domain/sync/placement';
 import { authoredUserRecord, retiredUserRecord, userRecordAgrees } from '../domain/users/user-record';
 import { allUsers, getUser } from '../domain/users/users';
 import { routeRecords, type RouteDeps } from './route';
 
 /** Central data: every site may hold every user's record. */
 export const userRecordPlacement: Placement = { dataClass: 'central', flags: [] };
+
+/**
+ * A pushed or imported `user` record of a user the configuration authors: refused, whatever the
+ * change, so a site cannot overwrite (or delete) the central copy the configuration writes. A
+ * site's own users (ids not configured) are not concerned.
+ */
+export function configuredUserRefusal(config: SyncConfig, record: RecordKey & { readonly action: string }): Refusal | undefined {
+  if (record.tableName !== 'user' || !getUser(config, record.recordId)) return undefined;
+  return {
+    reason: 'user_record_configured',
+    message: `User ${record.recordId} is configured on the central server: its record is authored by the configuration and a pushed ${record.action} cannot change it; change the user through the admin API (/admin/v1/users).`,
+  };
+}
 
 const userKey = (userId: string): RecordKey => ({ tableName: 'user', recordId: userId });
 

@@ -44,6 +44,7 @@ export const refusalReasons = [
   'parent_not_found',
   'transactions_not_synced',
   'store_record_configured',
+  'user_record_configured',
 ] as const;
 export type RefusalReason = (typeof refusalReasons)[number];
 
