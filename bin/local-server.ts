@@ -2,18 +2,19 @@
  * `npm start`: the central server on this machine, on its embedded stand-ins.
  *   --port N (or PORT)   port to listen on (default 3000)
  *   --in-memory          throw-away database instead of the one kept in .data/
+ *   --data-dir DIR       keep the database in DIR instead of .data/dynamodb
  */
 import { parseArgs } from 'node:util';
 import { startLocalServer } from '../lib/local/local-server';
 
 async function main() {
   const { values } = parseArgs({
-    options: { port: { type: 'string' }, 'in-memory': { type: 'boolean', default: false } },
+    options: { port: { type: 'string' }, 'in-memory': { type: 'boolean', default: false }, 'data-dir': { type: 'string' } },
   });
   const port = Number(values.port ?? process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a TCP port number, got ${values.port}`);
 
-  const server = await startLocalServer({ port, inMemory: values['in-memory'] });
+  const server = await startLocalServer({ port, inMemory: values['in-memory'], ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}) });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

@@ -2,11 +2,13 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { apiFunctions, type FunctionDescription } from './functions';
+import { apiFunctions, scheduledFunctions, type FunctionDescription, type ScheduledFunctionDescription } from './functions';
 import { bucketEnvVar, queueNames, queues, type BucketAccess, type BucketName, type QueueName } from './resources';
 import { Monitoring } from './constructs/monitoring';
 import { SyncBuckets } from './constructs/sync-bucket';
@@ -101,6 +103,25 @@ export class CentralSyncStack extends Stack {
       fn.addEventSource(
         new SqsEventSource(builtQueues[name].queue, { batchSize: consumer.batchSize, reportBatchItemFailures: true }),
       );
+    }
+
+    for (const [name, description] of Object.entries(scheduledFunctions) as Array<[string, ScheduledFunctionDescription]>) {
+      const { function: fn } = new SyncFunction(this, `${name}Function`, {
+        handler: description.handler,
+        description: description.purpose,
+        tables,
+        queues: builtQueues,
+        tableAccess: description.tables,
+        sendsTo: description.sendsTo,
+        timeout: description.timeoutSeconds ? Duration.seconds(description.timeoutSeconds) : undefined,
+        memorySize: description.memoryMb,
+      });
+      new events.Rule(this, `${name}Schedule`, {
+        description: description.purpose,
+        schedule: events.Schedule.rate(Duration.minutes(description.everyMinutes)),
+        // A missed run is covered by the next one: no retries piling up behind a slow sweep.
+        targets: [new targets.LambdaFunction(fn, { retryAttempts: 0 })],
+      });
     }
 
     Validations.of(this.api).acknowledge({

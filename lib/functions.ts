@@ -118,3 +118,24 @@ export const apiFunctions = {
   },
 } as const satisfies Record<string, FunctionDescription>;
 
+
+/** A function run on a schedule (EventBridge in the stack, a timer on the local server). */
+export interface ScheduledFunctionDescription extends Omit<FunctionDescription, 'routes'> {
+  /** Minutes between runs in the stack. */
+  readonly everyMinutes: number;
+  /** Seconds between runs on the local server. */
+  readonly localEverySeconds: number;
+}
+
+export const scheduledFunctions = {
+  sweepWork: {
+    handler: 'sweep-work',
+    purpose: 'Sends again background work whose message never left or was lost, read from the work markers that hold it',
+    // siteState: the work markers and their pendingWork index.
+    tables: { siteState: 'readWrite' },
+    sendsTo: ['fanOut', 'transfers'],
+    everyMinutes: 1,
+    localEverySeconds: 30,
+    timeoutSeconds: 60,
+  },
+} as const satisfies Record<string, ScheduledFunctionDescription>;

@@ -94,9 +94,11 @@ export const tables = {
     sortKey: S('sk'),
   },
   siteState: {
-    purpose: 'Per-site state: queue length, last connection, hardware binding, initialisation, heartbeats',
+    purpose: 'Per-site state: queue length, last connection, hardware binding, initialisation, heartbeats, background work markers',
     partitionKey: S('pk'),
     sortKey: S('sk'),
+    // Sparse: only work markers carry these, so the sweeper reads just what is due.
+    globalIndexes: [{ name: 'pendingWork', partitionKey: S('pendingShard'), sortKey: N('dueAt') }],
     timeToLiveAttribute: 'expiresAt',
   },
   quarantine: {

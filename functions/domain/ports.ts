@@ -158,16 +158,27 @@ export interface WorkQueue {
   send(work: BackgroundWork): Promise<void>;
 }
 
+/** A work marker due for a resend: the site it shows for, and the work. */
+export interface PendingWork {
+  readonly siteId: number;
+  readonly work: BackgroundWork;
+}
+
 /** Per-site progress of background work, for `site_status`. */
 export interface SiteProgress {
   /**
-   * Marks work queued on behalf of a site; it counts as in progress until finished or expired.
-   * The marker keeps the work itself until `sent`, so work whose message never left (a failed
-   * send, a crash) can be sent again from it.
+   * Marks work queued on behalf of a site; it counts as in progress until finished (or, when no
+   * sweeper resends it, until long after it was due). The marker keeps the work itself until it
+   * is finished, so work whose message never left or was lost can be sent again from it.
    */
   begin(siteId: number, workId: string, work: BackgroundWork): Promise<void>;
-  /** The work's message is on its queue. */
+  /** The work's message is on its queue: it is due again only if still unfinished much later. */
   sent(siteId: number, workId: string): Promise<void>;
+  /**
+   * Unfinished work due for a resend by `dueBy` (epoch ms), across every site, at most
+   * `limitPerShard` from each shard of the index: the sweeper's read.
+   */
+  dueWork(options: { readonly dueBy: number; readonly limitPerShard: number }): Promise<PendingWork[]>;
   /** Work marked more than `olderThanMs` ago whose message was never recorded as sent. */
   unsentWork(siteId: number, olderThanMs: number): Promise<BackgroundWork[]>;
   finish(siteId: number, workId: string): Promise<void>;

@@ -1,19 +1,19 @@
 /** Background work queued on behalf of a site, counted by `site_status` until its consumer finishes it. */
+import { UNSENT_GRACE_MS } from '../domain/sync/background-work';
 import type { BackgroundWork, SiteProgress, WorkQueue } from '../domain/ports';
+
+export { UNSENT_GRACE_MS };
 
 /**
  * The marker first: `site_status` must never say idle while the work is on its way. It holds the
- * work until the message is sent, so a send that fails or never happens is made again later
- * (see `resendUnsentWork`).
+ * work until the work is done, so a send that fails or never happens, or a message lost with its
+ * queue, is made again later (`resendUnsentWork` here, the sweeper in sweep-work.ts).
  */
 export async function queueSiteWork(deps: { readonly progress: SiteProgress; readonly work: WorkQueue }, siteId: number, work: BackgroundWork) {
   await deps.progress.begin(siteId, work.workId, work);
   await deps.work.send(work);
   await deps.progress.sent(siteId, work.workId);
 }
-
-/** A marker unsent for this long belongs to a request that failed or died after writing it. */
-export const UNSENT_GRACE_MS = 10_000;
 
 /** Sends again the site's work whose message never left; safe to repeat (consumers are idempotent). */
 export async function resendUnsentWork(deps: { readonly progress: SiteProgress; readonly work: WorkQueue }, siteId: number): Promise<number> {

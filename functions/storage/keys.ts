@@ -3,6 +3,17 @@
  * shape is defined once and a typo is a type error, not a missing item.
  */
 
+/** Shards of the `pendingWork` index. */
+const PENDING_WORK_SHARDS = 16;
+/** The siteState index of work markers by when they are due (lib/resources.ts). */
+export const PENDING_WORK_INDEX = 'pendingWork';
+
+function pendingShardOf(workId: string): string {
+  let hash = 0;
+  for (let i = 0; i < workId.length; i++) hash = (hash * 31 + workId.charCodeAt(i)) >>> 0;
+  return `work#${String(hash % PENDING_WORK_SHARDS).padStart(2, '0')}`;
+}
+
 export const siteStateKeys = {
   /** Last time a queue consumer handled a heartbeat, per queue. */
   heartbeat: (queue: string) => ({ pk: 'system', sk: `heartbeat#${queue}` }),
@@ -13,9 +24,15 @@ export const siteStateKeys = {
   queueCounter: (siteId: number, shard: number) => ({ pk: `site#${siteId}`, sk: `queue#${String(shard).padStart(2, '0')}` }),
   /** Every shard of the counter (and the single counter item older versions kept, `queue`). */
   queueCounterPrefix: 'queue',
-  /** Background work queued on behalf of a site; deleted when done, expires if never sent. */
+  /** Background work queued on behalf of a site; deleted when done. */
   work: (siteId: number, workId: string) => ({ pk: `site#${siteId}`, sk: `work#${workId}` }),
   workPrefix: 'work#',
+  /**
+   * A work marker's place in the `pendingWork` index: spread over 16 shards by work id (no hot
+   * partition whatever the fleet does), ordered by when it is due for a resend.
+   */
+  pendingWork: (workId: string, dueAt: number) => ({ pendingShard: pendingShardOf(workId), dueAt }),
+  pendingWorkShards: Array.from({ length: PENDING_WORK_SHARDS }, (_, shard) => `work#${String(shard).padStart(2, '0')}`),
   initialisation: (siteId: number) => ({ pk: `site#${siteId}`, sk: 'initialisation' }),
   /** When the site last connected, and with what. */
   connection: (siteId: number) => ({ pk: `site#${siteId}`, sk: 'connection' }),

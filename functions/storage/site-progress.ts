@@ -1,16 +1,22 @@
 /**
  * Per-site background work and initialisation status in the site-state table. A work marker is
- * written before its message is sent and deleted by the consumer when done; a marker whose
- * message was never sent expires, so a failed push cannot leave a site "busy" for ever.
+ * written before its message is sent, holds the work until the consumer deletes it when done,
+ * and is due for a resend when its message may have been lost: the sweeper (services/sweep-work.ts)
+ * finds due markers through the sparse `pendingWork` index, so a failed send, a lost message or a
+ * killed process delays work but never loses it.
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { BackgroundWork, InitialisationState, SiteProgress } from '../domain/ports';
+import type { BackgroundWork, InitialisationState, PendingWork, SiteProgress } from '../domain/ports';
 import type { StreamPosition } from '../domain/sync/initial-stream';
-import { siteStateKeys } from './keys';
+import { REDELIVERY_GRACE_MS, UNSENT_GRACE_MS } from '../domain/sync/background-work';
+import { siteStateKeys, PENDING_WORK_INDEX } from './keys';
 
-/** Longer than the queue's retries take (5 receives × 180 s visibility), so live work never expires. */
-export const WORK_MARKER_LIFETIME_SECONDS = 20 * 60;
+/**
+ * A marker nobody resends (no sweeper running) stops counting for `site_status` this long after
+ * it was last due, so a site is never shown busy for ever; the sweeper still finds and resends it.
+ */
+export const WORK_MARKER_LIFETIME_SECONDS = 60 * 60;
 
 export class DynamoSiteProgress implements SiteProgress {
   constructor(
@@ -22,18 +28,24 @@ export class DynamoSiteProgress implements SiteProgress {
   private epochSeconds = () => Math.floor(this.now().getTime() / 1000);
 
   async begin(siteId: number, workId: string, work: BackgroundWork): Promise<void> {
+    const now = this.now().getTime();
     await this.db.send(
       new PutCommand({
         TableName: this.table,
         Item: {
           ...siteStateKeys.work(siteId, workId),
-          expiresAt: this.epochSeconds() + WORK_MARKER_LIFETIME_SECONDS,
-          createdAt: this.now().getTime(),
+          ...siteStateKeys.pendingWork(workId, now + UNSENT_GRACE_MS),
+          expiresAt: this.expiry(now + UNSENT_GRACE_MS),
+          createdAt: now,
+          siteId,
+          workId,
           work: JSON.stringify(work),
         },
       }),
     );
   }
+
+  private expiry = (dueAtMs: number) => Math.floor(dueAtMs / 1000) + WORK_MARKER_LIFETIME_SECONDS;
 
   async sent(siteId: number, workId: string): Promise<void> {
     try {
@@ -41,12 +53,15 @@ export class DynamoSiteProgress implements SiteProgress {
         new UpdateCommand({
           TableName: this.table,
           Key: siteStateKeys.work(siteId, workId),
-          // The work is on its queue: the copy kept for a resend is no longer needed.
-          UpdateExpression: 'SET sentAt = :now REMOVE #work',
+          // The work stays in the marker until it is done: a message can still be lost.
+          UpdateExpression: 'SET sentAt = :now, dueAt = :due, expiresAt = :expires',
           // The consumer may have finished (and deleted the marker) already: never recreate it.
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#work': 'work' },
-          ExpressionAttributeValues: { ':now': this.now().getTime() },
+          ExpressionAttributeValues: {
+            ':now': this.now().getTime(),
+            ':due': this.now().getTime() + REDELIVERY_GRACE_MS,
+            ':expires': this.expiry(this.now().getTime() + REDELIVERY_GRACE_MS),
+          },
         }),
       );
     } catch (error) {
@@ -59,7 +74,7 @@ export class DynamoSiteProgress implements SiteProgress {
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :work)',
-        FilterExpression: 'attribute_exists(#work) AND createdAt < :cutoff AND expiresAt > :now',
+        FilterExpression: 'attribute_exists(#work) AND attribute_not_exists(sentAt) AND createdAt < :cutoff AND expiresAt > :now',
         ExpressionAttributeNames: { '#work': 'work' },
         ExpressionAttributeValues: {
           ':pk': siteStateKeys.work(siteId, '').pk,
@@ -71,6 +86,27 @@ export class DynamoSiteProgress implements SiteProgress {
       }),
     );
     return Items.map((item) => JSON.parse(item.work as string) as BackgroundWork);
+  }
+
+  async dueWork(options: { readonly dueBy: number; readonly limitPerShard: number }): Promise<PendingWork[]> {
+    const shards = await Promise.all(
+      siteStateKeys.pendingWorkShards.map(async (shard) => {
+        const { Items = [] } = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: PENDING_WORK_INDEX,
+            KeyConditionExpression: 'pendingShard = :shard AND dueAt <= :dueBy',
+            ExpressionAttributeValues: { ':shard': shard, ':dueBy': options.dueBy },
+            Limit: options.limitPerShard,
+          }),
+        );
+        return Items;
+      }),
+    );
+    return shards.flat().flatMap((item) => {
+      if (typeof item.work !== 'string' || typeof item.siteId !== 'number') return [];
+      return [{ siteId: item.siteId, work: JSON.parse(item.work) as BackgroundWork }];
+    });
   }
 
   async finish(siteId: number, workId: string): Promise<void> {

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createSqsClient, dynamoDb } from '../../functions/commons/clients';
 import { ConfigStore, importConfigFile } from '../../functions/storage/config-store';
-import { apiFunctions, type FunctionDescription } from '../functions';
+import { apiFunctions, scheduledFunctions, type FunctionDescription, type ScheduledFunctionDescription } from '../functions';
 import { queueNames, queues } from '../resources';
 import { HANDLERS_DIR } from '../constructs/sync-function';
 import { startDynamoDbLocal, PROJECT_ROOT } from './dynamodb-local';
@@ -18,6 +18,7 @@ import { createHttpGateway, type LambdaHttpHandler, type LocalRoute } from './ht
 import { provisionBuckets, provisionQueues, provisionTables, resourceEnvironment } from './provision';
 import { s3 } from '../../functions/storage/sync-files';
 import { startQueuePoller, type SqsHandler } from './queue-poller';
+import { startSchedule, type ScheduledHandler } from './schedule';
 import { startSqsEmulator } from './sqs-emulator';
 
 export const DEFAULT_DATA_DIR = path.join(PROJECT_ROOT, '.data', 'dynamodb');
@@ -108,6 +109,12 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         log,
       });
       stops.push(() => poller.stop());
+    }
+
+    for (const [name, description] of Object.entries(scheduledFunctions) as Array<[string, ScheduledFunctionDescription]>) {
+      const module = (await import(path.join(HANDLERS_DIR, `${description.handler}.ts`))) as { handler: ScheduledHandler };
+      const schedule = startSchedule({ name, description, handler: module.handler, log });
+      stops.push(() => schedule.stop());
     }
 
     const server = createHttpGateway(routes, log);

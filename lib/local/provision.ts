@@ -4,7 +4,9 @@
  */
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
@@ -69,9 +71,31 @@ export async function provisionTables(db: DynamoDBClient, prefix: string): Promi
       await db.send(new CreateTableCommand(createTableInput(tables[table], names[table])));
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
+      await addMissingGlobalIndexes(db, tables[table], names[table]);
     }
   }
   return names;
+}
+
+/**
+ * A database kept from an earlier version gets the global indexes added since (as a stack update
+ * would add them in AWS); local secondary indexes can only come with a new table.
+ */
+async function addMissingGlobalIndexes(db: DynamoDBClient, description: TableDescription, tableName: string) {
+  const { Table } = await db.send(new DescribeTableCommand({ TableName: tableName }));
+  const existing = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  const wanted = createTableInput(description, tableName);
+  for (const index of wanted.GlobalSecondaryIndexes ?? []) {
+    if (existing.has(index.IndexName)) continue;
+    const keyNames = new Set(index.KeySchema!.map((key) => key.AttributeName));
+    await db.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: wanted.AttributeDefinitions!.filter((attribute) => keyNames.has(attribute.AttributeName)),
+        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+      }),
+    );
+  }
 }
 
 export interface LocalQueue {

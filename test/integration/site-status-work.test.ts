@@ -1,12 +1,15 @@
 /**
  * `site_status` never keeps a site waiting for work that nothing runs: work whose message never
- * left (a failed send, a request that died) is sent again from its marker, and work whose message
- * fails for the last time (on its way to the dead-letter queue) stops counting.
+ * left (a failed send, a request that died) is sent again from its marker, work whose message was
+ * lost is sent again by the sweeper, and work whose message fails for the last time (on its way
+ * to the dead-letter queue) stops counting.
  */
 import type { SQSRecord } from 'aws-lambda';
 import { finishingOnLastAttempt } from '../../functions/commons/last-attempt';
 import type { BackgroundWork } from '../../functions/domain/ports';
+import { REDELIVERY_GRACE_MS } from '../../functions/domain/sync/background-work';
 import { queueSiteWork, UNSENT_GRACE_MS } from '../../functions/services/site-work';
+import { sweepWork } from '../../functions/services/sweep-work';
 import { queues } from '../../lib/resources';
 import { rawV5 } from '../support/raw-v5';
 import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
@@ -52,7 +55,7 @@ test('work whose send failed is sent again by site_status once its grace has pas
   expect(await server.adapters.progress.unsentWork(2, UNSENT_GRACE_MS)).toEqual([]);
 });
 
-test('work sent normally keeps no copy for a resend, and a marker is never recreated after its work finished', async () => {
+test('work sent normally is not sent again by site_status, and a marker is never recreated after its work finished', async () => {
   await queueSiteWork(server.adapters, 2, routeWork('sent-1'));
   clockOffsetMs += UNSENT_GRACE_MS + 1_000;
   expect(await server.adapters.progress.unsentWork(2, UNSENT_GRACE_MS)).toEqual([]);
@@ -77,4 +80,41 @@ test('work failing on its last receive stops counting for the site; earlier fail
     finishingOnLastAttempt(server.adapters.progress, 3, 'poison-1', attempt(queues.fanOut.maxReceiveCount), queues.fanOut.maxReceiveCount, failing),
   ).rejects.toThrow('poison');
   expect(await server.adapters.progress.workInProgress(3)).toBe(false);
+});
+
+test('work whose message was lost after it was sent is sent again by the sweeper once it is due, and only then', async () => {
+  const sweepDeps = { progress: server.adapters.progress, work: server.adapters.work, now };
+  // Marked and recorded as sent, but the message never reached a consumer (a queue that lost it).
+  await server.adapters.progress.begin(2, 'lost-1', routeWork('lost-1'));
+  await server.adapters.progress.sent(2, 'lost-1');
+  expect(await server.adapters.progress.workInProgress(2)).toBe(true);
+
+  // Within the redelivery grace the message may still be on its way: nothing is sent again.
+  expect(await sweepWork(sweepDeps)).toEqual({ resent: 0, more: false });
+  expect(await server.adapters.progress.workInProgress(2)).toBe(true);
+
+  clockOffsetMs += REDELIVERY_GRACE_MS + 1_000;
+  expect(await sweepWork(sweepDeps)).toEqual({ resent: 1, more: false });
+  const site = rawV5({ baseUrl: server.url, siteName: 'remote-site-1', password: server.passwords['remote-site-1']!, hardwareId: 'status-hw' });
+  await statusUntilIdle(site);
+  // Done work leaves nothing for a later sweep.
+  clockOffsetMs += REDELIVERY_GRACE_MS + 1_000;
+  expect(await sweepWork(sweepDeps)).toEqual({ resent: 0, more: false });
+});
+
+test('a sweep of everything (the queues were emptied) sends every unfinished piece of work once, due or not, even across many rounds', async () => {
+  const sweepDeps = { progress: server.adapters.progress, work: server.adapters.work, now };
+  const workIds = Array.from({ length: 30 }, (_, i) => `emptied-${i}`);
+  for (const workId of workIds) {
+    await server.adapters.progress.begin(3, workId, routeWork(workId));
+    await server.adapters.progress.sent(3, workId);
+  }
+  const sent: string[] = [];
+  const recordingQueue = { send: async (work: BackgroundWork) => void sent.push(work.workId) };
+  // Two markers per shard and round: the sweep takes several rounds and still sends each once.
+  expect(await sweepWork({ ...sweepDeps, work: recordingQueue }, { everything: true, limitPerShard: 2 })).toEqual({ resent: 30, more: false });
+  expect(sent.sort()).toEqual([...workIds].sort());
+  // Sent again just now: not due for a normal sweep.
+  expect(await sweepWork({ ...sweepDeps, work: recordingQueue })).toEqual({ resent: 0, more: false });
+  for (const workId of workIds) await server.adapters.progress.finish(3, workId);
 });

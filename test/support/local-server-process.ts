@@ -16,11 +16,16 @@ export interface LocalServerProcess {
 export interface LocalServerProcessOptions {
   /** Extra environment for `npm start`, e.g. ADMIN_TOKEN. */
   readonly env?: Record<string, string>;
+  /** Keep the database in this directory (it survives a restart) instead of in memory. */
+  readonly dataDir?: string;
+  /** Listen on this port (a restart keeps its URL). @default a free port */
+  readonly port?: number;
 }
 
 export async function startLocalServerProcess(extraArgs: string[] = [], options: LocalServerProcessOptions = {}): Promise<LocalServerProcess> {
-  const port = await freePort();
-  const child: ChildProcess = spawn('npm', ['start', '--', '--port', String(port), '--in-memory', ...extraArgs], {
+  const port = options.port ?? (await freePort());
+  const storage = options.dataDir ? ['--data-dir', options.dataDir] : ['--in-memory'];
+  const child: ChildProcess = spawn('npm', ['start', '--', '--port', String(port), ...storage, ...extraArgs], {
     cwd: path.resolve(__dirname, '..', '..'),
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,37 @@
+/**
+ * Scheduled sweeper (EventBridge in the stack, a timer locally): sends again the background work
+ * whose message never left or was lost (services/sweep-work.ts). The event's `detail.everything`
+ * asks for every unfinished piece of work, due or not: the local server does so at start-up,
+ * because its queues live in memory and a restart empties them.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { adapters, systemClock } from '../commons/adapters';
+import { lazyHandler } from '../commons/lazy-handler';
+import { logger, metrics } from '../commons/observability';
+import { sweepWork, type SweepDeps, type SweepOutcome } from '../services/sweep-work';
+
+/** A scheduled event: only `detail` is read; anything else about it is ignored. */
+export const sweepEvent = z.looseObject({ detail: z.looseObject({ everything: z.boolean().optional() }).optional() });
+
+/** Time left at which a sweep stops starting rounds; the next sweep carries on. */
+const RESERVE_MS = 10_000;
+
+export function createSweepWorkHandler(deps: SweepDeps) {
+  return middy(async (event: unknown, context: Context): Promise<SweepOutcome> => {
+    const parsed = sweepEvent.safeParse(event);
+    const everything = parsed.success && parsed.data.detail?.everything === true;
+    const shouldStop = () => typeof context?.getRemainingTimeInMillis === 'function' && context.getRemainingTimeInMillis() < RESERVE_MS;
+    const outcome = await sweepWork(deps, { everything, shouldStop });
+    metrics.addMetric('WorkResent', 'Count', outcome.resent);
+    if (outcome.resent > 0) logger.warn('unfinished background work sent again', { ...outcome, everything });
+    return outcome;
+  })
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}
+
+export const handler = lazyHandler(() => createSweepWorkHandler({ progress: adapters.progress, work: adapters.work, now: systemClock }));

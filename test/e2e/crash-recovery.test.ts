@@ -1,0 +1,119 @@
+/**
+ * The local server killed (SIGKILL of its whole process group: server, DynamoDB Local, queue
+ * emulator) right after answering a push, while routing and transfers run, over several cycles,
+ * and restarted on the same data each time. Its queues live in memory, so every kill loses every
+ * queued message: what was answered 2xx must still reach every site entitled to it, every
+ * transfer must complete exactly once, and both sites must end idle.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { derivedId } from '../../functions/domain/transfers/rules';
+import { RemoteSite } from '../../lib/remote-site/client';
+import { transferProcessor } from '../../lib/remote-site/transfer-processor';
+import { legacyRecord } from '../support/legacy-records';
+import { freePort } from '../../lib/local/ports';
+import { startLocalServerProcess, type LocalServerProcess } from '../support/local-server-process';
+
+jest.setTimeout(15 * 60_000);
+
+const ADMIN_TOKEN = 'crash-test-admin-token';
+const dataDir = mkdtempSync(path.join(tmpdir(), 'central-sync-crash-'));
+let server: LocalServerProcess | undefined;
+let port = 0;
+
+afterAll(async () => {
+  await server?.stop('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** The same port every time: the sites keep their configured URL across the server's restarts. */
+async function start() {
+  port ||= await freePort();
+  server = await startLocalServerProcess([], { dataDir, port, env: { ADMIN_TOKEN } });
+}
+
+let onStepB: (step: string, phase: string) => void = () => {};
+const makeSite = (siteName: string, hardwareId: string, onStep?: (step: string, phase: string) => void) =>
+  new RemoteSite({
+    baseUrl: `http://127.0.0.1:${port}`,
+    siteName,
+    password: `${siteName}-pass`,
+    hardwareId,
+    timeScale: 0.25,
+    processors: transferProcessor(),
+    ...(onStep ? { onStep } : {}),
+  });
+let siteB: RemoteSite;
+let siteC: RemoteSite;
+
+/** Store B's work of one cycle: invoices to store C (transfers) and to a plain customer, with lines. */
+function makeChanges(cycle: number): string[] {
+  const ids: string[] = [];
+  for (let n = 0; n < 4; n++) {
+    const toStoreC = n % 2 === 0;
+    const invoiceId = `CRASH_${cycle}_CI_${n}`;
+    const invoice = legacyRecord('transact', invoiceId, { store_ID: 'STORE_B', name_ID: toStoreC ? 'NAME_STORE_C' : 'NAME_CUSTOMER_X', invoice_num: cycle * 100 + n }, 1);
+    const lines = [1, 2, 3].map((line) =>
+      legacyRecord('trans_line', `${invoiceId}_LINE_${line}`, { transaction_ID: invoiceId, item_ID: `ITEM_${line}`, quantity: line, pack_size: 1, type: 'stock_out' }),
+    );
+    siteB.changes([invoice, ...lines]);
+    ids.push(invoiceId, ...lines.map((line) => line.recordId));
+  }
+  return ids;
+}
+
+const transfersOf = (ids: readonly string[]) => ids.filter((id) => /^CRASH_\d+_CI_[02]$/.test(id));
+
+test('killed at any point after a 2xx, restarted on the same data: nothing answered is lost, transfers complete once, sites go idle', async () => {
+  await start();
+  siteB = makeSite('remote-site-1', 'crash-hw-b', (step, phase) => onStepB(step, phase));
+  siteC = makeSite('remote-site-2', 'crash-hw-c');
+  // Site 3 collects store B: everything B's site pushes is routed there.
+  const response = await fetch(`${server!.url}/admin/v1/stores/STORE_B/sync-with/3`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ syncWith: 'activeCollector' }),
+  });
+  expect(response.status).toBe(200);
+  for (const site of [siteB, siteC]) await site.sync();
+
+  const created: string[] = [];
+  // Kill points after the push is answered: at once, while routing, while transfers run, later.
+  const killDelaysMs = [0, 150, 400, 900];
+  for (const [cycle, delay] of killDelaysMs.entries()) {
+    created.push(...makeChanges(cycle));
+    const pushedOnce = new Promise<void>((resolve) => {
+      onStepB = (step, phase) => {
+        if (step === 'integrationWait' && phase === 'start') resolve();
+      };
+    });
+    const syncing = siteB.sync().catch((error: unknown) => error);
+    const syncingC = siteC.sync().catch((error: unknown) => error);
+    await pushedOnce;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    const killed = server!.stop('SIGKILL');
+    await Promise.all([syncing, syncingC, killed]);
+    expect(siteB.outgoing.filter((entry) => created.includes(entry.recordId))).toEqual([]);
+    await start();
+  }
+  onStepB = () => {};
+
+  // Sync both until nothing moves: every site's queue drained and every processor's change pushed.
+  for (let round = 0; round < 6; round++) {
+    await siteB.sync();
+    await siteC.sync();
+  }
+  for (const site of [siteB, siteC]) expect((await site.siteStatus()).code).toBe('idle');
+
+  // Everything store B's site pushed (and was answered 2xx) reached its collector, site 3.
+  const missing = created.filter((id) => !siteC.held(id.includes('_LINE_') ? 'trans_line' : 'transact', id));
+  expect(missing).toEqual([]);
+  // Each transfer has exactly one responding half on store C's site, made once.
+  for (const invoiceId of transfersOf(created)) {
+    const halves = siteC.heldRecords('transact').filter((held) => held.recordData.linked_transaction_id === invoiceId);
+    expect({ invoiceId, halves: halves.map((held) => held.recordId) }).toEqual({ invoiceId, halves: [derivedId('stockTransfer', invoiceId)] });
+    const lines = siteC.heldRecords('trans_line').filter((line) => line.recordData.transaction_ID === derivedId('stockTransfer', invoiceId));
+    expect(lines).toHaveLength(3);
+  }
+});
