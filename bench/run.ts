@@ -8,6 +8,8 @@
  * Then the end-to-end push benchmark over HTTP (bench/push-e2e.ts; BENCH_RECORDS, BENCH_BACKLOG), and
  * a real site's two waits: integration after a push, and a large initialisation (bench/sync-window.ts;
  * BENCH_SYNC_RECORDS, BENCH_INIT_RECORDS).
+ * `npm run bench -- --fleet` runs only the fleet benchmark instead (bench/fleet.ts; --fleet-sizes,
+ * default 1000,10000,40000).
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -21,12 +23,15 @@ import { provisionTables } from '../lib/local/provision';
 import { runPushEndToEnd } from './push-e2e';
 import { runSyncWindow } from './sync-window';
 import { seconds } from './bench-support';
+import { runFleet } from './fleet';
 
 const { values } = parseArgs({
   options: {
     sites: { type: 'string', default: '20' },
     records: { type: 'string', default: '5000' },
     backlog: { type: 'string', default: '100000' },
+    fleet: { type: 'boolean', default: false },
+    'fleet-sizes': { type: 'string', default: '1000,10000,40000' },
   },
 });
 const sites = Number(values.sites);
@@ -146,7 +151,7 @@ async function main() {
   await runSyncWindow();
 }
 
-main().catch((error: unknown) => {
+(values.fleet ? runFleet(values['fleet-sizes'].split(',').map(Number)).then(() => undefined) : main()).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
