@@ -21,3 +21,75 @@ export function adminClient(server: { readonly url: string; readonly adminToken:
     return text ? (JSON.parse(text) as Record<string, unknown>) : {};
   };
 }
+
+/** What one kind of DynamoDB request cost over a benchmark's timed part. */
+export interface OperationCount {
+  requests: number;
+  /** Items written (puts, updates and deletes, inside transactions or not). */
+  itemsWritten: number;
+  /** Items read (returned by gets, batch gets and queries). */
+  itemsRead: number;
+}
+
+/**
+ * Counts every request a DynamoDB client sends, by operation: requests, items written (plain
+ * and transactional) and items read. Write units are estimated as one per item written and two
+ * per transactional item (DynamoDB's price of a transactional write), ignoring item sizes above
+ * 1 KB, which cost the same multiple in every style of write: a ratio, not a bill.
+ */
+export function meterDynamoDb(client: { middlewareStack: { add: (middleware: never, options: { step: 'initialize'; name: string }) => void } }) {
+  const byOperation = new Map<string, OperationCount>();
+  const add = (operation: string, change: Partial<OperationCount>) => {
+    const count = byOperation.get(operation) ?? { requests: 0, itemsWritten: 0, itemsRead: 0 };
+    byOperation.set(operation, count);
+    count.requests += change.requests ?? 0;
+    count.itemsWritten += change.itemsWritten ?? 0;
+    count.itemsRead += change.itemsRead ?? 0;
+  };
+  const middleware = (next: (args: { input: Record<string, unknown> }) => Promise<{ output: Record<string, unknown> }>, context: { commandName?: string }) =>
+    async (args: { input: Record<string, unknown> }) => {
+      const result = await next(args);
+      const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
+      add(operation, { requests: 1, itemsWritten: itemsWritten(args.input, operation), itemsRead: itemsRead(result.output) });
+      return result;
+    };
+  client.middlewareStack.add(middleware as never, { step: 'initialize', name: `benchMeter${Math.random()}` });
+  const totals = () => {
+    const sum = { requests: 0, itemsWritten: 0, itemsRead: 0, transactionalItems: 0 };
+    for (const [operation, count] of byOperation) {
+      sum.requests += count.requests;
+      sum.itemsWritten += count.itemsWritten;
+      sum.itemsRead += count.itemsRead;
+      if (operation.startsWith('TransactWrite')) sum.transactionalItems += count.itemsWritten;
+    }
+    return { ...sum, writeUnits: sum.itemsWritten + sum.transactionalItems };
+  };
+  return {
+    byOperation,
+    totals,
+    reset: () => byOperation.clear(),
+    /** A copy of the counts so far, to subtract from later ones. */
+    snapshot: () => ({ byOperation: new Map([...byOperation].map(([operation, count]) => [operation, { ...count }])), totals: totals() }),
+  };
+}
+
+export type DynamoDbMeter = ReturnType<typeof meterDynamoDb>;
+
+function itemsWritten(input: Record<string, unknown>, operation: string): number {
+  if (Array.isArray(input.TransactItems)) return (input.TransactItems as Array<Record<string, unknown>>).filter((item) => item.Put || item.Update || item.Delete).length;
+  if (input.RequestItems && operation.startsWith('BatchWrite')) return Object.values(input.RequestItems as Record<string, unknown[]>).reduce((sum, requests) => sum + requests.length, 0);
+  return /^(Put|Update|Delete)(Item)?$/.test(operation) ? 1 : 0;
+}
+
+function itemsRead(output: Record<string, unknown>): number {
+  if (output.Item) return 1;
+  if (Array.isArray(output.Items)) return output.Items.length;
+  if (output.Responses && !Array.isArray(output.Responses)) return Object.values(output.Responses as Record<string, unknown[]>).reduce((sum, items) => sum + items.length, 0);
+  return 0;
+}
+
+/** "requests/record, items written/record (transactional), write units/record, items read/record" of a count. */
+export function perRecord(count: { requests: number; itemsWritten: number; itemsRead: number; transactionalItems: number; writeUnits: number }, records: number): string {
+  const of = (value: number) => (value / records).toFixed(2);
+  return `${of(count.requests)} requests, ${of(count.itemsWritten)} items written (${of(count.transactionalItems)} in transactions), ${of(count.writeUnits)} write units, ${of(count.itemsRead)} items read per record`;
+}

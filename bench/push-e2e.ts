@@ -6,10 +6,14 @@
  * push (the server's own figure, and what each client's wait saw).
  *   BENCH_RECORDS (default 5000)    store records (legacy `transact`) pushed in total, spread over the sites
  *   BENCH_BACKLOG (default 100000)  the large backlog of the pull-latency figure
- * Prints end-to-end records/s (push start to the last acknowledgement), DynamoDB requests per
- * record, the floor (the same records written with plain BatchWriteItem) and the ratio, and the
- * time of one pull with a 1,000-entry and a BENCH_BACKLOG-entry backlog. Figures only: nothing
- * here asserts a time. Run through `npm run bench`, or alone with `tsx bench/push-e2e.ts`.
+ * Prints end-to-end records/s (push start to the last acknowledgement) and, per record and per
+ * phase, DynamoDB requests, items written (how many in transactions), estimated write units and
+ * items read; then the honest floor measured in the same run on the same DynamoDB Local (the
+ * writes a correct sync of this workload needs: central copy, change log or queue entries,
+ * deletes on acknowledgement, as plain BatchWriteItem, one and four requests in flight) and the
+ * ratio of the two; and the time of one pull with a 1,000-entry and a BENCH_BACKLOG-entry
+ * backlog. Figures only: nothing here asserts a time. Run through `npm run bench`, or alone
+ * with `tsx bench/push-e2e.ts`.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,10 +25,11 @@ import { tableName } from '../functions/commons/environment';
 import { sha256Hex } from '../functions/domain/config/credentials';
 import type { RoutedRecord } from '../functions/domain/ports';
 import { DynamoOutgoingQueue } from '../functions/storage/outgoing-queue';
+import { forEachChunk } from '../functions/storage/parallel-chunks';
 import { DynamoSiteProgress } from '../functions/storage/site-progress';
 import { startLocalServer } from '../lib/local/local-server';
 import { RemoteSite, type SyncStep } from '../lib/remote-site/client';
-import { adminClient, envNumber, seconds } from './bench-support';
+import { adminClient, envNumber, meterDynamoDb, perRecord, seconds, type DynamoDbMeter } from './bench-support';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'shared', 'fixtures', 'legacy-records');
 /** Remote sites pushing: the demo configuration's two, plus sites created through the admin API. */
@@ -45,19 +50,6 @@ const fixtures = (table: string): LegacyRecord[] =>
   );
 
 
-/** Counts every request of the DynamoDB client the handlers and consumers share. */
-function countDynamoDbRequests() {
-  const counter = { requests: 0 };
-  dynamoDb().middlewareStack.add(
-    (next) => async (args) => {
-      counter.requests++;
-      return next(args);
-    },
-    { step: 'initialize', name: 'benchCountRequests' },
-  );
-  return counter;
-}
-
 export interface PushEndToEndOptions {
   readonly records?: number;
   readonly backlog?: number;
@@ -77,7 +69,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     },
   });
   try {
-    const counter = countDynamoDbRequests();
+    const meter = meterDynamoDb(dynamoDb());
     const admin = adminClient(server);
 
     // --- sites: the demo's two remote sites (stores B and C) and more, each with an active store.
@@ -156,7 +148,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
 
     // --- timed: every site syncs (push, the client's integration wait, pulls) while the central
     // data is imported; then every destination syncs until it holds what it should.
-    counter.requests = 0;
+    meter.reset();
     steps.clear();
     const start = process.hrtime.bigint();
     let pushesEnded = start;
@@ -175,7 +167,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     })();
     await Promise.all([pushes, imports]);
     const pushSeconds = Number(pushesEnded - start) / 1e9;
-    const pushRequests = counter.requests;
+    const afterPush = meter.snapshot();
 
     // Integration: the fan-out consumer routes what was pushed. Watched through a client of our
     // own, so the watching is not counted.
@@ -188,7 +180,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
       }
     }
     const integratedSeconds = seconds(start);
-    const integrationRequests = counter.requests - pushRequests;
+    const afterRouting = meter.snapshot();
     const firstSyncs = await syncs;
     const waits = clients.flatMap((client) => {
       const wait = steps.get(client.siteName)?.get('integrationWait');
@@ -207,41 +199,53 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
       }),
     );
     const totalSeconds = seconds(start);
-    const totalRequests = counter.requests;
-    const drainRequests = totalRequests - pushRequests - integrationRequests;
+    const atEnd = meter.snapshot();
     const written = records + centralRecords;
     const delivered = expected.reduce((sum, list) => sum + list.length, 0);
-    const perRecord = (requests: number) => `${(requests / written).toFixed(3)} DynamoDB requests/record`;
+    const collected = pushed.get(2) ?? [];
+    const phase = (from: Snapshot, to: Snapshot) => perRecord(difference(to.totals, from.totals), written);
+    const none = { byOperation: new Map(), totals: difference(atEnd.totals, atEnd.totals) };
 
     console.log(`\nEnd to end push (HTTP, local server in-process): ${records} store records from ${sites.length} sites + ${centralRecords} central records`);
-    console.log(`  ${delivered} deliveries (${centralRecords} central records to each site, store ${collector.storeId}'s ${pushed.get(2)?.length ?? 0} to its collector)`);
-    console.log(`  push + import:      ${pushSeconds.toFixed(1)} s, ${(written / pushSeconds).toFixed(0)} records/s, ${perRecord(pushRequests)}`);
-    console.log(`  routing (fan-out):  ${(integratedSeconds - pushSeconds).toFixed(1)} s after the last push, ${perRecord(integrationRequests)}`);
+    console.log(`  ${delivered} deliveries (${centralRecords} central records to each site through the change log, store ${collector.storeId}'s ${collected.length} to its collector's queue)`);
+    console.log(`  push + import:      ${pushSeconds.toFixed(1)} s, ${(written / pushSeconds).toFixed(0)} records/s; ${phase(none, afterPush)}`);
+    console.log(`  routing (fan-out):  ${(integratedSeconds - pushSeconds).toFixed(1)} s after the last push; ${phase(afterPush, afterRouting)}`);
     waits.sort((a, b) => a - b);
     console.log(
       `  client integration wait (1 s polls, fails at 30 s): median ${(waits[Math.floor(waits.length / 2)] ?? NaN).toFixed(1)} s, max ${(waits.at(-1) ?? NaN).toFixed(1)} s over ${waits.length} sites` +
         (failed.length > 0 ? `; ${failed.length} first syncs failed: ${failed.join('; ').slice(0, 400)}` : ''),
     );
-    console.log(`  pulls (whole syncs): ${(totalSeconds - integratedSeconds).toFixed(1)} s, ${(delivered / (totalSeconds - integratedSeconds)).toFixed(0)} deliveries/s, ${perRecord(drainRequests)}`);
-    console.log(`  end to end:         ${(written / totalSeconds).toFixed(0)} records/s (push start to last acknowledgement, ${totalSeconds.toFixed(1)} s), ${perRecord(totalRequests)}`);
+    console.log(`  pulls (whole syncs): ${(totalSeconds - integratedSeconds).toFixed(1)} s, ${(delivered / (totalSeconds - integratedSeconds)).toFixed(0)} deliveries/s; ${phase(afterRouting, atEnd)}`);
+    console.log(`  end to end:         ${(written / totalSeconds).toFixed(0)} records/s (push start to last acknowledgement, ${totalSeconds.toFixed(1)} s); ${phase(none, atEnd)}`);
+    console.log(`  by operation (end to end): ${[...atEnd.byOperation].sort((x, y) => y[1].requests - x[1].requests).map(([operation, count]) => `${operation} ${count.requests} (${count.itemsWritten} written, ${count.itemsRead} read)`).join(', ')}`);
 
-    // Floor: the same records written with plain BatchWriteItem (25 per request), nothing else.
-    const floorItems = [...[...pushed.values()].flat().map((id, i) => ({ tableName: 'transact', recordId: id, recordData: transacts[i % transacts.length]!.recordData })), ...central];
-    const recordsTable = tableName('records');
-    counter.requests = 0;
-    const floorStart = process.hrtime.bigint();
-    for (let i = 0; i < floorItems.length; i += 25) {
-      let requests = floorItems.slice(i, i + 25).map((item) => ({
-        PutRequest: { Item: { pk: `floor#${item.tableName}#${item.recordId}`, recordData: { ...item.recordData, ID: item.recordId } } },
-      }));
-      while (requests.length > 0) {
-        const { UnprocessedItems = {} } = await dynamoDb().send(new BatchWriteCommand({ RequestItems: { [recordsTable]: requests } }));
-        requests = (UnprocessedItems[recordsTable] ?? []) as typeof requests;
-      }
+    // The honest floor, on the same DynamoDB Local in the same run: the writes no correct sync of
+    // this workload can avoid, as plain BatchWriteItem (no transactions, no reads): each record's
+    // central copy, a change-log entry per central record, a queue entry per delivery to a
+    // site's queue, and its deletion when acknowledged.
+    const floorWrites: FloorWrite[] = [
+      ...[...pushed.values()].flat().map((id, i) => put('records', { pk: `floor#transact#${id}`, recordData: { ...transacts[i % transacts.length]!.recordData, ID: id } })),
+      ...central.map((record) => put('records', { pk: `floor#item#${record.recordId}`, recordData: record.recordData })),
+      ...central.map((record, i) => put('changeLog', { pk: 'floor#log', sk: i, tableName: 'item', recordId: record.recordId, action: 'update', recordData: record.recordData })),
+      ...collected.map((id, i) => put('syncOut', { site: `floor#site#${collector.siteId}`, entry: `rec#transact#${id}`, sequence: String(i).padStart(12, '0'), recordData: { ...transacts[i % transacts.length]!.recordData, ID: id } })),
+    ];
+    const floorDeletes: FloorWrite[] = collected.map((id) => ({ table: 'syncOut', request: { DeleteRequest: { Key: { site: `floor#site#${collector.siteId}`, entry: `rec#transact#${id}` } } } }));
+    for (const inFlight of [1, 4]) {
+      meter.reset();
+      const floorStart = process.hrtime.bigint();
+      await batchWriteAll(floorWrites, inFlight);
+      await batchWriteAll(floorDeletes, inFlight);
+      const floorSeconds = seconds(floorStart);
+      const floor = meter.totals();
+      console.log(
+        `  floor (${floorWrites.length + floorDeletes.length} BatchWriteItem writes, ${inFlight} request${inFlight > 1 ? 's' : ''} in flight): ${(written / floorSeconds).toFixed(0)} records/s (${floorSeconds.toFixed(2)} s); ${perRecord(floor, written)}`,
+      );
+      console.log(
+        `    end to end / floor: ${((100 * floorSeconds) / totalSeconds).toFixed(0)}% of the floor's throughput (${(totalSeconds / floorSeconds).toFixed(2)}x its time), ` +
+          `${(atEnd.totals.requests / floor.requests).toFixed(2)}x its requests, ${(atEnd.totals.itemsWritten / floor.itemsWritten).toFixed(2)}x its items written, ${(atEnd.totals.writeUnits / floor.writeUnits).toFixed(2)}x its write units`,
+      );
+      if (inFlight === 1) await batchWriteAll(floorWrites.map(toDelete), 4);
     }
-    const floorSeconds = seconds(floorStart);
-    console.log(`  floor (BatchWriteItem only): ${(written / floorSeconds).toFixed(0)} records/s, ${(counter.requests / written).toFixed(3)} requests/record`);
-    console.log(`  ratio end to end/floor: ${(totalSeconds / floorSeconds).toFixed(2)}x time, ${(totalRequests / counter.requests).toFixed(2)}x requests`);
 
     // --- one pull over HTTP with a small and a large backlog, filled straight through the adapter.
     console.log(`\nPull over HTTP by backlog (GET /sync/v5/queued_records?limit=500, median of 5)`);
@@ -284,6 +288,52 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
   } finally {
     await server.stop();
   }
+}
+
+type Snapshot = ReturnType<DynamoDbMeter['snapshot']>;
+type Totals = Snapshot['totals'];
+
+function difference(to: Totals, from: Totals): Totals {
+  return {
+    requests: to.requests - from.requests,
+    itemsWritten: to.itemsWritten - from.itemsWritten,
+    itemsRead: to.itemsRead - from.itemsRead,
+    transactionalItems: to.transactionalItems - from.transactionalItems,
+    writeUnits: to.writeUnits - from.writeUnits,
+  };
+}
+
+interface FloorWrite {
+  readonly table: 'records' | 'changeLog' | 'syncOut';
+  readonly request: { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } };
+}
+
+const put = (table: FloorWrite['table'], item: Record<string, unknown>): FloorWrite => ({ table, request: { PutRequest: { Item: item } } });
+
+const keyAttributes: Record<FloorWrite['table'], readonly string[]> = { records: ['pk'], changeLog: ['pk', 'sk'], syncOut: ['site', 'entry'] };
+
+/** The delete of a floor put (to run the floor again on the same keys, from nothing). */
+function toDelete(write: FloorWrite): FloorWrite {
+  if (!('PutRequest' in write.request)) return write;
+  const item = write.request.PutRequest.Item;
+  return { table: write.table, request: { DeleteRequest: { Key: Object.fromEntries(keyAttributes[write.table].map((name) => [name, item[name]])) } } };
+}
+
+/** BatchWriteItem in groups of 25 (one table each), `inFlight` requests at once, resending what is unprocessed. */
+async function batchWriteAll(writes: readonly FloorWrite[], inFlight: number): Promise<void> {
+  const groups: FloorWrite[][] = [];
+  for (const table of ['records', 'changeLog', 'syncOut'] as const) {
+    const ofTable = writes.filter((write) => write.table === table);
+    for (let i = 0; i < ofTable.length; i += 25) groups.push(ofTable.slice(i, i + 25));
+  }
+  await forEachChunk(groups, 1, inFlight, async ([group]) => {
+    const name = tableName(group![0]!.table);
+    let requests = group!.map((write) => write.request) as Array<Record<string, unknown>>;
+    while (requests.length > 0) {
+      const { UnprocessedItems = {} } = await dynamoDb().send(new BatchWriteCommand({ RequestItems: { [name]: requests } }));
+      requests = (UnprocessedItems[name] ?? []) as Array<Record<string, unknown>>;
+    }
+  });
 }
 
 function passwordOf(passwords: ReadonlyArray<{ name: string; password: string }>, name: string): string {

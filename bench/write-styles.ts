@@ -1,0 +1,84 @@
+/**
+ * Write styles on DynamoDB Local, to choose how adapters write: the same N records stored as
+ * transactions of 100 conditional updates, as single conditional updates (several in flight),
+ * and as BatchWriteItem puts; with what each reports as consumed write capacity.
+ *   BENCH_STYLE_RECORDS (default 5000)
+ * Figures only. Run alone with `tsx bench/write-styles.ts`.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { startDynamoDbLocal } from '../lib/local/dynamodb-local';
+import { useLocalAwsEnvironment } from '../lib/local/local-server';
+import { provisionTables } from '../lib/local/provision';
+import { forEachChunk } from '../functions/storage/parallel-chunks';
+import { envNumber, seconds } from './bench-support';
+
+async function main() {
+  const n = envNumber('BENCH_STYLE_RECORDS', 5000);
+  const dynamo = await startDynamoDbLocal({});
+  try {
+    useLocalAwsEnvironment(dynamo.endpoint, 'http://127.0.0.1:1');
+    const raw = new DynamoDBClient({});
+    const capacity = { units: 0, requests: 0 };
+    raw.middlewareStack.add(
+      (next) => async (args) => {
+        capacity.requests++;
+        (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
+        const result = await next(args);
+        const consumed = (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+        for (const entry of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) capacity.units += Number((entry as { CapacityUnits?: number }).CapacityUnits ?? 0);
+        return result;
+      },
+      { step: 'initialize', name: 'capacity' },
+    );
+    const db = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+    const tables = await provisionTables(raw, 'style-');
+    const table = tables.records;
+    const data = (i: number) => ({ ID: `r${i}`, store_ID: 'S', quantity: i, comment: 'x'.repeat(300) });
+    const update = (prefix: string, i: number) => ({
+      TableName: table,
+      Key: { pk: `${prefix}#${i}` },
+      UpdateExpression: 'SET recordData = :data, changeId = :c, version = if_not_exists(version, :zero) + :one',
+      ConditionExpression: 'attribute_not_exists(pk) OR changeId <> :c',
+      ExpressionAttributeValues: { ':data': data(i), ':c': `c${i}`, ':zero': 0, ':one': 1 },
+    });
+    const ids = Array.from({ length: n }, (_, i) => i);
+    const run = async (name: string, body: () => Promise<void>) => {
+      capacity.units = 0;
+      capacity.requests = 0;
+      const start = process.hrtime.bigint();
+      await body();
+      const s = seconds(start);
+      console.log(`  ${name.padEnd(44)} ${(n / s).toFixed(0).padStart(6)} records/s, ${(capacity.requests / n).toFixed(3)} requests/record, ${(capacity.units / n).toFixed(2)} write units/record`);
+    };
+    console.log(`Write styles: ${n} records of ~400 bytes`);
+    for (const concurrency of [1, 4]) {
+      await run(`transactions of 100, ${concurrency} in flight`, () =>
+        forEachChunk(ids, 100, concurrency, async (chunk) => {
+          await db.send(new TransactWriteCommand({ TransactItems: chunk.map((i) => ({ Update: update(`t${concurrency}`, i) })) }));
+        }),
+      );
+    }
+    for (const concurrency of [4, 16, 32]) {
+      await run(`single conditional updates, ${concurrency} in flight`, () =>
+        forEachChunk(ids, 1, concurrency, async ([i]) => {
+          await db.send(new UpdateCommand(update(`u${concurrency}`, i!)));
+        }),
+      );
+    }
+    for (const concurrency of [1, 4]) {
+      await run(`BatchWriteItem puts of 25, ${concurrency} in flight`, () =>
+        forEachChunk(ids, 25, concurrency, async (chunk) => {
+          await db.send(new BatchWriteCommand({ RequestItems: { [table]: chunk.map((i) => ({ PutRequest: { Item: { pk: `b${concurrency}#${i}`, recordData: data(i), version: 1 } } })) } }));
+        }),
+      );
+    }
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
