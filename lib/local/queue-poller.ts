@@ -2,7 +2,9 @@
  * Drives a queue's consumer the way Lambda's SQS event source mapping does: receive a batch,
  * invoke the handler, delete what succeeded; reported failures (or a thrown error, which fails
  * the whole batch) stay on the queue, come back after the visibility timeout, and SQS itself
- * moves a message to the dead-letter queue after maxReceiveCount receives.
+ * moves a message to the dead-letter queue after maxReceiveCount receives. Several pollers run
+ * side by side, as the mapping runs several invocations at once; a FIFO queue hands out no
+ * message of a group while another of that group is in flight, so order within a group holds.
  */
 import {
   DeleteMessageBatchCommand,
@@ -25,8 +27,12 @@ export interface QueuePollerOptions {
   readonly timeoutSeconds: number;
   /** Long-poll wait per receive. @default 1 */
   readonly waitSeconds?: number;
+  /** Batches handled at once (concurrent invocations). @default 4 */
+  readonly concurrency?: number;
   readonly log?: (line: string) => void;
 }
+
+const DEFAULT_CONCURRENCY = 4;
 
 export interface QueuePoller {
   stop(): Promise<void>;
@@ -35,11 +41,11 @@ export interface QueuePoller {
 export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
   let running = true;
   const log = options.log ?? (() => {});
-  const loop = (async () => {
-    const arn = await queueArn(options.sqs, options.queueUrl);
+  const arn = queueArn(options.sqs, options.queueUrl);
+  const poller = async () => {
     while (running) {
       try {
-        await pollOnce(options, arn);
+        await pollOnce(options, await arn);
       } catch (error) {
         if (running) {
           log(`${options.functionName}: polling failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -47,11 +53,12 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
         }
       }
     }
-  })();
+  };
+  const loops = Array.from({ length: options.concurrency ?? DEFAULT_CONCURRENCY }, () => poller());
   return {
     async stop() {
       running = false;
-      await loop.catch(() => undefined);
+      await Promise.all(loops.map((loop) => loop.catch(() => undefined)));
     },
   };
 }
