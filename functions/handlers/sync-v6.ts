@@ -15,7 +15,8 @@ import { lazyHandler } from '../commons/lazy-handler';
 import { logger, metrics } from '../commons/observability';
 import { createSiteCredentialChecker, type SiteAuthDeps, type SiteCaller } from '../commons/site-auth';
 import type { Quarantine } from '../domain/ports';
-import type { V6Store } from '../domain/sync-v6/ports';
+import type { SyncConfig } from '../domain/config/model';
+import type { V6Store, V6WaitingStore } from '../domain/sync-v6/ports';
 import { parseJsonBody } from '../protocol/v5';
 import {
   badRequest,
@@ -36,14 +37,15 @@ import {
 import { createV6ChangeLog } from '../services/v6-pull';
 import { acceptV6Changes, type V6PushDeps } from '../services/v6-push';
 import { v6QuarantineItems, v6RecordDigest, type RefusedV6Record } from '../services/v6-quarantine';
+import { retryWaiting, updateWaiting, type V6WaitingDeps } from '../services/v6-waiting';
 import type { V6ChangeLogPage } from '../storage/v6-change-log';
 import { DynamoV6Store } from '../storage/v6-store';
 import type { z } from 'zod';
 
 export interface SyncV6Deps extends SiteAuthDeps {
   readonly quarantine: Quarantine;
-  /** The v6 central copy and change log. */
-  readonly v6Store: V6Store;
+  /** The v6 central copy and change log, and the changes waiting for their parent. */
+  readonly v6Store: V6Store & V6WaitingStore;
   /** The legacy central copy, read to place a v6 record by a legacy record (its name, a file's record). */
   readonly centralCopy?: V6PushDeps['legacyCopy'];
 }
@@ -62,6 +64,23 @@ export function createSyncV6Handler(deps: SyncV6Deps) {
   const checkSite = createSiteCredentialChecker(deps);
   const changeLog = createV6ChangeLog(deps.v6Store);
   const pushDeps: V6PushDeps = { v6Store: deps.v6Store, ...(deps.centralCopy ? { legacyCopy: deps.centralCopy } : {}) };
+  const waitingDeps: V6WaitingDeps = { ...pushDeps, waiting: deps.v6Store, quarantine: deps.quarantine, now: deps.now };
+
+  /**
+   * Decides again some of the site's changes waiting for their parent (services/v6-waiting.ts).
+   * Run on each of the site's v6 requests; a failure is logged and left for the next one.
+   */
+  async function retryWaitingOf(config: SyncConfig, siteId: number) {
+    try {
+      const outcome = await retryWaiting(waitingDeps, config, siteId);
+      if (outcome.accepted + outcome.refused + outcome.dropped > 0) {
+        metrics.addMetric('V6WaitingAccepted', 'Count', outcome.accepted);
+        logger.info('v6 waiting changes decided again', { siteId, ...outcome });
+      }
+    } catch (error) {
+      logger.warn('v6 waiting changes not decided again', { siteId, error: error as Error });
+    }
+  }
 
   /** The body, validated, version-checked and authenticated, as the Open mSupply central does it. */
   async function accept<S extends z.ZodType<{ syncV5Settings: SyncV5Settings; syncV6Version: number }>>(event: HttpEvent, schema: S) {
@@ -99,12 +118,8 @@ export function createSyncV6Handler(deps: SyncV6Deps) {
   async function pushRecords(caller: SiteCaller, records: readonly unknown[]) {
     const siteId = caller.site.siteId;
     const { valid, invalid } = splitV6Records(records);
-    const outcome = await acceptV6Changes(
-      pushDeps,
-      caller.config,
-      siteId,
-      valid.map(({ raw, value }) => ({ change: value.record, changeId: `${siteId}:${v6RecordDigest(raw)}` })),
-    );
+    const pushed = valid.map(({ raw, value }) => ({ raw, change: value.record, changeId: `${siteId}:${v6RecordDigest(raw)}` }));
+    const outcome = await acceptV6Changes(pushDeps, caller.config, siteId, pushed);
     const refused: RefusedV6Record[] = [
       ...outcome.refused.map(({ index, reason, message }) => {
         const { raw, value } = valid[index]!;
@@ -116,6 +131,8 @@ export function createSyncV6Handler(deps: SyncV6Deps) {
       }),
     ];
     if (refused.length > 0) await deps.quarantine.keep(v6QuarantineItems(siteId, refused, deps.now().toISOString()));
+    // After the quarantine: a waiting change always has its entry to resolve.
+    await updateWaiting(waitingDeps, siteId, pushed, outcome.refused);
     metrics.addMetric('V6RecordsAccepted', 'Count', outcome.accepted);
     metrics.addMetric('V6RecordsRefused', 'Count', refused.length);
     if (outcome.servedByV5 > 0) metrics.addMetric('V6RecordsServedByV5', 'Count', outcome.servedByV5);
@@ -125,12 +142,15 @@ export function createSyncV6Handler(deps: SyncV6Deps) {
   async function route(event: HttpEvent): Promise<HttpResult> {
     switch (event.routeKey) {
       case 'POST /central/sync/site_status': {
-        await accept(event, siteStatusRequest);
+        const { caller } = await accept(event, siteStatusRequest);
+        await retryWaitingOf(caller.config, caller.site.siteId);
         // A push is kept before it is answered: nothing runs for a site afterwards.
         return json(200, { data: { is_integrating: false } });
       }
       case 'POST /central/sync/pull': {
         const { request, caller } = await accept(event, pullRequest);
+        // Before reading: the change log then holds what the site's waiting changes became.
+        await retryWaitingOf(caller.config, caller.site.siteId);
         const limit = servedBatchSize(request.batchSize);
         const page = await changeLog.read({ config: caller.config, siteId: caller.site.siteId, cursor: request.cursor, limit, isInitialised: request.isInitialised });
         return json(200, { data: pullAnswer(page) });
@@ -145,6 +165,7 @@ export function createSyncV6Handler(deps: SyncV6Deps) {
       case 'POST /central/sync/push': {
         const { request, caller } = await accept(event, pushRequest);
         await pushRecords(caller, request.batch.records);
+        await retryWaitingOf(caller.config, caller.site.siteId);
         return json(200, { data: { records_pushed: request.batch.records.length } });
       }
       default:

@@ -26,12 +26,21 @@ export interface V6IncomingChange {
   readonly change: V6Change;
   /** Unique per change at its origin: the same change sent again carries the same id. */
   readonly changeId: string;
+  /**
+   * Apply only over this version of the record's copy (0: not held): a change decided again
+   * after waiting for its parent must not undo a change accepted since.
+   */
+  readonly expectedVersion?: number;
 }
 
 export interface V6Refused {
   readonly index: number;
   readonly reason: RefusalReason;
   readonly message: string;
+  /** The record whose absence refused it (`parent_not_found`). */
+  readonly waitingFor?: V6Ref;
+  /** The version of the record's copy when it was refused (0: not held). */
+  readonly seenVersion?: number;
 }
 
 export interface V6PushOutcome {
@@ -41,6 +50,8 @@ export interface V6PushOutcome {
   /** Copies of tables v5 serves. */
   readonly servedByV5: number;
   readonly refused: V6Refused[];
+  /** Indexes of changes with an `expectedVersion` the record's copy no longer has: not applied. */
+  readonly superseded: number[];
 }
 
 /** Attempts at a change whose record another writer changed between our read and write. */
@@ -54,6 +65,7 @@ const legacyKeyString = (key: RecordKey) => `${key.tableName}\u0000${key.recordI
  */
 export async function acceptV6Changes(deps: V6PushDeps, config: SyncConfig, originSiteId: number, changes: readonly V6IncomingChange[]): Promise<V6PushOutcome> {
   const refused: V6Refused[] = [];
+  const superseded: number[] = [];
   let accepted = 0;
   let ignored = 0;
   let servedByV5 = 0;
@@ -76,6 +88,7 @@ export async function acceptV6Changes(deps: V6PushDeps, config: SyncConfig, orig
       if (attempt >= MAX_ROUNDS) throw new Error('Could not write v6 changes: their records keep changing');
       const outcome = await decideRound(deps, config, originSiteId, pending, acceptedPlacements);
       refused.push(...outcome.refused);
+      superseded.push(...outcome.superseded);
       ignored += outcome.ignored;
       servedByV5 += outcome.servedByV5;
       const stale = new Set(await deps.v6Store.apply(outcome.writes.map(({ write }) => write)));
@@ -84,7 +97,7 @@ export async function acceptV6Changes(deps: V6PushDeps, config: SyncConfig, orig
       pending = pending.filter((item) => outcome.writes.some(({ write, index }) => index === item.index && stale.has(write)));
     }
   }
-  return { accepted, ignored, servedByV5, refused: refused.sort((a, b) => a.index - b.index) };
+  return { accepted, ignored, servedByV5, refused: refused.sort((a, b) => a.index - b.index), superseded: superseded.sort((a, b) => a - b) };
 }
 
 type Indexed = V6IncomingChange & { readonly index: number; readonly laterChangeIds: readonly string[] };
@@ -138,19 +151,29 @@ async function decideRound(
   };
   const writes: Array<{ write: V6Write; index: number }> = [];
   const refused: V6Refused[] = [];
+  const superseded: number[] = [];
   let ignored = 0;
   let servedByV5 = 0;
   let unchanged = 0;
-  for (const { change, changeId, index, laterChangeIds } of round) {
+  for (const { change, changeId, index, laterChangeIds, expectedVersion } of round) {
     const current = stored.get(v6KeyString(change));
     if (current && [changeId, ...laterChangeIds].some((id) => current.recentChangeIds.includes(id))) {
       unchanged++; // applied already (or superseded by a later change of this batch): a batch sent again
       continue;
     }
+    if (expectedVersion !== undefined && (current?.version ?? 0) !== expectedVersion) {
+      superseded.push(index);
+      continue;
+    }
     const decision = decideV6Change(change, originSiteId, config, current?.placement, lookup);
     switch (decision.kind) {
       case 'refused':
-        refused.push({ index, reason: decision.reason, message: decision.message });
+        refused.push({
+          index,
+          reason: decision.reason,
+          message: decision.message,
+          ...(decision.waitingFor ? { waitingFor: decision.waitingFor, seenVersion: current?.version ?? 0 } : {}),
+        });
         break;
       case 'ignored':
         ignored++;
@@ -179,5 +202,5 @@ async function decideRound(
       }
     }
   }
-  return { writes, refused, ignored, servedByV5, unchanged };
+  return { writes, refused, superseded, ignored, servedByV5, unchanged };
 }

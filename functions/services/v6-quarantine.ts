@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { QuarantinedRecord } from '../domain/ports';
 
 /** Largest JSON text kept in one item; longer records are kept in parts (the store cuts at 100,000). */
-const MAX_TEXT_PER_ITEM = 90_000;
+export const MAX_TEXT_PER_ITEM = 90_000;
 /** Characters per part: JSON-escaping a part at most doubles it, so a part fits one item. */
 const PART_CHARACTERS = 45_000;
 

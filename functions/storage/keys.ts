@@ -89,3 +89,11 @@ export const changeLogKeys = {
   /** The highest committed cursor. */
   meta: () => ({ pk: 'meta', sk: 0 }),
 } as const;
+
+/** Items of the `v6Sync` table (functions/storage/v6-store.ts) other than the copy and the log. */
+export const v6SyncKeys = {
+  /** Partition of a site's v6 changes waiting for their parent record. */
+  waitingSite: (siteId: number) => `wait#${siteId}`,
+  /** A site's waiting change of one record: `slot` is a number derived from the record's key. */
+  waiting: (siteId: number, slot: number) => ({ pk: v6SyncKeys.waitingSite(siteId), sk: slot }),
+} as const;

@@ -5,7 +5,10 @@
  *   id, version, and where its log entry is: cursor and partitions);
  * - `log#<partition>` / cursor: an entry of the change log (table and id; the data is read from
  *   the copy), one per partition the record is entered in (`domain/sync-v6/audience.ts`);
- * - `meta` / 0: the highest committed cursor.
+ * - `meta` / 0: the highest committed cursor;
+ * - `wait#<site>` / slot: a site's change waiting for the record it is placed by (one per site and
+ *   record, the slot a number derived from the record's key), decided again when that record
+ *   arrives (`services/v6-waiting.ts`).
  *
  * A change is written in one transaction with its entries, the deletion of the record's previous
  * entries, and `meta` moved from M to M+n on condition that it is still M: cursors are assigned
@@ -13,13 +16,25 @@
  * passed (readers stop at the `meta` they read first). The copy's condition on the version it
  * replaces makes a concurrent change of the same record fail instead of being overwritten.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { MAX_V6_CURSOR } from '../protocol/v6';
 import type { V6Action, V6Placement } from '../domain/sync-v6/placement';
-import { v6KeyString, type V6Key, type V6LogEntry, type V6Store, type V6StoredRecord, type V6Write } from '../domain/sync-v6/ports';
+import type { V6Ref } from '../domain/sync-v6/placement';
+import {
+  v6KeyString,
+  type V6Key,
+  type V6LogEntry,
+  type V6Store,
+  type V6StoredRecord,
+  type V6WaitingChange,
+  type V6WaitingStore,
+  type V6Write,
+} from '../domain/sync-v6/ports';
 import type { TransactWriteItem } from './transactions';
 import { batchGetItems } from './batch-get';
+import { v6SyncKeys } from './keys';
 
 const META = { pk: 'meta', sk: 0 } as const;
 const copyKey = (key: V6Key) => ({ pk: `rec#${key.tableName}#${key.recordId}`, sk: 0 });
@@ -51,9 +66,42 @@ function fromItem(item: Record<string, unknown>): V6StoredRecord {
   };
 }
 
+/** Slots of a site's waiting changes: 48 bits of the record key's digest (a safe integer). */
+const SLOTS = 2 ** 48;
+const waitingSlot = (key: V6Key) => parseInt(createHash('sha256').update(v6KeyString(key)).digest('hex').slice(0, 12), 16);
+/** Waiting changes written or removed at once. */
+const WAITING_WRITES_AT_ONCE = 25;
+
+function waitingFromItem(item: Record<string, unknown>): V6WaitingChange {
+  return {
+    siteId: item.siteId as number,
+    tableName: item.tableName as string,
+    recordId: item.recordId as string,
+    changeId: item.changeId as string,
+    quarantineId: item.quarantineId as string,
+    raw: JSON.parse(item.raw as string),
+    waitingFor: { api: item.waitingForApi as V6Ref['api'], table: item.waitingForTable as string, id: item.waitingForId as string },
+    seenVersion: item.seenVersion as number,
+    since: item.since as string,
+  };
+}
+
+async function inGroups<T>(items: readonly T[], run: (item: T) => Promise<void>) {
+  for (let i = 0; i < items.length; i += WAITING_WRITES_AT_ONCE) await Promise.all(items.slice(i, i + WAITING_WRITES_AT_ONCE).map(run));
+}
+
+/** Runs a conditional write; a failed condition means there is nothing to do. */
+async function unlessConditionFails(write: Promise<unknown>) {
+  try {
+    await write;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
 const operationsOf = (write: V6Write) => 1 + write.partitions.length + (write.replaces?.cursor ? write.replaces.partitions.length : 0);
 
-export class DynamoV6Store implements V6Store {
+export class DynamoV6Store implements V6Store, V6WaitingStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -176,5 +224,83 @@ export class DynamoV6Store implements V6Store {
       }
     }
     return stale;
+  }
+  async keepWaiting(changes: readonly V6WaitingChange[]): Promise<void> {
+    await inGroups(changes, (change) =>
+      unlessConditionFails(
+        this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: {
+              ...v6SyncKeys.waiting(change.siteId, waitingSlot(change)),
+              siteId: change.siteId,
+              tableName: change.tableName,
+              recordId: change.recordId,
+              changeId: change.changeId,
+              quarantineId: change.quarantineId,
+              raw: JSON.stringify(change.raw ?? null),
+              waitingForApi: change.waitingFor.api,
+              waitingForTable: change.waitingFor.table,
+              waitingForId: change.waitingFor.id,
+              seenVersion: change.seenVersion,
+              since: change.since,
+            },
+            // The same change refused again (a batch sent again) keeps its first refusal time.
+            ConditionExpression: 'attribute_not_exists(pk) OR #changeId <> :changeId',
+            ExpressionAttributeNames: { '#changeId': 'changeId' },
+            ExpressionAttributeValues: { ':changeId': change.changeId },
+          }),
+        ),
+      ),
+    );
+  }
+
+  async sampleWaiting(siteId: number, limit: number): Promise<V6WaitingChange[]> {
+    const start = Math.floor(Math.random() * SLOTS);
+    const query = async (condition: string, count: number) =>
+      (
+        await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: `pk = :pk AND ${condition}`,
+            ExpressionAttributeValues: { ':pk': v6SyncKeys.waitingSite(siteId), ':start': start },
+            ConsistentRead: true,
+            Limit: count,
+          }),
+        )
+      ).Items ?? [];
+    const from = await query('sk >= :start', limit);
+    const wrapped = from.length < limit ? await query('sk < :start', limit - from.length) : [];
+    return [...from, ...wrapped].map(waitingFromItem);
+  }
+
+  async removeWaiting(siteId: number, keys: ReadonlyArray<V6Key & { readonly changeId?: string }>): Promise<void> {
+    await inGroups(keys, (key) =>
+      unlessConditionFails(
+        this.db.send(
+          new DeleteCommand({
+            TableName: this.table,
+            Key: v6SyncKeys.waiting(siteId, waitingSlot(key)),
+            ...(key.changeId
+              ? { ConditionExpression: '#changeId = :changeId', ExpressionAttributeNames: { '#changeId': 'changeId' }, ExpressionAttributeValues: { ':changeId': key.changeId } }
+              : {}),
+          }),
+        ),
+      ),
+    );
+  }
+
+  async hasWaiting(siteId: number): Promise<boolean> {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': v6SyncKeys.waitingSite(siteId) },
+        ProjectionExpression: 'pk',
+        ConsistentRead: true,
+        Limit: 1,
+      }),
+    );
+    return Items.length > 0;
   }
 }

@@ -171,15 +171,13 @@ test('a sync file of an invoice from store B to store C: remote-site-2, entitled
 });
 
 /**
- * A known gap, kept as a failing test until it is fixed (docs/sync-files.md, "Known limits").
- * Every sync pushes v6 before v5 (`sync/synchroniser.rs`), so
- * a file attached to a legacy record made since the last sync (a purchase order and its scanned
- * document, say) reaches the server before its record: the reference is kept aside
- * (`parent_not_found`), the upload is accepted, and when the record arrives over v5 moments later
- * nothing accepts the reference, so the record's other sites never receive it. (The Open
- * mSupply central keeps every reference and sends it to every site.)
+ * Every sync pushes v6 before v5 (`sync/synchroniser.rs`), so a file attached to a legacy record
+ * made since the last sync (a purchase order and its scanned document, say) reaches the server
+ * before its record: the reference is refused `parent_not_found` and waits for the record; the
+ * v5 push of the same sync brings the record, and the v6 pull that follows decides the reference
+ * again and accepts it, so the record's other sites receive it (docs/sync-files.md).
  */
-test.failing('a file attached to a legacy record in the same sync that creates the record reaches the record\'s other sites', async () => {
+test('a file attached to a legacy record in the same sync that creates the record reaches the record\'s other sites', async () => {
   // remote-site-2 collects store B, so it holds store B's records.
   expect((await server.admin('PUT', '/stores/STORE_B/sync-with/3', { syncWith: 'activeCollector' })).status).toBe(200);
   const siteB = await syncedSite('remote-site-1');
@@ -187,6 +185,12 @@ test.failing('a file attached to a legacy record in the same sync that creates t
   siteB.changes([legacyRecord('Location', 'LOC_WITH_FILE', { store_ID: 'STORE_B' })]);
   const reference = siteB.attachFile({ tableName: 'Location', recordId: 'LOC_WITH_FILE', fileName: 'plan.pdf', bytes: randomBytes(1000) });
   await siteB.sync();
+  // Accepted within that sync, placed as its Location; its refusal is marked resolved.
+  const kept = (await server.adapters.v6Store.get([{ tableName: 'sync_file_reference', recordId: reference.id }])).get(`sync_file_reference\u0000${reference.id}`);
+  expect(kept).toMatchObject({ originSiteId: 2, placement: { storeId: 'STORE_B', parent: { table: 'Location', id: 'LOC_WITH_FILE' } } });
+  const entries = (await server.adapters.quarantine.list({ siteId: 2, limit: 1000 })).records.filter((record) => record.recordId === reference.id);
+  expect(entries).toEqual([expect.objectContaining({ reason: 'resolved', message: expect.stringContaining('Location LOC_WITH_FILE') })]);
+  expect(await server.adapters.v6Store.hasWaiting(2)).toBe(false);
   expect(await siteB.fileSync()).toEqual({ uploaded: [reference.id], failed: [] });
   await siteB.sync();
   await siteC.sync();

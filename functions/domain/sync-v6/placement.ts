@@ -44,7 +44,15 @@ export type V6Decision =
   | { readonly kind: 'ignored'; readonly message: string }
   /** A copy of a table v5 serves: the site delivers the same row over v5. */
   | { readonly kind: 'servedByV5'; readonly message: string }
-  | ({ readonly kind: 'refused' } & Refusal);
+  | ({ readonly kind: 'refused' } & V6Refusal);
+
+/**
+ * A refusal; `waitingFor` names the record whose absence refused it (`parent_not_found`): the
+ * change can be decided again once that record is held (services/v6-waiting.ts).
+ */
+export interface V6Refusal extends Refusal {
+  readonly waitingFor?: V6Ref;
+}
 
 const fields = (data: unknown): Record<string, unknown> | undefined =>
   data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
@@ -81,10 +89,10 @@ export function v6References(change: V6Change): V6Ref[] {
   }
 }
 
-const refused = (reason: Refusal['reason'], message: string): V6Decision => ({ kind: 'refused', reason, message });
+const refused = (reason: Refusal['reason'], message: string, waitingFor?: V6Ref): V6Decision => ({ kind: 'refused', reason, message, ...(waitingFor ? { waitingFor } : {}) });
 
 /** Where the row places the record, from its own fields and its parents. */
-function placeRow(owner: V6Owner, change: V6Change, data: Record<string, unknown>, config: SyncConfig, lookup: V6Lookup): V6Placement | Refusal {
+function placeRow(owner: V6Owner, change: V6Change, data: Record<string, unknown>, config: SyncConfig, lookup: V6Lookup): V6Placement | V6Refusal {
   switch (owner.kind) {
     case 'central':
       return centralPlacement;
@@ -99,8 +107,9 @@ function placeRow(owner: V6Owner, change: V6Change, data: Record<string, unknown
     case 'parent': {
       const parentId = text(data[owner.field]);
       if (!parentId) return { reason: 'invalid_record', message: `Field ${owner.field} must name its ${owner.parentTable}.` };
-      const parent = lookup({ api: 'v6', table: owner.parentTable, id: parentId });
-      if (!parent) return { reason: 'parent_not_found', message: `Its ${owner.parentTable} ${parentId} is not held by the central server; push it first.` };
+      const ref: V6Ref = { api: 'v6', table: owner.parentTable, id: parentId };
+      const parent = lookup(ref);
+      if (!parent) return { reason: 'parent_not_found', message: `Its ${owner.parentTable} ${parentId} is not held by the central server; push it first.`, waitingFor: ref };
       return { ...parent, parent: { table: owner.parentTable, id: parentId } };
     }
     case 'patient': {
@@ -111,8 +120,9 @@ function placeRow(owner: V6Owner, change: V6Change, data: Record<string, unknown
       return { dataClass: 'patient', flags: [], storeId, patientId };
     }
     case 'name': {
-      const name = lookup({ api: 'legacy', table: 'name', id: change.recordId });
-      if (!name) return { reason: 'parent_not_found', message: `Its name ${change.recordId} is not held by the central server (names arrive over v5).` };
+      const ref: V6Ref = { api: 'legacy', table: 'name', id: change.recordId };
+      const name = lookup(ref);
+      if (!name) return { reason: 'parent_not_found', message: `Its name ${change.recordId} is not held by the central server (names arrive over v5).`, waitingFor: ref };
       if (name.dataClass === 'patient' && name.storeId) return { dataClass: 'patient', flags: [], storeId: name.storeId, patientId: change.recordId };
       const store = storeByNameId(config, change.recordId);
       if (store) return { dataClass: 'store', flags: [], storeId: store.id };
@@ -122,8 +132,9 @@ function placeRow(owner: V6Owner, change: V6Change, data: Record<string, unknown
       const table = text(data[owner.tableField]);
       const id = text(data[owner.idField]);
       if (!table || !id) return { reason: 'invalid_record', message: `Fields ${owner.tableField} and ${owner.idField} must name the record the file belongs to.` };
-      const target = lookup({ api: v6Table(table) ? 'v6' : 'legacy', table, id });
-      if (!target) return { reason: 'parent_not_found', message: `The record it belongs to (${table} ${id}) is not held by the central server.` };
+      const ref: V6Ref = { api: v6Table(table) ? 'v6' : 'legacy', table, id };
+      const target = lookup(ref);
+      if (!target) return { reason: 'parent_not_found', message: `The record it belongs to (${table} ${id}) is not held by the central server.`, waitingFor: ref };
       const { kept: _kept, ...placement } = target;
       return { ...placement, flags: placement.flags.filter((flag) => flag !== 'dispensaryTransactional'), parent: { table, id } };
     }
@@ -136,7 +147,7 @@ function placeRow(owner: V6Owner, change: V6Change, data: Record<string, unknown
   }
 }
 
-const isRefusal = (value: V6Placement | Refusal): value is Refusal => 'reason' in value;
+const isRefusal = (value: V6Placement | V6Refusal): value is V6Refusal => 'reason' in value;
 
 /** Who may make a change: v5's rules; a record kept only centrally without a store may come from any site (its own log). */
 function authorise(placement: V6Placement, config: SyncConfig, siteId: number): Refusal | undefined {
@@ -164,7 +175,7 @@ export function decideV6Change(change: V6Change, originSiteId: number, config: S
     if (!data) return refused('invalid_record', 'recordData must be an object (the row).');
     if (data.id !== undefined && data.id !== change.recordId) return refused('invalid_record', `recordData.id (${String(data.id)}) differs from recordId.`);
     const placed = placeRow(entry.owner, change, data, config, lookup);
-    if (isRefusal(placed)) return refused(placed.reason, placed.message);
+    if (isRefusal(placed)) return refused(placed.reason, placed.message, placed.waitingFor);
     placement = placed;
   }
   const refusal = authorise(placement, config, originSiteId) ?? (stored && stored !== placement ? authorise(stored, config, originSiteId) : undefined);

@@ -2,7 +2,7 @@
  * The storage sync v6 needs, as interfaces the domain owns; `functions/storage/v6-store.ts`
  * implements them on DynamoDB.
  */
-import type { V6Action, V6Placement } from './placement';
+import type { V6Action, V6Placement, V6Ref } from './placement';
 
 export interface V6Key {
   readonly tableName: string;
@@ -60,4 +60,42 @@ export interface V6Store {
   latestCursor(): Promise<number>;
   /** Entries of one partition with `from <= cursor <= to`, ascending, at most `limit`. */
   readPartition(partition: string, from: number, to: number, limit: number): Promise<{ entries: V6LogEntry[]; more: boolean }>;
+}
+
+/**
+ * A pushed change refused only because a record it is placed by was not held yet
+ * (`parent_not_found`), kept to be decided again once that record arrives (one per site and
+ * record: the site's latest such change of it).
+ */
+export interface V6WaitingChange extends V6Key {
+  readonly siteId: number;
+  /** The push's change id (the same change decided again is recognised as one). */
+  readonly changeId: string;
+  /** Its quarantine entry (the digest of the record as pushed). */
+  readonly quarantineId: string;
+  /** The record as pushed, `{cursor, record}`. */
+  readonly raw: unknown;
+  /** The record it waits for. */
+  readonly waitingFor: V6Ref;
+  /** The version of the record's copy when it was refused (0: not held): applied only over it. */
+  readonly seenVersion: number;
+  /** When it was refused (ISO 8601). */
+  readonly since: string;
+}
+
+export interface V6WaitingStore {
+  /** Keeps each change as its site's waiting change of its record, replacing an earlier one. */
+  keepWaiting(changes: readonly V6WaitingChange[]): Promise<void>;
+  /**
+   * At most `limit` of the site's waiting changes, starting at a random place in the site's
+   * list (so every waiting change is looked at in turn, however many there are).
+   */
+  sampleWaiting(siteId: number, limit: number): Promise<V6WaitingChange[]>;
+  /**
+   * Forgets these waiting changes of the site; `changeId` given: only while that change is
+   * the one waiting (a newer change of the record stays).
+   */
+  removeWaiting(siteId: number, keys: ReadonlyArray<V6Key & { readonly changeId?: string }>): Promise<void>;
+  /** Whether the site has any waiting change (one small read). */
+  hasWaiting(siteId: number): Promise<boolean>;
 }
