@@ -3,7 +3,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CentralSyncStack } from '../../lib/central-sync-stack';
-import { apiFunctions } from '../../lib/functions';
+import { apiFunctions, scheduledFunctions } from '../../lib/functions';
 import { queueNames, queues, tableNames } from '../../lib/resources';
 
 // Bundling is not the subject here: skip it so each synth takes a fraction of a second.
@@ -147,4 +147,25 @@ test('a public base URL given to the stack reaches only the function that answer
 test('a public base URL with a path is refused at synth: the v6 client would lose its last segment', () => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   expect(() => new CentralSyncStack(app, 'WithPath', { publicBaseUrl: 'https://example.org/sync' })).toThrow(/must be an origin/);
+});
+
+test('the sweeper runs on an EventBridge schedule, may send to the work queues and touch only the site-state table', () => {
+  template.hasResourceProperties('AWS::Events::Rule', {
+    ScheduleExpression: `rate(${scheduledFunctions.sweepWork.everyMinutes} minute)`,
+    State: 'ENABLED',
+    Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('sweepWorkFunction'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })],
+  });
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: Match.stringLikeRegexp('sweepWorkFunction') }] },
+  });
+  const statements = JSON.stringify(Object.values(policies).map((p) => p.Properties.PolicyDocument.Statement));
+  expect(statements).toContain('sqs:SendMessage');
+  expect(statements).toMatch(/siteState/i);
+  for (const table of tableNames.filter((name) => name !== 'siteState')) expect(statements).not.toMatch(new RegExp(`Tables${table}[A-F0-9]{8}`));
+});
+
+test('the site-state table has the sparse pendingWork index the sweeper reads', () => {
+  template.hasResourceProperties('AWS::DynamoDB::Table', {
+    GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'pendingWork', KeySchema: [{ AttributeName: 'pendingShard', KeyType: 'HASH' }, { AttributeName: 'dueAt', KeyType: 'RANGE' }] })],
+  });
 });
