@@ -65,6 +65,8 @@ export interface AcceptedChange {
   readonly changeId: string;
   /** Apply only if the record is new or its last change came from this site (a site's own edit wins). */
   readonly onlyIfLastChangedBy?: number;
+  /** Routing it would do nothing (no site, no change log, no transfer): stored as routed already. */
+  readonly routesNowhere?: boolean;
 }
 
 /** The central copy of one record. */
@@ -179,6 +181,8 @@ export interface SiteProgress {
    * `limitPerShard` from each shard of the index: the sweeper's read.
    */
   dueWork(options: { readonly dueBy: number; readonly limitPerShard: number }): Promise<PendingWork[]>;
+  /** The work could not be sent now: due again at `dueAt` (epoch ms), so it never blocks the sweep. */
+  postpone(siteId: number, workId: string, dueAt: number): Promise<void>;
   /** Work marked more than `olderThanMs` ago whose message was never recorded as sent. */
   unsentWork(siteId: number, olderThanMs: number): Promise<BackgroundWork[]>;
   finish(siteId: number, workId: string): Promise<void>;

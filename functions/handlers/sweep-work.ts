@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { adapters, systemClock } from '../commons/adapters';
 import { lazyHandler } from '../commons/lazy-handler';
 import { logger, metrics } from '../commons/observability';
+import type { BackgroundWork } from '../domain/ports';
 import { sweepWork, type SweepDeps, type SweepOutcome } from '../services/sweep-work';
 
 /** A scheduled event: only `detail` is read; anything else about it is ignored. */
@@ -25,8 +26,11 @@ export function createSweepWorkHandler(deps: SweepDeps) {
     const parsed = sweepEvent.safeParse(event);
     const everything = parsed.success && parsed.data.detail?.everything === true;
     const shouldStop = () => typeof context?.getRemainingTimeInMillis === 'function' && context.getRemainingTimeInMillis() < RESERVE_MS;
-    const outcome = await sweepWork(deps, { everything, shouldStop });
+    const onFailure = (work: BackgroundWork, error: unknown) =>
+      logger.error('background work could not be sent again; retried later', { kind: work.kind, workId: work.workId, error: error instanceof Error ? error.message : String(error) });
+    const outcome = await sweepWork(deps, { everything, shouldStop, onFailure });
     metrics.addMetric('WorkResent', 'Count', outcome.resent);
+    metrics.addMetric('WorkResendFailed', 'Count', outcome.failed);
     if (outcome.resent > 0) logger.warn('unfinished background work sent again', { ...outcome, everything });
     return outcome;
   })

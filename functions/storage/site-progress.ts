@@ -69,6 +69,22 @@ export class DynamoSiteProgress implements SiteProgress {
     }
   }
 
+  async postpone(siteId: number, workId: string, dueAt: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: siteStateKeys.work(siteId, workId),
+          UpdateExpression: 'SET dueAt = :due, expiresAt = :expires',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':due': dueAt, ':expires': this.expiry(dueAt) },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   async unsentWork(siteId: number, olderThanMs: number): Promise<BackgroundWork[]> {
     const { Items = [] } = await this.db.send(
       new QueryCommand({

@@ -90,16 +90,16 @@ test('work whose message was lost after it was sent is sent again by the sweeper
   expect(await server.adapters.progress.workInProgress(2)).toBe(true);
 
   // Within the redelivery grace the message may still be on its way: nothing is sent again.
-  expect(await sweepWork(sweepDeps)).toEqual({ resent: 0, more: false });
+  expect(await sweepWork(sweepDeps)).toEqual({ resent: 0, failed: 0, more: false });
   expect(await server.adapters.progress.workInProgress(2)).toBe(true);
 
   clockOffsetMs += REDELIVERY_GRACE_MS + 1_000;
-  expect(await sweepWork(sweepDeps)).toEqual({ resent: 1, more: false });
+  expect(await sweepWork(sweepDeps)).toEqual({ resent: 1, failed: 0, more: false });
   const site = rawV5({ baseUrl: server.url, siteName: 'remote-site-1', password: server.passwords['remote-site-1']!, hardwareId: 'status-hw' });
   await statusUntilIdle(site);
   // Done work leaves nothing for a later sweep.
   clockOffsetMs += REDELIVERY_GRACE_MS + 1_000;
-  expect(await sweepWork(sweepDeps)).toEqual({ resent: 0, more: false });
+  expect(await sweepWork(sweepDeps)).toEqual({ resent: 0, failed: 0, more: false });
 });
 
 test('a sweep of everything (the queues were emptied) sends every unfinished piece of work once, due or not, even across many rounds', async () => {
@@ -112,9 +112,36 @@ test('a sweep of everything (the queues were emptied) sends every unfinished pie
   const sent: string[] = [];
   const recordingQueue = { send: async (work: BackgroundWork) => void sent.push(work.workId) };
   // Two markers per shard and round: the sweep takes several rounds and still sends each once.
-  expect(await sweepWork({ ...sweepDeps, work: recordingQueue }, { everything: true, limitPerShard: 2 })).toEqual({ resent: 30, more: false });
+  expect(await sweepWork({ ...sweepDeps, work: recordingQueue }, { everything: true, limitPerShard: 2 })).toEqual({ resent: 30, failed: 0, more: false });
   expect(sent.sort()).toEqual([...workIds].sort());
   // Sent again just now: not due for a normal sweep.
-  expect(await sweepWork({ ...sweepDeps, work: recordingQueue })).toEqual({ resent: 0, more: false });
+  expect(await sweepWork({ ...sweepDeps, work: recordingQueue })).toEqual({ resent: 0, failed: 0, more: false });
   for (const workId of workIds) await server.adapters.progress.finish(3, workId);
+});
+
+test('work whose resend fails never holds up the sweep: the rest is sent, and it is tried again later', async () => {
+  const sweepDeps = { progress: server.adapters.progress, work: server.adapters.work, now };
+  for (const workId of ['unsendable', 'sendable']) {
+    await server.adapters.progress.begin(3, workId, routeWork(workId));
+    await server.adapters.progress.sent(3, workId);
+  }
+  const sent: string[] = [];
+  const pickyQueue = {
+    send: async (work: BackgroundWork) => {
+      if (work.workId === 'unsendable') throw new Error('the queue refused this message');
+      sent.push(work.workId);
+    },
+  };
+  clockOffsetMs += REDELIVERY_GRACE_MS + 1_000;
+  const failures: string[] = [];
+  const outcome = await sweepWork({ ...sweepDeps, work: pickyQueue }, { limitPerShard: 1, onFailure: (work) => failures.push(work.workId) });
+  expect(outcome).toEqual({ resent: 1, failed: 1, more: false });
+  expect(sent).toEqual(['sendable']);
+  expect(failures).toEqual(['unsendable']);
+  // Postponed, not dropped: due again after the retry delay, still counting for its site.
+  expect(await server.adapters.progress.workInProgress(3)).toBe(true);
+  expect(await sweepWork({ ...sweepDeps, work: pickyQueue })).toEqual({ resent: 0, failed: 0, more: false });
+  clockOffsetMs += 10 * 60_000;
+  expect(await sweepWork({ ...sweepDeps, work: pickyQueue })).toEqual({ resent: 0, failed: 1, more: false });
+  for (const workId of ['unsendable', 'sendable']) await server.adapters.progress.finish(3, workId);
 });

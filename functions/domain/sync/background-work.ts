@@ -12,6 +12,9 @@ export const UNSENT_GRACE_MS = 10_000;
  */
 export const REDELIVERY_GRACE_MS = 20 * 60_000;
 
+/** A resend that failed is tried again this much later, so one bad piece of work never holds up a sweep. */
+export const FAILED_RESEND_DELAY_MS = 5 * 60_000;
+
 /** One resend per work item, however many sites' markers hold it (configuration work shows on several). */
 export function distinctWork<T extends { readonly work: { readonly workId: string } }>(pending: readonly T[]): T[] {
   const seen = new Set<string>();
