@@ -32,6 +32,7 @@ import { DynamoV6Store } from '../storage/v6-store';
 import { allUsers, defaultUserId, getUser } from '../domain/users/users';
 import type { User } from '../domain/config/model';
 import { writeUserRecords } from '../services/user-records';
+import { decodePathSegment, parseJsonText } from '../protocol/json-text';
 
 export const ADMIN_BASE_PATH = '/admin/v1';
 
@@ -676,7 +677,9 @@ export function createAdminHandler(deps: AdminDeps) {
       throw new HttpError(405, 'method_not_allowed', `${path} accepts ${allowed}.`, null, { allow: allowed });
     }
     const values = match.pattern.exec(subPath)!.slice(1);
-    const params = Object.fromEntries(match.names.map((name, i) => [name, decodeURIComponent(values[i]!)]));
+    const decoded = values.map((value) => decodePathSegment(value!));
+    if (decoded.some((value) => value === undefined)) throw new HttpError(400, 'invalid_path', 'The path holds a malformed percent-encoding (a % not followed by two hex digits of valid UTF-8).');
+    const params = Object.fromEntries(match.names.map((name, i) => [name, decoded[i]!]));
     const query = event.queryStringParameters ?? {};
     return match.route.run(full, { params, query, body: readBody(event, match.route), actor });
   });
@@ -686,11 +689,9 @@ function readBody(event: HttpEvent, route: Route): unknown {
   if (!route.body) return undefined;
   if (!event.body) throw new HttpError(400, 'invalid_body', 'This route needs a JSON body.');
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'invalid_json', 'The request body is not valid JSON.');
-  }
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new HttpError(400, 'invalid_json', `The request body is ${parsed.message}.`);
+  return parsed.value;
 }
 
 async function authenticate(deps: Required<AdminDeps>, event: HttpEvent): Promise<string> {

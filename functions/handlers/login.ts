@@ -16,6 +16,7 @@ import { blockedForMs, sourceKey, USER_LOGIN_WINDOW_SECONDS } from '../domain/us
 import { loginBlocked, loginRefusal, loginRequestBody, MAX_LOGIN_BODY_BYTES, type LoginRequest } from '../protocol/login-v4';
 import { ConfigStore } from '../storage/config-store';
 import { DynamoUserLoginFailures, type UserLoginFailureStore } from '../storage/user-login-failures';
+import { parseJsonText } from '../protocol/json-text';
 
 export interface LoginDeps {
   readonly configStore: Pick<ConfigStore, 'current'>;
@@ -58,13 +59,9 @@ function readRequest(event: HttpEvent): { request: LoginRequest } | { refused: H
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(text, 'utf8') > MAX_LOGIN_BODY_BYTES)
     return { refused: refusal(413, 'payload_too_large', `A login body is at most ${MAX_LOGIN_BODY_BYTES} bytes.`) };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return { refused: refusal(400, 'invalid_json', 'The login body is not valid JSON.') };
-  }
-  const result = loginRequestBody.safeParse(raw);
+  const raw = parseJsonText(text);
+  if (!raw.ok) return { refused: refusal(400, 'invalid_json', `The login body is ${raw.message}.`) };
+  const result = loginRequestBody.safeParse(raw.value);
   if (!result.success) {
     const issues = result.error.issues.slice(0, 10).map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
     return { refused: refusal(400, 'invalid_request', `The login body is invalid: ${issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}`, { issues }) };

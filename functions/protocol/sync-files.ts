@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { MAX_ID_LENGTH, MAX_TABLE_NAME_LENGTH, describeZodError } from './v5';
 import { badRequest, downloadFileRequest, uploadFileRequest, type DownloadFileRequest, type UploadFileRequest, type V6Refusal } from './v6';
+import { parseJsonText } from './json-text';
 
 // ---------------------------------------------------------------------------------------------
 // Sizes
@@ -105,13 +106,9 @@ export async function parseUploadBody(contentType: string | undefined, body: Buf
   const json = jsonPart[0]!;
   const jsonText = typeof json === 'string' ? json : Buffer.from(await json.arrayBuffer()).toString('utf8');
   if (Buffer.byteLength(jsonText) > MAX_JSON_PART_BYTES) return refused(`json_part is larger than ${MAX_JSON_PART_BYTES} bytes.`, 413);
-  let value: unknown;
-  try {
-    value = JSON.parse(jsonText);
-  } catch {
-    return refused('json_part is not JSON.');
-  }
-  const request = uploadFileRequest.safeParse(value);
+  const value = parseJsonText(jsonText);
+  if (!value.ok) return refused(`json_part is ${value.message}.`);
+  const request = uploadFileRequest.safeParse(value.value);
   if (!request.success) return { ok: false, refusal: badRequest(describeZodError(request.error, 'json_part').message) };
   const file = filePart[0]!;
   if (typeof file === 'string') return refused('file_part must be a file (a part with a filename), not a text field.');

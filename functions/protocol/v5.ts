@@ -8,6 +8,7 @@
  * Limits and the reasons for them: docs/data-classes.md ("Wire protocol").
  */
 import { z } from 'zod';
+import { parseJsonText } from './json-text';
 
 // ---------------------------------------------------------------------------------------------
 // Limits
@@ -154,11 +155,8 @@ export function parseJsonBody(body: string | undefined | null, isBase64Encoded =
       { bytes, maxBytes },
     );
   }
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch (error) {
-    return fail('invalid_request', `The request body is not valid JSON: ${(error as Error).message}`);
-  }
+  const parsed = parseJsonText(text);
+  return parsed.ok ? { ok: true, value: parsed.value } : fail('invalid_request', `The request body is ${parsed.message}.`);
 }
 
 /** Decodes, size-checks and parses a JSON body, then validates it with `schema`. */

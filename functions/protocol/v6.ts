@@ -9,6 +9,9 @@
  */
 import { z } from 'zod';
 import { MAX_ID_LENGTH, MAX_SITE_NAME_LENGTH, MAX_TABLE_NAME_LENGTH, MIN_SYNC_API_VERSION, describeZodError, type ProtocolError } from './v5';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-text';
+
+export { nestedDeeperThan };
 
 // ---------------------------------------------------------------------------------------------
 // Versions and limits
@@ -247,24 +250,8 @@ export function checkV5SyncVersion(settings: SyncV5Settings): V6Refusal | undefi
   };
 }
 
-/**
- * Deepest nesting of a request body accepted: the client reads and writes its JSON with
- * serde_json, whose parser stops at 128 levels, so a real record is never deeper; deeper input
- * could not even be written back out.
- */
-export const MAX_V6_JSON_DEPTH = 128 + 8;
-
-/** Whether `value` nests deeper than `maxDepth` (checked without recursion). */
-export function nestedDeeperThan(value: unknown, maxDepth: number): boolean {
-  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  while (stack.length > 0) {
-    const { value: current, depth } = stack.pop()!;
-    if (typeof current !== 'object' || current === null) continue;
-    if (depth >= maxDepth) return true;
-    for (const child of Object.values(current)) stack.push({ value: child, depth: depth + 1 });
-  }
-  return false;
-}
+/** Deepest nesting of a request body accepted (json-text.ts). */
+export const MAX_V6_JSON_DEPTH = MAX_JSON_DEPTH;
 
 /** Validates a request body already read as JSON. */
 export function parseV6Request<S extends z.ZodType>(schema: S, value: unknown): ParsedV6<z.output<S>> {

@@ -1,18 +1,34 @@
 /** Background work queued on behalf of a site, counted by `site_status` until its consumer finishes it. */
 import { UNSENT_GRACE_MS } from '../domain/sync/background-work';
 import type { BackgroundWork, SiteProgress, WorkQueue } from '../domain/ports';
+import { logger, metrics } from '../commons/observability';
 
 export { UNSENT_GRACE_MS };
 
 /**
  * The marker first: `site_status` must never say idle while the work is on its way. It holds the
  * work until the work is done, so a send that fails or never happens, or a message lost with its
- * queue, is made again later (`resendUnsentWork` here, the sweeper in sweep-work.ts).
+ * queue, is made again later (`resendUnsentWork` here, the sweeper in sweep-work.ts). Once the
+ * marker is written the work is durable: a failed send is left to those (false is returned), and
+ * the request that queued it still succeeds.
  */
-export async function queueSiteWork(deps: { readonly progress: SiteProgress; readonly work: WorkQueue }, siteId: number, work: BackgroundWork) {
+export async function queueSiteWork(deps: { readonly progress: SiteProgress; readonly work: WorkQueue }, siteId: number, work: BackgroundWork): Promise<boolean> {
   await deps.progress.begin(siteId, work.workId, work);
-  await deps.work.send(work);
+  if (!(await sendDurableWork(deps.work, work))) return false;
   await deps.progress.sent(siteId, work.workId);
+  return true;
+}
+
+/** Sends work already held by its markers; a failure only delays it (it is resent from them). */
+async function sendDurableWork(queue: WorkQueue, work: BackgroundWork): Promise<boolean> {
+  try {
+    await queue.send(work);
+    return true;
+  } catch (error) {
+    logger.warn('work marked but not sent; it is sent again from its marker', { kind: work.kind, workId: work.workId, error: error instanceof Error ? error.message : String(error) });
+    metrics.addMetric('WorkSendFailed', 'Count', 1);
+    return false;
+  }
 }
 
 /** Sends again the site's work whose message never left; safe to repeat (consumers are idempotent). */
@@ -26,8 +42,9 @@ export async function resendUnsentWork(deps: { readonly progress: SiteProgress; 
 }
 
 /** Work on behalf of several sites (a configuration change): each shows it until it is done. */
-export async function queueWorkForSites(deps: { readonly progress: SiteProgress; readonly work: WorkQueue }, siteIds: readonly number[], work: BackgroundWork) {
+export async function queueWorkForSites(deps: { readonly progress: SiteProgress; readonly work: WorkQueue }, siteIds: readonly number[], work: BackgroundWork): Promise<boolean> {
   for (const siteId of siteIds) await deps.progress.begin(siteId, work.workId, work);
-  await deps.work.send(work);
+  if (!(await sendDurableWork(deps.work, work))) return false;
   for (const siteId of siteIds) await deps.progress.sent(siteId, work.workId);
+  return true;
 }

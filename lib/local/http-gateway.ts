@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { RouteKey } from '../functions';
+import { decodePathSegment } from '../../functions/protocol/json-text';
 
 export type LambdaHttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
@@ -140,7 +141,8 @@ function toEvent(
   headers['x-forwarded-proto'] = 'http';
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
-  const pathParameters = Object.fromEntries(route.parameterNames.map((name, i) => [name, decodeURIComponent(values[i]!)]));
+  // A malformed percent-encoding stays as it came: the route answers it, as API Gateway passes it on.
+  const pathParameters = Object.fromEntries(route.parameterNames.map((name, i) => [name, decodePathSegment(values[i]!) ?? values[i]!]));
   const textual = body.length === 0 || /json|text|xml|form-urlencoded/.test(headers['content-type'] ?? 'application/json');
   const now = new Date();
   return {
