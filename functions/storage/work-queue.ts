@@ -10,6 +10,15 @@ import type { BackgroundWork, WorkQueue } from '../domain/ports';
 import { createHash } from 'node:crypto';
 import type { FanOutMessage, TransferMessage } from '../protocol/queue-messages';
 
+/**
+ * SQS carries only #x9, #xA, #xD, #x20–#xD7FF, #xE000–#xFFFD (and, in AWS but not every emulator,
+ * #x10000 and above). A record id may hold anything JSON allows, so every other code unit is
+ * written as a JSON `\u` escape: the same JSON, and a message any queue accepts.
+ */
+export function sqsSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[^\t\n\r\u0020-\ud7ff\ue000-\ufffd]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export class SqsWorkQueue implements WorkQueue {
   constructor(
     private readonly sqs: SQSClient,
@@ -21,7 +30,7 @@ export class SqsWorkQueue implements WorkQueue {
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: queueUrl,
-        MessageBody: JSON.stringify(message),
+        MessageBody: sqsSafeJson(message),
         MessageGroupId: group,
         // Each part of a resumed build is a message of its own.
         MessageDeduplicationId: 'resume' in work && work.resume ? `${work.workId}:${work.resume.part}` : work.workId,
