@@ -107,7 +107,7 @@ async function measureConfiguration(sites: number, plan: PasswordPlan, log: (lin
     const store = new ConfigStore(db, tables.config);
     const file = fleetConfigFile(sites, () => plan === 'every');
     let start = process.hrtime.bigint();
-    const imported = await importConfigFile(store, file, 'bench', ...(importOptions(plan) as []));
+    const imported = await importConfigFile(store, file, 'bench', { generatePasswords: plan === 'generated' });
     if (!imported.ok) throw new Error(`import: ${imported.message}`);
     const importSeconds = seconds(start);
     log(`  import: ${importSeconds.toFixed(1)} s`);
@@ -143,11 +143,6 @@ async function measureConfiguration(sites: number, plan: PasswordPlan, log: (lin
   } finally {
     await dynamo.stop();
   }
-}
-
-/** Options for importConfigFile when the import generates the passwords (none before it could). */
-function importOptions(plan: PasswordPlan): unknown[] {
-  return plan === 'generated' ? [{ generatePasswords: true }] : [];
 }
 
 /** Routing CPU in process: the index build, then `destinations` over many records. */

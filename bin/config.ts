@@ -1,6 +1,7 @@
 /**
- * `npm run config -- import <file>` loads a configuration file (sites with passwords, stores,
- * sync-with, visibility, preferences) into an empty system; `npm run config -- export [file]`
+ * `npm run config -- import <file> [--generate-passwords]` loads a configuration file (sites with
+ * passwords, stores, sync-with, visibility, preferences) into an empty system; with
+ * --generate-passwords, every remote site the file gives no password gets a generated one (printed); `npm run config -- export [file]`
  * writes the current configuration in the same format, without passwords.
  *
  * Where the configuration lives:
@@ -26,7 +27,7 @@ import { tableEnvVar, type TableName } from '../lib/resources';
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { local: { type: 'boolean', default: false }, endpoint: { type: 'string' }, table: { type: 'string' } },
+    options: { local: { type: 'boolean', default: false }, 'generate-passwords': { type: 'boolean', default: false }, endpoint: { type: 'string' }, table: { type: 'string' } },
   });
   const [command, file] = positionals;
   if ((command !== 'import' && command !== 'export') || (command === 'import' && !file)) {
@@ -48,7 +49,9 @@ async function main() {
     const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
     const store = new ConfigStore(db, values.table ?? process.env.TABLE_CONFIG ?? 'config');
     if (command === 'import') {
-      const result = await importConfigFile(store, JSON.parse(readFileSync(file!, 'utf8')), `config-cli:${process.env.USER ?? 'unknown'}`);
+      const result = await importConfigFile(store, JSON.parse(readFileSync(file!, 'utf8')), `config-cli:${process.env.USER ?? 'unknown'}`, {
+        generatePasswords: values['generate-passwords'],
+      });
       if (!result.ok) throw new Error(`${file}: ${result.message}`);
       console.log(`Imported ${file}.`);
       for (const site of result.passwords) console.log(`  site ${site.siteId}: name "${site.name}", password "${site.password}"`);

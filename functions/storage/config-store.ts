@@ -14,11 +14,12 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { configFromFile } from '../domain/config/config-file';
-import { hashPassword } from '../domain/config/credentials';
+import { generatePassword, hashGeneratedPassword, hashPassword, hashPasswordAsync } from '../domain/config/credentials';
 import { emptyConfig, type Preferences, type Site, type Store, type SyncConfig, type User } from '../domain/config/model';
 import { refuse, type AuditEntry, type OperationResult } from '../domain/config/operations';
 import { configFileSchema } from '../protocol/admin';
 import { configKeys, configPartitions } from './keys';
+import { forEachChunk } from './parallel-chunks';
 
 type Item = Record<string, unknown> & { pk: string; sk: string };
 
@@ -33,6 +34,8 @@ export type ConfigOperation = (config: SyncConfig) => OperationResult;
 export type CommittedResult = OperationResult & { readonly auditRecord?: AuditRecord };
 
 const MAX_TRANSACTION_ITEMS = 100;
+/** Batch writes in flight at once during an import. */
+const IMPORT_WRITE_CONCURRENCY = 8;
 const ATTEMPTS = 6;
 
 export class ConfigStore {
@@ -120,13 +123,7 @@ export class ConfigStore {
       actor,
     };
     const rest = [...items.values(), { ...configKeys.audit(auditRecord.at, randomUUID()), ...auditRecord }];
-    for (let i = 0; i < rest.length; i += 25) {
-      let requests = rest.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-      while (requests.length > 0) {
-        const response = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
-        requests = (response.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-      }
-    }
+    await this.putAll(rest);
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: [this.versionPut(0)] }));
     } catch (error) {
@@ -165,6 +162,18 @@ export class ConfigStore {
   private async version(): Promise<number> {
     const response = await this.db.send(new GetCommand({ TableName: this.tableName, Key: configKeys.version(), ConsistentRead: true }));
     return (response.Item?.version as number | undefined) ?? 0;
+  }
+
+  /** Plain batch writes, several at once: for items no reader sees before the version moves. */
+  private async putAll(items: readonly Item[]): Promise<void> {
+    await forEachChunk(items, 25, IMPORT_WRITE_CONCURRENCY, async (chunk) => {
+      let requests = chunk.map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 6)));
+        const response = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+        requests = (response.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+      }
+    });
   }
 
   private async query(pk: string): Promise<Item[]> {
@@ -249,14 +258,27 @@ function stableJson(value: unknown): string {
   );
 }
 
+/** How many passwords are hashed at once (scrypt runs on the thread pool; 16 MiB each). */
+const HASH_CONCURRENCY = 16;
+
+export interface ImportOptions {
+  /**
+   * Give every remote site the file leaves without a password a generated one (returned with
+   * the others), stored with the fast hash generated passwords allow (credentials.ts).
+   */
+  readonly generatePasswords?: boolean;
+}
+
 /**
  * Validates a configuration file (the same schemas as the admin API) and loads it into an
  * empty system. Returns the sites that were given a password, to tell their operators.
+ * Passwords are hashed before the configuration is built, many at once.
  */
 export async function importConfigFile(
   store: ConfigStore,
   raw: unknown,
   actor: string,
+  options: ImportOptions = {},
 ): Promise<
   | { ok: true; passwords: Array<{ siteId: number; name: string; password: string }>; userPasswords: Array<{ name: string; password: string }> }
   | { ok: false; status: number; code: string; message: string }
@@ -266,11 +288,44 @@ export async function importConfigFile(
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`);
     return refuse(400, 'invalid_config_file', `The configuration file is invalid: ${issues.join('; ')}`);
   }
-  const built = configFromFile(emptyConfig(), parsed.data, hashPassword);
+  const generated = new Set<string>();
+  const file = {
+    ...parsed.data,
+    sites: parsed.data.sites.map((site) => {
+      if (!options.generatePasswords || site.password !== undefined || site.kind === 'central') return site;
+      const password = generatePassword();
+      generated.add(password);
+      return { ...site, password };
+    }),
+  };
+  const typed = [...file.sites.flatMap((site) => (site.password === undefined ? [] : [site.password])), ...file.users.flatMap((user) => (user.password === undefined ? [] : [user.password]))];
+  const credentials = await hashAll(typed, generated);
+  const built = configFromFile(emptyConfig(), file, (password) => credentials.get(password)?.shift() ?? hashPassword(password));
   if (!built.ok) return built;
   const imported = await store.importInto(built.config, actor);
   if (!imported.ok) return imported;
-  const passwords = parsed.data.sites.flatMap(({ siteId, name, password }) => (password === undefined ? [] : [{ siteId, name, password }]));
-  const userPasswords = parsed.data.users.flatMap(({ name, password }) => (password === undefined ? [] : [{ name, password }]));
+  const passwords = file.sites.flatMap(({ siteId, name, password }) => (password === undefined ? [] : [{ siteId, name, password }]));
+  const userPasswords = file.users.flatMap(({ name, password }) => (password === undefined ? [] : [{ name, password }]));
   return { ok: true, passwords, userPasswords };
+}
+
+/** One credential per occurrence of each password (never a shared salt), in the order asked. */
+async function hashAll(passwords: readonly string[], generated: ReadonlySet<string>): Promise<Map<string, string[]>> {
+  const hashed: string[] = new Array(passwords.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < passwords.length) {
+      const index = next++;
+      const password = passwords[index]!;
+      hashed[index] = generated.has(password) ? hashGeneratedPassword(password) : await hashPasswordAsync(password);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, passwords.length) }, worker));
+  const byPassword = new Map<string, string[]>();
+  passwords.forEach((password, index) => {
+    const list = byPassword.get(password);
+    if (list) list.push(hashed[index]!);
+    else byPassword.set(password, [hashed[index]!]);
+  });
+  return byPassword;
 }

@@ -1,36 +1,71 @@
 /**
- * Site credentials. A site sends the lowercase hex SHA-256 of its password; only a slow salted
- * hash of that value is stored: `scrypt$<N>$<r>$<p>$<salt base64>$<hash base64>`, so the cost
- * parameters can be raised later without breaking stored credentials. CPU only, no I/O.
+ * Site and user credentials. A site sends the lowercase hex SHA-256 of its password; only a
+ * salted hash of that value is stored, in one of two self-describing formats:
+ *  - `scrypt$<N>$<r>$<p>$<salt base64>$<hash base64>`: deliberately slow, for passwords a person
+ *    chose (a small space an attacker could search); cost parameters kept with each credential.
+ *  - `hmac-sha256$<salt base64>$<hash base64>`: for passwords this server generated itself
+ *    (GENERATED_PASSWORD_BYTES random bytes): nobody can search 2^144 candidates, so slowing
+ *    each guess adds nothing, and a fleet's credentials are made in milliseconds.
+ * CPU only, no I/O.
  */
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 
 const N = 16_384;
 const R = 8;
 const P = 1;
 const KEY_LENGTH = 32;
+/** 144 random bits: 24 characters of base64url. */
+export const GENERATED_PASSWORD_BYTES = 18;
 
 export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 export const isSha256Hex = (value: string): boolean => /^[0-9a-f]{64}$/.test(value);
 
+const scryptFormat = (salt: Buffer, hash: Buffer) => ['scrypt', N, R, P, salt.toString('base64'), hash.toString('base64')].join('$');
+
 /** Hashes what the site sends (the SHA-256 hex of its password) for storage. */
 export function hashCredential(passwordSha256: string): string {
   const salt = randomBytes(16);
-  const hash = scryptSync(passwordSha256, salt, KEY_LENGTH, { N, r: R, p: P });
-  return ['scrypt', N, R, P, salt.toString('base64'), hash.toString('base64')].join('$');
+  return scryptFormat(salt, scryptSync(passwordSha256, salt, KEY_LENGTH, { N, r: R, p: P }));
+}
+
+/** The same, off the main thread: many run at once on the thread pool (a whole file's passwords). */
+export function hashCredentialAsync(passwordSha256: string): Promise<string> {
+  const salt = randomBytes(16);
+  return new Promise((resolve, reject) =>
+    scrypt(passwordSha256, salt, KEY_LENGTH, { N, r: R, p: P }, (error, hash) => (error ? reject(error) : resolve(scryptFormat(salt, hash)))),
+  );
 }
 
 export const hashPassword = (password: string): string => hashCredential(sha256Hex(password));
 
-/** Constant-time comparison of what a site sent with the stored credential. */
+export const hashPasswordAsync = (password: string): Promise<string> => hashCredentialAsync(sha256Hex(password));
+
+/** A password with GENERATED_PASSWORD_BYTES of randomness, for a site an operator gave none. */
+export const generatePassword = (): string => randomBytes(GENERATED_PASSWORD_BYTES).toString('base64url');
+
+const hmac = (salt: Buffer, passwordSha256: string) => createHmac('sha256', salt).update(passwordSha256, 'utf8').digest();
+
+/** The credential of a password from `generatePassword` (only those: see the file comment). */
+export function hashGeneratedPassword(password: string): string {
+  const salt = randomBytes(16);
+  return ['hmac-sha256', salt.toString('base64'), hmac(salt, sha256Hex(password)).toString('base64')].join('$');
+}
+
+/** Constant-time comparison of what a site sent with the stored credential, in either format. */
 export function verifyCredential(stored: string, passwordSha256: string): boolean {
   const parts = stored.split('$');
+  const sent = passwordSha256.toLowerCase();
+  if (parts.length === 3 && parts[0] === 'hmac-sha256') {
+    const expected = Buffer.from(parts[2]!, 'base64');
+    const actual = hmac(Buffer.from(parts[1]!, 'base64'), sent);
+    return expected.length === actual.length && timingSafeEqual(actual, expected);
+  }
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [, n, r, p, saltText, hashText] = parts as [string, string, string, string, string, string];
   const expected = Buffer.from(hashText, 'base64');
   if (expected.length === 0) return false;
-  const actual = scryptSync(passwordSha256.toLowerCase(), Buffer.from(saltText, 'base64'), expected.length, {
+  const actual = scryptSync(sent, Buffer.from(saltText, 'base64'), expected.length, {
     N: Number(n),
     r: Number(r),
     p: Number(p),
