@@ -29,6 +29,8 @@ export interface OperationCount {
   itemsWritten: number;
   /** Items read (returned by gets, batch gets and queries). */
   itemsRead: number;
+  /** Sum of the requests' round-trip times. */
+  milliseconds: number;
 }
 
 /**
@@ -40,17 +42,20 @@ export interface OperationCount {
 export function meterDynamoDb(client: { middlewareStack: { add: (middleware: never, options: { step: 'initialize'; name: string }) => void } }) {
   const byOperation = new Map<string, OperationCount>();
   const add = (operation: string, change: Partial<OperationCount>) => {
-    const count = byOperation.get(operation) ?? { requests: 0, itemsWritten: 0, itemsRead: 0 };
+    const count = byOperation.get(operation) ?? { requests: 0, itemsWritten: 0, itemsRead: 0, milliseconds: 0 };
     byOperation.set(operation, count);
     count.requests += change.requests ?? 0;
     count.itemsWritten += change.itemsWritten ?? 0;
     count.itemsRead += change.itemsRead ?? 0;
+    count.milliseconds += change.milliseconds ?? 0;
   };
   const middleware = (next: (args: { input: Record<string, unknown> }) => Promise<{ output: Record<string, unknown> }>, context: { commandName?: string }) =>
     async (args: { input: Record<string, unknown> }) => {
+      const start = process.hrtime.bigint();
       const result = await next(args);
+      const milliseconds = Number(process.hrtime.bigint() - start) / 1e6;
       const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
-      add(operation, { requests: 1, itemsWritten: itemsWritten(args.input, operation), itemsRead: itemsRead(result.output) });
+      add(operation, { requests: 1, itemsWritten: itemsWritten(args.input, operation), itemsRead: itemsRead(result.output), milliseconds });
       return result;
     };
   client.middlewareStack.add(middleware as never, { step: 'initialize', name: `benchMeter${Math.random()}` });

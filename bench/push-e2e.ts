@@ -217,7 +217,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     );
     console.log(`  pulls (whole syncs): ${(totalSeconds - integratedSeconds).toFixed(1)} s, ${(delivered / (totalSeconds - integratedSeconds)).toFixed(0)} deliveries/s; ${phase(afterRouting, atEnd)}`);
     console.log(`  end to end:         ${(written / totalSeconds).toFixed(0)} records/s (push start to last acknowledgement, ${totalSeconds.toFixed(1)} s); ${phase(none, atEnd)}`);
-    console.log(`  by operation (end to end): ${[...atEnd.byOperation].sort((x, y) => y[1].requests - x[1].requests).map(([operation, count]) => `${operation} ${count.requests} (${count.itemsWritten} written, ${count.itemsRead} read)`).join(', ')}`);
+    console.log(`  by operation (end to end): ${[...atEnd.byOperation].sort((x, y) => y[1].requests - x[1].requests).map(([operation, count]) => `${operation} ${count.requests} (${count.itemsWritten} written, ${count.itemsRead} read, ${(count.milliseconds / count.requests).toFixed(0)} ms each)`).join(', ')}`);
 
     // The honest floor, on the same DynamoDB Local in the same run: the writes no correct sync of
     // this workload can avoid, as plain BatchWriteItem (no transactions, no reads): each record's

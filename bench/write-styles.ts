@@ -52,14 +52,14 @@ async function main() {
       console.log(`  ${name.padEnd(44)} ${(n / s).toFixed(0).padStart(6)} records/s, ${(capacity.requests / n).toFixed(3)} requests/record, ${(capacity.units / n).toFixed(2)} write units/record`);
     };
     console.log(`Write styles: ${n} records of ~400 bytes`);
-    for (const concurrency of [1, 4]) {
+    for (const concurrency of [1, 4, 16]) {
       await run(`transactions of 100, ${concurrency} in flight`, () =>
         forEachChunk(ids, 100, concurrency, async (chunk) => {
           await db.send(new TransactWriteCommand({ TransactItems: chunk.map((i) => ({ Update: update(`t${concurrency}`, i) })) }));
         }),
       );
     }
-    for (const concurrency of [4, 16, 32]) {
+    for (const concurrency of [4, 16, 32, 64]) {
       await run(`single conditional updates, ${concurrency} in flight`, () =>
         forEachChunk(ids, 1, concurrency, async ([i]) => {
           await db.send(new UpdateCommand(update(`u${concurrency}`, i!)));

@@ -36,9 +36,10 @@ export function createSyncPushHandler(deps: SyncPushDeps) {
       });
     }
     logger.info('push stored', { siteId: site.siteId, accepted: outcome.accepted, ignored: outcome.ignored, remaining: envelope.queueLength });
-    // Each batch's routing starts as soon as it is stored, so integration has started whenever
-    // this batch brought work or the site says it has pushed everything.
-    const response: PushResponse = { integrationStarted: envelope.queueLength === 0 || outcome.workIds.length > 0 };
+    // Each batch's routing starts as soon as it is stored (what goes nowhere is routed as it is
+    // stored), so integration has started whenever this batch brought a change or the site says
+    // it has pushed everything.
+    const response: PushResponse = { integrationStarted: envelope.queueLength === 0 || outcome.accepted > 0 };
     return json(200, response);
   });
 }

@@ -21,6 +21,7 @@ import type {
 import { recordKeyString } from '../domain/ports';
 import { decideRecord, type RecordDecision } from '../domain/sync/push-decision';
 import { siteMadeResponse } from '../domain/transfers/claims';
+import { routesNowhere, type HeaderLookup } from './route';
 import { queueSiteWork } from './site-work';
 import { configuredRecord, configuredStoreOf } from './store-records';
 import { writeClaims } from './transfers';
@@ -79,7 +80,7 @@ export async function acceptPush(
   });
 
   const stored = await deps.centralCopy.get(batch);
-  const decisions = await decideAll(deps.centralCopy, config, siteId, batch, stored);
+  const { decisions, known } = await decideAll(deps.centralCopy, config, siteId, batch, stored);
 
   const refused: QuarantinedRecord[] = unreadable.map((item) => unreadableEntry(siteId, item, receivedAt));
   const accepted: AcceptedChange[] = [];
@@ -111,8 +112,11 @@ export async function acceptPush(
   if (refused.length > 0) await deps.quarantine.keep(refused);
   if (accepted.length === 0) return { accepted: 0, ignored, refused, workIds: [] };
   await claimSiteMadeHalves(deps.centralCopy, siteId, accepted);
-  await deps.centralCopy.apply(accepted);
-  const keys: RecordKey[] = accepted.map(({ record }) => ({ tableName: record.tableName, recordId: record.recordId }));
+  // What goes nowhere is stored as routed: only the rest is background work.
+  const headers = headersAsStored(accepted, known);
+  const changes = accepted.map((change) => (routesNowhere(change, config, headers) ? { ...change, routesNowhere: true } : change));
+  await deps.centralCopy.apply(changes);
+  const keys: RecordKey[] = changes.filter((change) => !change.routesNowhere).map(({ record }) => ({ tableName: record.tableName, recordId: record.recordId }));
   const workIds: string[] = [];
   for (let i = 0; i < keys.length; i += KEYS_PER_MESSAGE) {
     const workId = deps.newId();
@@ -133,7 +137,7 @@ async function decideAll(
   siteId: number,
   batch: readonly PushedRecord[],
   stored: Map<string, StoredRecord>,
-): Promise<RecordDecision[]> {
+): Promise<{ decisions: RecordDecision[]; known: ReadonlyMap<string, StoredRecord> }> {
   const inBatch = new Map<string, RecordData>();
   for (const record of batch) if (record.recordData && record.action !== 'delete' && record.action !== 'merge') inBatch.set(recordKeyString(record), record.recordData);
   const known = new Map<string, StoredRecord>(stored);
@@ -147,8 +151,21 @@ async function decideAll(
       decideRecord(record, siteId, config, lookup, stored.get(recordKeyString(record)), final),
     );
     const refusedInLookup = batch.filter((record, i) => decisions[i]!.kind === 'refused' && inBatch.delete(recordKeyString(record)));
-    if (refusedInLookup.length === 0) return decisions;
+    if (refusedInLookup.length === 0) return { decisions, known };
   }
+}
+
+/**
+ * Headers as the central copy holds them once this push is stored: the accepted changes, else
+ * what the decisions read; a header neither names stays unknown (routing then looks it up).
+ */
+function headersAsStored(accepted: readonly AcceptedChange[], known: ReadonlyMap<string, StoredRecord>): HeaderLookup {
+  const pushed = new Map(accepted.map(({ record }) => [recordKeyString(record), record]));
+  return (table, id) => {
+    const key = recordKeyString({ tableName: table, recordId: id });
+    const header = pushed.get(key) ?? known.get(key);
+    return header && header.action !== 'delete' ? header.recordData : undefined;
+  };
 }
 
 /** Rounds of deciding, fetching what the decisions need, and deciding again; then a final pass. */

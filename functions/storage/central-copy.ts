@@ -80,7 +80,8 @@ export class DynamoCentralCopy implements CentralCopy {
       'changeId = :changeId',
       'updatedAt = :now',
       'version = if_not_exists(version, :zero) + :one',
-      'routedVersion = if_not_exists(routedVersion, :zero)',
+      // A change that routes nowhere is routed as it is stored; any other waits for its routing.
+      change.routesNowhere ? 'routedVersion = if_not_exists(version, :zero) + :one' : 'routedVersion = if_not_exists(routedVersion, :zero)',
     ];
     const remove: string[] = [];
     const values: Record<string, unknown> = {

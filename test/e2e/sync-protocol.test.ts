@@ -334,8 +334,10 @@ describe('without the fan-out consumer (integration never finishes), logins and 
     expect(idle.status).toBe(200);
     expect(siteStatusResponse.parse(idle.body).code).toBe('idle');
 
-    const first = legacyRecord('transact', 'TX_B_WAIT_1', { store_ID: 'STORE_B', name_ID: 'SOME_CUSTOMER' });
-    const second = legacyRecord('transact', 'TX_B_WAIT_2', { store_ID: 'STORE_B', name_ID: 'SOME_CUSTOMER' });
+    // Trades with store C (on remote-site-2): routing has work to do (a record that goes nowhere
+    // else is routed as it is stored, and queues nothing).
+    const first = legacyRecord('transact', 'TX_B_WAIT_1', { store_ID: 'STORE_B', name_ID: 'NAME_STORE_C' });
+    const second = legacyRecord('transact', 'TX_B_WAIT_2', { store_ID: 'STORE_B', name_ID: 'NAME_STORE_C' });
     await push(site, [wire(first, 'wait-1')], 2);
     await push(site, [wire(second, 'wait-2')], 1);
     const last = await site.post('queued_records', { queueLength: 0, data: [] });
