@@ -25,7 +25,7 @@ import { storeRecordChanges } from '../domain/config/store-record';
 import type { OutgoingQueue, Quarantine, RecordSource } from '../domain/ports';
 import { adapters, pushDependencies } from '../commons/adapters';
 import { randomUUID } from 'node:crypto';
-import { ConfigStore, type CommittedResult } from '../storage/config-store';
+import { ConfigStore, type ApplyOptions, type CommittedResult } from '../storage/config-store';
 import { importV6Records, importV6RecordsBody, importV6RecordsResponse } from '../services/v6-import';
 import type { V6PushDeps } from '../services/v6-push';
 import { DynamoV6Store } from '../storage/v6-store';
@@ -33,6 +33,7 @@ import { allUsers, defaultUserId, getUser } from '../domain/users/users';
 import type { User } from '../domain/config/model';
 import { writeUserRecords } from '../services/user-records';
 import { decodePathSegment, parseJsonText } from '../protocol/json-text';
+import { InvalidPageTokenError } from '../storage/page-token';
 
 export const ADMIN_BASE_PATH = '/admin/v1';
 
@@ -112,12 +113,12 @@ const parse = <T extends z.ZodType>(schema: T, body: unknown): z.infer<T> => {
   return parsed.data;
 };
 
-async function change(deps: Required<AdminDeps>, request: Request, command: ConfigCommand): Promise<SyncConfig> {
+async function change(deps: Required<AdminDeps>, request: Request, command: ConfigCommand, options: ApplyOptions = {}): Promise<SyncConfig> {
   let before: SyncConfig | undefined;
   const result: CommittedResult = await deps.store.apply((config) => {
     before = config;
     return applyCommand(config, command);
-  }, request.actor);
+  }, request.actor, options);
   if (!result.ok) throw new HttpError(result.status, result.code, result.message);
   if (result.auditRecord) logger.info('privileged configuration change', { ...result.auditRecord });
   if (before) await sendChangedStoreRecords(deps, before, result.config);
@@ -248,7 +249,7 @@ const routes: Route[] = [
     privileged: true,
     run: async (deps, request) => {
       const siteId = siteIdParam(request);
-      const config = await change(deps, request, { type: 'releaseHardware', siteId });
+      const config = await change(deps, request, { type: 'releaseHardware', siteId }, { freshBindings: [siteId] });
       return json(200, siteView(config, getSite(config, siteId)!));
     },
   },
@@ -550,7 +551,12 @@ const routes: Route[] = [
       const data = dataDeps(deps);
       const siteId = request.query.siteId === undefined ? undefined : siteIdParam({ ...request, params: { siteId: request.query.siteId } });
       const limit = Math.min(Math.max(Number(request.query.limit ?? 100) || 100, 1), 1000);
-      return json(200, await data.quarantine.list({ siteId, limit, after: request.query.after }));
+      try {
+        return json(200, await data.quarantine.list({ siteId, limit, after: request.query.after }));
+      } catch (error) {
+        if (error instanceof InvalidPageTokenError) throw new HttpError(400, 'invalid_query', error.message);
+        throw error;
+      }
     },
   },
 ];

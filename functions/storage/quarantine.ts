@@ -2,6 +2,7 @@
 import { BatchWriteCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Quarantine, QuarantinedRecord } from '../domain/ports';
 import { quarantineKeys } from './keys';
+import { decodePageToken, encodePageToken, InvalidPageTokenError } from './page-token';
 
 const ITEMS_PER_BATCH_WRITE = 25;
 
@@ -27,7 +28,8 @@ export class DynamoQuarantine implements Quarantine {
   }
 
   async list(options: { siteId?: number; limit: number; after?: string }): Promise<{ records: QuarantinedRecord[]; next?: string }> {
-    const ExclusiveStartKey = options.after ? (JSON.parse(Buffer.from(options.after, 'base64url').toString('utf8')) as Record<string, unknown>) : undefined;
+    const ExclusiveStartKey = options.after === undefined ? undefined : decodePageToken(options.after, ['site', 'entry']);
+    if (options.after !== undefined && !ExclusiveStartKey) throw new InvalidPageTokenError();
     const page =
       options.siteId === undefined
         ? await this.db.send(new ScanCommand({ TableName: this.table, Limit: options.limit, ExclusiveStartKey }))
@@ -42,7 +44,7 @@ export class DynamoQuarantine implements Quarantine {
             }),
           );
     const records = (page.Items ?? []).map(({ site: _site, entry: _entry, raw, ...record }) => ({ ...record, raw: rawValue(raw) }) as QuarantinedRecord);
-    const next = page.LastEvaluatedKey ? Buffer.from(JSON.stringify(page.LastEvaluatedKey)).toString('base64url') : undefined;
+    const next = page.LastEvaluatedKey ? encodePageToken(page.LastEvaluatedKey) : undefined;
     return next ? { records, next } : { records };
   }
 }
