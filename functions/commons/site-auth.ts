@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Site, SyncConfig } from '../domain/config/model';
-import { activeStoresOnSite, allSites } from '../domain/config/queries';
+import { activeStoresOnSite } from '../domain/config/queries';
+import { configLookup } from '../domain/config/lookup';
 import { verifyCredential } from '../domain/config/credentials';
 import { parseBasicAuth, parseV5Headers, protocolError, type Parsed, type ProtocolError, type V5Headers } from '../protocol/v5';
 import type { ConfigStore } from '../storage/config-store';
@@ -103,14 +104,17 @@ export async function checkSiteCredentials(deps: SiteAuthDeps, credentials: Site
   }
 
   const config = await deps.configStore.current();
-  const site = allSites(config).find((candidate) => candidate.name.toLowerCase() === credentials.siteName.toLowerCase());
+  const configured = configLookup(config).siteByLowerName.get(credentials.siteName.toLowerCase());
   const refuseAndCount = async (error: ProtocolError): Promise<SiteCheck> => {
     await deps.sessions.recordFailure(credentials.siteName, nowSeconds, FAILED_LOGIN_WINDOW_SECONDS);
     return refused(error);
   };
-  if (!site || site.kind === 'central') {
+  if (!configured || configured.kind === 'central') {
     return refuseAndCount(protocolError('site_name_not_found', `No remote site is called "${credentials.siteName}" on this central server.`));
   }
+  // The cached configuration may not know a binding made since it loaded: its own item does.
+  const hardwareId = configured.hardwareId || (await deps.configStore.hardwareBinding(configured.siteId));
+  const site: Site = hardwareId === configured.hardwareId ? configured : { ...configured, hardwareId };
   if (site.credential === '' || !credentialMatches(site.credential, credentials.passwordSha256)) {
     return refuseAndCount(protocolError('site_incorrect_password', `The password of site "${site.name}" is wrong.`));
   }

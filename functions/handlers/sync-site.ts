@@ -7,7 +7,6 @@ import { httpHandler, json, type HttpEvent } from '../commons/http';
 import { lazyHandler } from '../commons/lazy-handler';
 import { logger } from '../commons/observability';
 import { createSiteAuthenticator, toHttpError, valueOrThrow } from '../commons/site-auth';
-import { applyCommand } from '../domain/config/operations';
 import { centralSite, storesOnSite } from '../domain/config/queries';
 import type { CentralCopy, ChangeLog, InitialisationState, OutgoingQueue, SiteProgress, WorkQueue } from '../domain/ports';
 import { resendUnsentWork } from '../services/site-work';
@@ -85,7 +84,7 @@ export function createSyncSiteHandler(deps: SyncSiteDeps) {
 
 /** The first successful initialisation binds the site to the installation that made it. */
 async function bindHardware(configStore: ConfigStore, siteId: number, siteName: string, hardwareId: string) {
-  const result = await configStore.apply((config) => applyCommand(config, { type: 'bindHardware', siteId, hardwareId }), `site:${siteName}`);
+  const result = await configStore.bindHardware(siteId, hardwareId);
   if (!result.ok && result.code === 'hardware_mismatch') {
     // Another installation bound the site a moment ago.
     throw toHttpError(protocolError('site_incorrect_hardware_id', `Site "${siteName}" was just bound to another installation.`));

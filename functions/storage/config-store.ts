@@ -1,27 +1,44 @@
 /**
- * The sync configuration in the `config` table. A change loads the whole configuration (it is
- * small), applies a pure operation, and writes only the items that changed in one transaction
- * guarded by the version item, together with its audit entry: nothing is ever half-applied,
- * and a concurrent change makes the loser retry on fresh data.
+ * The sync configuration in the `config` table, one item per site, store, visibility join,
+ * user and the preferences, and a version item that guards every change.
+ *
+ * A change writes only the items it changes, in one transaction with the version item, its
+ * audit entry and a change entry listing the changed item keys. A function that cached the
+ * configuration then catches up by reading the change entries since its version and only the
+ * items they list; it loads everything only when it has none or is far behind.
+ *
+ * A change too large for one transaction (DynamoDB takes 100 items) is staged first: its writes
+ * go to staging items nobody reads, then one transaction commits the version with a marker
+ * naming the stage, then the writes are applied in transactions that each check the marker is
+ * still there, and the marker is removed. Whoever finds a marker left by a writer that stopped
+ * finishes the work (the same writes again: idempotent); until then cached readers keep the
+ * previous version, complete and consistent.
+ *
+ * A site's hardware binding is an item of its own, written conditionally on the site's first
+ * initialisation: never a configuration change, so concurrent first bindings never meet.
  */
 import { randomUUID } from 'node:crypto';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { configFromFile } from '../domain/config/config-file';
 import { generatePassword, hashGeneratedPassword, hashPassword, hashPasswordAsync } from '../domain/config/credentials';
 import { emptyConfig, type Preferences, type Site, type Store, type SyncConfig, type User } from '../domain/config/model';
-import { refuse, type AuditEntry, type OperationResult } from '../domain/config/operations';
+import { refuse, type AuditEntry, type OperationResult, type Refusal } from '../domain/config/operations';
 import { configFileSchema } from '../protocol/admin';
+import { batchGetItems } from './batch-get';
 import { configKeys, configPartitions } from './keys';
 import { forEachChunk } from './parallel-chunks';
 
 type Item = Record<string, unknown> & { pk: string; sk: string };
+type Key = { pk: string; sk: string };
 
 export interface AuditRecord extends AuditEntry {
   readonly at: string;
@@ -33,10 +50,37 @@ export type ConfigOperation = (config: SyncConfig) => OperationResult;
 
 export type CommittedResult = OperationResult & { readonly auditRecord?: AuditRecord };
 
+export interface ApplyOptions {
+  /**
+   * Sites whose hardware binding the operation reads (releasing one): read afresh first, since
+   * a cached configuration learns new bindings only when it next loads in full.
+   */
+  readonly freshBindings?: readonly number[];
+}
+
+/** The version item: the committed version, and the stage a large change is still applying. */
+interface VersionState {
+  readonly version: number;
+  readonly applying?: { readonly stageId: string; readonly count: number; readonly at: string };
+}
+
 const MAX_TRANSACTION_ITEMS = 100;
+const ATTEMPTS = 6;
 /** Batch writes in flight at once during an import. */
 const IMPORT_WRITE_CONCURRENCY = 8;
-const ATTEMPTS = 6;
+/** A cached configuration this many versions behind loads in full instead of catching up. */
+const MAX_VERSIONS_BEHIND = 100;
+/** Beyond this many changed items a change entry says "load in full" instead of listing them. */
+const MAX_LISTED_KEYS = 2000;
+/** How long a large change's own writer is left to finish before a reader finishes it. */
+const STAGED_GRACE_MS = 10_000;
+
+const keyText = ({ pk, sk }: Key) => `${pk}\u0000${sk}`;
+const keyOf = (text: string): Key => {
+  const [pk, sk] = text.split('\u0000') as [string, string];
+  return { pk, sk };
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class ConfigStore {
   constructor(
@@ -46,61 +90,104 @@ export class ConfigStore {
   ) {}
 
   private cached: SyncConfig | undefined;
+  /** Bindings read since the cached configuration was loaded, by site id. */
+  private readonly bindings = new Map<number, string>();
 
   /**
-   * The current configuration, reloaded only when its version moved: one read per call instead
-   * of one per partition, for routes that run on every sync call.
+   * The current configuration: one read of the version item per call; when it moved, only the
+   * items changed since the cached version are read (a full load when none is cached or it is
+   * far behind). Hardware bindings made since the last full load are not in it: ask
+   * `hardwareBinding` for a site it shows unbound.
    */
   async current(): Promise<SyncConfig> {
-    const cached = this.cached;
-    if (cached && cached.version === (await this.version())) return cached;
-    this.cached = await this.load();
-    return this.cached;
-  }
-
-  /** The whole configuration, as of one committed version. */
-  async load(): Promise<SyncConfig> {
     for (let attempt = 0; ; attempt++) {
-      const before = await this.version();
-      const partitions = await Promise.all(configPartitions.map((pk) => this.query(pk)));
-      if ((await this.version()) === before || attempt >= ATTEMPTS) return fromItems(before, partitions.flat());
+      const state = await this.versionState();
+      if (state.applying) {
+        const young = this.now().getTime() - Date.parse(state.applying.at) < STAGED_GRACE_MS;
+        if (young && this.cached) return this.cached;
+        if (young) await sleep(100);
+        else await this.finishStaged(state);
+        continue;
+      }
+      const cached = this.cached;
+      if (cached && cached.version === state.version) return cached;
+      const behind = cached ? state.version - cached.version : Infinity;
+      const next =
+        cached && behind > 0 && behind <= MAX_VERSIONS_BEHIND ? await this.catchUp(cached, state.version) : await this.loadAt(state.version, attempt >= ATTEMPTS);
+      if (!next) continue;
+      this.cached = next;
+      return next;
     }
   }
 
+  /**
+   * The whole configuration as of one committed version, hardware bindings included (what the
+   * admin API shows): the current configuration with every binding read afresh.
+   */
+  async load(): Promise<SyncConfig> {
+    const config = await this.current();
+    const bindings = await this.query('binding');
+    let sites: Record<string, Site> | undefined;
+    const bound = new Map(bindings.map((item) => [Number(item.siteId), String(item.hardwareId)]));
+    for (const site of Object.values(config.sites)) {
+      const hardwareId = bound.get(site.siteId) ?? site.hardwareId;
+      if (hardwareId !== site.hardwareId) (sites ??= { ...config.sites })[String(site.siteId)] = { ...site, hardwareId };
+    }
+    return sites ? { ...config, sites } : config;
+  }
+
+  /** The hardware a site is bound to ('' = none), for a site the cached configuration shows unbound. */
+  async hardwareBinding(siteId: number): Promise<string> {
+    const known = this.bindings.get(siteId);
+    if (known !== undefined) return known;
+    const response = await this.db.send(new GetCommand({ TableName: this.tableName, Key: configKeys.binding(siteId), ConsistentRead: true }));
+    const hardwareId = (response.Item?.hardwareId as string | undefined) ?? '';
+    if (hardwareId !== '') this.bindings.set(siteId, hardwareId);
+    return hardwareId;
+  }
+
+  /**
+   * Binds a site to the hardware of its first initialisation: one conditional write of its
+   * binding item, refused (`hardware_mismatch`) when it is bound to other hardware.
+   */
+  async bindHardware(siteId: number, hardwareId: string): Promise<{ ok: true } | Refusal> {
+    if (hardwareId === '') return refuse(400, 'invalid_hardware_id', 'The hardware id must not be empty.');
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...configKeys.binding(siteId), siteId, hardwareId, at: this.now().toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk) OR hardwareId = :hardwareId',
+          ExpressionAttributeValues: { ':hardwareId': hardwareId },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException)
+        return refuse(409, 'hardware_mismatch', `Site ${siteId} is bound to other hardware; an administrator must release the binding first.`);
+      throw error;
+    }
+    this.bindings.set(siteId, hardwareId);
+    return { ok: true };
+  }
+
   /** Applies a pure operation and commits its result with its audit entry, or refuses. */
-  async apply(operation: ConfigOperation, actor: string): Promise<CommittedResult> {
+  async apply(operation: ConfigOperation, actor: string, options: ApplyOptions = {}): Promise<CommittedResult> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const current = await this.load();
+      const current = await this.withFreshBindings(await this.current(), options.freshBindings ?? []);
       const result = operation(current);
       if (!result.ok) return result;
-      const writes = diff(toItems(current), toItems(result.config));
+      const writes = diff(current, result.config);
       if (writes.length === 0 && !result.audit) return { ...result, config: current };
       const auditRecord = result.audit ? { ...result.audit, at: this.now().toISOString(), actor } : undefined;
-      if (writes.length + (auditRecord ? 2 : 1) > MAX_TRANSACTION_ITEMS)
-        return refuse(422, 'change_too_large', `This change touches ${writes.length} configuration items; at most ${MAX_TRANSACTION_ITEMS - 2} change at once.`);
       const version = current.version + 1;
-      try {
-        await this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              this.versionPut(current.version),
-              ...writes.map((write) =>
-                write.put ? { Put: { TableName: this.tableName, Item: write.put } } : { Delete: { TableName: this.tableName, Key: write.delete } },
-              ),
-              ...(auditRecord
-                ? [{ Put: { TableName: this.tableName, Item: { ...configKeys.audit(auditRecord.at, randomUUID()), ...auditRecord } } }]
-                : []),
-            ],
-          }),
-        );
-      } catch (error) {
-        if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
-          // Another change committed first: back off a little so concurrent writers spread out.
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
-          continue;
-        }
-        throw error;
+      const committed =
+        writes.length + 3 <= MAX_TRANSACTION_ITEMS ? await this.commitAtOnce(current.version, writes, auditRecord) : await this.commitStaged(current.version, writes, auditRecord);
+      if (!committed) {
+        // Another change committed first: back off a little so concurrent writers spread out.
+        await sleep(Math.random() * 25 * 2 ** attempt);
+        continue;
       }
+      for (const siteId of touchedSites(writes)) this.bindings.delete(siteId);
       return { ...result, config: { ...result.config, version }, ...(auditRecord ? { auditRecord } : {}) };
     }
     return refuse(409, 'concurrent_change', 'The configuration kept changing while this change was applied; try again.');
@@ -108,13 +195,13 @@ export class ConfigStore {
 
   /**
    * Loads a whole configuration into an empty system (import). Refused unless the system is
-   * empty; the version item is written last, so a configuration is only ever seen complete.
+   * empty; the items are plain batch writes (no reader looks before the version exists), the
+   * version item last, so a configuration is only ever seen complete.
    */
   async importInto(config: SyncConfig, actor: string): Promise<CommittedResult> {
-    const current = await this.load();
+    const current = await this.current();
     if (current.version !== 0 || Object.keys(current.sites).length > 0)
       return refuse(409, 'not_empty', 'The configuration is not empty; import only loads into an empty system.');
-    const items = toItems(config);
     const auditRecord: AuditRecord = {
       action: 'config.import',
       target: 'config',
@@ -122,10 +209,13 @@ export class ConfigStore {
       at: this.now().toISOString(),
       actor,
     };
-    const rest = [...items.values(), { ...configKeys.audit(auditRecord.at, randomUUID()), ...auditRecord }];
-    await this.putAll(rest);
+    await this.putAll([...toItems(config).values(), { ...configKeys.audit(auditRecord.at, randomUUID()), ...auditRecord }]);
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [this.versionPut(0)] }));
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [this.versionPut(0), { Put: { TableName: this.tableName, Item: { ...configKeys.change(1), full: true } } }],
+        }),
+      );
     } catch (error) {
       if (error instanceof TransactionCanceledException) return refuse(409, 'not_empty', 'Another change was committed during the import.');
       throw error;
@@ -147,21 +237,186 @@ export class ConfigStore {
     return (response.Items ?? []).map(({ at, actor, action, target, details }) => ({ at, actor, action, target, details }) as AuditRecord);
   }
 
-  private versionPut(expected: number) {
+  // --- committing --------------------------------------------------------------------------
+
+  /** One transaction: version, writes, change entry, audit. False when another change won. */
+  private async commitAtOnce(expected: number, writes: readonly Write[], auditRecord: AuditRecord | undefined): Promise<boolean> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            this.versionPut(expected),
+            ...writes.map((write) => this.writeRequest(write)),
+            this.changeEntryPut(expected + 1, writes),
+            ...this.auditPut(auditRecord),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * A change larger than one transaction: staged, committed by the version item (with a marker
+   * naming the stage), applied, unmarked. False when another change won before the commit.
+   */
+  private async commitStaged(expected: number, writes: readonly Write[], auditRecord: AuditRecord | undefined): Promise<boolean> {
+    const stageId = randomUUID();
+    await this.putAll(writes.map((write, index) => ({ ...configKeys.staged(stageId, index), ...(write.put ? { put: write.put } : { delete: write.delete }) })));
+    const applying = { stageId, count: writes.length, at: this.now().toISOString() };
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [this.versionPut(expected, applying), this.changeEntryPut(expected + 1, writes), ...this.auditPut(auditRecord)],
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        await this.deleteStage(stageId, writes.length);
+        return false;
+      }
+      throw error;
+    }
+    await this.finishStaged({ version: expected + 1, applying }, writes);
+    return true;
+  }
+
+  /**
+   * Applies a committed stage's writes (read back from the stage when not given), each chunk in
+   * a transaction that checks the marker is still there, then removes the marker and the stage.
+   * Safe to run by several callers at once, or again: the writes are the same.
+   */
+  private async finishStaged(state: VersionState, known?: readonly Write[]): Promise<void> {
+    const applying = state.applying!;
+    const writes = known ?? (await this.query(`staged#${applying.stageId}`)).map((item) => (item.put ? { put: item.put as Item } : { delete: item.delete as Key }));
+    try {
+      for (let i = 0; i < writes.length; i += MAX_TRANSACTION_ITEMS - 1) {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                ConditionCheck: {
+                  TableName: this.tableName,
+                  Key: configKeys.version(),
+                  ConditionExpression: 'applying.stageId = :stageId',
+                  ExpressionAttributeValues: { ':stageId': applying.stageId },
+                },
+              },
+              ...writes.slice(i, i + MAX_TRANSACTION_ITEMS - 1).map((write) => this.writeRequest(write)),
+            ],
+          }),
+        );
+      }
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: configKeys.version(),
+          UpdateExpression: 'REMOVE applying',
+          ConditionExpression: 'applying.stageId = :stageId',
+          ExpressionAttributeValues: { ':stageId': applying.stageId },
+        }),
+      );
+    } catch (error) {
+      // Someone else finished it first.
+      if (!isConditionFailure(error)) throw error;
+    }
+    await this.deleteStage(applying.stageId, applying.count);
+  }
+
+  private async deleteStage(stageId: string, count: number): Promise<void> {
+    const keys = Array.from({ length: count }, (_, index) => configKeys.staged(stageId, index));
+    await forEachChunk(keys, 25, IMPORT_WRITE_CONCURRENCY, async (chunk) => {
+      let requests = chunk.map((Key) => ({ DeleteRequest: { Key } }));
+      while (requests.length > 0) {
+        const response = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
+        requests = (response.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+      }
+    });
+  }
+
+  private writeRequest(write: Write) {
+    return write.put ? { Put: { TableName: this.tableName, Item: write.put } } : { Delete: { TableName: this.tableName, Key: write.delete } };
+  }
+
+  private changeEntryPut(version: number, writes: readonly Write[]) {
+    const keys = writes.map((write) => keyText(write.put ?? write.delete));
+    const entry = keys.length > MAX_LISTED_KEYS ? { full: true } : { keys };
+    return { Put: { TableName: this.tableName, Item: { ...configKeys.change(version), ...entry, at: this.now().toISOString() } } };
+  }
+
+  private auditPut(auditRecord: AuditRecord | undefined) {
+    return auditRecord ? [{ Put: { TableName: this.tableName, Item: { ...configKeys.audit(auditRecord.at, randomUUID()), ...auditRecord } } }] : [];
+  }
+
+  private versionPut(expected: number, applying?: VersionState['applying']) {
     return {
       Put: {
         TableName: this.tableName,
-        Item: { ...configKeys.version(), version: expected + 1 },
+        Item: { ...configKeys.version(), version: expected + 1, ...(applying ? { applying } : {}) },
         ...(expected === 0
           ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expected } }),
+          : {
+              ConditionExpression: 'version = :expected AND attribute_not_exists(applying)',
+              ExpressionAttributeValues: { ':expected': expected },
+            }),
       },
     };
   }
 
-  private async version(): Promise<number> {
+  // --- reading -----------------------------------------------------------------------------
+
+  private async versionState(): Promise<VersionState> {
     const response = await this.db.send(new GetCommand({ TableName: this.tableName, Key: configKeys.version(), ConsistentRead: true }));
-    return (response.Item?.version as number | undefined) ?? 0;
+    const item = response.Item;
+    return { version: (item?.version as number | undefined) ?? 0, ...(item?.applying ? { applying: item.applying as VersionState['applying'] } : {}) };
+  }
+
+  /** Everything, read at `version`; undefined when the version moved meanwhile (unless `anyway`). */
+  private async loadAt(version: number, anyway: boolean): Promise<SyncConfig | undefined> {
+    const partitions = await Promise.all(configPartitions.map((pk) => this.query(pk)));
+    const after = await this.versionState();
+    if (!anyway && (after.version !== version || after.applying)) return undefined;
+    this.bindings.clear();
+    return fromItems(version, partitions.flat());
+  }
+
+  /** The cached configuration brought to `version` by reading only the items changed since. */
+  private async catchUp(cached: SyncConfig, version: number): Promise<SyncConfig | undefined> {
+    const response = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': 'change', ':from': configKeys.change(cached.version + 1).sk, ':to': configKeys.change(version).sk },
+        ConsistentRead: true,
+      }),
+    );
+    const entries = response.Items ?? [];
+    if (response.LastEvaluatedKey || entries.length !== version - cached.version || entries.some((entry) => entry.full || !Array.isArray(entry.keys)))
+      return this.loadAt(version, false);
+    const keys = [...new Set(entries.flatMap((entry) => entry.keys as string[]))];
+    const items = (await batchGetItems(this.db, this.tableName, keys.map(keyOf), 'the changed configuration items')) as Item[];
+    const after = await this.versionState();
+    if (after.version !== version || after.applying) return undefined;
+    const next = withItems(cached, version, keys.map(keyOf), items);
+    for (const siteId of touchedSites(keys.map((key) => ({ delete: keyOf(key) })))) this.bindings.delete(siteId);
+    return next;
+  }
+
+  /** The configuration with the named sites' bindings read afresh. */
+  private async withFreshBindings(config: SyncConfig, siteIds: readonly number[]): Promise<SyncConfig> {
+    let sites: Record<string, Site> | undefined;
+    for (const siteId of siteIds) {
+      const site = config.sites[String(siteId)];
+      if (!site) continue;
+      this.bindings.delete(siteId);
+      // A binding the cache shows is never stale (releasing one is a change); one it lacks may be.
+      const hardwareId = (await this.hardwareBinding(siteId)) || site.hardwareId;
+      if (hardwareId !== site.hardwareId) (sites ??= { ...config.sites })[String(siteId)] = { ...site, hardwareId };
+    }
+    return sites ? { ...config, sites } : config;
   }
 
   /** Plain batch writes, several at once: for items no reader sees before the version moves. */
@@ -169,7 +424,7 @@ export class ConfigStore {
     await forEachChunk(items, 25, IMPORT_WRITE_CONCURRENCY, async (chunk) => {
       let requests = chunk.map((Item) => ({ PutRequest: { Item } }));
       for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 6)));
+        if (attempt > 0) await sleep(Math.random() * 10 * 2 ** Math.min(attempt, 6));
         const response = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
         requests = (response.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
       }
@@ -196,20 +451,35 @@ export class ConfigStore {
   }
 }
 
+const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException ||
+  (error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed'));
+
 // --- item mapping ----------------------------------------------------------------------------
 
+/** Configuration items (bindings apart: they are written by `diff` and `bindHardware`). */
 function toItems(config: SyncConfig): Map<string, Item> {
   const items = new Map<string, Item>();
-  const add = (item: Item) => items.set(`${item.pk}\u0000${item.sk}`, item);
-  for (const site of Object.values(config.sites)) add({ ...configKeys.site(site.siteId), ...site });
+  const add = (item: Item) => items.set(keyText(item), item);
+  for (const site of Object.values(config.sites)) add({ ...configKeys.site(site.siteId), ...site, hardwareId: '' });
   for (const store of Object.values(config.stores)) add({ ...configKeys.store(store.id), ...store, collectorSiteIds: [...store.collectorSiteIds] });
   for (const [storeId, nameIds] of Object.entries(config.visibility)) {
     for (const nameId of nameIds) add({ ...configKeys.visibility(storeId, nameId), storeId, nameId });
   }
   add({ ...configKeys.preferences(), ...config.preferences });
   for (const user of Object.values(config.users ?? {})) add({ ...configKeys.user(user.id), ...user });
+  for (const site of Object.values(config.sites)) {
+    if (site.hardwareId !== '') add({ ...configKeys.binding(site.siteId), siteId: site.siteId, hardwareId: site.hardwareId });
+  }
   return items;
 }
+
+const siteFromItem = ({ pk: _pk, sk: _sk, ...item }: Item): Site => item as unknown as Site;
+const storeFromItem = ({ pk: _pk, sk: _sk, ...item }: Item): Store => {
+  const store = item as unknown as Store;
+  return { ...store, collectorSiteIds: [...(store.collectorSiteIds ?? [])].sort((a, b) => a - b) };
+};
+const userFromItem = ({ pk: _pk, sk: _sk, ...item }: Item): User => item as unknown as User;
 
 function fromItems(version: number, items: Item[]): SyncConfig {
   const config = emptyConfig();
@@ -218,38 +488,148 @@ function fromItems(version: number, items: Item[]): SyncConfig {
   const visibility: Record<string, string[]> = {};
   let preferences: Preferences = config.preferences;
   const users: Record<string, User> = {};
-  for (const { pk, sk: _sk, ...item } of items) {
-    if (pk === 'site') {
-      const site = item as unknown as Site;
+  const bindings = new Map<number, string>();
+  for (const item of items) {
+    if (item.pk === 'site') {
+      const site = siteFromItem(item);
       sites[String(site.siteId)] = site;
-    } else if (pk === 'store') {
-      const store = item as unknown as Store;
-      stores[store.id] = { ...store, collectorSiteIds: [...(store.collectorSiteIds ?? [])].sort((a, b) => a - b) };
-    } else if (pk === 'visibility') {
-      const { storeId, nameId } = item as { storeId: string; nameId: string };
+    } else if (item.pk === 'store') {
+      const store = storeFromItem(item);
+      stores[store.id] = store;
+    } else if (item.pk === 'visibility') {
+      const { storeId, nameId } = item as unknown as { storeId: string; nameId: string };
       (visibility[storeId] ??= []).push(nameId);
-    } else if (pk === 'preferences') {
-      preferences = { ...preferences, ...(item as Partial<Preferences>) };
-    } else if (pk === 'user') {
-      const user = item as unknown as User;
+    } else if (item.pk === 'preferences') {
+      const { pk: _pk, sk: _sk, ...rest } = item;
+      preferences = { ...preferences, ...(rest as Partial<Preferences>) };
+    } else if (item.pk === 'user') {
+      const user = userFromItem(item);
       users[user.id] = user;
+    } else if (item.pk === 'binding') {
+      bindings.set(Number(item.siteId), String(item.hardwareId));
     }
+  }
+  for (const [siteId, hardwareId] of bindings) {
+    const site = sites[String(siteId)];
+    if (site) sites[String(siteId)] = { ...site, hardwareId };
   }
   for (const names of Object.values(visibility)) names.sort();
   // Configurations without users keep their old shape.
   return { version, sites, stores, visibility, preferences, ...(Object.keys(users).length > 0 ? { users } : {}) };
 }
 
-type Write = { put: Item; delete?: undefined } | { put?: undefined; delete: { pk: string; sk: string } };
-
-function diff(before: Map<string, Item>, after: Map<string, Item>): Write[] {
-  const writes: Write[] = [];
-  for (const [key, item] of after) {
-    const old = before.get(key);
-    if (!old || stableJson(old) !== stableJson(item)) writes.push({ put: item });
+/**
+ * `base` with the items under `keys` replaced by `items` (a key without an item was deleted):
+ * the maps that changed are copied, everything else is shared with `base`.
+ */
+function withItems(base: SyncConfig, version: number, keys: readonly Key[], items: readonly Item[]): SyncConfig {
+  const found = new Map(items.map((item) => [keyText(item), item]));
+  let sites: Record<string, Site> | undefined;
+  let stores: Record<string, Store> | undefined;
+  let users: Record<string, User> | undefined;
+  let preferences = base.preferences;
+  const visibilityChanges = new Map<string, Map<string, boolean>>();
+  const bindingChanges = new Map<number, string>();
+  for (const key of keys) {
+    const item = found.get(keyText(key));
+    if (key.pk === 'site') {
+      sites ??= { ...base.sites };
+      const siteId = String(Number(key.sk));
+      if (item) {
+        const site = siteFromItem(item);
+        sites[siteId] = { ...site, hardwareId: base.sites[siteId]?.hardwareId ?? site.hardwareId };
+      } else delete sites[siteId];
+    } else if (key.pk === 'store') {
+      stores ??= { ...base.stores };
+      if (item) stores[key.sk] = storeFromItem(item);
+      else delete stores[key.sk];
+    } else if (key.pk === 'visibility') {
+      const separator = key.sk.indexOf('#');
+      const storeId = key.sk.slice(0, separator);
+      const changes = visibilityChanges.get(storeId) ?? new Map<string, boolean>();
+      changes.set(key.sk.slice(separator + 1), item !== undefined);
+      visibilityChanges.set(storeId, changes);
+    } else if (key.pk === 'preferences') {
+      const { pk: _pk, sk: _sk, ...rest } = item ?? {};
+      preferences = { ...emptyConfig().preferences, ...(rest as Partial<Preferences>) };
+    } else if (key.pk === 'user') {
+      users ??= { ...(base.users ?? {}) };
+      if (item) users[key.sk] = userFromItem(item);
+      else delete users[key.sk];
+    } else if (key.pk === 'binding') {
+      bindingChanges.set(Number(key.sk), item ? String(item.hardwareId) : '');
+    }
   }
-  for (const [key, item] of before) if (!after.has(key)) writes.push({ delete: { pk: item.pk, sk: item.sk } });
+  for (const [siteId, hardwareId] of bindingChanges) {
+    const site = (sites ?? base.sites)[String(siteId)];
+    if (site) (sites ??= { ...base.sites })[String(siteId)] = { ...site, hardwareId };
+  }
+  let visibility = base.visibility;
+  if (visibilityChanges.size > 0) {
+    const next: Record<string, readonly string[]> = { ...base.visibility };
+    for (const [storeId, changes] of visibilityChanges) {
+      const names = new Set(Object.prototype.hasOwnProperty.call(next, storeId) ? next[storeId] : []);
+      for (const [nameId, present] of changes) {
+        if (present) names.add(nameId);
+        else names.delete(nameId);
+      }
+      if (names.size > 0) next[storeId] = [...names].sort();
+      else delete next[storeId];
+    }
+    visibility = next;
+  }
+  const nextUsers = users ?? base.users;
+  const { users: _users, ...rest } = base;
+  return {
+    ...rest,
+    version,
+    sites: sites ?? base.sites,
+    stores: stores ?? base.stores,
+    visibility,
+    preferences,
+    ...(nextUsers && Object.keys(nextUsers).length > 0 ? { users: nextUsers } : {}),
+  };
+}
+
+type Write = { put: Item; delete?: undefined } | { put?: undefined; delete: Key };
+
+/** The items to write for `after`, given `before` (bindings follow the sites' hardware ids). */
+function diff(before: SyncConfig, after: SyncConfig): Write[] {
+  const old = toItems(before);
+  const next = toItems(after);
+  const writes: Write[] = [];
+  for (const [key, item] of next) {
+    const previous = old.get(key);
+    if (!previous || stableJson(previous) !== stableJson(item)) writes.push({ put: item });
+  }
+  for (const [key, item] of old) if (!next.has(key)) writes.push({ delete: { pk: item.pk, sk: item.sk } });
+  // A site created or deleted starts with no binding whatever was left of another by that id;
+  // a released site's item is rewritten too (items of older versions carried the binding).
+  const written = new Set(writes.map((write) => keyText(write.put ?? write.delete)));
+  for (const site of Object.values(after.sites)) {
+    const key = configKeys.binding(site.siteId);
+    const created = !before.sites[String(site.siteId)];
+    if (created && site.hardwareId === '' && !written.has(keyText(key))) writes.push({ delete: key });
+    const released = before.sites[String(site.siteId)]?.hardwareId !== '' && site.hardwareId === '' && !created;
+    const siteKey = configKeys.site(site.siteId);
+    if (released && !written.has(keyText(siteKey))) writes.push({ put: next.get(keyText(siteKey))! });
+  }
+  for (const site of Object.values(before.sites)) {
+    const key = configKeys.binding(site.siteId);
+    if (!after.sites[String(site.siteId)] && !written.has(keyText(key))) writes.push({ delete: key });
+  }
+  // A bound site's item rewritten no longer carries its binding: its binding item holds it.
+  for (const write of [...writes]) {
+    if (write.put?.pk !== 'site') continue;
+    const binding = next.get(keyText(configKeys.binding(Number(write.put.siteId))));
+    if (binding && !written.has(keyText(binding))) writes.push({ put: binding });
+  }
   return writes;
+}
+
+/** Sites whose site or binding item is among `writes`. */
+function touchedSites(writes: readonly Write[]): number[] {
+  return writes.map((write) => write.put ?? write.delete).filter((key) => key.pk === 'site' || key.pk === 'binding').map((key) => Number(key.sk));
 }
 
 function stableJson(value: unknown): string {

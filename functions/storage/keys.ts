@@ -68,9 +68,15 @@ export const configKeys = {
   user: (userId: string) => ({ pk: 'user', sk: userId }),
   /** Privileged changes, oldest first within the partition. */
   audit: (at: string, id: string) => ({ pk: 'audit', sk: `${at}#${id}` }),
+  /** A site's hardware binding: written on its own, conditionally, never as a configuration change. */
+  binding: (siteId: number) => ({ pk: 'binding', sk: String(siteId).padStart(10, '0') }),
+  /** What one committed version changed (item keys), so a cached configuration reads only those. */
+  change: (version: number) => ({ pk: 'change', sk: String(version).padStart(12, '0') }),
+  /** A large change's writes, staged before its version is committed (config-store.ts). */
+  staged: (stageId: string, index: number) => ({ pk: `staged#${stageId}`, sk: String(index).padStart(8, '0') }),
 } as const;
 
-export const configPartitions = ['site', 'store', 'visibility', 'preferences', 'user'] as const;
+export const configPartitions = ['site', 'store', 'visibility', 'preferences', 'user', 'binding'] as const;
 
 export const syncOutKeys = {
   site: (siteId: number) => `site#${siteId}`,

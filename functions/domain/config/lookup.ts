@@ -7,6 +7,8 @@ import type { InstanceType, Site, Store, SyncConfig } from './model';
 
 export interface ConfigLookup {
   readonly siteById: ReadonlyMap<number, Site>;
+  /** Sites by lower-case name (names are unique case-insensitively: they are logins). */
+  readonly siteByLowerName: ReadonlyMap<string, Site>;
   readonly storeByNameId: ReadonlyMap<string, Store>;
   /** The central server's own site (there is at most one). */
   readonly centralSite: Site | undefined;
@@ -47,6 +49,7 @@ function buildLookup(config: SyncConfig): ConfigLookup {
   const sites = Object.values(config.sites).sort((a, b) => a.siteId - b.siteId);
   const stores = Object.values(config.stores).sort(byId);
   const siteById = new Map(sites.map((site) => [site.siteId, site]));
+  const siteByLowerName = new Map(sites.map((site) => [site.name.toLowerCase(), site]));
   const storeByNameId = new Map<string, Store>();
   for (const store of stores) if (!storeByNameId.has(store.nameId)) storeByNameId.set(store.nameId, store);
 
@@ -79,5 +82,5 @@ function buildLookup(config: SyncConfig): ConfigLookup {
   const remoteSiteIds = sites.filter((site) => site.kind !== 'central').map((site) => site.siteId);
   const dispensarySiteIds = remoteSiteIds.filter((siteId) => (activeStoresBySite.get(siteId) ?? []).some((store) => store.mode === 'dispensary'));
   const centralSite = sites.find((site) => site.kind === 'central');
-  return { siteById, storeByNameId, centralSite, remoteSiteIds, activeStoresBySite, dispensarySiteIds, storesSeeingName, holdersByStore, holdingsBySite };
+  return { siteById, siteByLowerName, storeByNameId, centralSite, remoteSiteIds, activeStoresBySite, dispensarySiteIds, storesSeeingName, holdersByStore, holdingsBySite };
 }
