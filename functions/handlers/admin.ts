@@ -258,7 +258,7 @@ const routes: Route[] = [
     path: '/stores',
     summary: 'List stores',
     response: z.object({ stores: z.array(schemas.storeView) }),
-    run: async ({ store }) => json(200, { stores: allStores(await store.load()).map(storeView) }),
+    run: async ({ store }) => json(200, { stores: allStores(await store.current()).map(storeView) }),
   },
   {
     method: 'POST',
@@ -280,7 +280,7 @@ const routes: Route[] = [
     response: schemas.storeView,
     run: async ({ store }, request) => {
       const storeId = request.params.storeId!;
-      return json(200, storeView(found(getStore(await store.load(), storeId), `Store ${storeId}`, 'store_not_found')));
+      return json(200, storeView(found(getStore(await store.current(), storeId), `Store ${storeId}`, 'store_not_found')));
     },
   },
   {
@@ -315,7 +315,7 @@ const routes: Route[] = [
     run: async (deps, request) => {
       const storeId = request.params.storeId!;
       const { siteId, keepCollectorOnPreviousSite, force } = parse(schemas.setActiveSiteBody, request.body);
-      const before = await deps.store.load();
+      const before = await deps.store.current();
       const previousSiteId = getStore(before, storeId)?.activeSiteId;
       const moving = previousSiteId !== undefined && previousSiteId !== siteId;
       if (moving && deps.data && !force) await requireSynchronised(deps.data, before, [previousSiteId, siteId]);
@@ -346,7 +346,7 @@ const routes: Route[] = [
     response: schemas.syncWithView,
     run: async ({ store }, request) => {
       const storeId = request.params.storeId!;
-      const config = await store.load();
+      const config = await store.current();
       found(getStore(config, storeId), `Store ${storeId}`, 'store_not_found');
       return json(200, syncWithView(config, storeId));
     },
@@ -362,7 +362,7 @@ const routes: Route[] = [
       const storeId = request.params.storeId!;
       const { syncWith: value } = parse(schemas.setSyncWithBody, request.body);
       const siteId = siteIdParam(request);
-      const wasCollector = instanceType(await deps.store.load(), storeId, siteId) === 'collector';
+      const wasCollector = instanceType(await deps.store.current(), storeId, siteId) === 'collector';
       const config = await change(deps, request, { type: 'setSyncWith', storeId, siteId, syncWith: value });
       // A new collector gets the store's whole data, not only what changes from now on.
       if (!wasCollector && instanceType(config, storeId, siteId) === 'collector') await sendRecords(deps, config, siteId, { index: 'byStore', value: storeId });
@@ -376,7 +376,7 @@ const routes: Route[] = [
     response: schemas.visibilityView,
     run: async ({ store }, request) => {
       const storeId = request.params.storeId!;
-      const config = await store.load();
+      const config = await store.current();
       found(getStore(config, storeId), `Store ${storeId}`, 'store_not_found');
       return json(200, { storeId, nameIds: namesVisibleIn(config, storeId) });
     },
@@ -411,7 +411,7 @@ const routes: Route[] = [
     path: '/preferences',
     summary: 'System preferences',
     response: schemas.preferencesSchema,
-    run: async ({ store }) => json(200, (await store.load()).preferences),
+    run: async ({ store }) => json(200, (await store.current()).preferences),
   },
   {
     method: 'PATCH',
@@ -429,7 +429,7 @@ const routes: Route[] = [
     path: '/users',
     summary: 'List users (who log in on sites through POST /api/v4/login)',
     response: z.object({ users: z.array(schemas.userView) }),
-    run: async ({ store }) => json(200, { users: allUsers(await store.load()).map(userView) }),
+    run: async ({ store }) => json(200, { users: allUsers(await store.current()).map(userView) }),
   },
   {
     method: 'POST',
@@ -453,7 +453,7 @@ const routes: Route[] = [
     response: schemas.userView,
     run: async ({ store }, request) => {
       const userId = request.params.userId!;
-      return json(200, userView(found(getUser(await store.load(), userId), `User ${userId}`, 'user_not_found')));
+      return json(200, userView(found(getUser(await store.current(), userId), `User ${userId}`, 'user_not_found')));
     },
   },
   {
@@ -507,7 +507,7 @@ const routes: Route[] = [
     path: '/config',
     summary: 'The whole configuration in the configuration-file format, without passwords',
     response: schemas.configFileSchema,
-    run: async ({ store }) => json(200, exportConfig(await store.load())),
+    run: async ({ store }) => json(200, exportConfig(await store.current())),
   },
   {
     method: 'POST',
@@ -518,7 +518,7 @@ const routes: Route[] = [
     run: async (deps, request) => {
       const data = dataDeps(deps);
       const { records } = parse(schemas.importRecordsBody, request.body);
-      const config = await deps.store.load();
+      const config = await deps.store.current();
       const central = centralSite(config);
       if (!central) throw new HttpError(409, 'no_central_site', 'The configuration has no central site to import as.');
       const { valid, invalid } = splitPushedRecords(records.map((record) => ({ syncOutId: `admin-${randomUUID()}`, ...(record as object) })));
@@ -536,7 +536,7 @@ const routes: Route[] = [
     run: async (deps, request) => {
       const v6 = dataDeps(deps).v6;
       if (!v6) throw new HttpError(503, 'data_routes_unavailable', 'This server was started without the sync v6 import.');
-      const result = await importV6Records(v6, await deps.store.load(), parse(importV6RecordsBody, request.body));
+      const result = await importV6Records(v6, await deps.store.current(), parse(importV6RecordsBody, request.body));
       if (!result.ok) throw new HttpError(409, 'no_central_site', result.message);
       logger.info('v6 records imported', { actor: request.actor, accepted: result.value.accepted, refused: result.value.refused.length });
       return json(200, result.value);

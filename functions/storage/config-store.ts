@@ -457,20 +457,22 @@ const isConditionFailure = (error: unknown) =>
 
 // --- item mapping ----------------------------------------------------------------------------
 
-/** Configuration items (bindings apart: they are written by `diff` and `bindHardware`). */
+const siteItem = (site: Site): Item => ({ ...configKeys.site(site.siteId), ...site, hardwareId: '' });
+const storeItem = (store: Store): Item => ({ ...configKeys.store(store.id), ...store, collectorSiteIds: [...store.collectorSiteIds] });
+const bindingItem = (site: Site): Item => ({ ...configKeys.binding(site.siteId), siteId: site.siteId, hardwareId: site.hardwareId });
+
+/** Every item of a configuration (an import), bindings of bound sites included. */
 function toItems(config: SyncConfig): Map<string, Item> {
   const items = new Map<string, Item>();
   const add = (item: Item) => items.set(keyText(item), item);
-  for (const site of Object.values(config.sites)) add({ ...configKeys.site(site.siteId), ...site, hardwareId: '' });
-  for (const store of Object.values(config.stores)) add({ ...configKeys.store(store.id), ...store, collectorSiteIds: [...store.collectorSiteIds] });
+  for (const site of Object.values(config.sites)) add(siteItem(site));
+  for (const store of Object.values(config.stores)) add(storeItem(store));
   for (const [storeId, nameIds] of Object.entries(config.visibility)) {
     for (const nameId of nameIds) add({ ...configKeys.visibility(storeId, nameId), storeId, nameId });
   }
   add({ ...configKeys.preferences(), ...config.preferences });
   for (const user of Object.values(config.users ?? {})) add({ ...configKeys.user(user.id), ...user });
-  for (const site of Object.values(config.sites)) {
-    if (site.hardwareId !== '') add({ ...configKeys.binding(site.siteId), siteId: site.siteId, hardwareId: site.hardwareId });
-  }
+  for (const site of Object.values(config.sites)) if (site.hardwareId !== '') add(bindingItem(site));
   return items;
 }
 
@@ -593,38 +595,59 @@ function withItems(base: SyncConfig, version: number, keys: readonly Key[], item
 
 type Write = { put: Item; delete?: undefined } | { put?: undefined; delete: Key };
 
-/** The items to write for `after`, given `before` (bindings follow the sites' hardware ids). */
+/**
+ * The items to write for `after`, given `before`. Operations share every object they did not
+ * change, so only maps and entries that are new objects are compared: the cost follows the
+ * change, not the configuration. Bindings follow the sites' hardware ids.
+ */
 function diff(before: SyncConfig, after: SyncConfig): Write[] {
-  const old = toItems(before);
-  const next = toItems(after);
   const writes: Write[] = [];
-  for (const [key, item] of next) {
-    const previous = old.get(key);
-    if (!previous || stableJson(previous) !== stableJson(item)) writes.push({ put: item });
-  }
-  for (const [key, item] of old) if (!next.has(key)) writes.push({ delete: { pk: item.pk, sk: item.sk } });
-  // A site created or deleted starts with no binding whatever was left of another by that id;
-  // a released site's item is rewritten too (items of older versions carried the binding).
-  const written = new Set(writes.map((write) => keyText(write.put ?? write.delete)));
-  for (const site of Object.values(after.sites)) {
-    const key = configKeys.binding(site.siteId);
-    const created = !before.sites[String(site.siteId)];
-    if (created && site.hardwareId === '' && !written.has(keyText(key))) writes.push({ delete: key });
-    const released = before.sites[String(site.siteId)]?.hardwareId !== '' && site.hardwareId === '' && !created;
-    const siteKey = configKeys.site(site.siteId);
-    if (released && !written.has(keyText(siteKey))) writes.push({ put: next.get(keyText(siteKey))! });
-  }
-  for (const site of Object.values(before.sites)) {
-    const key = configKeys.binding(site.siteId);
-    if (!after.sites[String(site.siteId)] && !written.has(keyText(key))) writes.push({ delete: key });
-  }
-  // A bound site's item rewritten no longer carries its binding: its binding item holds it.
-  for (const write of [...writes]) {
-    if (write.put?.pk !== 'site') continue;
-    const binding = next.get(keyText(configKeys.binding(Number(write.put.siteId))));
-    if (binding && !written.has(keyText(binding))) writes.push({ put: binding });
-  }
+  const put = (item: Item, old?: Item) => {
+    if (!old || stableJson(old) !== stableJson(item)) writes.push({ put: item });
+  };
+  eachChanged(before.sites, after.sites, (_key, old, site) => {
+    const siteId = (site ?? old)!.siteId;
+    const binding = configKeys.binding(siteId);
+    if (!site) {
+      writes.push({ delete: configKeys.site(siteId) }, { delete: binding });
+      return;
+    }
+    const item = siteItem(site);
+    const released = old !== undefined && old.hardwareId !== '' && site.hardwareId === '';
+    // A released site's item is rewritten too: items of older versions carried the binding.
+    if (released) writes.push({ put: item });
+    else put(item, old && siteItem(old));
+    const itemWritten = writes.at(-1)?.put === item;
+    if (site.hardwareId !== '' && (site.hardwareId !== old?.hardwareId || itemWritten)) writes.push({ put: bindingItem(site) });
+    else if (site.hardwareId === '' && (!old || released)) writes.push({ delete: binding });
+  });
+  eachChanged(before.stores, after.stores, (storeId, old, store) => {
+    if (store) put(storeItem(store), old && storeItem(old));
+    else writes.push({ delete: configKeys.store(storeId) });
+  });
+  eachChanged(before.visibility, after.visibility, (storeId, old, names) => {
+    const previous = new Set(old ?? []);
+    const next = new Set(names ?? []);
+    for (const nameId of next) if (!previous.has(nameId)) writes.push({ put: { ...configKeys.visibility(storeId, nameId), storeId, nameId } });
+    for (const nameId of previous) if (!next.has(nameId)) writes.push({ delete: configKeys.visibility(storeId, nameId) });
+  });
+  if (before.preferences !== after.preferences) put({ ...configKeys.preferences(), ...after.preferences }, { ...configKeys.preferences(), ...before.preferences });
+  eachChanged(before.users ?? {}, after.users ?? {}, (userId, old, user) => {
+    if (user) put({ ...configKeys.user(user.id), ...user }, old && { ...configKeys.user(old.id), ...old });
+    else writes.push({ delete: configKeys.user(userId) });
+  });
   return writes;
+}
+
+/** Calls `changed` for every key whose value is not the same object in both maps. */
+function eachChanged<T>(before: Readonly<Record<string, T>>, after: Readonly<Record<string, T>>, changed: (key: string, old: T | undefined, next: T | undefined) => void) {
+  if (before === after) return;
+  const has = (map: Readonly<Record<string, T>>, key: string) => Object.prototype.hasOwnProperty.call(map, key);
+  for (const key of Object.keys(after)) {
+    const old = has(before, key) ? before[key] : undefined;
+    if (old !== after[key]) changed(key, old, after[key]);
+  }
+  for (const key of Object.keys(before)) if (!has(after, key)) changed(key, before[key], undefined);
 }
 
 /** Sites whose site or binding item is among `writes`. */

@@ -66,12 +66,16 @@ test('a cached reader reads only the items a change wrote, and always agrees wit
   );
   await fc.assert(
     fc.asyncProperty(fc.array(fc.tuple(commands, fc.boolean()), { minLength: 1, maxLength: 6 }), async (steps) => {
+      let expected: SyncConfig | undefined;
       for (const [step, readNow] of steps) {
-        await writer.apply(command(step), 'test');
+        const result = await writer.apply(command(step), 'test');
+        if (result.ok) expected = result.config;
         if (readNow) await reader.current();
       }
       const fresh = await new ConfigStore(own.db, own.tables.config).current();
       expect(await reader.current()).toEqual(fresh);
+      // What was written is exactly what the operations made.
+      if (expected && expected.version === fresh.version) expect(fresh).toEqual(expected);
     }),
     { numRuns: 15 },
   );
