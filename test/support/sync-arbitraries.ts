@@ -188,6 +188,7 @@ export const templates = [
   'store',
   'patient',
   'message',
+  'user',
   'om_user_permission',
   'unknown',
 ] as const;
@@ -215,8 +216,10 @@ export interface ItemStoreJoinSpec extends SpecBase { readonly template: 'item_s
 export interface StoreRecordSpec extends SpecBase { readonly template: 'store' }
 /** A patient (`name` of type patient; its id is the patient id) with its home store. */
 export interface PatientSpec extends SpecBase { readonly template: 'patient'; readonly homeStoreId: string }
-/** A message to `toStoreId`. */
-export interface MessageSpec extends SpecBase { readonly template: 'message'; readonly toStoreId: string }
+/** A message from `fromStoreId` to `toStoreId`. */
+export interface MessageSpec extends SpecBase { readonly template: 'message'; readonly toStoreId: string; readonly fromStoreId: string }
+/** A user a site made: kept centrally, owned by no store. */
+export interface UserSpec extends SpecBase { readonly template: 'user' }
 /** Local data. */
 export interface LocalSpec extends SpecBase { readonly template: 'om_user_permission'; readonly storeId: string }
 /** A table the central server does not sync. */
@@ -232,6 +235,7 @@ export type RecordSpec =
   | StoreRecordSpec
   | PatientSpec
   | MessageSpec
+  | UserSpec
   | LocalSpec
   | UnknownSpec;
 
@@ -245,6 +249,7 @@ const idPools: Readonly<Record<Exclude<Template, 'store' | 'patient'>, readonly 
   abbreviation: ['A1'],
   item_store_join: ['J1', 'J2'],
   message: ['M1', 'M2'],
+  user: ['USER1'],
   om_user_permission: ['U1'],
   unknown: ['Z1'],
 };
@@ -297,7 +302,9 @@ export function recordSpecOfArb(config: SyncConfig, template: Template, id?: str
     case 'patient':
       return fc.record({ template: fc.constant(template), ...base(PATIENT_IDS), homeStoreId: storeRefArb(config) });
     case 'message':
-      return fc.record({ template: fc.constant(template), ...base(idPools.message), toStoreId: storeRefArb(config) });
+      return fc.record({ template: fc.constant(template), ...base(idPools.message), toStoreId: storeRefArb(config), fromStoreId: storeRefArb(config) });
+    case 'user':
+      return fc.record({ template: fc.constant(template), ...base(idPools.user) });
     case 'om_user_permission':
       return fc.record({ template: fc.constant(template), ...base(idPools.om_user_permission), storeId: storeRefArb(config) });
     case 'unknown':
@@ -317,6 +324,7 @@ export function recordSpecArb(config: SyncConfig): fc.Arbitrary<RecordSpec> {
     store: 2,
     patient: 3,
     message: 2,
+    user: 1,
     om_user_permission: 1,
     unknown: 1,
   };
@@ -342,7 +350,9 @@ export function relabelSpec(spec: RecordSpec, prefix: string): RecordSpec {
     case 'patient':
       return { ...spec, id, homeStoreId: prefix + spec.homeStoreId };
     case 'message':
-      return { ...spec, id, toStoreId: prefix + spec.toStoreId };
+      return { ...spec, id, toStoreId: prefix + spec.toStoreId, fromStoreId: prefix + spec.fromStoreId };
+    case 'user':
+      return { ...spec, id };
     case 'item':
     case 'abbreviation':
     case 'store':
@@ -375,7 +385,9 @@ export function materialise(spec: RecordSpec): SyncRecord {
       case 'patient':
         return { ID: spec.id, type: 'patient', supplying_store_id: spec.homeStoreId, name: spec.note };
       case 'message':
-        return { ID: spec.id, toStoreID: spec.toStoreId, body: spec.note };
+        return { ID: spec.id, toStoreID: spec.toStoreId, fromStoreID: spec.fromStoreId, body: spec.note };
+      case 'user':
+        return { ID: spec.id, name: `user-${spec.id}`, first_name: spec.note };
       case 'om_user_permission':
         return { ID: spec.id, store_ID: spec.storeId, permission: spec.note };
       case 'unknown':
@@ -394,7 +406,9 @@ export type Facts =
   | { readonly cls: 'central'; readonly dispensaryOnly: boolean }
   | { readonly cls: 'centralStore'; readonly storeId: string; readonly storeRecord: boolean }
   | { readonly cls: 'patient'; readonly homeStoreId: string; readonly patientId: string }
-  | { readonly cls: 'message'; readonly toStoreId: string }
+  | { readonly cls: 'message'; readonly toStoreId: string; readonly fromStoreId: string }
+  /** Made by a site and kept centrally, owned by no store: its first pusher owns it. */
+  | { readonly cls: 'owned' }
   /** Never applied: local data, an unknown table, a line whose transaction nobody holds. */
   | { readonly cls: 'refused'; readonly why: 'local' | 'unknownTable' | 'noParent' };
 
@@ -419,7 +433,9 @@ export function factsOf(spec: RecordSpec, header: TransactSpec | undefined): Fac
     case 'patient':
       return { cls: 'patient', homeStoreId: spec.homeStoreId, patientId: spec.id };
     case 'message':
-      return { cls: 'message', toStoreId: spec.toStoreId };
+      return { cls: 'message', toStoreId: spec.toStoreId, fromStoreId: spec.fromStoreId };
+    case 'user':
+      return { cls: 'owned' };
     case 'om_user_permission':
       return { cls: 'refused', why: 'local' };
     case 'unknown':
@@ -494,6 +510,7 @@ export function entitledSites(config: SyncConfig, facts: Facts): number[] {
     }
     case 'central':
       return facts.dispensaryOnly ? only((siteId) => storesActiveOn(config, siteId).some((s) => s.mode === 'dispensary')) : [];
+    case 'owned':
     case 'refused':
       return [];
   }
@@ -502,8 +519,12 @@ export function entitledSites(config: SyncConfig, facts: Facts): number[] {
 /** Central data every site reads from the change log. */
 export const changeLogEntitled = (facts: Facts): boolean => facts.cls === 'central' && !facts.dispensaryOnly;
 
-/** §3 / §6.1: the sites allowed to push the record (exactly one, except messages: any site). */
-export function rightfulSites(config: SyncConfig, facts: Facts): number[] {
+/**
+ * §3 / §6.1: the sites allowed to push the record (at most one, except a record owned by no
+ * store that nobody has pushed yet: any site may make it). `owner` is the site that first pushed
+ * such a record, when the central server holds it: then it alone, and the primary, may change it.
+ */
+export function rightfulSites(config: SyncConfig, facts: Facts, owner?: number): number[] {
   switch (facts.cls) {
     case 'central':
     case 'centralStore':
@@ -516,8 +537,13 @@ export function rightfulSites(config: SyncConfig, facts: Facts): number[] {
       const home = storeIn(config, facts.homeStoreId);
       return home ? [home.activeSiteId] : [];
     }
-    case 'message':
-      return sitesOf(config).map((s) => s.siteId);
+    case 'message': {
+      // Written by the site its sending store is active on (the receiver may only mark it).
+      const from = storeIn(config, facts.fromStoreId);
+      return from ? [from.activeSiteId] : [];
+    }
+    case 'owned':
+      return owner === undefined ? sitesOf(config).map((s) => s.siteId) : [...new Set([owner, primaryOf(config)])].sort((a, b) => a - b);
     case 'refused':
       return [];
   }

@@ -22,7 +22,9 @@ import {
   recordSpecOfArb,
   rightfulSites,
   siteIdsOf,
+  tableOf,
   type Facts,
+  type Template,
   type RecordSpec,
   type TransactSpec,
 } from '../support/sync-arbitraries';
@@ -109,7 +111,7 @@ test('destinations withholds a dispensary\'s transactions from collectors while 
   expect(destinations('transact', placement, config).siteIds).toEqual([2]);
 });
 
-test('authority: exactly the rightful site may push store, patient and central data; any site a message; no site the rest', () => {
+test('authority: exactly the rightful site may push store, patient and central data and a message (its sender\'s); any site a new record no store owns; no site the rest', () => {
   fc.assert(
     fc.property(caseArb, (c) => {
       const facts = factsOf(c.spec, c.header);
@@ -119,7 +121,7 @@ test('authority: exactly the rightful site may push store, patient and central d
       const authorised =
         placed.kind === 'placed' ? sites.filter((siteId) => refuseUnlessAuthorised(placed.placement, c.config, siteId) === undefined) : [];
       expect(authorised).toEqual(rightful);
-      if (facts.cls !== 'message') expect(authorised.length).toBeLessThanOrEqual(1);
+      if (facts.cls !== 'owned') expect(authorised.length).toBeLessThanOrEqual(1);
 
       // The whole decision for a record the central server does not hold yet agrees.
       const accepted = sites.filter(
@@ -134,6 +136,8 @@ test('authority: exactly the rightful site may push store, patient and central d
 /** A record the central server holds, and a new version of it (same table and id) pushed now. */
 interface ChangeCase {
   readonly config: SyncConfig;
+  /** The site whose push the central copy holds (the first pusher of a record no store owns). */
+  readonly storedBy: number;
   readonly stored: RecordSpec;
   readonly storedHeader: TransactSpec | undefined;
   readonly pushed: RecordSpec;
@@ -151,9 +155,21 @@ const changeCaseArb: fc.Arbitrary<ChangeCase> = configArb.chain((config) =>
         recordSpecOfArb(config, stored.template, stored.id).chain((pushed) => fc.tuple(fc.constant(pushed), withHeader(config, pushed))),
       )
       // The store record's id is its store: a new version of the same store record keeps it.
-      .map(([storedHeader, [pushed, pushedHeader]]) => ({ config, stored, storedHeader, pushed, pushedHeader })),
+      .chain(([storedHeader, [pushed, pushedHeader]]) =>
+        fc.constantFrom(...siteIdsOf(config)).map((storedBy) => ({ config, storedBy, stored, storedHeader, pushed, pushedHeader })),
+      ),
   ),
 );
+
+/**
+ * A held message pushed again by its receiving store's site with nothing changed but its status
+ * (here: nothing at all) is the receiver marking it, which the rules allow: that site, else none.
+ */
+function receivingSiteMarking(c: ChangeCase): number | undefined {
+  if (c.stored.template !== 'message' || c.pushed.template !== 'message') return undefined;
+  const same = c.stored.note === c.pushed.note && c.stored.toStoreId === c.pushed.toStoreId && c.stored.fromStoreId === c.pushed.fromStoreId;
+  return same && Object.hasOwn(c.config.stores, c.stored.toStoreId) ? c.config.stores[c.stored.toStoreId]!.activeSiteId : undefined;
+}
 
 test('decideRecord refuses a change to a stored record whose stored placement belongs to another site', () => {
   fc.assert(
@@ -164,20 +180,55 @@ test('decideRecord refuses a change to a stored record whose stored placement be
       const stored: StoredRecord = {
         ...materialise(c.stored),
         placement: storedPlaced.placement,
-        originSiteId: 0,
+        originSiteId: c.storedBy,
         changeId: 'earlier',
         version: 1,
         routedVersion: 1,
       };
-      const before = rightfulSites(c.config, factsOf(c.stored, c.storedHeader));
-      const now = rightfulSites(c.config, factsOf(c.pushed, c.pushedHeader));
+      const before = rightfulSites(c.config, factsOf(c.stored, c.storedHeader), c.storedBy);
+      const now = rightfulSites(c.config, factsOf(c.pushed, c.pushedHeader), c.storedBy);
+      const receiver = receivingSiteMarking(c);
       for (const siteId of siteIdsOf(c.config)) {
         const decision = decideRecord(materialise(c.pushed), siteId, c.config, lookupWith(c.pushedHeader), stored, true);
-        const rightful = before.includes(siteId) && now.includes(siteId);
+        const rightful = (before.includes(siteId) && now.includes(siteId)) || receiver === siteId;
         expect({ siteId, accepted: decision.kind === 'accepted' }).toEqual({ siteId, accepted: rightful });
-        if (!before.includes(siteId)) expect(decision.kind).toBe('refused');
+        if (!before.includes(siteId) && receiver !== siteId) expect(decision.kind).toBe('refused');
       }
     }),
     { numRuns: RUNS },
   );
+});
+
+/** Two held records of one table, and a merge of the second into the first pushed by a site. */
+const mergeCaseArb = configArb.chain((config) =>
+  fc
+    .constantFrom<Template>('transact', 'item_line', 'patient', 'item')
+    .chain((template) => fc.tuple(recordSpecOfArb(config, template), recordSpecOfArb(config, template)))
+    .filter(([keep, remove]) => keep.id !== remove.id)
+    .map(([keep, remove]) => ({ config, keep, remove })),
+);
+
+test('a merge is accepted only from a site with authority over both the record kept and the record merged away', () => {
+  fc.assert(
+    fc.property(mergeCaseArb, ({ config, keep, remove }) => {
+      const held = new Map([keep, remove].map((spec) => [spec.id, materialise(spec).recordData!]));
+      const lookup: Lookup = (table, id) => (table === tableOf(keep) ? held.get(id) : undefined);
+      const merge = { tableName: tableOf(keep), recordId: keep.id, action: 'merge' as const, recordData: { mergeIdToKeep: keep.id, mergeIdToDelete: remove.id } };
+      const allowed = (spec: RecordSpec) => rightfulSites(config, factsOf(spec, undefined));
+      for (const siteId of siteIdsOf(config)) {
+        const decision = decideRecord(merge, siteId, config, lookup, undefined, true);
+        const rightful = allowed(keep).includes(siteId) && allowed(remove).includes(siteId);
+        expect({ siteId, accepted: decision.kind === 'accepted' }).toEqual({ siteId, accepted: rightful });
+      }
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test('a merge naming a record the central server does not hold is fetched first, then ignored if still missing', () => {
+  const config = fc.sample(configArb, { numRuns: 1, seed: 7 })[0]!;
+  const merge = { tableName: 'transact', recordId: 'T1', action: 'merge' as const, recordData: { mergeIdToKeep: 'T1', mergeIdToDelete: 'T2' } };
+  const nothing: Lookup = () => undefined;
+  expect(decideRecord(merge, 1, config, nothing, undefined, false)).toEqual({ kind: 'needs', refs: [{ table: 'transact', id: 'T1' }, { table: 'transact', id: 'T2' }] });
+  expect(decideRecord(merge, 1, config, nothing, undefined, true)).toMatchObject({ kind: 'ignored' });
 });

@@ -23,7 +23,7 @@ export function refuseUnlessAuthorised(placement: Placement, config: SyncConfig,
         message: `Only the primary site edits ${placement.dataClass === 'central' ? 'central' : 'central store'} data; ${siteName} is not the primary.`,
       };
     case 'store': {
-      if (placement.storeId === undefined) return undefined; // kept centrally, owned by no store
+      if (placement.storeId === undefined) return refuseUnlessOwner(placement, config, siteId, siteName);
       const store = getStore(config, placement.storeId);
       if (!store) return { reason: 'unknown_store', message: `Store ${placement.storeId} is not configured on the central server.` };
       if (store.activeSiteId !== siteId) {
@@ -49,11 +49,30 @@ export function refuseUnlessAuthorised(placement: Placement, config: SyncConfig,
         message: `Its home store ${home.code} is active on site ${home.activeSiteId}; only that site edits it.`,
       };
     }
-    case 'message':
-      return undefined;
+    case 'message': {
+      const sender = placement.senderStoreId === undefined ? undefined : getStore(config, placement.senderStoreId);
+      if (!sender) return { reason: 'unknown_store', message: `Its sending store ${placement.senderStoreId ?? '(fromStoreID is empty)'} is not configured on the central server.` };
+      if (sender.activeSiteId === siteId) return undefined;
+      return {
+        reason: 'not_message_sender',
+        message: `It was sent by store ${sender.code} (${sender.id}), active on site ${sender.activeSiteId}; only that site writes it.`,
+      };
+    }
     case 'local':
       return { reason: 'local_data', message: 'Local data is never synced.' };
     case 'sync':
       return { reason: 'sync_data', message: 'Sync settings are edited on the central server only.' };
   }
+}
+
+/**
+ * Store data no store owns (users a site made, kept centrally): anyone may create it, then only
+ * the site that first pushed it (and the primary, which edits central data) may change it.
+ */
+function refuseUnlessOwner(placement: Placement, config: SyncConfig, siteId: number, siteName: string): Refusal | undefined {
+  if (placement.ownerSiteId === undefined || placement.ownerSiteId === siteId || primarySiteId(config) === siteId) return undefined;
+  return {
+    reason: 'not_record_owner',
+    message: `It was first pushed by site ${placement.ownerSiteId}; only that site (or the primary) changes it, not ${siteName}.`,
+  };
 }

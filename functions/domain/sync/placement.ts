@@ -29,6 +29,10 @@ export interface Placement {
   readonly counterpartNameId?: string;
   /** The record a line belongs to (its nearest parent), e.g. a `trans_line`'s `transact`. */
   readonly parent?: { readonly table: string; readonly id: string };
+  /** A message's sending store (`fromStoreID`): only its active site writes the message. */
+  readonly senderStoreId?: string;
+  /** Store data no store owns (a user a site made): the site that first pushed it, which alone changes it. */
+  readonly ownerSiteId?: number;
 }
 
 export const refusalReasons = [
@@ -45,6 +49,8 @@ export const refusalReasons = [
   'transactions_not_synced',
   'store_record_configured',
   'user_record_configured',
+  'not_record_owner',
+  'not_message_sender',
 ] as const;
 export type RefusalReason = (typeof refusalReasons)[number];
 
@@ -105,6 +111,7 @@ export function placeRecord(
       const header = top ? { table: top.table, data: lookup(top.table, top.id) } : { table: record.tableName, data: subject };
       const counterpartNameId = tradeHeaders.has(header.table) ? reference(header.data, 'name_ID') : undefined;
       const patientId = dataClass === 'patient' ? patientOf(record.tableName, record.recordId, subject, owner.via) : undefined;
+      const senderStoreId = dataClass === 'message' ? reference(subject, 'fromStoreID') : undefined;
       return {
         kind: 'placed',
         placement: {
@@ -113,6 +120,7 @@ export function placeRecord(
           storeId: owner.storeId,
           ...(patientId !== undefined ? { patientId } : {}),
           ...(counterpartNameId !== undefined ? { counterpartNameId } : {}),
+          ...(senderStoreId !== undefined ? { senderStoreId } : {}),
           ...parentOf(record.tableName, subject, owner.via),
         },
       };
