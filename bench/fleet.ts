@@ -40,6 +40,8 @@ import { countCapacity, emptyCount, type CapacityCount } from './fleet-capacity'
 import { fleetConfigFile, neighbour, remoteSiteIds, siteName, sitePassword, storeId, storeNameId, SUPPLIERS, supplierNameId } from './fleet-config';
 
 const PUSH_RECORDS = 100;
+/** BENCH_FLEET_ONLY=configuration: import, load, change, reload and routing only (no records, no server). */
+const configurationOnly = process.env.BENCH_FLEET_ONLY === 'configuration';
 const ROUTED_RECORDS = 20_000;
 const IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 const FIXTURES = path.join(__dirname, '..', '..', 'shared', 'fixtures', 'legacy-records');
@@ -57,12 +59,14 @@ interface FleetFigures {
   routingDestinationsPerRecord: number;
   dispensaryOnlyMicros: number;
   serverStartSeconds: number;
+  coldPushToIdleSeconds: number;
   pushSeconds: number;
   closingToIdleSeconds: number;
   pushToIdleSeconds: number;
   pullMs: number;
   emptyPullMs: number;
   idleSyncMs: number;
+  idleSyncCalls: number;
   perRecord: CapacityCount;
   perConnection: CapacityCount;
   rssMb: number;
@@ -116,15 +120,16 @@ async function measureConfiguration(sites: number, plan: PasswordPlan, log: (lin
     let config = await store.load();
     const fullLoadMs = ms(start);
     start = process.hrtime.bigint();
-    await writeConfiguredRecords(
-      {
-        centralCopy: new DynamoCentralCopy(db, tables.records),
-        changeLog: new DynamoChangeLog(db, tables.changeLog),
-        outgoing: new DynamoOutgoingQueue(db, { syncOut: tables.syncOut, siteState: tables.siteState }),
-      },
-      config,
-    );
-    const configuredRecordsSeconds = seconds(start);
+    if (!configurationOnly)
+      await writeConfiguredRecords(
+        {
+          centralCopy: new DynamoCentralCopy(db, tables.records),
+          changeLog: new DynamoChangeLog(db, tables.changeLog),
+          outgoing: new DynamoOutgoingQueue(db, { syncOut: tables.syncOut, siteState: tables.siteState }),
+        },
+        config,
+      );
+    const configuredRecordsSeconds = configurationOnly ? NaN : seconds(start);
     log(`  configured records: ${configuredRecordsSeconds.toFixed(1)} s; full load ${fullLoadMs.toFixed(0)} ms`);
 
     // One ordinary change, then what a function that cached the configuration pays to catch up.
@@ -199,27 +204,34 @@ async function measureServer(sites: number, log: (line: string) => void) {
     }
 
     // --- push-to-idle: the client's push of one batch, its closing call, then site_status every 100 ms
-    const records = Array.from({ length: PUSH_RECORDS }, (_, i) => ({
-      syncOutId: String(i + 1),
-      tableName: 'transact',
-      recordId: `fleet-push-${i}`,
-      action: 'update',
-      recordData: { ...transactTemplate, ID: `fleet-push-${i}`, store_ID: storeId(pusherId), name_ID: 'BENCH_CUSTOMER' },
-    }));
+    const records = (prefix: string, count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        syncOutId: String(i + 1),
+        tableName: 'transact',
+        recordId: `${prefix}-${i}`,
+        action: 'update',
+        recordData: { ...transactTemplate, ID: `${prefix}-${i}`, store_ID: storeId(pusherId), name_ID: 'BENCH_CUSTOMER' },
+      }));
+    const pushToIdle = async (data: ReturnType<typeof records>) => {
+      const pushStart = process.hrtime.bigint();
+      await pusher.post('queued_records', { queueLength: data.length, data });
+      const closing = await pusher.post('queued_records', { queueLength: 0, data: [] });
+      if (closing.integrationStarted !== true) throw new Error('the closing push did not answer integrationStarted: true');
+      const pushed = seconds(pushStart);
+      const idleStart = process.hrtime.bigint();
+      for (;;) {
+        if ((await pusher.get('site_status')).code === 'idle') break;
+        if (ms(idleStart) > IDLE_TIMEOUT_MS) throw new Error('site_status never became idle');
+        await sleep(100);
+      }
+      return { pushSeconds: pushed, closingToIdleSeconds: seconds(idleStart), pushToIdleSeconds: seconds(pushStart) };
+    };
+    // The first push after start also pays each function's first (full) configuration load.
+    const coldPushToIdleSeconds = (await pushToIdle(records('fleet-warm', 1))).pushToIdleSeconds;
+    const warmUp = await puller.get('queued_records?limit=500');
+    await puller.post('acknowledged_records', { syncIDs: warmUp.data.map((record: { syncOutId: string }) => record.syncOutId) });
     count.current = emptyCount();
-    start = process.hrtime.bigint();
-    await pusher.post('queued_records', { queueLength: records.length, data: records });
-    const closing = await pusher.post('queued_records', { queueLength: 0, data: [] });
-    if (closing.integrationStarted !== true) throw new Error('the closing push did not answer integrationStarted: true');
-    const pushSeconds = seconds(start);
-    const idleStart = process.hrtime.bigint();
-    for (;;) {
-      if ((await pusher.get('site_status')).code === 'idle') break;
-      if (ms(idleStart) > IDLE_TIMEOUT_MS) throw new Error('site_status never became idle');
-      await sleep(100);
-    }
-    const closingToIdleSeconds = seconds(idleStart);
-    const pushToIdleSeconds = seconds(start);
+    const { pushSeconds, closingToIdleSeconds, pushToIdleSeconds } = await pushToIdle(records('fleet-push', PUSH_RECORDS));
 
     // --- pull latency: the neighbour (a collector of the pusher's store) pulls what was routed to it
     start = process.hrtime.bigint();
@@ -239,20 +251,33 @@ async function measureServer(sites: number, log: (line: string) => void) {
     const idleSite = new RemoteSite({ baseUrl: server.url, siteName: siteName(idleId), password: sitePassword(idleId), hardwareId: `fleet-${idleId}`, timeScale: 0.05 });
     await idleSite.sync();
     count.current = emptyCount();
+    // Each HTTP call is one function invocation: their number and time give Lambda's concurrency.
+    const realFetch = globalThis.fetch;
+    let idleSyncCalls = 0;
+    globalThis.fetch = (async (...args: Parameters<typeof fetch>) => {
+      idleSyncCalls++;
+      return realFetch(...args);
+    }) as typeof fetch;
     start = process.hrtime.bigint();
-    await idleSite.sync();
+    try {
+      await idleSite.sync();
+    } finally {
+      globalThis.fetch = realFetch;
+    }
     const idleSyncMs = ms(start);
     const perConnection = count.current;
 
     const memory = process.memoryUsage();
     return {
       serverStartSeconds,
+      coldPushToIdleSeconds,
       pushSeconds,
       closingToIdleSeconds,
       pushToIdleSeconds,
       pullMs,
       emptyPullMs: median(emptyPulls),
       idleSyncMs,
+      idleSyncCalls,
       perRecord,
       perConnection,
       rssMb: memory.rss / 2 ** 20,
@@ -280,9 +305,9 @@ async function measureSize(sites: number, plan: PasswordPlan): Promise<FleetFigu
   const log = (line: string) => console.log(line);
   const configuration = await measureConfiguration(sites, plan, log);
   const routing = measureRouting(configuration.config, sites);
-  const server = await measureServer(sites, log);
+  const server = configurationOnly ? {} : await measureServer(sites, log);
   const { config: _config, ...configurationFigures } = configuration;
-  return { sites, ...configurationFigures, ...routing, ...server };
+  return { sites, ...configurationFigures, ...routing, ...server } as FleetFigures;
 }
 
 /**
@@ -319,8 +344,11 @@ export async function runFleet(sizes: readonly number[], plan: PasswordPlan = 'g
 
 function print(row: FleetFigures, base: FleetFigures) {
   const ratio = (key: keyof FleetFigures) => (row === base ? '' : `  (${((row[key] as number) / (base[key] as number)).toFixed(2)}x vs ${base.sites})`);
-  const line = (label: string, key: keyof FleetFigures, unit: string, digits = 1) =>
-    console.log(`  ${label.padEnd(44)} ${(row[key] as number).toFixed(digits).padStart(10)} ${unit}${ratio(key)}`);
+  const line = (label: string, key: keyof FleetFigures, unit: string, digits = 1) => {
+    const value = row[key];
+    if (typeof value !== 'number' || !Number.isFinite(value)) return;
+    console.log(`  ${label.padEnd(44)} ${value.toFixed(digits).padStart(10)} ${unit}${ratio(key)}`);
+  };
   line('configuration import (hashing included)', 'importSeconds', 's');
   line('configured store and user records', 'configuredRecordsSeconds', 's');
   line('configuration items', 'configItems', '', 0);
@@ -331,18 +359,20 @@ function print(row: FleetFigures, base: FleetFigures) {
   line('routing CPU per record', 'routingMicrosPerRecord', 'µs', 2);
   line('destinations per routed record', 'routingDestinationsPerRecord', '', 2);
   line('dispensary-only central record (all dispensaries)', 'dispensaryOnlyMicros', 'µs', 0);
+  line('first push-to-idle after start (1 record)', 'coldPushToIdleSeconds', 's', 2);
   line('push of 100 records (push + closing call)', 'pushSeconds', 's', 2);
   line('closing call -> site_status idle', 'closingToIdleSeconds', 's', 2);
   line('push-to-idle, 100 records', 'pushToIdleSeconds', 's', 2);
   line('pull of 100 routed records', 'pullMs', 'ms', 0);
   line('empty pull (median of 5)', 'emptyPullMs', 'ms', 0);
   line('idle sync of the faithful client', 'idleSyncMs', 'ms', 0);
+  line('HTTP calls in that sync (function invocations)', 'idleSyncCalls', '', 0);
   line('process RSS after the run', 'rssMb', 'MiB', 0);
   line('process heap used', 'heapMb', 'MiB', 0);
   const units = (count: CapacityCount) =>
     `${count.requests.toFixed(2)} requests, ${count.readUnits.toFixed(2)} RCU, ${count.writeUnits.toFixed(2)} WCU`;
-  console.log(`  per pushed record (push, route, pull, acknowledge): ${units(row.perRecord)}`);
-  console.log(`  per idle connection (a whole sync, nothing to move): ${units(row.perConnection)}`);
+  if (row.perRecord) console.log(`  per pushed record (push, route, pull, acknowledge): ${units(row.perRecord)}`);
+  if (row.perConnection) console.log(`  per idle connection (a whole sync, nothing to move): ${units(row.perConnection)}`);
 }
 
 if (require.main === module) {
