@@ -31,6 +31,11 @@ export interface OperationCount {
   itemsRead: number;
   /** Sum of the requests' round-trip times. */
   milliseconds: number;
+  /** The longest round trip. */
+  maxMilliseconds: number;
+  /** Attempts the SDK repeated (throttling, server errors), and the time it waited before them. */
+  retries: number;
+  retryDelayMs: number;
 }
 
 /**
@@ -42,20 +47,38 @@ export interface OperationCount {
 export function meterDynamoDb(client: { middlewareStack: { add: (middleware: never, options: { step: 'initialize'; name: string }) => void } }) {
   const byOperation = new Map<string, OperationCount>();
   const add = (operation: string, change: Partial<OperationCount>) => {
-    const count = byOperation.get(operation) ?? { requests: 0, itemsWritten: 0, itemsRead: 0, milliseconds: 0 };
+    const count = byOperation.get(operation) ?? { requests: 0, itemsWritten: 0, itemsRead: 0, milliseconds: 0, maxMilliseconds: 0, retries: 0, retryDelayMs: 0 };
     byOperation.set(operation, count);
     count.requests += change.requests ?? 0;
     count.itemsWritten += change.itemsWritten ?? 0;
     count.itemsRead += change.itemsRead ?? 0;
     count.milliseconds += change.milliseconds ?? 0;
+    count.maxMilliseconds = Math.max(count.maxMilliseconds, change.milliseconds ?? 0);
+    count.retries += change.retries ?? 0;
+    count.retryDelayMs += change.retryDelayMs ?? 0;
   };
   const middleware = (next: (args: { input: Record<string, unknown> }) => Promise<{ output: Record<string, unknown> }>, context: { commandName?: string }) =>
     async (args: { input: Record<string, unknown> }) => {
       const start = process.hrtime.bigint();
-      const result = await next(args);
-      const milliseconds = Number(process.hrtime.bigint() - start) / 1e6;
       const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
-      add(operation, { requests: 1, itemsWritten: itemsWritten(args.input, operation), itemsRead: itemsRead(result.output), milliseconds });
+      const took = () => Number(process.hrtime.bigint() - start) / 1e6;
+      let result: { output: Record<string, unknown> };
+      try {
+        result = await next(args);
+      } catch (error) {
+        const metadata = (error as { $metadata?: { attempts?: number; totalRetryDelay?: number } }).$metadata ?? {};
+        add(`${operation} (failed)`, { requests: 1, milliseconds: took(), retries: Math.max(0, (metadata.attempts ?? 1) - 1), retryDelayMs: metadata.totalRetryDelay ?? 0 });
+        throw error;
+      }
+      const metadata = (result.output.$metadata ?? {}) as { attempts?: number; totalRetryDelay?: number };
+      add(operation, {
+        requests: 1,
+        itemsWritten: itemsWritten(args.input, operation),
+        itemsRead: itemsRead(result.output),
+        milliseconds: took(),
+        retries: Math.max(0, (metadata.attempts ?? 1) - 1),
+        retryDelayMs: metadata.totalRetryDelay ?? 0,
+      });
       return result;
     };
   client.middlewareStack.add(middleware as never, { step: 'initialize', name: `benchMeter${Math.random()}` });

@@ -159,11 +159,14 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
       while (clients.some((client, s) => !settled[s] && steps.get(client.siteName)?.get('integrationWait') === undefined)) await sleep(5);
       pushesEnded = process.hrtime.bigint();
     })();
+    let importSeconds = 0;
     const imports = (async () => {
+      const importStart = process.hrtime.bigint();
       for (let i = 0; i < central.length; i += 1024) {
         const answer = await admin('POST', '/records', { records: central.slice(i, i + 1024) });
         if ((answer.refused as unknown[]).length > 0) throw new Error(`central import refused: ${JSON.stringify(answer.refused).slice(0, 300)}`);
       }
+      importSeconds = seconds(importStart);
     })();
     await Promise.all([pushes, imports]);
     const pushSeconds = Number(pushesEnded - start) / 1e9;
@@ -210,6 +213,12 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     console.log(`  ${delivered} deliveries (${centralRecords} central records to each site through the change log, store ${collector.storeId}'s ${collected.length} to its collector's queue)`);
     console.log(`  push + import:      ${pushSeconds.toFixed(1)} s, ${(written / pushSeconds).toFixed(0)} records/s; ${phase(none, afterPush)}`);
     console.log(`  routing (fan-out):  ${(integratedSeconds - pushSeconds).toFixed(1)} s after the last push; ${phase(afterPush, afterRouting)}`);
+    const pushSteps = clients.flatMap((client) => {
+      const push = steps.get(client.siteName)?.get('push');
+      return push?.done === undefined ? [] : [Number(push.done - push.start) / 1e9];
+    });
+    pushSteps.sort((a, b) => a - b);
+    console.log(`  each site's v5 push step: median ${(pushSteps[Math.floor(pushSteps.length / 2)] ?? NaN).toFixed(1)} s, max ${(pushSteps.at(-1) ?? NaN).toFixed(1)} s; the central import: ${importSeconds.toFixed(1)} s`);
     waits.sort((a, b) => a - b);
     console.log(
       `  client integration wait (1 s polls, fails at 30 s): median ${(waits[Math.floor(waits.length / 2)] ?? NaN).toFixed(1)} s, max ${(waits.at(-1) ?? NaN).toFixed(1)} s over ${waits.length} sites` +
@@ -217,14 +226,21 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     );
     console.log(`  pulls (whole syncs): ${(totalSeconds - integratedSeconds).toFixed(1)} s, ${(delivered / (totalSeconds - integratedSeconds)).toFixed(0)} deliveries/s; ${phase(afterRouting, atEnd)}`);
     console.log(`  end to end:         ${(written / totalSeconds).toFixed(0)} records/s (push start to last acknowledgement, ${totalSeconds.toFixed(1)} s); ${phase(none, atEnd)}`);
-    console.log(`  by operation (end to end): ${[...atEnd.byOperation].sort((x, y) => y[1].requests - x[1].requests).map(([operation, count]) => `${operation} ${count.requests} (${count.itemsWritten} written, ${count.itemsRead} read, ${(count.milliseconds / count.requests).toFixed(0)} ms each)`).join(', ')}`);
+    console.log(`  by operation (end to end): ${[...atEnd.byOperation].sort((x, y) => y[1].requests - x[1].requests).map(
+          ([operation, count]) =>
+            `${operation} ${count.requests} (${count.itemsWritten} written, ${count.itemsRead} read, ${(count.milliseconds / count.requests).toFixed(0)} ms each, at most ${count.maxMilliseconds.toFixed(0)}` +
+            `${count.retries > 0 ? `, ${count.retries} retried after ${(count.retryDelayMs / 1000).toFixed(1)} s in all` : ''})`,
+        ).join(', ')}`);
 
     // The honest floor, on the same DynamoDB Local in the same run: the writes no correct sync of
     // this workload can avoid, as plain BatchWriteItem (no transactions, no reads): each record's
-    // central copy, a change-log entry per central record, a queue entry per delivery to a
-    // site's queue, and its deletion when acknowledged.
+    // central copy (with its holding store, which the byStore index needs for initialisation), a
+    // change-log entry per central record, a queue entry per delivery to a site's queue (with its
+    // sequence, which orders the pull), and its deletion when acknowledged.
     const floorWrites: FloorWrite[] = [
-      ...[...pushed.values()].flat().map((id, i) => put('records', { pk: `floor#transact#${id}`, recordData: { ...transacts[i % transacts.length]!.recordData, ID: id } })),
+      ...sites.flatMap((site) =>
+        (pushed.get(site.siteId) ?? []).map((id, i) => put('records', { pk: `floor#transact#${id}`, storeId: `floor#${site.storeId}`, recordData: { ...transacts[i % transacts.length]!.recordData, ID: id } })),
+      ),
       ...central.map((record) => put('records', { pk: `floor#item#${record.recordId}`, recordData: record.recordData })),
       ...central.map((record, i) => put('changeLog', { pk: 'floor#log', sk: i, tableName: 'item', recordId: record.recordId, action: 'update', recordData: record.recordData })),
       ...collected.map((id, i) => put('syncOut', { site: `floor#site#${collector.siteId}`, entry: `rec#transact#${id}`, sequence: String(i).padStart(12, '0'), recordData: { ...transacts[i % transacts.length]!.recordData, ID: id } })),

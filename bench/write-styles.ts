@@ -1,12 +1,12 @@
 /**
- * Write styles on DynamoDB Local, to choose how adapters write: the same N records stored as
+ * Write and read styles on DynamoDB Local, to choose how adapters write: the same N records stored as
  * transactions of 100 conditional updates, as single conditional updates (several in flight),
  * and as BatchWriteItem puts; with what each reports as consumed write capacity.
  *   BENCH_STYLE_RECORDS (default 5000)
  * Figures only. Run alone with `tsx bench/write-styles.ts`.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local';
 import { useLocalAwsEnvironment } from '../lib/local/local-server';
 import { provisionTables } from '../lib/local/provision';
@@ -34,7 +34,8 @@ async function main() {
     const db = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
     const tables = await provisionTables(raw, 'style-');
     const table = tables.records;
-    const data = (i: number) => ({ ID: `r${i}`, store_ID: 'S', quantity: i, comment: 'x'.repeat(300) });
+    const bytes = envNumber('BENCH_STYLE_BYTES', 2000);
+    const data = (i: number) => ({ ID: `r${i}`, store_ID: 'S', quantity: i, comment: 'x'.repeat(bytes) });
     const update = (prefix: string, i: number) => ({
       TableName: table,
       Key: { pk: `${prefix}#${i}` },
@@ -51,15 +52,25 @@ async function main() {
       const s = seconds(start);
       console.log(`  ${name.padEnd(44)} ${(n / s).toFixed(0).padStart(6)} records/s, ${(capacity.requests / n).toFixed(3)} requests/record, ${(capacity.units / n).toFixed(2)} write units/record`);
     };
-    console.log(`Write styles: ${n} records of ~400 bytes`);
-    for (const concurrency of [1, 4, 16]) {
-      await run(`transactions of 100, ${concurrency} in flight`, () =>
-        forEachChunk(ids, 100, concurrency, async (chunk) => {
-          await db.send(new TransactWriteCommand({ TransactItems: chunk.map((i) => ({ Update: update(`t${concurrency}`, i) })) }));
+    console.log(`Write styles: ${n} records of ~${bytes} bytes`);
+    for (const [size, concurrency] of [[100, 4], [25, 4], [25, 16], [10, 16]] as const) {
+      await run(`transactions of ${size}, ${concurrency} in flight`, () =>
+        forEachChunk(ids, size, concurrency, async (chunk) => {
+          await db.send(new TransactWriteCommand({ TransactItems: chunk.map((i) => ({ Update: update(`t${size}-${concurrency}`, i) })) }));
         }),
       );
     }
-    for (const concurrency of [4, 16, 32, 64]) {
+    await run('consistent BatchGetItem of 100 absent keys, 4 in flight', () =>
+      forEachChunk(ids, 100, 4, async (chunk) => {
+        await db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: chunk.map((i) => ({ pk: `absent#${i}` })), ConsistentRead: true } } }));
+      }),
+    );
+    await run('consistent BatchGetItem of 100 present keys, 4 in flight', () =>
+      forEachChunk(ids, 100, 4, async (chunk) => {
+        await db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: chunk.map((i) => ({ pk: `t100-4#${i}` })), ConsistentRead: true } } }));
+      }),
+    );
+    for (const concurrency of [16, 64]) {
       await run(`single conditional updates, ${concurrency} in flight`, () =>
         forEachChunk(ids, 1, concurrency, async ([i]) => {
           await db.send(new UpdateCommand(update(`u${concurrency}`, i!)));

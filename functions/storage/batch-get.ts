@@ -1,10 +1,15 @@
 /**
- * Strongly consistent reads of many items of one table: BatchGetItem in groups of 100, asking
- * again (after a pause that grows) for whatever DynamoDB left unprocessed.
+ * Strongly consistent reads of many items of one table: BatchGetItem in groups of 100, a few
+ * groups in flight at once (a 1,024-record push costs the latency of two or three reads, not
+ * eleven in a row), asking again (after a pause that grows) for whatever DynamoDB left
+ * unprocessed.
  */
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { forEachChunk } from './parallel-chunks';
 
 const KEYS_PER_BATCH_GET = 100;
+/** Reads of one call in flight at once. */
+const READ_CONCURRENCY = 4;
 const MAX_ATTEMPTS = 8;
 
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 6)));
@@ -16,8 +21,8 @@ export async function batchGetItems(
   what: string,
 ): Promise<Array<Record<string, unknown>>> {
   const items: Array<Record<string, unknown>> = [];
-  for (let i = 0; i < keys.length; i += KEYS_PER_BATCH_GET) {
-    let pending: Array<Record<string, unknown>> = keys.slice(i, i + KEYS_PER_BATCH_GET);
+  await forEachChunk(keys, KEYS_PER_BATCH_GET, READ_CONCURRENCY, async (chunk) => {
+    let pending: Array<Record<string, unknown>> = [...chunk];
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= MAX_ATTEMPTS) throw new Error(`Could not read ${what}: throttled`);
       const { Responses = {}, UnprocessedKeys = {} } = await db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
@@ -25,6 +30,6 @@ export async function batchGetItems(
       pending = (UnprocessedKeys[table]?.Keys ?? []) as Array<Record<string, unknown>>;
       if (pending.length > 0) await pause(attempt);
     }
-  }
+  });
   return items;
 }

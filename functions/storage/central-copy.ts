@@ -13,9 +13,13 @@ import { batchGetItems } from './batch-get';
 import { forEachChunk } from './parallel-chunks';
 import { cancellation, type TransactWriteItem } from './transactions';
 
-const ITEMS_PER_TRANSACTION = 100;
+/**
+ * Small transactions, several in flight: nothing needs a batch to be all-or-nothing (each
+ * update stands alone), and a transaction's cost grows faster than its size (bench/write-styles.ts).
+ */
+const ITEMS_PER_TRANSACTION = 25;
 /** Transactions of one call in flight at once. */
-const WRITE_CONCURRENCY = 4;
+const WRITE_CONCURRENCY = 8;
 const MAX_ATTEMPTS = 8;
 const RECEIPT_PREFIX = 'receipt:';
 
