@@ -101,7 +101,7 @@ export class CentralSyncStack extends Stack {
         timeout: Duration.seconds(consumer.timeoutSeconds),
       });
       fn.addEventSource(
-        new SqsEventSource(builtQueues[name].queue, { batchSize: consumer.batchSize, reportBatchItemFailures: true }),
+        new SqsEventSource(builtQueues[name].queue, { batchSize: consumer.batchSize, reportBatchItemFailures: true, maxConcurrency: consumer.maxConcurrency }),
       );
     }
 

@@ -31,13 +31,15 @@ export const apiFunctions = {
     handler: 'health',
     purpose: 'Reports whether every table and queue is reachable, with queue depths',
     routes: ['GET /health'],
+    // Describe only: the probe proves each table answers without reading a single item.
     tables: {
-      records: 'read',
-      syncOut: 'read',
-      changeLog: 'read',
-      config: 'read',
-      siteState: 'read',
-      quarantine: 'read',
+      records: 'describe',
+      syncOut: 'describe',
+      changeLog: 'describe',
+      config: 'describe',
+      siteState: 'describe',
+      quarantine: 'describe',
+      v6Sync: 'describe',
     },
     inspects: ['fanOut', 'transfers'],
   },
@@ -48,7 +50,7 @@ export const apiFunctions = {
     // config: the first initialisation binds the site's hardware; records: the site's store
     // records (and their names) are made to agree with the configuration before it initialises;
     // changeLog: a name written then goes there at once; syncOut: queue length.
-    tables: { config: 'readWrite', siteState: 'readWrite', syncOut: 'read', records: 'readWrite', changeLog: 'readWrite' },
+    tables: { config: 'readWrite', siteState: 'readWrite', syncOut: 'read', records: 'update', changeLog: 'readWrite' },
     // site_status sends again work whose message never left.
     sendsTo: ['fanOut', 'transfers'],
   },
@@ -56,7 +58,8 @@ export const apiFunctions = {
     handler: 'sync-push',
     purpose: 'Remote sites (v5): push, with authority per record, central copy and quarantine',
     routes: ['POST /sync/v5/queued_records'],
-    tables: { config: 'read', siteState: 'readWrite', records: 'readWrite', quarantine: 'readWrite' },
+    // records: written, never deleted (the central copy keeps a deleted record's last data).
+    tables: { config: 'read', siteState: 'readWrite', records: 'update', quarantine: 'readWrite' },
     sendsTo: ['fanOut'],
     timeoutSeconds: 29,
     memoryMb: 1024,
@@ -112,7 +115,8 @@ export const apiFunctions = {
     routes: ['ANY /admin/v1/{proxy+}', 'GET /admin/v1/openapi.json'],
     // syncOut: a store moves only when nothing waits for either site.
     // v6Sync: central v6 data imported through POST /admin/v1/v6-records.
-    tables: { config: 'readWrite', records: 'readWrite', quarantine: 'readWrite', siteState: 'readWrite', syncOut: 'read', v6Sync: 'readWrite' },
+    // quarantine: listing every site's refused records is a scan (readWriteScan).
+    tables: { config: 'readWrite', records: 'update', quarantine: 'readWriteScan', siteState: 'readWrite', syncOut: 'read', v6Sync: 'readWrite' },
     sendsTo: ['fanOut'],
     timeoutSeconds: 29,
   },

@@ -44,6 +44,11 @@ export interface QueueDescription {
     readonly batchSize: number;
     /** Seconds the consumer may run for one batch. */
     readonly timeoutSeconds: number;
+    /**
+     * Most invocations at once (the event source mapping's maximum concurrency): background work
+     * can never take the account's concurrency from the functions answering sites.
+     */
+    readonly maxConcurrency: number;
     /** Tables the consumer touches and how (least-privilege grants). */
     readonly tables: Readonly<Record<string, TableAccess>>;
     /** Queues the consumer sends to (by their name in `queues`). */
@@ -51,7 +56,25 @@ export interface QueueDescription {
   };
 }
 
-export type TableAccess = 'read' | 'readWrite';
+/**
+ * What a function may do with a table, from least to most. Reads never include `Scan` or stream
+ * actions (no table has a stream); `update` writes items but can never delete one (no
+ * `DeleteItem`, no `BatchWriteItem`, whose requests may be deletes).
+ */
+export type TableAccess = 'describe' | 'read' | 'update' | 'readWrite' | 'readWriteScan';
+
+const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+const UPDATE_ACTIONS = [...READ_ACTIONS, 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+const READ_WRITE_ACTIONS = [...UPDATE_ACTIONS, 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+/** The IAM actions each access grants (on the table and its indexes). */
+export const tableActions: Readonly<Record<TableAccess, readonly string[]>> = {
+  describe: ['dynamodb:DescribeTable'],
+  read: READ_ACTIONS,
+  update: UPDATE_ACTIONS,
+  readWrite: READ_WRITE_ACTIONS,
+  readWriteScan: [...READ_WRITE_ACTIONS, 'dynamodb:Scan'],
+};
 
 export interface BucketDescription {
   readonly purpose: string;
@@ -122,10 +145,11 @@ export const queues = {
     retentionDays: 14,
     consumer: {
       handler: 'fan-out',
+      maxConcurrency: 50,
       batchSize: 10,
       // An initialisation queues a whole site's data in one message.
       timeoutSeconds: 150,
-      tables: { siteState: 'readWrite', config: 'read', records: 'readWrite', syncOut: 'readWrite', changeLog: 'readWrite' },
+      tables: { siteState: 'readWrite', config: 'read', records: 'update', syncOut: 'readWrite', changeLog: 'readWrite' },
       // Transfers it starts, and the next part of a long initialisation.
       sendsTo: ['fanOut', 'transfers'],
     },
@@ -138,9 +162,10 @@ export const queues = {
     retentionDays: 14,
     consumer: {
       handler: 'transfers',
+      maxConcurrency: 20,
       batchSize: 10,
       timeoutSeconds: 60,
-      tables: { siteState: 'readWrite', config: 'read', records: 'readWrite', syncOut: 'readWrite', changeLog: 'readWrite' },
+      tables: { siteState: 'readWrite', config: 'read', records: 'update', syncOut: 'readWrite', changeLog: 'readWrite' },
     },
   },
 } as const satisfies Record<string, QueueDescription>;

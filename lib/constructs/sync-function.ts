@@ -15,6 +15,7 @@ import {
   queueEnvVar,
   tableEnvVar,
   type QueueName,
+  tableActions,
   type TableAccess,
   type TableName,
 } from '../resources';
@@ -96,10 +97,7 @@ export class SyncFunction extends Construct {
       },
     });
 
-    for (const [table, access] of tableAccess) {
-      if (access === 'read') props.tables[table].grantReadData(this.function);
-      else props.tables[table].grantReadWriteData(this.function);
-    }
+    for (const [table, access] of tableAccess) props.tables[table].grant(this.function, ...tableActions[access]);
     for (const queue of props.sendsTo ?? []) props.queues[queue].queue.grantSendMessages(this.function);
     for (const queue of props.inspects ?? []) {
       props.queues[queue].queue.grant(this.function, 'sqs:GetQueueAttributes');

@@ -77,15 +77,45 @@ test('each queue URL and its dead-letter queue URL are stack outputs, for replay
   }
 });
 
-test('the health function may read tables and queue depths but write nothing', () => {
-  const policies = template.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: [{ Ref: Match.stringLikeRegexp('healthFunction') }] },
-  });
-  const actions = JSON.stringify(Object.values(policies).map((p) => p.Properties.PolicyDocument.Statement));
-  expect(actions).toContain('dynamodb:GetItem');
-  expect(actions).toContain('sqs:GetQueueAttributes');
-  expect(actions).not.toMatch(/dynamodb:(PutItem|UpdateItem|DeleteItem)/);
-  expect(actions).not.toContain('sqs:SendMessage');
+/** Every DynamoDB action granted to a function's role, per table logical id prefix. */
+function dynamoActionsOf(functionName: string): Map<string, Set<string>> {
+  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`^${functionName}`) }] } });
+  const byTable = new Map<string, Set<string>>();
+  for (const policy of Object.values(policies)) {
+    for (const statement of policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>) {
+      const actions = [statement.Action].flat().filter((action) => action.startsWith('dynamodb:'));
+      const tables = [...JSON.stringify(statement.Resource).matchAll(/"Tables([A-Za-z0-9]+?)[A-F0-9]{8}"/g)].map((match) => match[1]!);
+      for (const table of tables) for (const action of actions) byTable.set(table, (byTable.get(table) ?? new Set()).add(action));
+    }
+  }
+  return byTable;
+}
+
+test('the health function only describes tables and reads queue depths: it can read no item and write nothing', () => {
+  const byTable = dynamoActionsOf('healthFunction');
+  expect([...byTable.keys()].sort()).toEqual([...tableNames].sort());
+  for (const actions of byTable.values()) expect([...actions]).toEqual(['dynamodb:DescribeTable']);
+  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^healthFunction') }] } });
+  const statements = JSON.stringify(Object.values(policies).map((p) => p.Properties.PolicyDocument.Statement));
+  expect(statements).toContain('sqs:GetQueueAttributes');
+  expect(statements).not.toContain('sqs:SendMessage');
+});
+
+test('least privilege on tables: no stream actions anywhere, a scan only where the admin lists every site\'s quarantine, and the central copy is never deletable', () => {
+  const roles = Object.keys(template.findResources('AWS::IAM::Role')).filter((id) => /Function|Consumer/.test(id));
+  expect(roles.length).toBeGreaterThan(5);
+  const everything = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+  expect(everything).not.toMatch(/dynamodb:(GetRecords|GetShardIterator|DescribeStream|ListStreams)/);
+  // The policies are read per table: a push writes the central copy and keeps refusals.
+  expect([...(dynamoActionsOf('syncPushFunction').get('records') ?? [])]).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem']));
+  expect([...(dynamoActionsOf('adminFunction').get('quarantine') ?? [])]).toContain('dynamodb:Scan');
+  for (const role of roles) {
+    const name = role.replace(/ServiceRole.*$/, '');
+    for (const [table, actions] of dynamoActionsOf(name)) {
+      if (actions.has('dynamodb:Scan')) expect({ name, table }).toEqual({ name: expect.stringMatching(/^adminFunction/), table: 'quarantine' });
+      if (table === 'records') expect({ name, deletes: [...actions].filter((action) => /Delete|BatchWrite/.test(action)) }).toEqual({ name, deletes: [] });
+    }
+  }
 });
 
 test('an alarm watches each dead-letter queue and the API 5xx rate', () => {
@@ -162,6 +192,12 @@ test('the sweeper runs on an EventBridge schedule, may send to the work queues a
   expect(statements).toContain('sqs:SendMessage');
   expect(statements).toMatch(/siteState/i);
   for (const table of tableNames.filter((name) => name !== 'siteState')) expect(statements).not.toMatch(new RegExp(`Tables${table}[A-F0-9]{8}`));
+});
+
+test('queue consumers are capped in concurrency, so background work cannot starve the functions answering sites', () => {
+  for (const name of queueNames) {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: queues[name].consumer.maxConcurrency } });
+  }
 });
 
 test('the site-state table has the sparse pendingWork index the sweeper reads', () => {
