@@ -6,6 +6,7 @@ export interface RunningSqsEmulator {
 
 export async function startSqsEmulator(port = 0): Promise<RunningSqsEmulator> {
   const { startFauxqs } = await import('fauxqs');
-  const server = await startFauxqs({ port, logger: false });
+  // Loopback only: nothing on the network reaches the local queues and files.
+  const server = await startFauxqs({ port, host: '127.0.0.1', logger: false });
   return { endpoint: server.address, stop: () => server.stop() };
 }
