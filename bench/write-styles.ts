@@ -6,7 +6,7 @@
  * Figures only. Run alone with `tsx bench/write-styles.ts`.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchExecuteStatementCommand, BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local';
 import { useLocalAwsEnvironment } from '../lib/local/local-server';
 import { provisionTables } from '../lib/local/provision';
@@ -53,7 +53,32 @@ async function main() {
       console.log(`  ${name.padEnd(44)} ${(n / s).toFixed(0).padStart(6)} records/s, ${(capacity.requests / n).toFixed(3)} requests/record, ${(capacity.units / n).toFixed(2)} write units/record`);
     };
     console.log(`Write styles: ${n} records of ~${bytes} bytes`);
-    for (const [size, concurrency] of [[100, 4], [25, 4], [25, 16], [10, 16]] as const) {
+    for (const concurrency of [4, 16]) {
+      await run(`PartiQL batches of 25 INSERTs, ${concurrency} in flight`, () =>
+        forEachChunk(ids, 25, concurrency, async (chunk) => {
+          const { Responses = [] } = await db.send(
+            new BatchExecuteStatementCommand({
+              Statements: chunk.map((i) => ({ Statement: `INSERT INTO "${table}" VALUE {'pk': ?, 'recordData': ?, 'changeId': ?, 'version': ?}`, Parameters: [`p${concurrency}#${i}`, data(i), `c${i}`, 1] })),
+            }),
+          );
+          if (Responses.some((response) => response.Error)) throw new Error(`PartiQL insert failed: ${JSON.stringify(Responses.find((response) => response.Error)?.Error)}`);
+        }),
+      );
+      await run(`PartiQL batches of 25 conditional UPDATEs, ${concurrency} in flight`, () =>
+        forEachChunk(ids, 25, concurrency, async (chunk) => {
+          const { Responses = [] } = await db.send(
+            new BatchExecuteStatementCommand({
+              Statements: chunk.map((i) => ({
+                Statement: `UPDATE "${table}" SET recordData = ? SET changeId = ? SET version = ? WHERE pk = ? AND changeId <> ? AND version = ?`,
+                Parameters: [data(i + 1), `d${i}`, 2, `p${concurrency}#${i}`, `d${i}`, 1],
+              })),
+            }),
+          );
+          if (Responses.some((response) => response.Error)) throw new Error(`PartiQL update failed: ${JSON.stringify(Responses.find((response) => response.Error)?.Error)}`);
+        }),
+      );
+    }
+    for (const [size, concurrency] of [[100, 4], [25, 16]] as const) {
       await run(`transactions of ${size}, ${concurrency} in flight`, () =>
         forEachChunk(ids, size, concurrency, async (chunk) => {
           await db.send(new TransactWriteCommand({ TransactItems: chunk.map((i) => ({ Update: update(`t${size}-${concurrency}`, i) })) }));
