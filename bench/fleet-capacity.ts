@@ -9,6 +9,8 @@ export interface CapacityCount {
   requests: number;
   readUnits: number;
   writeUnits: number;
+  /** Strongly consistent reads of the configuration's version item (one item: one partition). */
+  configVersionReads?: number;
   byCommand: Record<string, { requests: number; readUnits: number; writeUnits: number }>;
 }
 
@@ -27,6 +29,10 @@ export function countCapacity(client: DynamoDBDocumentClient, count: { current: 
     (next, context) => async (args) => {
       const command = context.commandName ?? 'unknown';
       const input = args.input as Record<string, unknown>;
+      const key = input.Key as { pk?: unknown; sk?: unknown } | undefined;
+      // Marshalled or not, depending on where in the stack this runs.
+      const text = (value: unknown) => (value && typeof value === 'object' ? (value as { S?: string }).S : value);
+      if (command === 'GetItemCommand' && text(key?.pk) === 'config' && text(key?.sk) === 'version') count.current.configVersionReads = (count.current.configVersionReads ?? 0) + 1;
       if (CAPACITY_COMMANDS.has(command)) input.ReturnConsumedCapacity = 'TOTAL';
       const result = await next(args);
       const output = result.output as { ConsumedCapacity?: Consumed | Consumed[] };

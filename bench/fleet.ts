@@ -13,6 +13,7 @@
  * Prints figures and their ratio to the first size. Nothing here asserts a time.
  */
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -252,17 +253,18 @@ async function measureServer(sites: number, log: (line: string) => void) {
     await idleSite.sync();
     count.current = emptyCount();
     // Each HTTP call is one function invocation: their number and time give Lambda's concurrency.
-    const realFetch = globalThis.fetch;
+    // (The faithful client calls node:http directly.)
+    const realRequest = http.request;
     let idleSyncCalls = 0;
-    globalThis.fetch = (async (...args: Parameters<typeof fetch>) => {
+    (http as { request: typeof http.request }).request = ((...args: Parameters<typeof http.request>) => {
       idleSyncCalls++;
-      return realFetch(...args);
-    }) as typeof fetch;
+      return realRequest(...args);
+    }) as typeof http.request;
     start = process.hrtime.bigint();
     try {
       await idleSite.sync();
     } finally {
-      globalThis.fetch = realFetch;
+      (http as { request: typeof http.request }).request = realRequest;
     }
     const idleSyncMs = ms(start);
     const perConnection = count.current;
@@ -372,7 +374,10 @@ function print(row: FleetFigures, base: FleetFigures) {
   const units = (count: CapacityCount) =>
     `${count.requests.toFixed(2)} requests, ${count.readUnits.toFixed(2)} RCU, ${count.writeUnits.toFixed(2)} WCU`;
   if (row.perRecord) console.log(`  per pushed record (push, route, pull, acknowledge): ${units(row.perRecord)}`);
-  if (row.perConnection) console.log(`  per idle connection (a whole sync, nothing to move): ${units(row.perConnection)}`);
+  if (row.perConnection) {
+    console.log(`  per idle connection (a whole sync, nothing to move): ${units(row.perConnection)}, ${row.perConnection.configVersionReads ?? 0} of them reads of the configuration version`);
+    for (const [command, c] of Object.entries(row.perConnection.byCommand)) console.log(`    ${command.padEnd(28)} ${units({ ...c, byCommand: {} })}`);
+  }
 }
 
 if (require.main === module) {
