@@ -3,6 +3,7 @@
  * functions/storage implement them on DynamoDB.
  */
 import type { StreamPosition } from './sync/initial-stream';
+import type { GateDecision } from './auth/attempt-gate';
 
 export type SyncAction = 'insert' | 'update' | 'delete' | 'merge';
 
@@ -222,4 +223,12 @@ export interface InitialStreamState {
   /** The last acknowledged entry; absent: nothing acknowledged yet. */
   readonly position?: StreamPosition;
   readonly done: boolean;
+}
+
+/** Counts and throttles attempts at a secret per (scope, name, source) (domain/auth/attempt-gate.ts). */
+export interface AttemptGate {
+  /** Counts the attempt before it is evaluated, or refuses it while its back-off lasts. */
+  enter(scope: string, name: string, source: string, nowSeconds: number): Promise<GateDecision>;
+  /** A success: the name and source start afresh. */
+  clear(scope: string, name: string, source: string): Promise<void>;
 }

@@ -34,6 +34,9 @@ import type { User } from '../domain/config/model';
 import { writeUserRecords } from '../services/user-records';
 import { decodePathSegment, parseJsonText } from '../protocol/json-text';
 import { InvalidPageTokenError } from '../storage/page-token';
+import { sourceOf } from '../domain/auth/attempt-gate';
+import type { AttemptGate } from '../domain/ports';
+import { DynamoAttemptGate } from '../storage/attempt-gate';
 
 export const ADMIN_BASE_PATH = '/admin/v1';
 
@@ -45,6 +48,9 @@ export interface AdminDeps {
   readonly hashPassword?: (password: string) => string;
   /** Central data import and the quarantine list; without them those routes answer 503. */
   readonly data?: AdminDataDeps | null;
+  /** Throttles token guesses per source address; without it nothing is throttled. */
+  readonly attempts?: AttemptGate | null;
+  readonly now?: () => Date;
 }
 
 export interface AdminDataDeps {
@@ -662,7 +668,7 @@ export function openApiDocument() {
 // --- handler ---------------------------------------------------------------------------------
 
 export function createAdminHandler(deps: AdminDeps) {
-  const full: Required<AdminDeps> = { hashPassword: scryptPassword, data: null, ...deps };
+  const full: Required<AdminDeps> = { hashPassword: scryptPassword, data: null, attempts: null, now: () => new Date(), ...deps };
   let openApi: string | undefined;
   return httpHandler(async (event: HttpEvent) => {
     const method = event.requestContext.http.method.toUpperCase();
@@ -708,8 +714,14 @@ async function authenticate(deps: Required<AdminDeps>, event: HttpEvent): Promis
   if (scheme?.toLowerCase() === 'basic')
     throw new HttpError(403, 'site_credentials_refused', 'Site credentials cannot open the admin API; use the administrator\'s bearer token.');
   const expected = await deps.adminToken();
+  // Each token tried is counted before it is compared, per source address (domain/auth/attempt-gate.ts).
+  const source = sourceOf(event.requestContext.http.sourceIp);
+  const gate = deps.attempts ? await deps.attempts.enter('admin', 'token', source, Math.floor(deps.now().getTime() / 1000)) : undefined;
+  if (gate && !gate.admitted)
+    throw new HttpError(429, 'too_many_attempts', `Too many wrong admin tokens from ${source}; try again in ${gate.retryAfterSeconds} s.`, { retryAfterSeconds: gate.retryAfterSeconds }, { 'retry-after': String(gate.retryAfterSeconds) });
   if (scheme?.toLowerCase() !== 'bearer' || rest.length !== 1 || !secretsEqual(rest[0]!, expected))
     throw new HttpError(401, 'unauthorized', 'The admin token is wrong.', null, challenge);
+  if (gate) await deps.attempts!.clear('admin', 'token', source);
   const user = (event.headers['x-admin-user'] ?? '').replace(/[^\w.@-]/g, '').slice(0, 64);
   return `admin${user ? `:${user}` : ''}@${event.requestContext.http.sourceIp}`;
 }
@@ -740,6 +752,7 @@ export const handler = lazyHandler(() =>
   createAdminHandler({
     store: new ConfigStore(dynamoDb(), tableName('config')),
     adminToken: adminTokenFromEnvironment(),
+    attempts: new DynamoAttemptGate(dynamoDb(), tableName('siteState')),
     data: {
       push: pushDependencies(),
       quarantine: adapters.quarantine,

@@ -38,6 +38,8 @@ export const siteStateKeys = {
   connection: (siteId: number) => ({ pk: `site#${siteId}`, sk: 'connection' }),
   /** Failed logins per site name (lower case), including names that do not exist. */
   loginFailures: (siteName: string) => ({ pk: `login#${siteName.toLowerCase()}`, sk: 'failures' }),
+  /** Attempts at a secret per scope (`site`, `admin`), name (lower case) and source address. */
+  attemptGate: (scope: string, name: string, source: string) => ({ pk: `gate#${scope}#${name.toLowerCase()}`, sk: `source#${source}` }),
   /** Failed user logins (POST /api/v4/login) per user name (lower case) and source address. */
   userLoginFailures: (userName: string, source: string) => ({ pk: `userlogin#${userName.toLowerCase()}`, sk: `failures#${source}` }),
 } as const;

@@ -26,6 +26,7 @@ import { transferProcessor } from '../../lib/remote-site/transfer-processor';
 import { FaultPlan, faultyPorts } from './faults';
 import { adaptersFor, createTestResources, type TestResources } from './stand-ins';
 import { syncFilesDepsFor } from './sync-files-stand-in';
+import { DynamoAttemptGate } from '../../functions/storage/attempt-gate';
 
 export const DEMO_CONFIG = path.join(__dirname, '..', '..', 'config', 'demo.json');
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -88,6 +89,7 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
     admin: createAdminHandler({
       store: adapters.configStore,
       adminToken: async () => ADMIN_TOKEN,
+      attempts: new DynamoAttemptGate(resources.db, resources.tables.siteState),
       data: { push: adapters, quarantine: adapters.quarantine, outgoing: adapters.outgoing, v6: { v6Store: adapters.v6Store, legacyCopy: adapters.centralCopy } },
     }) as LambdaHttpHandler,
   };
