@@ -1,7 +1,7 @@
 /**
  * Who is calling a v5 route: the four headers, Basic credentials (site name + hex SHA-256 of
- * its password), repeated failures throttled per site name, the hardware binding, and a record
- * of the connection for the sync report. Failures are the protocol's error codes (401).
+ * its password), attempts throttled per (site name, source address), the hardware binding, and a
+ * record of the connection for the sync report. Failures are the protocol's error codes (401).
  * `checkSiteCredentials` is the same check for credentials carried in a body (sync v6).
  */
 import { createHash } from 'node:crypto';
@@ -9,14 +9,12 @@ import type { Site, SyncConfig } from '../domain/config/model';
 import { activeStoresOnSite } from '../domain/config/queries';
 import { configLookup } from '../domain/config/lookup';
 import { verifyCredential } from '../domain/config/credentials';
+import { sourceOf } from '../domain/auth/attempt-gate';
 import { parseBasicAuth, parseV5Headers, protocolError, type Parsed, type ProtocolError, type V5Headers } from '../protocol/v5';
 import type { ConfigStore } from '../storage/config-store';
 import type { DynamoSiteSessions } from '../storage/site-sessions';
 import { HttpError, type HttpEvent } from './http';
 
-/** Failed logins allowed per site name within the window before the name is locked out. */
-export const MAX_FAILED_LOGINS = 5;
-export const FAILED_LOGIN_WINDOW_SECONDS = 15 * 60;
 
 export interface SiteCaller {
   readonly site: Site;
@@ -41,13 +39,24 @@ export const valueOrThrow = <T>(parsed: Parsed<T>): T => {
 
 /** Verified (stored credential, sent hash) pairs: scrypt is deliberately slow, a sync makes many calls. */
 const verified = new Set<string>();
+const verifiedKey = (stored: string, passwordSha256: string) => createHash('sha256').update(`${stored}\u0000${passwordSha256}`).digest('hex');
 function credentialMatches(stored: string, passwordSha256: string): boolean {
-  const key = createHash('sha256').update(`${stored}\u0000${passwordSha256}`).digest('hex');
+  const key = verifiedKey(stored, passwordSha256);
   if (verified.has(key)) return true;
   if (!verifyCredential(stored, passwordSha256)) return false;
   if (verified.size > 1000) verified.clear();
   verified.add(key);
   return true;
+}
+
+/** The attempt gate's name for a site's password: attempts with its bound hardware id apart. */
+export const siteGateName = (siteName: string, bound: boolean) => `${bound ? 'bound' : 'other'}#${siteName}`;
+
+/** (site name, source) pairs that failed in this process since their last success: a success clears their count. */
+const failedHere = new Set<string>();
+function rememberFailure(pair: string) {
+  if (failedHere.size > 10_000) failedHere.clear();
+  failedHere.add(pair);
 }
 
 /** One authenticator per handler: it remembers when it last recorded each site's connection. */
@@ -63,7 +72,7 @@ export function createSiteAuthenticator(deps: SiteAuthDeps): (event: HttpEvent) 
 async function authenticateSite(deps: SiteAuthDeps, event: HttpEvent): Promise<SiteCaller> {
   const headers = valueOrThrow(parseV5Headers(event.headers));
   const credentials = valueOrThrow(parseBasicAuth(event.headers.authorization));
-  const checked = await checkSiteCredentials(deps, { ...credentials, headers });
+  const checked = await checkSiteCredentials(deps, { ...credentials, headers, source: sourceOf(event.requestContext?.http?.sourceIp) });
   if (!checked.ok) throw toHttpError(checked.error, checked.headers);
   return checked.caller;
 }
@@ -75,6 +84,8 @@ export interface SiteCredentials {
   readonly passwordSha256: string;
   /** Hardware id (for the binding) and software, as the v5 headers carry them. */
   readonly headers: V5Headers;
+  /** Where the request came from: attempts are throttled per (site name, source). */
+  readonly source: string;
 }
 
 export type SiteCheck =
@@ -83,42 +94,51 @@ export type SiteCheck =
   | { readonly ok: false; readonly error: ProtocolError; readonly headers: Record<string, string> };
 
 /**
- * The site checks every sync route makes, in order: lockout of the name after repeated failures,
- * the site's credential, the hardware binding, at least one active store. A wrong name or
- * password counts as a failure towards the lockout; a right one clears the count.
+ * The site checks every sync route makes, in order: the site's credential (attempts throttled
+ * per site name and source address, counted before they are evaluated), the hardware binding,
+ * at least one active store. A stranger guessing a site's password slows only their own address,
+ * and only for attempts without the site's bound hardware id: the site's installation, from its
+ * own address with its bound id, is never made to wait by anyone else; a password already
+ * verified in this process needs no attempt at all.
  */
 export async function checkSiteCredentials(deps: SiteAuthDeps, credentials: SiteCredentials): Promise<SiteCheck> {
   const { headers } = credentials;
   const nowSeconds = Math.floor(deps.now().getTime() / 1000);
   const refused = (error: ProtocolError, extraHeaders: Record<string, string> = {}): SiteCheck => ({ ok: false, error, headers: extraHeaders });
 
-  const failures = await deps.sessions.failures(credentials.siteName);
-  if (failures && failures.count >= MAX_FAILED_LOGINS && failures.since > nowSeconds - FAILED_LOGIN_WINDOW_SECONDS) {
-    const retryAfter = failures.since + FAILED_LOGIN_WINDOW_SECONDS - nowSeconds;
-    return refused(
-      protocolError('site_auth_timeout', `Too many failed logins for "${credentials.siteName}"; try again in ${Math.ceil(retryAfter / 60)} minutes.`, {
-        retryAfterSeconds: retryAfter,
-      }),
-      { 'retry-after': String(retryAfter) },
-    );
-  }
-
   const config = await deps.configStore.current();
   const configured = configLookup(config).siteByLowerName.get(credentials.siteName.toLowerCase());
-  const refuseAndCount = async (error: ProtocolError): Promise<SiteCheck> => {
-    await deps.sessions.recordFailure(credentials.siteName, nowSeconds, FAILED_LOGIN_WINDOW_SECONDS);
-    return refused(error);
-  };
-  if (!configured || configured.kind === 'central') {
-    return refuseAndCount(protocolError('site_name_not_found', `No remote site is called "${credentials.siteName}" on this central server.`));
-  }
+  const remote = configured && configured.kind !== 'central' ? configured : undefined;
   // The cached configuration may not know a binding made since it loaded: its own item does.
-  const hardwareId = configured.hardwareId || (await deps.configStore.hardwareBinding(configured.siteId));
-  const site: Site = hardwareId === configured.hardwareId ? configured : { ...configured, hardwareId };
-  if (site.credential === '' || !credentialMatches(site.credential, credentials.passwordSha256)) {
-    return refuseAndCount(protocolError('site_incorrect_password', `The password of site "${site.name}" is wrong.`));
+  const hardwareId = remote ? remote.hardwareId || (await deps.configStore.hardwareBinding(remote.siteId)) : '';
+  const site: Site | undefined = remote && (hardwareId === remote.hardwareId ? remote : { ...remote, hardwareId });
+  const known = site !== undefined && site.credential !== '' && verified.has(verifiedKey(site.credential, credentials.passwordSha256));
+  // Attempts presenting the site's bound hardware id are counted apart: a stranger, who does not
+  // know it, can never make the site's own installation wait.
+  const bound = site !== undefined && site.hardwareId !== '' && site.hardwareId === headers.siteUuid;
+  const gateName = siteGateName(credentials.siteName, bound);
+  const pair = `${gateName.toLowerCase()}\u0000${credentials.source}`;
+  if (known && failedHere.delete(pair)) await deps.sessions.clearAttempts(gateName, credentials.source);
+  if (!known) {
+    const gate = await deps.sessions.enterAttempt(gateName, credentials.source, nowSeconds);
+    if (!gate.admitted) {
+      const retryAfter = gate.retryAfterSeconds;
+      return refused(
+        protocolError('site_auth_timeout', `Too many failed logins for "${credentials.siteName}" from this address; try again in ${Math.max(1, Math.ceil(retryAfter / 60))} minutes.`, {
+          retryAfterSeconds: retryAfter,
+        }),
+        { 'retry-after': String(retryAfter) },
+      );
+    }
+    if (!site || site.credential === '' || !credentialMatches(site.credential, credentials.passwordSha256)) {
+      rememberFailure(pair);
+      if (!site) return refused(protocolError('site_name_not_found', `No remote site is called "${credentials.siteName}" on this central server.`));
+      return refused(protocolError('site_incorrect_password', `The password of site "${site.name}" is wrong.`));
+    }
+    failedHere.delete(pair);
+    await deps.sessions.clearAttempts(gateName, credentials.source);
   }
-  if (failures) await deps.sessions.clearFailures(credentials.siteName);
+  if (!site) return refused(protocolError('site_name_not_found', `No remote site is called "${credentials.siteName}" on this central server.`));
   if (site.hardwareId !== '' && site.hardwareId !== headers.siteUuid) {
     return refused(
       protocolError(

@@ -231,4 +231,6 @@ export interface AttemptGate {
   enter(scope: string, name: string, source: string, nowSeconds: number): Promise<GateDecision>;
   /** A success: the name and source start afresh. */
   clear(scope: string, name: string, source: string): Promise<void>;
+  /** An administrator's reset of a name, from every source; the number of sources cleared. */
+  clearAll(scope: string, name: string): Promise<number>;
 }

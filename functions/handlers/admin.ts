@@ -36,7 +36,8 @@ import { decodePathSegment, parseJsonText } from '../protocol/json-text';
 import { InvalidPageTokenError } from '../storage/page-token';
 import { sourceOf } from '../domain/auth/attempt-gate';
 import type { AttemptGate } from '../domain/ports';
-import { DynamoAttemptGate } from '../storage/attempt-gate';
+import { siteGateName } from '../commons/site-auth';
+import { DynamoAttemptGate, SITE_GATE_SCOPE } from '../storage/attempt-gate';
 
 export const ADMIN_BASE_PATH = '/admin/v1';
 
@@ -257,6 +258,22 @@ const routes: Route[] = [
       const siteId = siteIdParam(request);
       const config = await change(deps, request, { type: 'releaseHardware', siteId }, { freshBindings: [siteId] });
       return json(200, siteView(config, getSite(config, siteId)!));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/sites/{siteId}/clear-login-throttle',
+    summary: 'Forget the password attempts counted for a site, from every address, so none of them waits (privileged)',
+    response: z.object({ siteId: z.number(), cleared: z.number() }),
+    privileged: true,
+    run: async (deps, request) => {
+      const siteId = siteIdParam(request);
+      const site = found(getSite(await deps.store.current(), siteId), `Site ${siteId}`, 'site_not_found');
+      if (!deps.attempts) throw new HttpError(503, 'throttle_not_configured', 'This deployment counts no password attempts.');
+      let cleared = 0;
+      for (const bound of [true, false]) cleared += await deps.attempts.clearAll(SITE_GATE_SCOPE, siteGateName(site.name, bound));
+      logger.info('login throttle cleared', { actor: request.actor, siteId, cleared });
+      return json(200, { siteId, cleared });
     },
   },
   {

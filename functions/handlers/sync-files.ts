@@ -22,6 +22,7 @@ import { S3SyncFileStore, bucketName, s3, type SyncFileStore } from '../storage/
 import { CentralFileRecordPlacements, type FileRecordPlacements } from '../storage/sync-files-placements';
 import { CentralSyncFileReferences, QuarantinedSyncFileReferences, type SyncFileReferences } from '../storage/sync-files-references';
 import { DynamoV6Store } from '../storage/v6-store';
+import { sourceOf } from '../domain/auth/attempt-gate';
 
 export interface SyncFilesDeps extends SiteAuthDeps {
   readonly files: SyncFileStore;
@@ -47,7 +48,7 @@ export function createSyncFilesHandler(deps: SyncFilesDeps) {
   const checkSite = createSiteCredentialChecker(deps);
 
   /** Version checks then the site's credentials, in the order the Open mSupply central makes them. */
-  async function authenticate(settings: SyncV5Settings, syncV6Version: number, route: string): Promise<SiteCaller> {
+  async function authenticate(settings: SyncV5Settings, syncV6Version: number, route: string, event: HttpEvent): Promise<SiteCaller> {
     refuse(checkV6Version(syncV6Version));
     refuse(checkV5SyncVersion(settings));
     const checked = await checkSite(
@@ -55,6 +56,7 @@ export function createSyncFilesHandler(deps: SyncFilesDeps) {
         siteName: settings.username,
         passwordSha256: settings.passwordSha256,
         headers: { siteUuid: settings.siteUuid, appName: settings.appName, appVersion: settings.appVersion, version: Number(settings.syncVersion) },
+        source: sourceOf(event.requestContext?.http?.sourceIp),
       },
       route,
     );
@@ -67,7 +69,7 @@ export function createSyncFilesHandler(deps: SyncFilesDeps) {
     const parsed = await parseUploadBody(event.headers?.['content-type'], body);
     if (!parsed.ok) throw new Refused(parsed.refusal);
     const { request, file } = parsed.value;
-    const caller = await authenticate(request.sync_v5_settings, request.sync_v6_version, UPLOAD);
+    const caller = await authenticate(request.sync_v5_settings, request.sync_v6_version, UPLOAD, event);
     if (file.bytes.length > MAX_SYNC_FILE_BYTES) throw new Refused(fileTooLarge(request.file_id, file.name, file.bytes.length));
 
     const reference = await deps.references.forUpload(caller.site.siteId, caller.config, request.file_id);
@@ -92,7 +94,7 @@ export function createSyncFilesHandler(deps: SyncFilesDeps) {
     const parsed = parseV6Request(downloadFileRequest, body.value);
     if (!parsed.ok) throw new Refused(parsed.refusal);
     const request = parsed.value;
-    const caller = await authenticate(request.syncV5Settings, request.syncV6Version, DOWNLOAD);
+    const caller = await authenticate(request.syncV5Settings, request.syncV6Version, DOWNLOAD, event);
     const address = { tableName: request.tableName, recordId: request.recordId, fileId: request.id };
     const key = checkedStorageKey(address);
     if (!key.ok) throw new Refused(key.refusal);

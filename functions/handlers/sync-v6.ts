@@ -41,6 +41,7 @@ import { retryWaiting, updateWaiting, type V6WaitingDeps } from '../services/v6-
 import type { V6ChangeLogPage } from '../storage/v6-change-log';
 import { DynamoV6Store } from '../storage/v6-store';
 import type { z } from 'zod';
+import { sourceOf } from '../domain/auth/attempt-gate';
 
 export interface SyncV6Deps extends SiteAuthDeps {
   readonly quarantine: Quarantine;
@@ -97,6 +98,7 @@ export function createSyncV6Handler(deps: SyncV6Deps) {
         siteName: settings.username,
         passwordSha256: settings.passwordSha256,
         headers: { siteUuid: settings.siteUuid, appName: settings.appName, appVersion: settings.appVersion, version: Number(settings.syncVersion) },
+        source: sourceOf(event.requestContext?.http?.sourceIp),
       },
       event.routeKey,
     );

@@ -5,12 +5,15 @@
  * many arrive at once; a lost race reads again and meets the new back-off.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { decideAttempt, DEFAULT_GATE_POLICY, type GateDecision, type GatePolicy, type GateState } from '../domain/auth/attempt-gate';
 import type { AttemptGate } from '../domain/ports';
 import { siteStateKeys } from './keys';
 
 const RACES = 5;
+
+/** The scope of sites' password attempts (the names are commons/site-auth.ts's `siteGateName`). */
+export const SITE_GATE_SCOPE = 'site';
 
 export class DynamoAttemptGate implements AttemptGate {
   constructor(
@@ -47,5 +50,19 @@ export class DynamoAttemptGate implements AttemptGate {
   /** A success: the name and source start afresh. */
   async clear(scope: string, name: string, source: string): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: siteStateKeys.attemptGate(scope, name, source) }));
+  }
+
+  /** An administrator's reset: the name starts afresh from every source. Returns the sources cleared. */
+  async clearAll(scope: string, name: string): Promise<number> {
+    const { pk } = siteStateKeys.attemptGate(scope, name, '');
+    let cleared = 0;
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({ TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ExclusiveStartKey }));
+      for (const item of page.Items ?? []) await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: item.pk, sk: item.sk } }));
+      cleared += page.Items?.length ?? 0;
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return cleared;
   }
 }

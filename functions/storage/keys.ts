@@ -2,6 +2,12 @@
  * Typed key builders: every DynamoDB key the project writes is composed here, so a key's
  * shape is defined once and a typo is a type error, not a missing item.
  */
+import { createHash } from 'node:crypto';
+
+/** A caller-chosen text in a key: itself when short, else its digest (a key is at most 2048 bytes). */
+function boundedKeyPart(text: string): string {
+  return Buffer.byteLength(text, 'utf8') <= 256 ? text : `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
 
 /** Shards of the `pendingWork` index. */
 const PENDING_WORK_SHARDS = 16;
@@ -36,10 +42,8 @@ export const siteStateKeys = {
   initialisation: (siteId: number) => ({ pk: `site#${siteId}`, sk: 'initialisation' }),
   /** When the site last connected, and with what. */
   connection: (siteId: number) => ({ pk: `site#${siteId}`, sk: 'connection' }),
-  /** Failed logins per site name (lower case), including names that do not exist. */
-  loginFailures: (siteName: string) => ({ pk: `login#${siteName.toLowerCase()}`, sk: 'failures' }),
   /** Attempts at a secret per scope (`site`, `admin`), name (lower case) and source address. */
-  attemptGate: (scope: string, name: string, source: string) => ({ pk: `gate#${scope}#${name.toLowerCase()}`, sk: `source#${source}` }),
+  attemptGate: (scope: string, name: string, source: string) => ({ pk: `gate#${scope}#${boundedKeyPart(name.toLowerCase())}`, sk: `source#${boundedKeyPart(source)}` }),
   /** Failed user logins (POST /api/v4/login) per user name (lower case) and source address. */
   userLoginFailures: (userName: string, source: string) => ({ pk: `userlogin#${userName.toLowerCase()}`, sk: `failures#${source}` }),
 } as const;

@@ -1,15 +1,11 @@
 /**
- * Site logins in the site-state table: failed attempts per site name (for throttling) and when
- * each site last connected, with what software (for the sync report).
+ * Site logins in the site-state table: attempts at each site's password per source address (for
+ * throttling) and when each site last connected, with what software (for the sync report).
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { GateDecision } from '../domain/auth/attempt-gate';
+import { DynamoAttemptGate, SITE_GATE_SCOPE } from './attempt-gate';
 import { siteStateKeys } from './keys';
-
-export interface LoginFailures {
-  readonly count: number;
-  /** Epoch seconds when the current window of failures started. */
-  readonly since: number;
-}
 
 export interface Connection {
   readonly at: string;
@@ -26,39 +22,16 @@ export class DynamoSiteSessions {
     private readonly table: string,
   ) {}
 
-  async failures(siteName: string): Promise<LoginFailures | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: siteStateKeys.loginFailures(siteName), ConsistentRead: true }),
-    );
-    return Item ? { count: Number(Item.count), since: Number(Item.since) } : undefined;
+  enterAttempt(siteName: string, source: string, nowSeconds: number): Promise<GateDecision> {
+    return this.attempts().enter(SITE_GATE_SCOPE, siteName, source, nowSeconds);
   }
 
-  /** Counts a failure in the window starting at `since`; a new window starts from 1. */
-  async recordFailure(siteName: string, nowSeconds: number, windowSeconds: number): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: siteStateKeys.loginFailures(siteName),
-        UpdateExpression: 'SET #count = if_not_exists(#count, :zero) + :one, since = if_not_exists(since, :now), expiresAt = :expires',
-        ConditionExpression: 'attribute_not_exists(since) OR since > :windowStart',
-        ExpressionAttributeNames: { '#count': 'count' },
-        ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':now': nowSeconds, ':expires': nowSeconds + windowSeconds, ':windowStart': nowSeconds - windowSeconds },
-      }),
-    ).catch(async (error: unknown) => {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      // The old window is over: start a new one.
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...siteStateKeys.loginFailures(siteName), count: 1, since: nowSeconds, expiresAt: nowSeconds + windowSeconds },
-        }),
-      );
-    });
+  clearAttempts(siteName: string, source: string): Promise<void> {
+    return this.attempts().clear(SITE_GATE_SCOPE, siteName, source);
   }
 
-  async clearFailures(siteName: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: siteStateKeys.loginFailures(siteName) }));
-  }
+  /** Attempts at a site's password per (site name, source address): domain/auth/attempt-gate.ts. */
+  private attempts = () => new DynamoAttemptGate(this.db, this.table);
 
   async recordConnection(siteId: number, connection: Connection): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { ...siteStateKeys.connection(siteId), ...connection } }));

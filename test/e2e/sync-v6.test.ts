@@ -346,20 +346,24 @@ describe('refused: the error variant the client parses, nothing kept', () => {
 
 describe('lockout, shared with v5', () => {
   const LOCKED = 'remote-site-2';
-  test('five wrong passwords lock the name out of v6 and v5 alike; the lock ends with its window', async () => {
+  test('after five wrong passwords from an address, its guesses wait on v6 and v5 alike until the back-off ends; the right password still gets in', async () => {
     const api = v6Api(server.url, settingsFor(LOCKED, { password: 'wrong', hardwareId: 'hardware-bound' }));
     for (let i = 0; i < 5; i++) expect(v6Error(await api.siteStatus())).toMatchObject({ legacyServerError: { code: 'site_incorrect_password' } });
-    const right = v6Api(server.url, settingsFor(LOCKED, { hardwareId: 'hardware-bound' }));
-    const locked = await right.siteStatus();
+    const locked = await api.siteStatus();
     expect(locked.status).toBe(401);
     expect(v6Error(locked)).toMatchObject({ legacyServerError: { code: 'site_auth_timeout', data: { retryAfterSeconds: expect.any(Number) } } });
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
-    const v5 = await fetch(new URL('/sync/v5/site', server.url), {
-      headers: { authorization: basicAuth(LOCKED, server.passwords[LOCKED]!), 'msupply-site-uuid': 'hardware-bound', 'app-name': 'a', 'app-version': '1', version: '14' },
-    });
-    expect(((await v5.json()) as { error: { code: string } }).error.code).toBe('site_auth_timeout');
+    const wrongV5 = () =>
+      fetch(new URL('/sync/v5/site', server.url), {
+        headers: { authorization: basicAuth(LOCKED, 'not-the-password'), 'msupply-site-uuid': 'hardware-bound', 'app-name': 'a', 'app-version': '1', version: '14' },
+      }).then(async (response) => ((await response.json()) as { error: { code: string } }).error.code);
+    expect(await wrongV5()).toBe('site_auth_timeout');
 
+    // Once the back-off has passed, a guess is evaluated again.
     clockMs += 16 * 60 * 1000;
+    expect(await wrongV5()).toBe('site_incorrect_password');
+    // The right password gets in whatever the guesses did.
+    const right = v6Api(server.url, settingsFor(LOCKED, { hardwareId: 'hardware-bound' }));
     expect(data(await right.siteStatus(), siteStatusAnswer)).toEqual({ data: { is_integrating: false } });
   });
 });
