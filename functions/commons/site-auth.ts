@@ -40,10 +40,10 @@ export const valueOrThrow = <T>(parsed: Parsed<T>): T => {
 /** Verified (stored credential, sent hash) pairs: scrypt is deliberately slow, a sync makes many calls. */
 const verified = new Set<string>();
 const verifiedKey = (stored: string, passwordSha256: string) => createHash('sha256').update(`${stored}\u0000${passwordSha256}`).digest('hex');
-function credentialMatches(stored: string, passwordSha256: string): boolean {
+async function credentialMatches(stored: string, passwordSha256: string): Promise<boolean> {
   const key = verifiedKey(stored, passwordSha256);
   if (verified.has(key)) return true;
-  if (!verifyCredential(stored, passwordSha256)) return false;
+  if (!(await verifyCredential(stored, passwordSha256))) return false;
   if (verified.size > 1000) verified.clear();
   verified.add(key);
   return true;
@@ -130,7 +130,7 @@ export async function checkSiteCredentials(deps: SiteAuthDeps, credentials: Site
         { 'retry-after': String(retryAfter) },
       );
     }
-    if (!site || site.credential === '' || !credentialMatches(site.credential, credentials.passwordSha256)) {
+    if (!site || site.credential === '' || !(await credentialMatches(site.credential, credentials.passwordSha256))) {
       rememberFailure(pair);
       if (!site) return refused(protocolError('site_name_not_found', `No remote site is called "${credentials.siteName}" on this central server.`));
       return refused(protocolError('site_incorrect_password', `The password of site "${site.name}" is wrong.`));

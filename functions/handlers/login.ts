@@ -42,7 +42,7 @@ export function createLoginHandler(deps: LoginDeps) {
     }
 
     const config = await deps.configStore.current();
-    const decision = decideLogin(config, username, password);
+    const decision = await decideLogin(config, username, password);
     if (!decision.ok) {
       await deps.failures.recordFailure(username, source, Math.floor(nowMs / 1000), USER_LOGIN_WINDOW_SECONDS);
       logger.info('user login refused', { reason: decision.reason, source, siteName });

@@ -45,7 +45,7 @@ test('sites: create, read, update, password, hardware release, delete', async ()
 
   expect((await call('PUT', '/sites/2/password', { password: 'new-north-password' })).status).toBe(200);
   const stored = (await store.load()).sites['2']!;
-  expect(verifyCredential(stored.credential, sha256Hex('new-north-password'))).toBe(true);
+  expect(await verifyCredential(stored.credential, sha256Hex('new-north-password'))).toBe(true);
   expect(await call('PUT', '/sites/1/password', { password: 'central-password' })).toMatchObject({ status: 422, body: { error: { code: 'central_has_no_login' } } });
 
   await store.apply((config) => applyCommand(config, { type: 'bindHardware', siteId: 2, hardwareId: 'HW-1' }), 'test');

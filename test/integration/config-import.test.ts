@@ -26,7 +26,7 @@ test('a fleet file imports with typed passwords kept, the rest generated, and lo
     } else {
       expect(credential).toMatch(/^hmac-sha256\$/);
     }
-    expect(verifyCredential(credential, sha256Hex(password))).toBe(true);
+    expect(await verifyCredential(credential, sha256Hex(password))).toBe(true);
   }
   // Apart from the salts, exactly what the commands build.
   const reference = configFromFileByCommands(

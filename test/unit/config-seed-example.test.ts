@@ -94,9 +94,9 @@ test('export then import gives the same configuration, without passwords', () =>
 test('demo passwords are stored as verifiable slow hashes of their SHA-256', async () => {
   const { hashPassword } = await import('../../functions/domain/config/credentials');
   const stored = hashPassword('remote-site-1-pass');
-  expect(stored).toMatch(/^scrypt\$16384\$8\$1\$/);
+  expect(stored).toMatch(/^scrypt\$131072\$8\$1\$/);
   expect(stored).not.toContain(sha256Hex('remote-site-1-pass'));
-  expect(verifyCredential(stored, sha256Hex('remote-site-1-pass'))).toBe(true);
-  expect(verifyCredential(stored, sha256Hex('wrong'))).toBe(false);
-  expect(verifyCredential('garbage', sha256Hex('remote-site-1-pass'))).toBe(false);
+  expect(await verifyCredential(stored, sha256Hex('remote-site-1-pass'))).toBe(true);
+  expect(await verifyCredential(stored, sha256Hex('wrong'))).toBe(false);
+  expect(await verifyCredential('garbage', sha256Hex('remote-site-1-pass'))).toBe(false);
 });

@@ -119,21 +119,21 @@ describe('users in the configuration', () => {
 });
 
 describe('login decisions (scrypt)', () => {
-  test('right password logs in; wrong password, unknown name, no password and inactive are refused', () => {
-    expect(decideLogin(demo, 'demo-user', 'demo-user-pass')).toMatchObject({ ok: true, user: { id: demoUser.id } });
-    expect(decideLogin(demo, '  DEMO-user ', 'demo-user-pass')).toMatchObject({ ok: true });
-    expect(decideLogin(demo, 'demo-user', 'Demo-user-pass')).toEqual({ ok: false, reason: 'wrong_password' });
-    expect(decideLogin(demo, 'nobody', 'demo-user-pass')).toEqual({ ok: false, reason: 'unknown_user' });
+  test('right password logs in; wrong password, unknown name, no password and inactive are refused', async () => {
+    expect(await decideLogin(demo, 'demo-user', 'demo-user-pass')).toMatchObject({ ok: true, user: { id: demoUser.id } });
+    expect(await decideLogin(demo, '  DEMO-user ', 'demo-user-pass')).toMatchObject({ ok: true });
+    expect(await decideLogin(demo, 'demo-user', 'Demo-user-pass')).toEqual({ ok: false, reason: 'wrong_password' });
+    expect(await decideLogin(demo, 'nobody', 'demo-user-pass')).toEqual({ ok: false, reason: 'unknown_user' });
     const inactive = applyCommand(demo, { type: 'updateUser', userId: demoUser.id, changes: { active: false } });
     if (!inactive.ok) throw new Error(inactive.message);
-    expect(decideLogin(inactive.config, 'demo-user', 'demo-user-pass')).toEqual({ ok: false, reason: 'inactive' });
+    expect(await decideLogin(inactive.config, 'demo-user', 'demo-user-pass')).toEqual({ ok: false, reason: 'inactive' });
     const noPassword = applyCommand(demo, { type: 'createUser', user: { name: 'carol' } });
     if (!noPassword.ok) throw new Error(noPassword.message);
-    expect(decideLogin(noPassword.config, 'carol', '')).toEqual({ ok: false, reason: 'no_password' });
+    expect(await decideLogin(noPassword.config, 'carol', '')).toEqual({ ok: false, reason: 'no_password' });
   });
 
   test('the stored credential is a salted scrypt hash, never the password or its plain SHA-256', () => {
-    expect(demoUser.credential).toMatch(/^scrypt\$16384\$8\$1\$/);
+    expect(demoUser.credential).toMatch(/^scrypt\$131072\$8\$1\$/);
     expect(demoUser.credential).not.toContain('demo-user-pass');
     expect(hashPassword('same')).not.toBe(hashPassword('same'));
   });

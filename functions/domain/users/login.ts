@@ -3,10 +3,11 @@
  * (`server/service/src/login.rs`, `update_user`): the user's details, and for each store the
  * user may log in to a user-store join (`can_login` true, `store_default` for the landing store)
  * with its permissions array. The client stores the joins it can (stores it holds), adds store
- * access, and refuses the login itself when none of the stores is active on its site. CPU only.
+ * access, and refuses the login itself when none of the stores is active on its site. CPU only
+ * (the password check runs on the thread pool, hence async).
  */
 import { createHash } from 'node:crypto';
-import { hashCredential, sha256Hex, verifyCredential } from '../config/credentials';
+import { hashCredentialAsync, sha256Hex, verifyCredential } from '../config/credentials';
 import type { SyncConfig, User } from '../config/model';
 import { getStore } from '../config/queries';
 import type { LoginAnswerV4 } from '../../protocol/login-v4';
@@ -16,21 +17,21 @@ import { landingStoreId, userByName } from './users';
 export type LoginDecision = { readonly ok: true; readonly user: User } | { readonly ok: false; readonly reason: 'unknown_user' | 'wrong_password' | 'inactive' | 'no_password' };
 
 /** Spent on unknown names, so they take as long to refuse as wrong passwords. */
-let decoy: string | undefined;
+let decoy: Promise<string> | undefined;
 
 /**
  * Unknown user, no password set, wrong password and inactive all get the same answer (and take
  * as long): a caller learns nothing about which names exist.
  */
-export function decideLogin(config: SyncConfig, username: string, password: string): LoginDecision {
+export async function decideLogin(config: SyncConfig, username: string, password: string): Promise<LoginDecision> {
   const user = userByName(config, username);
   const sent = sha256Hex(password);
   if (!user || user.credential === '') {
-    decoy ??= hashCredential(sha256Hex('decoy'));
-    verifyCredential(decoy, sent);
+    decoy ??= hashCredentialAsync(sha256Hex('decoy'));
+    await verifyCredential(await decoy, sent);
     return { ok: false, reason: user ? 'no_password' : 'unknown_user' };
   }
-  if (!verifyCredential(user.credential, sent)) return { ok: false, reason: 'wrong_password' };
+  if (!(await verifyCredential(user.credential, sent))) return { ok: false, reason: 'wrong_password' };
   if (!user.active) return { ok: false, reason: 'inactive' };
   return { ok: true, user };
 }
