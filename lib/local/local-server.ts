@@ -22,6 +22,8 @@ import { startSchedule, type ScheduledHandler } from './schedule';
 import { startSqsEmulator } from './sqs-emulator';
 
 export const DEFAULT_DATA_DIR = path.join(PROJECT_ROOT, '.data', 'dynamodb');
+/** Batches a local queue consumer handles at once. */
+const LOCAL_MAX_POLLERS = 10;
 
 export interface LocalServerOptions {
   /** @default 3000; 0 picks a free port */
@@ -106,6 +108,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         handler: module.handler,
         batchSize: consumer.batchSize,
         timeoutSeconds: consumer.timeoutSeconds,
+        // As Lambda runs up to maxConcurrency batches at once; bounded for a laptop's cores.
+        concurrency: Math.min(consumer.maxConcurrency, LOCAL_MAX_POLLERS),
         log,
       });
       stops.push(() => poller.stop());
