@@ -24,6 +24,12 @@ export interface FunctionDescription {
   readonly timeoutSeconds?: number;
   /** Defaults to 512 MB. */
   readonly memoryMb?: number;
+  /**
+   * Requests per second (and burst) each of the function's routes takes, below the stage's own
+   * limit: routes only people use get less, so a flood there cannot use the sites' share.
+   * @default the stage's limit
+   */
+  readonly routeThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
 }
 
 export const apiFunctions = {
@@ -106,6 +112,7 @@ export const apiFunctions = {
     handler: 'login',
     purpose: 'User login for sites (POST /api/v4/login): the user, the stores they may log in to and their permissions there',
     routes: ['POST /api/v4/login'],
+    routeThrottle: { rateLimit: 20, burstLimit: 40 },
     // config: users; siteState: failed logins per (user name, source).
     tables: { config: 'read', siteState: 'readWrite' },
   },
@@ -113,6 +120,7 @@ export const apiFunctions = {
     handler: 'admin',
     purpose: 'Admin API: sites, stores, sync-with, visibility, preferences, users, data import, quarantine, audit log (bearer token)',
     routes: ['ANY /admin/v1/{proxy+}', 'GET /admin/v1/openapi.json'],
+    routeThrottle: { rateLimit: 10, burstLimit: 20 },
     // syncOut: a store moves only when nothing waits for either site.
     // v6Sync: central v6 data imported through POST /admin/v1/v6-records.
     // quarantine: listing every site's refused records is a scan (readWriteScan).

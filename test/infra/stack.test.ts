@@ -205,3 +205,13 @@ test('the site-state table has the sparse pendingWork index the sweeper reads', 
     GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'pendingWork', KeySchema: [{ AttributeName: 'pendingShard', KeyType: 'HASH' }, { AttributeName: 'dueAt', KeyType: 'RANGE' }] })],
   });
 });
+
+test('routes people use (login, admin) have their own lower throttles than the stage', () => {
+  const stages = template.findResources('AWS::ApiGatewayV2::Stage');
+  const [stage] = Object.values(stages) as Array<{ Properties: { DefaultRouteSettings: { ThrottlingRateLimit: number }; RouteSettings: Record<string, { ThrottlingRateLimit: number }> } }>;
+  const stageLimit = stage!.Properties.DefaultRouteSettings.ThrottlingRateLimit;
+  for (const routeKey of ['POST /api/v4/login', 'ANY /admin/v1/{proxy+}']) {
+    expect(stage!.Properties.RouteSettings[routeKey]!.ThrottlingRateLimit).toBeLessThan(stageLimit);
+  }
+  expect(Object.keys(stage!.Properties.RouteSettings)).not.toContain('POST /sync/v5/queued_records');
+});
