@@ -66,13 +66,15 @@ export interface TestSyncServerOptions {
    * outgoing queue and the change log (a slow or throttled backend). @default 0
    */
   readonly consumerStepDelayMs?: number;
+  /** Sites the configuration leaves without a password get a generated one (fast to hash). @default false */
+  readonly generatePasswords?: boolean;
 }
 
 export async function startTestSyncServer(options: TestSyncServerOptions = {}): Promise<TestSyncServer> {
   const resources = await createTestResources();
   const adapters = adaptersFor(resources, options.now);
   const rawConfig = options.config ?? JSON.parse(readFileSync(options.configFile ?? DEMO_CONFIG, 'utf8'));
-  const imported = await importConfigFile(adapters.configStore, rawConfig, 'test');
+  const imported = await importConfigFile(adapters.configStore, rawConfig, 'test', { generatePasswords: options.generatePasswords ?? false });
   if (!imported.ok) throw new Error(imported.message);
   // As every configuration load does: the stores' records and names, and the users' records.
   await writeConfiguredRecords(adapters, await adapters.configStore.load());
