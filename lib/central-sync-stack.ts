@@ -10,6 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { apiFunctions, scheduledFunctions, type FunctionDescription, type ScheduledFunctionDescription } from './functions';
 import { bucketEnvVar, queueNames, queues, type BucketAccess, type BucketName, type QueueName } from './resources';
+import { EdgeRateLimit } from './constructs/edge-rate-limit';
 import { Monitoring } from './constructs/monitoring';
 import { SyncBuckets } from './constructs/sync-bucket';
 import { SyncFunction } from './constructs/sync-function';
@@ -25,6 +26,14 @@ export interface CentralSyncStackProps extends StackProps {
    * a v5 URL's path. @default the scheme and host each site's own request came in on
    */
   readonly publicBaseUrl?: string;
+  /**
+   * Put CloudFront with an AWS WAF rate-based rule in front of the API, blocking any client
+   * address that makes more than this many requests in 5 minutes (lib/constructs/edge-rate-limit.ts,
+   * its cost stated there). Needs the stack in us-east-1; sites then sync with the `EdgeUrl`
+   * output. A site syncing every 5 minutes makes about 10–50 requests per sync.
+   * @default no edge: the API's own stage and route limits only
+   */
+  readonly edgeRateLimit?: number;
 }
 
 /**
@@ -147,6 +156,7 @@ export class CentralSyncStack extends Stack {
         'Sync API v5 sites authenticate with HTTP Basic (site name + SHA-256 of the password) and a bound hardware id, which the handlers verify; the admin API checks its own bearer credential; /health exposes no data.',
     });
 
+    if (props.edgeRateLimit !== undefined) new EdgeRateLimit(this, 'Edge', { api: this.api, requestsPerFiveMinutes: props.edgeRateLimit });
     new Monitoring(this, 'Monitoring', { api: this.api, queues: builtQueues });
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL that remote sites sync with' });
     // For `npm run replay-dead-letters` (docs/operations.md): e.g. QueueUrlFanOut, DeadLetterQueueUrlFanOut.

@@ -215,3 +215,28 @@ test('routes people use (login, admin) have their own lower throttles than the s
   }
   expect(Object.keys(stage!.Properties.RouteSettings)).not.toContain('POST /sync/v5/queued_records');
 });
+
+test('an optional edge limits each client address: CloudFront with a WAF rate-based rule, forwarding everything and caching nothing, only in us-east-1', () => {
+  expect(template.findResources('AWS::WAFv2::WebACL')).toEqual({});
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const edged = new CentralSyncStack(app, 'Edged', { edgeRateLimit: 3000, env: { region: 'us-east-1' } });
+  expect(() => app.synth()).not.toThrow();
+  const errors = Annotations.fromStack(edged).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+  expect(errors.map((e) => e.entry.data)).toEqual([]);
+  const edgedTemplate = Template.fromStack(edged);
+  edgedTemplate.hasResourceProperties('AWS::WAFv2::WebACL', {
+    Scope: 'CLOUDFRONT',
+    DefaultAction: { Allow: {} },
+    Rules: [Match.objectLike({ Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 3000, AggregateKeyType: 'IP' } } })],
+  });
+  edgedTemplate.hasResourceProperties('AWS::CloudFront::Distribution', {
+    DistributionConfig: Match.objectLike({
+      WebACLId: Match.anyValue(),
+      DefaultCacheBehavior: Match.objectLike({ AllowedMethods: Match.arrayWith(['PUT', 'POST']), ViewerProtocolPolicy: 'https-only' }),
+    }),
+  });
+  edgedTemplate.hasOutput('EdgeUrl', {});
+  expect(() => new CentralSyncStack(new App(), 'Elsewhere', { edgeRateLimit: 3000, env: { region: 'eu-west-1' } })).toThrow(/us-east-1/);
+  expect(() => new CentralSyncStack(new App(), 'Unplaced', { edgeRateLimit: 3000 })).toThrow(/us-east-1/);
+});
