@@ -661,7 +661,7 @@ function stableJson(value: unknown): string {
   );
 }
 
-/** How many passwords are hashed at once (scrypt runs on the thread pool; 16 MiB each). */
+/** Passwords handed to the hashing at once (credentials.ts runs at most two scrypt at a time; HMACs are instant). */
 const HASH_CONCURRENCY = 16;
 
 export interface ImportOptions {
