@@ -98,6 +98,8 @@ interface Held {
   readonly spec: RecordSpec;
   readonly facts: Facts;
   readonly data: unknown;
+  /** The site that first pushed it (what a record no store owns belongs to). */
+  readonly owner: number;
   readonly version: number;
 }
 
@@ -156,13 +158,15 @@ test('pushes from random sites: routed only to entitled sites, to all of them, i
           return factsOf(spec, acceptedNow ?? stored ?? inBatch);
         };
         const firstFacts = factsNow(effective[0]!);
-        const candidates = step.rightful && rightfulSites(config, firstFacts).length > 0 ? rightfulSites(config, firstFacts) : sites;
+        const firstOwner = held.get(keyOf(effective[0]!))?.owner;
+        const candidates = step.rightful && rightfulSites(config, firstFacts, firstOwner).length > 0 ? rightfulSites(config, firstFacts, firstOwner) : sites;
         const siteId = candidates[step.siteSlot % candidates.length]!;
-        const mayEdit = (facts: Facts) => rightfulSites(config, facts).includes(siteId);
+        // A record no store owns belongs to the site that first pushed it (`owner`).
+        const mayEdit = (facts: Facts, owner: number | undefined) => rightfulSites(config, facts, owner).includes(siteId);
         const decide = (spec: RecordSpec) => {
           const facts = factsNow(spec);
           const before = held.get(keyOf(spec));
-          decided.set(keyOf(spec), { facts, accepted: mayEdit(facts) && (!before || mayEdit(before.facts)) });
+          decided.set(keyOf(spec), { facts, accepted: mayEdit(facts, before?.owner) && (!before || mayEdit(before.facts, before.owner)) });
         };
         effective.filter((spec) => spec.template === 'transact').forEach(decide);
         effective.filter((spec) => spec.template !== 'transact').forEach(decide);
@@ -199,7 +203,7 @@ test('pushes from random sites: routed only to entitled sites, to all of them, i
           const { accepted, facts } = decided.get(keyOf(spec))!;
           if (!accepted) continue;
           const before = held.get(keyOf(spec));
-          held.set(keyOf(spec), { spec, facts, data: storedData(config, spec), version: (before?.version ?? 0) + 1 });
+          held.set(keyOf(spec), { spec, facts, data: storedData(config, spec), version: (before?.version ?? 0) + 1, owner: before?.owner ?? siteId });
           acceptedNow.push(spec);
           const stored = first.copy[keyOf(spec)] as StoredRecord | undefined;
           expect(stored).toMatchObject({ version: (before?.version ?? 0) + 1, originSiteId: siteId, recordData: storedData(config, spec) });
