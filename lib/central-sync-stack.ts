@@ -96,6 +96,7 @@ export class CentralSyncStack extends Stack {
         tables,
         queues: builtQueues,
         tableAccess: description.tables,
+        partitionWrites: description.partitionWrites,
         inspects: description.inspects,
         sendsTo: description.sendsTo,
         timeout: description.timeoutSeconds ? Duration.seconds(description.timeoutSeconds) : undefined,

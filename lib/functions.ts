@@ -14,6 +14,8 @@ export interface FunctionDescription {
   readonly purpose: string;
   readonly routes: readonly RouteKey[];
   readonly tables: Partial<Record<TableName, TableAccess>>;
+  /** Partitions the function may put items in beyond `tables` (only those partition keys). */
+  readonly partitionWrites?: Partial<Record<TableName, readonly string[]>>;
   /** Buckets the function touches, and how (objects under the bucket's prefix only). */
   readonly buckets?: Partial<Record<BucketName, BucketAccess>>;
   /** Queues the function sends to. */
@@ -53,10 +55,12 @@ export const apiFunctions = {
     handler: 'sync-site',
     purpose: 'Remote sites (v5): who am I, initialise, site status',
     routes: ['GET /sync/v5/site', 'POST /sync/v5/initialise', 'GET /sync/v5/site_status'],
-    // config: the first initialisation binds the site's hardware; records: the site's store
-    // records (and their names) are made to agree with the configuration before it initialises;
-    // changeLog: a name written then goes there at once; syncOut: queue length.
-    tables: { config: 'readWrite', siteState: 'readWrite', syncOut: 'read', records: 'update', changeLog: 'readWrite' },
+    // config: read, and the first initialisation puts the site's hardware binding (its own item in
+    // the `binding` partition, nothing else); records: the site's store records (and their names)
+    // are made to agree with the configuration before it initialises; changeLog: a name written
+    // then goes there at once; syncOut: queue length.
+    tables: { config: 'read', siteState: 'readWrite', syncOut: 'read', records: 'update', changeLog: 'readWrite' },
+    partitionWrites: { config: ['binding'] },
     // site_status sends again work whose message never left.
     sendsTo: ['fanOut', 'transfers'],
   },

@@ -33,6 +33,8 @@ export interface SyncFunctionProps {
   readonly queues: Readonly<Record<QueueName, SyncQueue>>;
   /** Tables the function touches, and how. @default none */
   readonly tableAccess?: Partial<Record<TableName, TableAccess>>;
+  /** Partitions the function may put items in, beyond its table access (IAM `dynamodb:LeadingKeys`). */
+  readonly partitionWrites?: Partial<Record<TableName, readonly string[]>>;
   /** Queues the function sends to. @default none */
   readonly sendsTo?: readonly QueueName[];
   /** Queues whose depth the function reads. @default none */
@@ -108,6 +110,15 @@ export class SyncFunction extends Construct {
         actions: [...tableActions[access]],
         resourceArns: [tableArn, ...indexNames.map((name) => `${tableArn}/index/${name}`)],
       });
+    }
+    for (const [table, partitions] of Object.entries(props.partitionWrites ?? {}) as Array<[TableName, readonly string[]]>) {
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:PutItem'],
+          resources: [props.tables[table].tableArn],
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [...partitions] } },
+        }),
+      );
     }
     for (const queue of props.sendsTo ?? []) props.queues[queue].queue.grantSendMessages(this.function);
     for (const queue of props.inspects ?? []) {

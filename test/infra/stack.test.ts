@@ -240,3 +240,12 @@ test('an optional edge limits each client address: CloudFront with a WAF rate-ba
   expect(() => new CentralSyncStack(new App(), 'Elsewhere', { edgeRateLimit: 3000, env: { region: 'eu-west-1' } })).toThrow(/us-east-1/);
   expect(() => new CentralSyncStack(new App(), 'Unplaced', { edgeRateLimit: 3000 })).toThrow(/us-east-1/);
 });
+
+test('the site function may read the configuration and put hardware bindings, nothing else of it', () => {
+  const actions = dynamoActionsOf('syncSiteFunction').get('config')!;
+  expect([...actions].filter((action) => /Put|Update|Delete|BatchWrite/.test(action))).toEqual(['dynamodb:PutItem']);
+  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^syncSiteFunction') }] } });
+  const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: unknown; Condition?: unknown; Resource: unknown }>);
+  const put = statements.find((statement) => statement.Action === 'dynamodb:PutItem' && JSON.stringify(statement.Resource).includes('Tablesconfig'));
+  expect(put?.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['binding'] } });
+});
