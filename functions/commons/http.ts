@@ -8,6 +8,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { logger, metrics } from './observability';
+import { httpCompression } from './compression';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -61,5 +62,6 @@ export function httpHandler(handler: HttpHandler) {
     .use(httpHeaderNormalizer())
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
-    .use(errorMapper());
+    .use(errorMapper())
+    .use(httpCompression());
 }

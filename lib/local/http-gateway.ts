@@ -143,7 +143,9 @@ function toEvent(
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
   // A malformed percent-encoding stays as it came: the route answers it, as API Gateway passes it on.
   const pathParameters = Object.fromEntries(route.parameterNames.map((name, i) => [name, decodePathSegment(values[i]!) ?? values[i]!]));
-  const textual = body.length === 0 || /json|text|xml|form-urlencoded/.test(headers['content-type'] ?? 'application/json');
+  // An encoded (compressed) body is bytes whatever its type says: passed on base64-encoded.
+  const encoded = (headers['content-encoding'] ?? 'identity').trim().toLowerCase() !== 'identity';
+  const textual = body.length === 0 || (!encoded && /json|text|xml|form-urlencoded/.test(headers['content-type'] ?? 'application/json'));
   const now = new Date();
   return {
     version: '2.0',

@@ -1,0 +1,69 @@
+/**
+ * gzip on the wire, in the handler (API Gateway HTTP APIs compress nothing): a request body sent
+ * with `Content-Encoding: gzip` is decoded before anything reads it, never to more than the
+ * protocol's body limit (a decompression bomb is a 413, not a crash); an answer is gzip-encoded
+ * when the request accepts gzip and it is worth it, with `Content-Encoding` and `Vary`. The Open
+ * mSupply client sends `Accept-Encoding: gzip` on every call and decodes gzip answers.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type middy from '@middy/core';
+import { MAX_BODY_BYTES } from '../protocol/v5';
+import { HttpError, type HttpEvent, type HttpResult } from './http';
+
+/** Answers shorter than this are sent as they are: gzip would save nothing worth the CPU. */
+const MIN_COMPRESSED_BYTES = 1024;
+/** What Lambda returns at most (the whole payload); a compressed answer must fit it as base64. */
+const MAX_RESULT_BYTES = 6_291_556 - 64 * 1024;
+
+export function httpCompression(): middy.MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    before: async (request) => {
+      const event = request.event;
+      const encoding = (event.headers?.['content-encoding'] ?? '').trim().toLowerCase();
+      if (encoding === '' || encoding === 'identity' || event.body === undefined || event.body === null) return;
+      if (encoding !== 'gzip') {
+        throw new HttpError(415, 'unsupported_content_encoding', `A request body may be sent as it is or gzip-encoded; "${encoding}" is not supported.`);
+      }
+      const compressed = Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'latin1');
+      event.body = gunzipBounded(compressed).toString('utf8');
+      event.isBase64Encoded = false;
+      delete event.headers['content-encoding'];
+    },
+    after: async (request) => {
+      const response = request.response;
+      if (!response || typeof response.body !== 'string' || response.isBase64Encoded) return;
+      if (response.headers?.['content-encoding']) return;
+      response.headers = { ...response.headers, vary: 'accept-encoding' };
+      if (!acceptsGzip(request.event.headers?.['accept-encoding']) || Buffer.byteLength(response.body, 'utf8') < MIN_COMPRESSED_BYTES) return;
+      const encoded = gzipSync(response.body, { level: 6 }).toString('base64');
+      // Incompressible and near the limit: sent as it is, which already fits.
+      if (encoded.length > MAX_RESULT_BYTES) return;
+      request.response = { ...response, body: encoded, isBase64Encoded: true, headers: { ...response.headers, 'content-encoding': 'gzip' } };
+    },
+  };
+}
+
+function gunzipBounded(compressed: Buffer): Buffer {
+  try {
+    return gunzipSync(compressed, { maxOutputLength: MAX_BODY_BYTES + 1 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
+      throw new HttpError(413, 'payload_too_large', `The request body is more than ${MAX_BODY_BYTES} bytes once decompressed. Send fewer records per batch.`, {
+        maxBytes: MAX_BODY_BYTES,
+      });
+    }
+    throw new HttpError(400, 'invalid_request', `The request body says gzip but is not valid gzip: ${(error as Error).message}`);
+  }
+}
+
+/** Whether an Accept-Encoding header accepts gzip (`gzip`, `*`, with a q-value above 0). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(';');
+    if (coding !== 'gzip' && coding !== '*' && coding !== 'x-gzip') return false;
+    const q = params.map((param) => param.trim()).find((param) => param.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
