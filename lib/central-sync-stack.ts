@@ -34,6 +34,8 @@ export interface CentralSyncStackProps extends StackProps {
    * @default no edge: the API's own stage and route limits only
    */
   readonly edgeRateLimit?: number;
+  /** Ship source maps with every function (readable stack traces, slower cold starts). @default false */
+  readonly sourceMaps?: boolean;
 }
 
 /**
@@ -97,6 +99,7 @@ export class CentralSyncStack extends Stack {
         queues: builtQueues,
         tableAccess: description.tables,
         partitionWrites: description.partitionWrites,
+        sourceMaps: props.sourceMaps,
         inspects: description.inspects,
         sendsTo: description.sendsTo,
         timeout: description.timeoutSeconds ? Duration.seconds(description.timeoutSeconds) : undefined,
@@ -124,6 +127,7 @@ export class CentralSyncStack extends Stack {
         tables,
         queues: builtQueues,
         tableAccess: consumer.tables,
+        sourceMaps: props.sourceMaps,
         sendsTo: 'sendsTo' in consumer ? (consumer.sendsTo as readonly QueueName[]) : undefined,
         timeout: Duration.seconds(consumer.timeoutSeconds),
       });
@@ -139,6 +143,7 @@ export class CentralSyncStack extends Stack {
         tables,
         queues: builtQueues,
         tableAccess: description.tables,
+        sourceMaps: props.sourceMaps,
         sendsTo: description.sendsTo,
         timeout: description.timeoutSeconds ? Duration.seconds(description.timeoutSeconds) : undefined,
         memorySize: description.memoryMb,

@@ -25,6 +25,9 @@ import type { SyncQueue } from './sync-queues';
 
 export const HANDLERS_DIR = path.join(__dirname, '..', '..', 'functions', 'handlers');
 
+/** How every handler is bundled (esbuild), here and in the bundle bench (bench/bundles.ts). */
+export const BUNDLE_SETTINGS = { minify: true, target: 'node22', format: 'cjs', platform: 'node', externalModules: ['@aws-sdk/*'] } as const;
+
 export interface SyncFunctionProps {
   /** Handler module under functions/handlers, without extension. */
   readonly handler: string;
@@ -43,6 +46,11 @@ export interface SyncFunctionProps {
   readonly timeout?: Duration;
   /** @default 512 */
   readonly memorySize?: number;
+  /**
+   * Ship a source map with the function and turn them on (`--enable-source-maps`): readable stack
+   * traces, for a larger package and a slower cold start. @default false
+   */
+  readonly sourceMaps?: boolean;
   /** Extra environment variables. @default none */
   readonly environment?: Record<string, string>;
   /** @default logs.RetentionDays.ONE_MONTH */
@@ -60,7 +68,7 @@ export class SyncFunction extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const environment: Record<string, string> = {
-      NODE_OPTIONS: '--enable-source-maps',
+      ...(props.sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
       POWERTOOLS_SERVICE_NAME: 'central-sync',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       ...props.environment,
@@ -94,10 +102,11 @@ export class SyncFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       environment,
       bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
+        minify: BUNDLE_SETTINGS.minify,
+        sourceMap: props.sourceMaps ?? false,
+        target: BUNDLE_SETTINGS.target,
         format: OutputFormat.CJS,
+        externalModules: [...BUNDLE_SETTINGS.externalModules],
       },
     });
 

@@ -49,14 +49,17 @@ test('queue consumers report partial batch failures with the described batch siz
   });
 });
 
-test('functions run on arm64 with a current Node runtime, source maps and their own log group', () => {
+test('functions run on arm64 with a current Node runtime and their own log group; source maps only when asked for', () => {
   template.allResourcesProperties('AWS::Lambda::Function', {
     Architectures: ['arm64'],
     Runtime: 'nodejs24.x',
-    Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
     LoggingConfig: Match.objectLike({ LogGroup: Match.anyValue() }),
   });
   template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: Match.anyValue() });
+  expect(JSON.stringify(template.findResources('AWS::Lambda::Function'))).not.toContain('--enable-source-maps');
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const withMaps = Template.fromStack(new CentralSyncStack(app, 'WithMaps', { sourceMaps: true }));
+  withMaps.allResourcesProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) } });
 });
 
 test('every described route is served by the HTTP API', () => {
