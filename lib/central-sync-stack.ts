@@ -89,10 +89,9 @@ export class CentralSyncStack extends Stack {
       reason: 'The admin token is handed to operators out of band; it is rotated by an operator (new value, then redeploy or cold start), not by a rotation Lambda.',
     });
 
-    for (const [name, description] of Object.entries(apiFunctions) as Array<[string, FunctionDescription]>) {
-      const isAdmin = name === 'admin';
-      const bucketAccess = Object.entries(description.buckets ?? {}) as Array<[BucketName, BucketAccess]>;
-      const { function: fn } = new SyncFunction(this, `${name}Function`, {
+    /** A described function (lib/functions.ts) with its grants. */
+    const addFunction = (name: string, description: Omit<FunctionDescription, 'routes'>, environment: Record<string, string> = {}) =>
+      new SyncFunction(this, `${name}Function`, {
         handler: description.handler,
         description: description.purpose,
         tables,
@@ -104,11 +103,16 @@ export class CentralSyncStack extends Stack {
         sendsTo: description.sendsTo,
         timeout: description.timeoutSeconds ? Duration.seconds(description.timeoutSeconds) : undefined,
         memorySize: description.memoryMb,
-        environment: {
-          ...(isAdmin ? { ADMIN_TOKEN_SECRET_ARN: adminToken.secretArn } : {}),
-          ...(name === 'syncSite' && props.publicBaseUrl ? { PUBLIC_BASE_URL: publicOrigin(props.publicBaseUrl) } : {}),
-          ...Object.fromEntries(bucketAccess.map(([bucket]) => [bucketEnvVar(bucket), syncBuckets.buckets[bucket].bucketName])),
-        },
+        environment,
+      }).function;
+
+    for (const [name, description] of Object.entries(apiFunctions) as Array<[string, FunctionDescription]>) {
+      const isAdmin = name === 'admin';
+      const bucketAccess = Object.entries(description.buckets ?? {}) as Array<[BucketName, BucketAccess]>;
+      const fn = addFunction(name, description, {
+        ...(isAdmin ? { ADMIN_TOKEN_SECRET_ARN: adminToken.secretArn } : {}),
+        ...(name === 'syncSite' && props.publicBaseUrl ? { PUBLIC_BASE_URL: publicOrigin(props.publicBaseUrl) } : {}),
+        ...Object.fromEntries(bucketAccess.map(([bucket]) => [bucketEnvVar(bucket), syncBuckets.buckets[bucket].bucketName])),
       });
       for (const [bucket, access] of bucketAccess) syncBuckets.grantObjects(bucket, fn.role!, access);
       if (isAdmin) adminToken.grantRead(fn);
@@ -137,17 +141,7 @@ export class CentralSyncStack extends Stack {
     }
 
     for (const [name, description] of Object.entries(scheduledFunctions) as Array<[string, ScheduledFunctionDescription]>) {
-      const { function: fn } = new SyncFunction(this, `${name}Function`, {
-        handler: description.handler,
-        description: description.purpose,
-        tables,
-        queues: builtQueues,
-        tableAccess: description.tables,
-        sourceMaps: props.sourceMaps,
-        sendsTo: description.sendsTo,
-        timeout: description.timeoutSeconds ? Duration.seconds(description.timeoutSeconds) : undefined,
-        memorySize: description.memoryMb,
-      });
+      const fn = addFunction(name, description);
       new events.Rule(this, `${name}Schedule`, {
         description: description.purpose,
         schedule: events.Schedule.rate(Duration.minutes(description.everyMinutes)),

@@ -2,7 +2,7 @@
 import type { ConfigFile } from '../../protocol/admin';
 import { MAX_SITE_ID, type Site, type Store, type SyncConfig } from './model';
 import { invariantViolations } from './invariants';
-import { applyCommand, type ConfigCommand, type OperationResult } from './operations';
+import { applyCommand, newStore, type ConfigCommand, type OperationResult } from './operations';
 import { allSites, allStores, centralSite, instanceType, namesVisibleIn } from './queries';
 import { allUsers, defaultUserId } from '../users/users';
 
@@ -122,16 +122,7 @@ export function configFromFileInOnePass(empty: SyncConfig, file: ConfigFile, has
     const active = (activeCount.get(site.siteId) ?? 0) + 1;
     if (site.kind === 'mobile' && active > 1) return undefined;
     activeCount.set(site.siteId, active);
-    stores[input.id] = {
-      id: input.id,
-      code: input.code,
-      name: input.name,
-      nameId: input.nameId,
-      mode: input.mode,
-      activeSiteId: input.activeSiteId,
-      includeTransactionsInSync: input.includeTransactionsInSync ?? true,
-      collectorSiteIds: site.kind === 'central' ? [] : [central.siteId],
-    };
+    stores[input.id] = newStore(input, site, central.siteId);
     storeIdByNameId.set(input.nameId, input.id);
   }
 

@@ -227,17 +227,7 @@ function createStore(config: SyncConfig, input: Extract<ConfigCommand, { type: '
   const site = getSite(config, input.activeSiteId);
   if (!site) fail(422, 'unknown_site', `Site ${input.activeSiteId} does not exist; create it first.`);
   requireRoomOnMobile(config, input.activeSiteId, input.id);
-  const store: Store = {
-    id: input.id,
-    code: input.code,
-    name: input.name,
-    nameId: input.nameId,
-    mode: input.mode,
-    activeSiteId: input.activeSiteId,
-    includeTransactionsInSync: input.includeTransactionsInSync ?? true,
-    // The central server keeps a full (collector) copy unless it is where the store is active.
-    collectorSiteIds: site!.kind === 'central' ? [] : [centralSite(config)!.siteId],
-  };
+  const store = newStore(input, site!, centralSite(config)!.siteId);
   let next = withStore(config, store);
   // Stores that could already see this name (as a plain name) now see a store: keep it symmetric.
   for (const other of allStores(config)) {
@@ -422,4 +412,18 @@ const sortedIds = (ids: number[]) => [...new Set(ids)].sort((a, b) => a - b);
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** A store as created: the central server keeps a full (collector) copy unless it is where the store is active. */
+export function newStore(input: Extract<ConfigCommand, { type: 'createStore' }>['store'], activeSite: Site, centralSiteId: number): Store {
+  return {
+    id: input.id,
+    code: input.code,
+    name: input.name,
+    nameId: input.nameId,
+    mode: input.mode,
+    activeSiteId: input.activeSiteId,
+    includeTransactionsInSync: input.includeTransactionsInSync ?? true,
+    collectorSiteIds: activeSite.kind === 'central' ? [] : [centralSiteId],
+  };
 }
