@@ -57,7 +57,26 @@ export interface SyncFileAddress {
 
 /** `sync_files/<table>/<record>/<file id>`, each part URI-encoded so no part can contain a `/`. */
 export function storageKey(address: SyncFileAddress): string {
-  return ['sync_files', address.tableName, address.recordId, address.fileId].map((part, i) => (i === 0 ? part : encodeURIComponent(part))).join('/');
+  return ['sync_files', address.tableName, address.recordId, address.fileId].map((part, i) => (i === 0 ? part : encodeKeyPart(part))).join('/');
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * `encodeURIComponent`, which throws on a lone surrogate (JSON allows them in any id). One is
+ * written as the percent-encoded bytes of its WTF-8 form (`%ED%A0%BD`): a sequence valid UTF-8,
+ * and so `encodeURIComponent`, never produces, so no two ids share a key.
+ */
+export function encodeKeyPart(text: string): string {
+  let out = '';
+  let from = 0;
+  for (const match of text.matchAll(LONE_SURROGATE)) {
+    out += encodeURIComponent(text.slice(from, match.index));
+    const unit = match[0].charCodeAt(0);
+    out += [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)].map((byte) => `%${byte.toString(16).toUpperCase()}`).join('');
+    from = match.index + 1;
+  }
+  return out + encodeURIComponent(text.slice(from));
 }
 
 /** The address's storage key, or a refusal when the identifiers are too long to be one. */

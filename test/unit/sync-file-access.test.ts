@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { placeRecord } from '../../functions/domain/sync/placement';
 import { mayDownloadSyncFile, recordHolders } from '../../functions/domain/sync/sync-file-access';
+import { encodeKeyPart } from '../../functions/protocol/sync-files';
 import { changeLogEntitled, configArb, entitledSites, factsOf, materialise, recordSpecArb, siteIdsOf } from '../support/sync-arbitraries';
 
 const caseArb = configArb.chain((config) =>
@@ -46,4 +47,16 @@ test('records kept centrally but sent nowhere, and records the server does not h
   }
   expect(unknown).toEqual({ kind: 'unknown' });
   expect(kept).toEqual({ kind: 'sites', siteIds: [] });
+});
+
+test('a sync file key part is written for any id JSON allows, lone surrogates included, never with a slash, and no two ids share one', () => {
+  const anyId = fc.oneof(fc.string({ unit: 'binary', maxLength: 8 }), fc.constantFrom('\ud83d', 'a\udc00b', '\ud83d\ude00', '%ED%A0%BD', '/', '~'));
+  fc.assert(
+    fc.property(anyId, anyId, (a, b) => {
+      expect(encodeKeyPart(a)).not.toContain('/');
+      if (a !== b) expect(encodeKeyPart(a)).not.toBe(encodeKeyPart(b));
+    }),
+    { numRuns: 2000 },
+  );
+  expect(encodeKeyPart('a b/ü')).toBe(encodeURIComponent('a b/ü'));
 });
