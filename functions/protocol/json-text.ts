@@ -45,3 +45,12 @@ export function decodePathSegment(segment: string): string | undefined {
     return undefined;
   }
 }
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Whether `text` is well-formed Unicode. JSON can carry a lone surrogate (`"\ud83d"`), which no
+ * UTF-8 store can keep: an id holding one is refused at the edge, never passed to storage.
+ */
+export const isWellFormed = (text: string): boolean => !LONE_SURROGATE.test(text);
+export const WELL_FORMED_MESSAGE = 'must be well-formed Unicode (it holds a lone surrogate)';

@@ -8,7 +8,7 @@
  * Limits and the reasons for them: docs/data-classes.md ("Wire protocol").
  */
 import { z } from 'zod';
-import { parseJsonText } from './json-text';
+import { isWellFormed, parseJsonText, WELL_FORMED_MESSAGE } from './json-text';
 
 // ---------------------------------------------------------------------------------------------
 // Limits
@@ -291,11 +291,12 @@ export type WireAction = (typeof wireActions)[number];
 /** `insert` | `update` | `delete` | `merge`, any letter case on input, lower case on output. */
 export const wireAction = z.string().toLowerCase().pipe(z.enum(wireActions));
 
-const id = z.string().min(1, 'must not be empty').max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`);
+const id = z.string().min(1, 'must not be empty').max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`).refine(isWellFormed, WELL_FORMED_MESSAGE);
 const tableName = z
   .string()
   .min(1, 'must not be empty')
-  .max(MAX_TABLE_NAME_LENGTH, `must be at most ${MAX_TABLE_NAME_LENGTH} characters`);
+  .max(MAX_TABLE_NAME_LENGTH, `must be at most ${MAX_TABLE_NAME_LENGTH} characters`)
+  .refine(isWellFormed, WELL_FORMED_MESSAGE);
 
 /** The whole record in the legacy field format. */
 export const recordData = z.record(z.string(), z.unknown());

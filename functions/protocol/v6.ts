@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { MAX_ID_LENGTH, MAX_SITE_NAME_LENGTH, MAX_TABLE_NAME_LENGTH, MIN_SYNC_API_VERSION, describeZodError, type ProtocolError } from './v5';
-import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-text';
+import { isWellFormed, MAX_JSON_DEPTH, nestedDeeperThan, WELL_FORMED_MESSAGE } from './json-text';
 
 export { nestedDeeperThan };
 
@@ -90,8 +90,8 @@ const v6Action = z.enum([...v6Actions, 'insert', 'update', 'delete', 'merge']).t
 
 /** `CommonSyncRecord` (`sync/api/common_records.rs`): `recordData` defaults to `{}` (a delete). */
 export const v6Record = z.object({
-  tableName: z.string().min(1, 'must not be empty').max(MAX_TABLE_NAME_LENGTH, `must be at most ${MAX_TABLE_NAME_LENGTH} characters`),
-  recordId: z.string().min(1, 'must not be empty').max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`),
+  tableName: z.string().min(1, 'must not be empty').max(MAX_TABLE_NAME_LENGTH, `must be at most ${MAX_TABLE_NAME_LENGTH} characters`).refine(isWellFormed, WELL_FORMED_MESSAGE),
+  recordId: z.string().min(1, 'must not be empty').max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`).refine(isWellFormed, WELL_FORMED_MESSAGE),
   action: v6Action,
   recordData: z.unknown().optional().transform((data) => (data === undefined ? {} : data)),
 });

@@ -22,6 +22,7 @@ import { recordKeyString } from '../domain/ports';
 import { decideRecord, type RecordDecision } from '../domain/sync/push-decision';
 import { siteMadeResponse } from '../domain/transfers/claims';
 import { routesNowhere, type HeaderLookup } from './route';
+import { isWellFormed } from '../protocol/json-text';
 import { queueSiteWork } from './site-work';
 import { configuredRecord, configuredStoreOf } from './store-records';
 import { writeClaims } from './transfers';
@@ -242,7 +243,12 @@ function withoutSyncOutId({ syncOutId: _syncOutId, ...record }: PushedRecord): S
 
 function unreadableEntry(siteId: number, item: UnreadableRecord, receivedAt: string): QuarantinedRecord {
   const raw = item.raw as Partial<Record<'syncOutId' | 'tableName' | 'recordId' | 'action', unknown>> | null;
-  const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 256) : '');
+  // Kept as keys and attributes: only well-formed text, else nothing (the digest names the entry).
+  const text = (value: unknown) => {
+    if (typeof value !== 'string' || !isWellFormed(value)) return '';
+    const cut = value.slice(0, 256);
+    return isWellFormed(cut) ? cut : cut.slice(0, -1); // never half a surrogate pair
+  };
   const digest = createHash('sha256').update(JSON.stringify(item.raw) ?? 'undefined').digest('hex').slice(0, 32);
   return {
     siteId,

@@ -3,10 +3,11 @@
  * shape is defined once and a typo is a type error, not a missing item.
  */
 import { createHash } from 'node:crypto';
+import { isWellFormed } from '../protocol/json-text';
 
-/** A caller-chosen text in a key: itself when short, else its digest (a key is at most 2048 bytes). */
+/** A caller-chosen text in a key: itself when short and well-formed, else its digest (a key is at most 2048 bytes of UTF-8). */
 function boundedKeyPart(text: string): string {
-  return Buffer.byteLength(text, 'utf8') <= 256 ? text : `sha256:${createHash('sha256').update(text).digest('hex')}`;
+  return isWellFormed(text) && Buffer.byteLength(text, 'utf8') <= 256 ? text : `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 
 /** Shards of the `pendingWork` index. */

@@ -298,3 +298,11 @@ describe('properties', () => {
     );
   });
 });
+
+test('an id or table name holding a lone surrogate makes its record invalid (no UTF-8 store keeps one); a surrogate pair is fine', () => {
+  const record = (recordId: string, tableName = 'transact') => ({ syncOutId: '1', tableName, recordId, action: 'delete' });
+  const { valid, invalid } = splitPushedRecords([record('a\ud83d'), record('ok', '\udc00x'), record('emoji-😀')]);
+  expect(valid.map((r) => r.recordId)).toEqual(['emoji-😀']);
+  expect(invalid.map((entry) => entry.message).join(' ')).toMatch(/lone surrogate/);
+  expect(invalid).toHaveLength(2);
+});
