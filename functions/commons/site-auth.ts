@@ -10,6 +10,7 @@ import { activeStoresOnSite } from '../domain/config/queries';
 import { configLookup } from '../domain/config/lookup';
 import { verifyCredential } from '../domain/config/credentials';
 import { sourceOf } from '../domain/auth/attempt-gate';
+import type { SyncV5Settings } from '../protocol/v6';
 import { parseBasicAuth, parseV5Headers, protocolError, type Parsed, type ProtocolError, type V5Headers } from '../protocol/v5';
 import type { ConfigStore } from '../storage/config-store';
 import type { DynamoSiteSessions } from '../storage/site-sessions';
@@ -86,6 +87,16 @@ export interface SiteCredentials {
   readonly headers: V5Headers;
   /** Where the request came from: attempts are throttled per (site name, source). */
   readonly source: string;
+}
+
+/** The credentials a v6 body carries (its v5 settings), from the request's source address. */
+export function credentialsFromSettings(settings: SyncV5Settings, event: HttpEvent): SiteCredentials {
+  return {
+    siteName: settings.username,
+    passwordSha256: settings.passwordSha256,
+    headers: { siteUuid: settings.siteUuid, appName: settings.appName, appVersion: settings.appVersion, version: Number(settings.syncVersion) },
+    source: sourceOf(event.requestContext?.http?.sourceIp),
+  };
 }
 
 export type SiteCheck =

@@ -13,7 +13,7 @@ import { tableName } from '../commons/environment';
 import { httpHandler, json, type HttpEvent, type HttpResult } from '../commons/http';
 import { lazyHandler } from '../commons/lazy-handler';
 import { logger, metrics } from '../commons/observability';
-import { createSiteCredentialChecker, type SiteAuthDeps, type SiteCaller } from '../commons/site-auth';
+import { createSiteCredentialChecker, credentialsFromSettings, type SiteAuthDeps, type SiteCaller } from '../commons/site-auth';
 import { mayDownloadSyncFile, recordHolders } from '../domain/sync/sync-file-access';
 import { MAX_SYNC_FILE_BYTES, checkedStorageKey, downloadFileRequest, fileTooLarge, inlineDisposition, parseUploadBody } from '../protocol/sync-files';
 import { parseJsonBody } from '../protocol/v5';
@@ -22,7 +22,6 @@ import { S3SyncFileStore, bucketName, s3, type SyncFileStore } from '../storage/
 import { CentralFileRecordPlacements, type FileRecordPlacements } from '../storage/sync-files-placements';
 import { CentralSyncFileReferences, QuarantinedSyncFileReferences, type SyncFileReferences } from '../storage/sync-files-references';
 import { DynamoV6Store } from '../storage/v6-store';
-import { sourceOf } from '../domain/auth/attempt-gate';
 
 export interface SyncFilesDeps extends SiteAuthDeps {
   readonly files: SyncFileStore;
@@ -51,15 +50,7 @@ export function createSyncFilesHandler(deps: SyncFilesDeps) {
   async function authenticate(settings: SyncV5Settings, syncV6Version: number, route: string, event: HttpEvent): Promise<SiteCaller> {
     refuse(checkV6Version(syncV6Version));
     refuse(checkV5SyncVersion(settings));
-    const checked = await checkSite(
-      {
-        siteName: settings.username,
-        passwordSha256: settings.passwordSha256,
-        headers: { siteUuid: settings.siteUuid, appName: settings.appName, appVersion: settings.appVersion, version: Number(settings.syncVersion) },
-        source: sourceOf(event.requestContext?.http?.sourceIp),
-      },
-      route,
-    );
+    const checked = await checkSite(credentialsFromSettings(settings, event), route);
     if (!checked.ok) throw new Refused(fromSiteRefusal(checked.error, checked.headers));
     return checked.caller;
   }

@@ -13,7 +13,7 @@ import { tableName } from '../commons/environment';
 import { httpHandler, json, type HttpEvent, type HttpResult } from '../commons/http';
 import { lazyHandler } from '../commons/lazy-handler';
 import { logger, metrics } from '../commons/observability';
-import { createSiteCredentialChecker, type SiteAuthDeps, type SiteCaller } from '../commons/site-auth';
+import { createSiteCredentialChecker, credentialsFromSettings, type SiteAuthDeps, type SiteCaller } from '../commons/site-auth';
 import type { Quarantine } from '../domain/ports';
 import type { SyncConfig } from '../domain/config/model';
 import type { V6Store, V6WaitingStore } from '../domain/sync-v6/ports';
@@ -41,7 +41,6 @@ import { retryWaiting, updateWaiting, type V6WaitingDeps } from '../services/v6-
 import type { V6ChangeLogPage } from '../storage/v6-change-log';
 import { DynamoV6Store } from '../storage/v6-store';
 import type { z } from 'zod';
-import { sourceOf } from '../domain/auth/attempt-gate';
 
 export interface SyncV6Deps extends SiteAuthDeps {
   readonly quarantine: Quarantine;
@@ -93,15 +92,7 @@ export function createSyncV6Handler(deps: SyncV6Deps) {
     refuse(checkV6Version(request.syncV6Version));
     const settings = request.syncV5Settings;
     refuse(checkV5SyncVersion(settings));
-    const checked = await checkSite(
-      {
-        siteName: settings.username,
-        passwordSha256: settings.passwordSha256,
-        headers: { siteUuid: settings.siteUuid, appName: settings.appName, appVersion: settings.appVersion, version: Number(settings.syncVersion) },
-        source: sourceOf(event.requestContext?.http?.sourceIp),
-      },
-      event.routeKey,
-    );
+    const checked = await checkSite(credentialsFromSettings(settings, event), event.routeKey);
     if (!checked.ok) throw new Refused(fromSiteRefusal(checked.error, checked.headers));
     return { request, caller: checked.caller };
   }

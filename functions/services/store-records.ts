@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { SyncConfig } from '../domain/config/model';
 import type { Store } from '../domain/config/model';
 import { authoredNameRecord, nameRecordAgrees } from '../domain/config/name-record';
-import { allStores, centralSite, getSite, getStore, storeByNameId } from '../domain/config/queries';
+import { centralSite, getSite, getStore, storeByNameId } from '../domain/config/queries';
 import { authoredStoreRecord, storeRecordAgrees, type StoreRecordChange } from '../domain/config/store-record';
 import type { RecordData } from '../domain/legacy-fields';
 import type { AcceptedChange, CentralCopy, ChangeLog, OutgoingQueue, RecordKey, RoutedRecord, StoredRecord, SyncRecord } from '../domain/ports';
@@ -122,12 +122,20 @@ async function publishNames(deps: { readonly centralCopy: CentralCopy; readonly 
  * Loading a configuration (`npm start`, `npm run config import`, a test server; only ever into an
  * empty system, so no site has initialised yet): every configured store's record and name are
  * written, the names into the change log. Nothing is queued: each site's initialisation serves
- * its store records from the central copy, and its first central pull brings the names.
+ * its store records from the central copy, and its first central pull brings the names. Never on
+ * a sync call; written in bounded chunks, so a fleet's load holds one chunk at a time.
  */
 export async function writeConfiguredStoreRecords(deps: { readonly centralCopy: CentralCopy; readonly changeLog: ChangeLog }, config: SyncConfig): Promise<{ readonly stores: number }> {
-  const stores = await writeStoreRecords(deps, config, allStores(config).map((store) => store.id));
-  return { stores: stores.length };
+  const storeIds = Object.keys(config.stores);
+  let written = 0;
+  for (let i = 0; i < storeIds.length; i += STORES_PER_CHUNK) {
+    written += (await writeStoreRecords(deps, config, storeIds.slice(i, i + STORES_PER_CHUNK))).length;
+  }
+  return { stores: written };
 }
+
+/** Stores whose records a configuration load writes at once. */
+const STORES_PER_CHUNK = 500;
 
 /**
  * Routing a configured store's name that was imported or pushed (it may come after its store

@@ -17,21 +17,23 @@ export interface Connection {
 }
 
 export class DynamoSiteSessions {
+  /** Attempts at a site's password per (site name, source address): domain/auth/attempt-gate.ts. */
+  private readonly attempts: DynamoAttemptGate;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+  ) {
+    this.attempts = new DynamoAttemptGate(db, table);
+  }
 
   enterAttempt(siteName: string, source: string, nowSeconds: number): Promise<GateDecision> {
-    return this.attempts().enter(SITE_GATE_SCOPE, siteName, source, nowSeconds);
+    return this.attempts.enter(SITE_GATE_SCOPE, siteName, source, nowSeconds);
   }
 
   clearAttempts(siteName: string, source: string): Promise<void> {
-    return this.attempts().clear(SITE_GATE_SCOPE, siteName, source);
+    return this.attempts.clear(SITE_GATE_SCOPE, siteName, source);
   }
-
-  /** Attempts at a site's password per (site name, source address): domain/auth/attempt-gate.ts. */
-  private attempts = () => new DynamoAttemptGate(this.db, this.table);
 
   async recordConnection(siteId: number, connection: Connection): Promise<void> {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { ...siteStateKeys.connection(siteId), ...connection } }));

@@ -17,6 +17,5 @@ export const FAILED_RESEND_DELAY_MS = 5 * 60_000;
 
 /** One resend per work item, however many sites' markers hold it (configuration work shows on several). */
 export function distinctWork<T extends { readonly work: { readonly workId: string } }>(pending: readonly T[]): T[] {
-  const seen = new Set<string>();
-  return pending.filter(({ work }) => !seen.has(work.workId) && seen.add(work.workId) !== undefined);
+  return [...new Map(pending.map((item) => [item.work.workId, item])).values()];
 }
