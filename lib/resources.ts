@@ -129,6 +129,11 @@ export const tables = {
     partitionKey: S('site'),
     sortKey: S('entry'),
   },
+  reports: {
+    purpose: 'Central reports kept up to date as records are routed: stock on hand, stock value, monthly usage, and what each record last added to them',
+    partitionKey: S('pk'),
+    sortKey: S('sk'),
+  },
   v6Sync: {
     purpose: 'Sync v6 (Open mSupply central API): central copy of v6 records and their change log, one partition per audience (all sites, a store, a patient), ordered by cursor',
     partitionKey: S('pk'),
@@ -149,7 +154,8 @@ export const queues = {
       batchSize: 10,
       // An initialisation queues a whole site's data in one message.
       timeoutSeconds: 150,
-      tables: { siteState: 'readWrite', config: 'read', records: 'update', syncOut: 'readWrite', changeLog: 'readWrite' },
+      // reports: figures projected from the records it routes (never deleted: update).
+      tables: { siteState: 'readWrite', config: 'read', records: 'update', syncOut: 'readWrite', changeLog: 'readWrite', reports: 'update' },
       // Transfers it starts, and the next part of a long initialisation.
       sendsTo: ['fanOut', 'transfers'],
     },

@@ -9,6 +9,8 @@ import { DynamoChangeLog } from '../storage/change-log';
 import { ConfigStore } from '../storage/config-store';
 import { DynamoOutgoingQueue } from '../storage/outgoing-queue';
 import { DynamoQuarantine } from '../storage/quarantine';
+import { DynamoReportFigures } from '../storage/report-figures';
+import { DynamoReportProjection } from '../storage/report-projection';
 import { DynamoSiteProgress } from '../storage/site-progress';
 import { DynamoSiteSessions } from '../storage/site-sessions';
 import { SqsWorkQueue } from '../storage/work-queue';
@@ -36,6 +38,12 @@ export const adapters = {
   },
   get sessions() {
     return new DynamoSiteSessions(dynamoDb(), tableName('siteState'));
+  },
+  get reportProjection() {
+    return new DynamoReportProjection(dynamoDb(), tableName('reports'));
+  },
+  get reportFigures() {
+    return new DynamoReportFigures(dynamoDb(), tableName('reports'));
   },
   get work() {
     return new SqsWorkQueue(sqs(), { fanOut: queueUrl('fanOut'), transfers: optionalQueueUrl('transfers') });

@@ -13,6 +13,7 @@ import { logger, metrics } from '../commons/observability';
 import { queueConsumer } from '../commons/queue-consumer';
 import type { SyncConfig } from '../domain/config/model';
 import type { CentralCopy, ChangeLog, OutgoingQueue, SiteProgress, WorkQueue } from '../domain/ports';
+import type { ReportProjection } from '../domain/reports/ports';
 import { fanOutMessage } from '../protocol/queue-messages';
 import { sendRecordsTo } from '../services/initialise';
 import { routeRecords } from '../services/route';
@@ -30,6 +31,8 @@ export interface FanOutDeps {
   readonly work?: WorkQueue;
   readonly newId?: () => string;
   readonly now?: () => Date;
+  /** Report figures counted as records are routed (docs/reports.md). */
+  readonly reports?: ReportProjection;
   /** Time left at which a queue build stops and continues in a new message. @default 30 s */
   readonly initialisationReserveMs?: number;
 }
@@ -97,5 +100,6 @@ export const handler = lazyHandler(() => {
     changeLog: adapters.changeLog,
     progress: adapters.progress,
     work: adapters.work,
+    reports: adapters.reportProjection,
   });
 });

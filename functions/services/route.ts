@@ -10,8 +10,11 @@ import { recordKeyString } from '../domain/ports';
 import { awaitsResponse } from '../domain/transfers/claims';
 import { transferHeaderFor, transferHeaderTables, transferLineTables } from '../domain/transfers/rules';
 import { destinationsAfterPush } from '../domain/sync/routing';
+import { reportTables } from '../domain/reports/contributions';
+import type { ReportProjection } from '../domain/reports/ports';
 import { queueSiteWork } from './site-work';
 import { resendStoreRecordsOfNames } from './store-records';
+import { sendNewlyJoinedLists } from './initialise';
 
 export interface RouteDeps {
   readonly centralCopy: CentralCopy;
@@ -19,6 +22,8 @@ export interface RouteDeps {
   readonly changeLog: ChangeLog;
   /** Where transfers to complete are sent; without it, no transfer is started. */
   readonly transfers?: { readonly work: WorkQueue; readonly progress: SiteProgress; readonly newId: () => string };
+  /** Report figures kept up to date with the routed records (docs/reports.md); without it, none. */
+  readonly reports?: ReportProjection;
 }
 
 export interface RouteOutcome {
@@ -43,8 +48,12 @@ export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: re
   await deps.changeLog.append(central);
   // A configured store's name that came after its store record: the record is sent again.
   await resendStoreRecordsOfNames(deps, config, central);
+  // A store newly joined to a master list: its sites get the list's lines (docs/central-data.md).
+  if (deps.transfers) await sendNewlyJoinedLists(deps.transfers, config, central);
   // Transfers are started before the records count as routed: a crash here repeats both.
   if (deps.transfers) await startTransfers(deps.transfers, config, due, lookupHeader);
+  // Counted before they count as routed: a crash repeats the count, which counts each version once.
+  await deps.reports?.project(due);
   await deps.centralCopy.markRouted(due.map(({ tableName, recordId, version }) => ({ tableName, recordId, version })));
   return { routed: due.length, alreadyRouted: stored.length - due.length, deliveries: deliveries.length };
 }
@@ -57,6 +66,8 @@ export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: re
  */
 export function routesNowhere(change: Pick<AcceptedChange, 'record' | 'placement' | 'originSiteId'>, config: SyncConfig, lookupHeader: HeaderLookup): boolean {
   const { record, placement, originSiteId } = change;
+  // Records the reports count are projected when routed.
+  if (reportTables.has(record.tableName)) return false;
   const line = transferLineTables.get(record.tableName);
   const headerId = line ? reference(record.recordData, line.parentField) : undefined;
   // A line whose header is not known here: routing looks for it.

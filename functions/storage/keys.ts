@@ -81,6 +81,10 @@ export const configKeys = {
   change: (version: number) => ({ pk: 'change', sk: String(version).padStart(12, '0') }),
   /** A large change's writes, staged before its version is committed (config-store.ts). */
   staged: (stageId: string, index: number) => ({ pk: `staged#${stageId}`, sk: String(index).padStart(8, '0') }),
+  /** Which configuration snapshot is published (config-snapshot.ts). */
+  snapshotPointer: () => ({ pk: 'config', sk: 'snapshot' }),
+  /** One piece of the compressed snapshot of a version. */
+  snapshotChunk: (version: number, index: number) => ({ pk: `snapshot#${String(version).padStart(12, '0')}`, sk: String(index).padStart(6, '0') }),
 } as const;
 
 export const configPartitions = ['site', 'store', 'visibility', 'preferences', 'user', 'binding'] as const;
@@ -109,4 +113,33 @@ export const v6SyncKeys = {
   waitingSite: (siteId: number) => `wait#${siteId}`,
   /** A site's waiting change of one record: `slot` is a number derived from the record's key. */
   waiting: (siteId: number, slot: number) => ({ pk: v6SyncKeys.waitingSite(siteId), sk: slot }),
+} as const;
+
+/**
+ * Items of the `reports` table (functions/storage/report-projections.ts): figures kept up to date
+ * as records are routed, and what each record last added to them. `\u0001` separates ids (never
+ * part of a legacy id) so a figure's key names exactly one (store, item, location).
+ */
+export const reportKeys = {
+  /** What one record's counted version added to the reports, so its next version replaces it exactly. */
+  contribution: (tableName: string, recordId: string) => ({ pk: `rec#${tableName}#${recordId}`, sk: '-' }),
+  /** Stock on hand of a store, one item per (item, location). */
+  stockStore: (storeId: string) => `soh#${storeId}`,
+  stock: (storeId: string, itemId: string, locationId: string) => ({ pk: reportKeys.stockStore(storeId), sk: `${itemId}\u0001${locationId}` }),
+  stockItemPrefix: (itemId: string) => `${itemId}\u0001`,
+  /** Value and units of stock on hand per store: the system's value is the sum over one partition. */
+  storeValuePartition: 'value',
+  storeValue: (storeId: string) => ({ pk: reportKeys.storeValuePartition, sk: storeId }),
+  /** Usage of a store per month and item, ordered by month. */
+  usageStore: (storeId: string) => `use#${storeId}`,
+  usage: (storeId: string, month: string, itemId: string) => ({ pk: reportKeys.usageStore(storeId), sk: `${month}\u0001${itemId}` }),
+  /** A transaction header's units per item, and the usage figure they are counted in now. */
+  headerItems: (headerId: string) => `hdr#${headerId}`,
+  headerItem: (headerId: string, itemId: string) => ({ pk: reportKeys.headerItems(headerId), sk: itemId }),
+  /** Items merged away: each names the item kept. */
+  mergedItemsPartition: 'merged',
+  mergedItem: (removedId: string) => ({ pk: reportKeys.mergedItemsPartition, sk: removedId }),
+  /** Every store that ever had a figure, so "all stores" needs no configuration read. */
+  storesPartition: 'stores',
+  store: (storeId: string) => ({ pk: reportKeys.storesPartition, sk: storeId }),
 } as const;

@@ -1,0 +1,110 @@
+/**
+ * The central reports over one, several or all stores (docs/reports.md): stock on hand per item
+ * per store (or per location), the value of stock on hand, and monthly usage per item per store.
+ * Each reads figures kept up to date as records are routed (storage/report-projection.ts), one
+ * partition per store; a merged-away item's figures are shown under the item kept.
+ */
+import { exact, reportedItem } from '../domain/reports/contributions';
+import type { ReportFigures } from '../domain/reports/ports';
+
+export interface ReportDeps {
+  readonly figures: ReportFigures;
+}
+
+export interface StockOnHandRow {
+  readonly storeId: string;
+  readonly itemId: string;
+  /** Only when asked `byLocation`: '' for stock kept in no location. */
+  readonly locationId?: string;
+  readonly units: number;
+  readonly value: number;
+}
+
+export interface StockValueReport {
+  readonly units: number;
+  readonly value: number;
+  readonly stores: ReadonlyArray<{ readonly storeId: string; readonly units: number; readonly value: number }>;
+}
+
+export interface UsageRow {
+  readonly storeId: string;
+  readonly itemId: string;
+  /** `YYYY-MM` */
+  readonly month: string;
+  readonly units: number;
+}
+
+/** Stock on hand per item (per location when asked) per store; rows holding nothing are left out. */
+export async function stockOnHand(
+  deps: ReportDeps,
+  options: { readonly storeIds?: readonly string[]; readonly itemId?: string; readonly byLocation?: boolean } = {},
+): Promise<StockOnHandRow[]> {
+  const merged = await deps.figures.mergedItems();
+  const itemIds = options.itemId === undefined ? undefined : itemsReportedAs(options.itemId, merged);
+  const rows = new Map<string, { storeId: string; itemId: string; locationId?: string; units: number; value: number }>();
+  for (const storeId of await storesOf(deps, options.storeIds)) {
+    for (const figure of await deps.figures.stock(storeId, itemIds)) {
+      const itemId = reportedItem(figure.itemId, merged);
+      const row = options.byLocation ? { storeId, itemId, locationId: figure.locationId } : { storeId, itemId };
+      const key = JSON.stringify(row);
+      const before = rows.get(key) ?? { ...row, units: 0, value: 0 };
+      rows.set(key, { ...before, units: exact(before.units + figure.units), value: exact(before.value + figure.value) });
+    }
+  }
+  return [...rows.values()].filter((row) => row.units !== 0 || row.value !== 0).sort(byKeys('storeId', 'itemId', 'locationId'));
+}
+
+/** The value (and units) of stock on hand per store and over all the stores asked for. */
+export async function stockValue(deps: ReportDeps, options: { readonly storeIds?: readonly string[] } = {}): Promise<StockValueReport> {
+  const wanted = options.storeIds ? new Set(options.storeIds) : undefined;
+  const stores = (await deps.figures.storeValues())
+    .filter((figure) => !wanted || wanted.has(figure.storeId))
+    .filter((figure) => figure.units !== 0 || figure.value !== 0)
+    .map(({ storeId, units, value }) => ({ storeId, units, value }))
+    .sort(byKeys('storeId'));
+  return {
+    units: exact(stores.reduce((sum, store) => sum + store.units, 0)),
+    value: exact(stores.reduce((sum, store) => sum + store.value, 0)),
+    stores,
+  };
+}
+
+/** Units used per item per store per month (`YYYY-MM`, both ends included); zero months left out. */
+export async function monthlyUsage(
+  deps: ReportDeps,
+  options: { readonly storeIds?: readonly string[]; readonly itemId?: string; readonly fromMonth?: string; readonly toMonth?: string } = {},
+): Promise<UsageRow[]> {
+  const merged = await deps.figures.mergedItems();
+  const rows = new Map<string, UsageRow>();
+  for (const storeId of await storesOf(deps, options.storeIds)) {
+    for (const figure of await deps.figures.usage(storeId, options.fromMonth, options.toMonth)) {
+      const itemId = reportedItem(figure.itemId, merged);
+      if (options.itemId !== undefined && itemId !== reportedItem(options.itemId, merged)) continue;
+      const key = JSON.stringify([storeId, itemId, figure.month]);
+      const units = exact((rows.get(key)?.units ?? 0) + figure.units);
+      rows.set(key, { storeId, itemId, month: figure.month, units });
+    }
+  }
+  return [...rows.values()].filter((row) => row.units !== 0).sort(byKeys('storeId', 'itemId', 'month'));
+}
+
+async function storesOf(deps: ReportDeps, storeIds: readonly string[] | undefined): Promise<string[]> {
+  return storeIds ? [...new Set(storeIds)] : (await deps.figures.stores()).sort();
+}
+
+/** The item and every item merged (directly or not) into it. */
+function itemsReportedAs(itemId: string, merged: ReadonlyMap<string, string>): string[] {
+  const target = reportedItem(itemId, merged);
+  return [target, ...[...merged.keys()].filter((removed) => reportedItem(removed, merged) === target)];
+}
+
+function byKeys<T>(...keys: ReadonlyArray<keyof T>) {
+  return (a: T, b: T) => {
+    for (const key of keys) {
+      const left = String(a[key] ?? '');
+      const right = String(b[key] ?? '');
+      if (left !== right) return left < right ? -1 : 1;
+    }
+    return 0;
+  };
+}
