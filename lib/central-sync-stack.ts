@@ -79,7 +79,7 @@ export class CentralSyncStack extends Stack {
     );
     (stage.node.defaultChild as apigwv2.CfnStage).routeSettings = routeSettings;
 
-    // The administrator's bearer token for the admin API; read by the admin function only.
+    // The administrator's bearer token for the admin API and the console; read by those functions only.
     const adminToken = new secretsmanager.Secret(this, 'AdminToken', {
       description: 'Bearer token of the central sync server admin API',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
@@ -107,15 +107,15 @@ export class CentralSyncStack extends Stack {
       }).function;
 
     for (const [name, description] of Object.entries(apiFunctions) as Array<[string, FunctionDescription]>) {
-      const isAdmin = name === 'admin';
+      const readsAdminToken = description.readsAdminToken === true;
       const bucketAccess = Object.entries(description.buckets ?? {}) as Array<[BucketName, BucketAccess]>;
       const fn = addFunction(name, description, {
-        ...(isAdmin ? { ADMIN_TOKEN_SECRET_ARN: adminToken.secretArn } : {}),
+        ...(readsAdminToken ? { ADMIN_TOKEN_SECRET_ARN: adminToken.secretArn } : {}),
         ...(name === 'syncSite' && props.publicBaseUrl ? { PUBLIC_BASE_URL: publicOrigin(props.publicBaseUrl) } : {}),
         ...Object.fromEntries(bucketAccess.map(([bucket]) => [bucketEnvVar(bucket), syncBuckets.buckets[bucket].bucketName])),
       });
       for (const [bucket, access] of bucketAccess) syncBuckets.grantObjects(bucket, fn.role!, access);
-      if (isAdmin) adminToken.grantRead(fn);
+      if (readsAdminToken) adminToken.grantRead(fn);
       const integration = new HttpLambdaIntegration(`${name}Integration`, fn);
       for (const routeKey of description.routes) {
         const [method, routePath] = routeKey.split(' ') as [string, string];
@@ -153,7 +153,7 @@ export class CentralSyncStack extends Stack {
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Sync API v5 sites authenticate with HTTP Basic (site name + SHA-256 of the password) and a bound hardware id, which the handlers verify; the admin API checks its own bearer credential; /health exposes no data.',
+        'Sync API v5 sites authenticate with HTTP Basic (site name + SHA-256 of the password) and a bound hardware id, which the handlers verify; the admin API checks its own bearer credential and the console its own signed session cookie (from a sign-in with the same credential); /health exposes no data.',
     });
 
     if (props.edgeRateLimit !== undefined) new EdgeRateLimit(this, 'Edge', { api: this.api, requestsPerFiveMinutes: props.edgeRateLimit });

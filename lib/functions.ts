@@ -32,6 +32,8 @@ export interface FunctionDescription {
    * @default the stage's limit
    */
   readonly routeThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /** The function reads the administrator's token (the admin API, the console). */
+  readonly readsAdminToken?: boolean;
 }
 
 export const apiFunctions = {
@@ -131,6 +133,18 @@ export const apiFunctions = {
     tables: { config: 'readWrite', records: 'update', quarantine: 'readWriteScan', siteState: 'readWrite', syncOut: 'read', v6Sync: 'readWrite' },
     sendsTo: ['fanOut'],
     timeoutSeconds: 29,
+    readsAdminToken: true,
+  },
+  console: {
+    handler: 'console',
+    purpose: 'Operator console in the browser (HTML): fleet health, a site, the quarantine with replay and resolve, reports (admin token sign-in, session cookie)',
+    routes: ['ANY /console', 'ANY /console/{proxy+}'],
+    routeThrottle: { rateLimit: 10, burstLimit: 20 },
+    // config: sites and stores; siteState: connections, initialisation, sign-in attempts (shared
+    // with the admin API's gate); syncOut: queue lengths; quarantine: listing every site's is a
+    // scan, and resolving or replaying a record removes it.
+    tables: { config: 'read', siteState: 'readWrite', syncOut: 'read', quarantine: 'readWriteScan' },
+    readsAdminToken: true,
   },
 } as const satisfies Record<string, FunctionDescription>;
 

@@ -1,10 +1,28 @@
 // Starts DynamoDB Local (in memory) and the SQS/S3 emulator once per test run, and hands their
 // endpoints to every test worker through the environment. Plain ESM because fauxqs is ESM-only;
 // the project's TypeScript launchers are loaded through tsx.
+import { execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { startFauxqs } from 'fauxqs';
 import { tsImport } from 'tsx/esm/api';
 
+/**
+ * The browser tests drive Debian's Chromium (test/support/browser.ts): installed here on a fresh
+ * machine. A failed install is kept and reported by every browser test (they fail, never skip).
+ */
+function ensureChromium() {
+  if (existsSync('/usr/bin/chromium')) return;
+  process.stderr.write('Installing Debian chromium for the browser tests (apt-get)...\n');
+  try {
+    execSync('apt-get update && apt-get install -y chromium', { stdio: ['ignore', 'ignore', 'inherit'], timeout: 15 * 60_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  } catch (error) {
+    process.env.CHROMIUM_INSTALL_ERROR = `apt-get install -y chromium failed (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
+    process.stderr.write(`${process.env.CHROMIUM_INSTALL_ERROR}\n`);
+  }
+}
+
 export default async function globalSetup() {
+  ensureChromium();
   const { startDynamoDbLocal } = await tsImport('../../lib/local/dynamodb-local.ts', import.meta.url);
   const [dynamo, fauxqs] = await Promise.all([
     startDynamoDbLocal({ log: (line) => process.stderr.write(`${line}\n`) }),

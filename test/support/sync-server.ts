@@ -94,6 +94,7 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
       attempts: new DynamoAttemptGate(resources.db, resources.tables.siteState),
       data: { push: adapters, quarantine: adapters.quarantine, outgoing: adapters.outgoing, v6: { v6Store: adapters.v6Store, legacyCopy: adapters.centralCopy } },
     }) as LambdaHttpHandler,
+    console: (await import('./console-stand-in')).consoleHandlerFor(resources, adapters, ADMIN_TOKEN) as LambdaHttpHandler,
   };
   const routes: LocalRoute[] = Object.entries(apiFunctions).flatMap(([name, description]) =>
     description.routes.map((routeKey) => ({ routeKey, functionName: name, handler: handlers[name as keyof typeof apiFunctions] })),
