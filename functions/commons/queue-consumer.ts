@@ -11,10 +11,10 @@ import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambd
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from '../protocol/zod';
 import { logger, metrics } from './observability';
 
-export function queueConsumer<Schema extends z.ZodType>(
+export function queueConsumer<Schema extends z.ZodMiniType>(
   schema: Schema,
   handle: (message: z.infer<Schema>, record: SQSRecord, context: Context | undefined) => Promise<void>,
 ) {

@@ -8,7 +8,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from '../protocol/zod';
 import { adapters, systemClock } from '../commons/adapters';
 import { lazyHandler } from '../commons/lazy-handler';
 import { logger, metrics } from '../commons/observability';
@@ -16,7 +16,7 @@ import type { BackgroundWork } from '../domain/ports';
 import { sweepWork, type SweepDeps, type SweepOutcome } from '../services/sweep-work';
 
 /** A scheduled event: only `detail` is read; anything else about it is ignored. */
-export const sweepEvent = z.looseObject({ detail: z.looseObject({ everything: z.boolean().optional() }).optional() });
+export const sweepEvent = z.looseObject({ detail: z.optional(z.looseObject({ everything: z.optional(z.boolean()) })) });
 
 /** Time left at which a sweep stops starting rounds; the next sweep carries on. */
 const RESERVE_MS = 10_000;

@@ -40,7 +40,7 @@ import { v6QuarantineItems, v6RecordDigest, type RefusedV6Record } from '../serv
 import { retryWaiting, updateWaiting, type V6WaitingDeps } from '../services/v6-waiting';
 import type { V6ChangeLogPage } from '../storage/v6-change-log';
 import { DynamoV6Store } from '../storage/v6-store';
-import type { z } from 'zod';
+import type * as z from '../protocol/zod';
 
 export interface SyncV6Deps extends SiteAuthDeps {
   readonly quarantine: Quarantine;
@@ -83,7 +83,7 @@ export function createSyncV6Handler(deps: SyncV6Deps) {
   }
 
   /** The body, validated, version-checked and authenticated, as the Open mSupply central does it. */
-  async function accept<S extends z.ZodType<{ syncV5Settings: SyncV5Settings; syncV6Version: number }>>(event: HttpEvent, schema: S) {
+  async function accept<S extends z.ZodMiniType<{ syncV5Settings: SyncV5Settings; syncV6Version: number }>>(event: HttpEvent, schema: S) {
     const body = parseJsonBody(event.body, event.isBase64Encoded);
     if (!body.ok) throw new Refused(badRequest(body.error.message, body.error.status));
     const parsed = parseV6Request(schema, body.value);

@@ -6,21 +6,18 @@
  * anything else must parse as the full answer below, and only `status: "success"` with
  * `userInfo` logs the user in. The answer schemas list every field its parser requires.
  */
-import { z } from 'zod';
+import * as z from './zod';
 
 /** Bodies larger than this are refused before parsing. */
 export const MAX_LOGIN_BODY_BYTES = 64 * 1024;
 
 export const loginRequestBody = z.object({
-  username: z.string().trim().min(1, 'username must not be empty').max(256),
-  password: z.string().max(1024),
+  username: z.string().check(z.trim(), z.minLength(1, 'username must not be empty'), z.maxLength(256)),
+  password: z.string().check(z.maxLength(1024)),
   /** The client sends "User"; anything else is not a user login. */
-  loginType: z
-    .string()
-    .refine((value) => value.toLowerCase() === 'user', 'only "User" logins are served')
-    .optional(),
+  loginType: z.optional(z.string().check(z.refine((value) => value.toLowerCase() === 'user', 'only "User" logins are served'))),
   /** The site's sync name (its v5 login), sent for information: nothing is decided by it. */
-  siteName: z.string().max(256).nullable().optional(),
+  siteName: z.optional(z.nullable(z.string().check(z.maxLength(256)))),
 });
 export type LoginRequest = z.infer<typeof loginRequestBody>;
 
@@ -29,11 +26,11 @@ export const loginUserV4 = z.object({
   ID: z.string(),
   name: z.string(),
   startup_method: z.string(),
-  nblogins: z.number().int(),
+  nblogins: z.int(),
   group_id: z.string(),
   mode: z.string(),
   active: z.boolean(),
-  lasttime: z.number().int(),
+  lasttime: z.int(),
   initials: z.string(),
   first_name: z.string(),
   last_name: z.string(),
@@ -44,7 +41,7 @@ export const loginUserV4 = z.object({
   phone2: z.string(),
   job_title: z.string(),
   responsible_officer: z.boolean(),
-  Language: z.number().int(),
+  Language: z.int(),
   use_ldap: z.boolean(),
   ldap_login_string: z.string(),
   receives_sms_errors: z.boolean(),
@@ -77,14 +74,14 @@ export const loginAnswerV4 = z.object({
   userType: z.string(),
   service: z.string(),
   storeName: z.string(),
-  userInfo: z.object({ user: loginUserV4, userStores: z.array(loginUserStoreV4) }).nullable(),
+  userInfo: z.nullable(z.object({ user: loginUserV4, userStores: z.array(loginUserStoreV4) })),
 });
 export type LoginAnswerV4 = z.infer<typeof loginAnswerV4>;
 
 /** `LoginResponseErrorV4`, read on a 403. */
 export const loginBlockedAnswerV4 = z.object({
   status: z.literal('user_login_timeout'),
-  timeoutRemaining: z.number().int().min(0),
+  timeoutRemaining: z.int().check(z.minimum(0)),
 });
 
 /** A refusal (401, 400, 413): the full answer with status "error", and the project's error object for people. */

@@ -5,7 +5,7 @@
  * `download_file.rs`) and the Open mSupply central reads them (`server/server/src/central/sync.rs`).
  * The request and answer schemas themselves are in `v6.ts`. Pure (no I/O); docs/sync-files.md.
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { MAX_ID_LENGTH, MAX_TABLE_NAME_LENGTH, describeZodError } from './v5';
 import { badRequest, downloadFileRequest, uploadFileRequest, type DownloadFileRequest, type UploadFileRequest, type V6Refusal } from './v6';
 import { parseJsonText } from './json-text';
@@ -39,12 +39,12 @@ export const humanBytes = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes /
  * by whoever keeps the row; these decide where the file lives and who may read it.
  */
 export const syncFileReferenceData = z.object({
-  id: z.string().min(1).max(MAX_ID_LENGTH),
-  table_name: z.string().min(1).max(MAX_TABLE_NAME_LENGTH),
-  record_id: z.string().min(1).max(MAX_ID_LENGTH),
+  id: z.string().check(z.minLength(1), z.maxLength(MAX_ID_LENGTH)),
+  table_name: z.string().check(z.minLength(1), z.maxLength(MAX_TABLE_NAME_LENGTH)),
+  record_id: z.string().check(z.minLength(1), z.maxLength(MAX_ID_LENGTH)),
   file_name: z.string(),
-  mime_type: z.string().nullish(),
-  total_bytes: z.number().int().min(0).optional(),
+  mime_type: z.nullish(z.string()),
+  total_bytes: z.optional(z.int().check(z.minimum(0))),
 });
 export type SyncFileReferenceData = z.output<typeof syncFileReferenceData>;
 

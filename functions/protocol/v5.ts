@@ -7,7 +7,7 @@
  * `ProtocolError` into the protocol's error body (`HttpError` in commons/http).
  * Limits and the reasons for them: docs/data-classes.md ("Wire protocol").
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { isWellFormed, parseJsonText, WELL_FORMED_MESSAGE } from './json-text';
 
 // ---------------------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ function issueText(issue: z.core.$ZodIssue): string {
  * A zod error as one sentence a person can act on: which fields, what was expected. The first
  * few issues are named; `issues` lists up to 50 (path + message).
  */
-export function describeZodError(error: z.ZodError, subject = 'request'): { message: string; issues: { path: string; message: string }[] } {
+export function describeZodError(error: { readonly issues: readonly z.core.$ZodIssue[] }, subject = 'request'): { message: string; issues: { path: string; message: string }[] } {
   const issues = error.issues.slice(0, maxIssuesInData).map((issue) => ({ path: issuePath(issue.path), message: issueText(issue) }));
   const shown = issues.slice(0, maxIssuesInMessage).map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`));
   const more = error.issues.length - shown.length;
@@ -133,8 +133,8 @@ export function describeZodError(error: z.ZodError, subject = 'request'): { mess
 }
 
 /** Validates `value` with `schema`; a failure is `invalid_request` with a readable message. */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, subject = 'request'): Parsed<z.output<S>> {
-  const result = schema.safeParse(value);
+export function parseWith<S extends z.core.$ZodType>(schema: S, value: unknown, subject = 'request'): Parsed<z.output<S>> {
+  const result = z.safeParse(schema, value);
   if (result.success) return { ok: true, value: result.data };
   const { message, issues } = describeZodError(result.error, subject);
   return fail('invalid_request', message, { issues });
@@ -160,7 +160,7 @@ export function parseJsonBody(body: string | undefined | null, isBase64Encoded =
 }
 
 /** Decodes, size-checks and parses a JSON body, then validates it with `schema`. */
-export function parseJsonBodyWith<S extends z.ZodType>(
+export function parseJsonBodyWith<S extends z.core.$ZodType>(
   schema: S,
   body: string | undefined | null,
   isBase64Encoded = false,
@@ -289,14 +289,14 @@ export const wireActions = ['insert', 'update', 'delete', 'merge'] as const;
 export type WireAction = (typeof wireActions)[number];
 
 /** `insert` | `update` | `delete` | `merge`, any letter case on input, lower case on output. */
-export const wireAction = z.string().toLowerCase().pipe(z.enum(wireActions));
+export const wireAction = z.pipe(z.string().check(z.toLowerCase()), z.enum(wireActions));
 
-const id = z.string().min(1, 'must not be empty').max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`).refine(isWellFormed, WELL_FORMED_MESSAGE);
-const tableName = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(MAX_TABLE_NAME_LENGTH, `must be at most ${MAX_TABLE_NAME_LENGTH} characters`)
-  .refine(isWellFormed, WELL_FORMED_MESSAGE);
+/** A non-empty, well-formed string of at most `max` characters (an id or a table name). */
+export const boundedKey = (max: number) =>
+  z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(max, `must be at most ${max} characters`), z.refine(isWellFormed, WELL_FORMED_MESSAGE));
+
+const id = boundedKey(MAX_ID_LENGTH);
+const tableName = boundedKey(MAX_TABLE_NAME_LENGTH);
 
 /** The whole record in the legacy field format. */
 export const recordData = z.record(z.string(), z.unknown());
@@ -343,7 +343,7 @@ export function unstorableReason(data: unknown): string | undefined {
 }
 
 /** Only a delete may omit `recordData`; a merge's must name both records; it must be storable. */
-function checkRecordData(record: RecordCore, ctx: z.RefinementCtx) {
+function checkRecordData(record: RecordCore, ctx: z.core.$RefinementCtx<RecordCore>) {
   if (record.recordData !== undefined && record.recordData !== null) {
     const problem = unstorableReason(record.recordData);
     if (problem) ctx.addIssue({ code: 'custom', path: ['recordData'], message: problem });
@@ -371,7 +371,7 @@ const recordCore = {
   tableName,
   recordId: id,
   action: wireAction,
-  recordData: recordData.nullish(),
+  recordData: z.nullish(recordData),
 };
 
 const dropNullData = <T extends { recordData?: Record<string, unknown> | null | undefined }>(r: T) => {
@@ -380,10 +380,7 @@ const dropNullData = <T extends { recordData?: Record<string, unknown> | null | 
 };
 
 /** A record pushed by a site or queued for one. */
-export const wireRecord = z
-  .object({ syncOutId: id, ...recordCore })
-  .superRefine(checkRecordData)
-  .transform(dropNullData);
+export const wireRecord = z.pipe(z.object({ syncOutId: id, ...recordCore }).check(z.superRefine(checkRecordData)), z.transform(dropNullData));
 export type WireRecord = z.output<typeof wireRecord>;
 
 /** The merge ids of a merge record (validated by `wireRecord`). */
@@ -394,20 +391,17 @@ export function mergeIds(record: { action: WireAction; recordData?: Record<strin
 }
 
 /** One entry of the central-data change log on the wire; `ID` is its cursor. */
-export const centralRecord = z
-  .object({ ID: z.int().min(0), ...recordCore })
-  .superRefine(checkRecordData)
-  .transform(dropNullData);
+export const centralRecord = z.pipe(z.object({ ID: z.int().check(z.minimum(0)), ...recordCore }).check(z.superRefine(checkRecordData)), z.transform(dropNullData));
 export type CentralRecord = z.output<typeof centralRecord>;
 
 // ---------------------------------------------------------------------------------------------
 // Routes
 
 /** `POST /sync/v5/queued_records`, strict: every record must be valid. */
-export const pushBody = z.object({
-  queueLength: z.int().min(0),
-  data: z.array(wireRecord).max(MAX_PUSH_RECORDS, `at most ${MAX_PUSH_RECORDS} records per batch`),
-});
+const queueLength = z.int().check(z.minimum(0));
+const atMostPushRecords = z.maxLength(MAX_PUSH_RECORDS, `at most ${MAX_PUSH_RECORDS} records per batch`);
+
+export const pushBody = z.object({ queueLength, data: z.array(wireRecord).check(atMostPushRecords) });
 export type PushBody = z.output<typeof pushBody>;
 
 /**
@@ -415,10 +409,7 @@ export type PushBody = z.output<typeof pushBody>;
  * checked on its own by `splitPushedRecords`, so one malformed record can be kept as refused
  * instead of blocking the site's whole queue.
  */
-export const pushEnvelope = z.object({
-  queueLength: z.int().min(0),
-  data: z.array(z.unknown()).max(MAX_PUSH_RECORDS, `at most ${MAX_PUSH_RECORDS} records per batch`),
-});
+export const pushEnvelope = z.object({ queueLength, data: z.array(z.unknown()).check(atMostPushRecords) });
 export type PushEnvelope = z.output<typeof pushEnvelope>;
 
 export interface InvalidPushedRecord {
@@ -444,22 +435,15 @@ export type PushResponse = z.output<typeof pushResponse>;
 
 type Query = Readonly<Record<string, string | undefined>> | undefined | null;
 
-const wholeNumber = () =>
-  z
-    .string()
-    .regex(/^\d{1,15}$/, 'must be a whole number')
-    .transform(Number);
+/** A query parameter holding a whole number, checked by `bound`; absent is `fallback`. */
+const wholeNumberParam = (bound: z.core.$ZodCheck<number>, fallback: number, served: (n: number) => number = (n) => n) =>
+  z.pipe(
+    z.optional(z.pipe(z.pipe(z.string().check(z.regex(/^\d{1,15}$/, 'must be a whole number')), z.transform(Number)), z.pipe(z.number().check(bound), z.transform(served)))),
+    z.transform((n: number | undefined) => n ?? fallback),
+  );
 
-const limitParam = wholeNumber()
-  .pipe(z.number().min(1, 'must be at least 1'))
-  .transform((n) => Math.min(n, MAX_PULL_LIMIT))
-  .optional()
-  .transform((n) => n ?? DEFAULT_PULL_LIMIT);
-
-const cursorParam = wholeNumber()
-  .pipe(z.number().max(Number.MAX_SAFE_INTEGER))
-  .optional()
-  .transform((n) => n ?? 0);
+const limitParam = wholeNumberParam(z.minimum(1, 'must be at least 1'), DEFAULT_PULL_LIMIT, (n) => Math.min(n, MAX_PULL_LIMIT));
+const cursorParam = wholeNumberParam(z.maximum(Number.MAX_SAFE_INTEGER), 0);
 
 /** `GET /sync/v5/queued_records?limit=N`: default 500; above 1000 is served as 1000. */
 export const pullQuery = z.object({ limit: limitParam });
@@ -469,12 +453,12 @@ export function parsePullQuery(query: Query): Parsed<PullQuery> {
   return parseWith(pullQuery, query ?? {}, 'query');
 }
 
-export const pullResponse = z.object({ queueLength: z.int().min(0), data: z.array(wireRecord) });
+export const pullResponse = z.object({ queueLength, data: z.array(wireRecord) });
 export type PullResponse = z.output<typeof pullResponse>;
 
 /** `POST /sync/v5/acknowledged_records`. Unknown or repeated ids are not errors. */
 export const ackBody = z.object({
-  syncIDs: z.array(id).max(MAX_ACK_IDS, `at most ${MAX_ACK_IDS} ids per acknowledgement`),
+  syncIDs: z.array(id).check(z.maxLength(MAX_ACK_IDS, `at most ${MAX_ACK_IDS} ids per acknowledgement`)),
 });
 export type AckBody = z.output<typeof ackBody>;
 
@@ -486,7 +470,7 @@ export function parseCentralRecordsQuery(query: Query): Parsed<CentralRecordsQue
   return parseWith(centralRecordsQuery, query ?? {}, 'query');
 }
 
-export const centralRecordsResponse = z.object({ maxCursor: z.int().min(0), data: z.array(centralRecord) });
+export const centralRecordsResponse = z.object({ maxCursor: z.int().check(z.minimum(0)), data: z.array(centralRecord) });
 export type CentralRecordsResponse = z.output<typeof centralRecordsResponse>;
 
 export const initialisationStatuses = ['new', 'started', 'completed', 'error'] as const;
@@ -506,8 +490,8 @@ export const siteResponse = z.object({
 export type SiteResponse = z.output<typeof siteResponse>;
 
 /** `POST /sync/v5/initialise`: the body is `{}` (anything else is ignored). */
-export const initialiseBody = z.object({}).loose();
-export const initialiseResponse = z.object({ queueLength: z.int().min(0) });
+export const initialiseBody = z.looseObject({});
+export const initialiseResponse = z.object({ queueLength });
 export type InitialiseResponse = z.output<typeof initialiseResponse>;
 
 export const siteStatusCodes = ['idle', 'sync_is_running', 'integration_in_progress', 'initialisation_in_progress'] as const;

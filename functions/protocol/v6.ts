@@ -7,9 +7,9 @@
  *
  * Pure (no I/O). Where each rule comes from: docs/sync-v6.md.
  */
-import { z } from 'zod';
-import { MAX_ID_LENGTH, MAX_SITE_NAME_LENGTH, MAX_TABLE_NAME_LENGTH, MIN_SYNC_API_VERSION, describeZodError, type ProtocolError } from './v5';
-import { isWellFormed, MAX_JSON_DEPTH, nestedDeeperThan, WELL_FORMED_MESSAGE } from './json-text';
+import * as z from './zod';
+import { boundedKey, MAX_ID_LENGTH, MAX_SITE_NAME_LENGTH, MAX_TABLE_NAME_LENGTH, MIN_SYNC_API_VERSION, describeZodError, type ProtocolError } from './v5';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-text';
 
 export { nestedDeeperThan };
 
@@ -30,9 +30,9 @@ export const MAX_V6_PULL_BATCH = 1000;
  */
 export const MAX_V6_CURSOR = 2 ** 31 - 2;
 
-const u32 = z.int().min(0).max(2 ** 32 - 1);
+const u32 = z.int().check(z.minimum(0), z.maximum(2 ** 32 - 1));
 /** A u64 on the wire; JSON numbers past 2^53 cannot be read exactly, so they are refused. */
-const u64 = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+const u64 = z.int().check(z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER));
 
 // ---------------------------------------------------------------------------------------------
 // Requests
@@ -43,21 +43,18 @@ const u64 = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
  */
 export const syncV5Settings = z.object({
   serverUrl: z.string(),
-  username: z.string().min(1, 'must not be empty').max(MAX_SITE_NAME_LENGTH, `must be at most ${MAX_SITE_NAME_LENGTH} characters`),
-  passwordSha256: z
-    .string()
-    .regex(/^[0-9a-fA-F]{64}$/, 'must be the 64-character hex SHA-256 of the site password')
-    .transform((hex) => hex.toLowerCase()),
-  siteUuid: z.string().trim().min(1, 'must not be empty (the hardware id)'),
-  appVersion: z.string().trim().min(1, 'must not be empty'),
-  appName: z.string().trim().min(1, 'must not be empty'),
+  username: z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(MAX_SITE_NAME_LENGTH, `must be at most ${MAX_SITE_NAME_LENGTH} characters`)),
+  passwordSha256: z.string().check(z.regex(/^[0-9a-fA-F]{64}$/, 'must be the 64-character hex SHA-256 of the site password'), z.toLowerCase()),
+  siteUuid: z.string().check(z.trim(), z.minLength(1, 'must not be empty (the hardware id)')),
+  appVersion: z.string().check(z.trim(), z.minLength(1, 'must not be empty')),
+  appName: z.string().check(z.trim(), z.minLength(1, 'must not be empty')),
   /** The v5 sync API version, as text (e.g. "14"). */
-  syncVersion: z.string().trim().regex(/^\d{1,9}$/, 'must be a whole number (the v5 sync API version)'),
+  syncVersion: z.string().check(z.trim(), z.regex(/^\d{1,9}$/, 'must be a whole number (the v5 sync API version)')),
 });
 export type SyncV5Settings = z.output<typeof syncV5Settings>;
 
 /** `#[serde(default)] sync_v6_version: u32`: absent means 0. */
-const syncV6Version = u32.optional().transform((version) => version ?? 0);
+const syncV6Version = z.pipe(z.optional(u32), z.transform((version: number | undefined) => version ?? 0));
 
 /** `SiteStatusRequestV6`. */
 export const siteStatusRequest = z.object({ syncV5Settings, syncV6Version });
@@ -86,14 +83,18 @@ export type PatientPullRequest = z.output<typeof patientPullRequest>;
 /** `SyncAction`: serialised `Insert` etc.; the lower-case aliases are accepted too. */
 export const v6Actions = ['Insert', 'Update', 'Delete', 'Merge'] as const;
 export type V6Action = (typeof v6Actions)[number];
-const v6Action = z.enum([...v6Actions, 'insert', 'update', 'delete', 'merge']).transform((action) => (action.charAt(0).toUpperCase() + action.slice(1)) as V6Action);
+const v6ActionNames = [...v6Actions, 'insert', 'update', 'delete', 'merge'] as const;
+const v6Action = z.pipe(
+  z.enum(v6ActionNames),
+  z.transform((action: (typeof v6ActionNames)[number]) => (action.charAt(0).toUpperCase() + action.slice(1)) as V6Action),
+);
 
 /** `CommonSyncRecord` (`sync/api/common_records.rs`): `recordData` defaults to `{}` (a delete). */
 export const v6Record = z.object({
-  tableName: z.string().min(1, 'must not be empty').max(MAX_TABLE_NAME_LENGTH, `must be at most ${MAX_TABLE_NAME_LENGTH} characters`).refine(isWellFormed, WELL_FORMED_MESSAGE),
-  recordId: z.string().min(1, 'must not be empty').max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`).refine(isWellFormed, WELL_FORMED_MESSAGE),
+  tableName: boundedKey(MAX_TABLE_NAME_LENGTH),
+  recordId: boundedKey(MAX_ID_LENGTH),
   action: v6Action,
-  recordData: z.unknown().optional().transform((data) => (data === undefined ? {} : data)),
+  recordData: z.pipe(z.optional(z.unknown()), z.transform((data: unknown) => (data === undefined ? {} : data))),
 });
 export type V6Record = z.output<typeof v6Record>;
 
@@ -110,7 +111,7 @@ const batchFields = {
 /** `SyncBatchV6` as pushed: the batch's shape is checked here, each record on its own. */
 export const pushBatchEnvelope = z.object({
   ...batchFields,
-  records: z.array(z.unknown()).max(MAX_V6_PUSH_RECORDS, `at most ${MAX_V6_PUSH_RECORDS} records per batch`),
+  records: z.array(z.unknown()).check(z.maxLength(MAX_V6_PUSH_RECORDS, `at most ${MAX_V6_PUSH_RECORDS} records per batch`)),
 });
 
 /** `SyncPushRequestV6`, envelope only (see `splitV6Records`). */
@@ -135,11 +136,13 @@ export function splitV6Records(records: readonly unknown[]): { valid: Array<{ in
   return { valid, invalid };
 }
 
+const nonEmpty = () => z.string().check(z.minLength(1));
+
 /** `SyncDownloadFileRequestV6` (`POST download_file`, JSON, camelCase); `handlers/sync-files.ts`. */
 export const downloadFileRequest = z.object({
-  tableName: z.string().min(1),
-  recordId: z.string().min(1),
-  id: z.string().min(1),
+  tableName: nonEmpty(),
+  recordId: nonEmpty(),
+  id: nonEmpty(),
   syncV5Settings,
   syncV6Version,
 });
@@ -151,7 +154,7 @@ export type DownloadFileRequest = z.output<typeof downloadFileRequest>;
  * settings inside keep their camelCase. Read by `protocol/sync-files.ts`.
  */
 export const uploadFileRequest = z.object({
-  file_id: z.string().min(1),
+  file_id: nonEmpty(),
   sync_v5_settings: syncV5Settings,
   sync_v6_version: syncV6Version,
 });
@@ -161,22 +164,24 @@ export type UploadFileRequest = z.output<typeof uploadFileRequest>;
 // Answers: `{"data": …}` or `{"error": <variant>}` (`SyncPullResponseV6` and friends)
 
 /** `SyncBatchV6` as answered to a pull. */
+const v6Cursor = z.int().check(z.minimum(0), z.maximum(MAX_V6_CURSOR));
+
 export const pullBatch = z.object({
-  end_cursor: z.int().min(0).max(MAX_V6_CURSOR),
+  end_cursor: v6Cursor,
   total_records: u64,
-  records: z.array(z.object({ cursor: z.int().min(0).max(MAX_V6_CURSOR), record: v6Record })),
+  records: z.array(z.object({ cursor: v6Cursor, record: v6Record })),
   is_last_batch: z.boolean(),
 });
 export type PullBatch = z.output<typeof pullBatch>;
 
-export const pullAnswer = z.object({ data: pullBatch }).strict();
+export const pullAnswer = z.strictObject({ data: pullBatch });
 /** `SyncPushSuccessV6`. */
-export const pushAnswer = z.object({ data: z.object({ records_pushed: u64 }).strict() }).strict();
+export const pushAnswer = z.strictObject({ data: z.strictObject({ records_pushed: u64 }) });
 /** `SiteStatusV6`. */
-export const siteStatusAnswer = z.object({ data: z.object({ is_integrating: z.boolean() }).strict() }).strict();
+export const siteStatusAnswer = z.strictObject({ data: z.strictObject({ is_integrating: z.boolean() }) });
 
 /** `ParsedError` (`sync/api/error.rs`): the v5 error body, carried by `legacyServerError`. */
-export const legacyError = z.object({ code: z.string(), message: z.string(), data: z.unknown().optional() });
+export const legacyError = z.object({ code: z.string(), message: z.string(), data: z.optional(z.unknown()) });
 
 /**
  * `SyncParsedErrorV6`: unit variants as a bare string, the others as `{variant: value}`. The
@@ -185,20 +190,20 @@ export const legacyError = z.object({ code: z.string(), message: z.string(), dat
  */
 export const v6Error = z.union([
   z.enum(['notACentralServer', 'integrationInProgress']),
-  z.object({ cannotConnectToLegacyServer: z.string() }).strict(),
-  z.object({ legacyServerError: legacyError }).strict(),
-  z.object({ otherLegacyServerError: z.string() }).strict(),
-  z.object({ otherServerError: z.string() }).strict(),
-  z.object({ parsingSyncRecordError: z.string() }).strict(),
-  z.object({ syncFileNotFound: z.string() }).strict(),
-  z.object({ syncVersionMismatch: z.tuple([u32, u32, u32]) }).strict(),
+  z.strictObject({ cannotConnectToLegacyServer: z.string() }),
+  z.strictObject({ legacyServerError: legacyError }),
+  z.strictObject({ otherLegacyServerError: z.string() }),
+  z.strictObject({ otherServerError: z.string() }),
+  z.strictObject({ parsingSyncRecordError: z.string() }),
+  z.strictObject({ syncFileNotFound: z.string() }),
+  z.strictObject({ syncVersionMismatch: z.tuple([u32, u32, u32]) }),
 ]);
 export type V6Error = z.output<typeof v6Error>;
 
-export const errorAnswer = z.object({ error: v6Error }).strict();
+export const errorAnswer = z.strictObject({ error: v6Error });
 
 /** `SyncUploadFileResponseV6::Data(())`: unit serialises as null. */
-export const uploadFileAnswer = z.union([z.object({ data: z.null() }).strict(), errorAnswer]);
+export const uploadFileAnswer = z.union([z.strictObject({ data: z.null() }), errorAnswer]);
 
 /**
  * `download_file` answers the file's bytes on success; otherwise a non-2xx status whose body is
@@ -254,11 +259,11 @@ export function checkV5SyncVersion(settings: SyncV5Settings): V6Refusal | undefi
 export const MAX_V6_JSON_DEPTH = MAX_JSON_DEPTH;
 
 /** Validates a request body already read as JSON. */
-export function parseV6Request<S extends z.ZodType>(schema: S, value: unknown): ParsedV6<z.output<S>> {
+export function parseV6Request<S extends z.core.$ZodType>(schema: S, value: unknown): ParsedV6<z.output<S>> {
   if (nestedDeeperThan(value, MAX_V6_JSON_DEPTH)) {
     return { ok: false, refusal: badRequest(`Invalid request: the body is nested deeper than ${MAX_V6_JSON_DEPTH} levels.`) };
   }
-  const result = schema.safeParse(value);
+  const result = z.safeParse(schema, value);
   if (result.success) return { ok: true, value: result.data };
   return { ok: false, refusal: badRequest(describeZodError(result.error).message) };
 }

@@ -5,7 +5,7 @@
  * active on the central site are accepted; anything else is refused with its reason, as a push.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../protocol/zod';
 import type { SyncConfig } from '../domain/config/model';
 import { centralSite } from '../domain/config/queries';
 import { v6Record } from '../protocol/v6';
@@ -15,11 +15,9 @@ import { acceptV6Changes, type V6PushDeps } from './v6-push';
 export const MAX_V6_IMPORT_RECORDS = 1024;
 
 export const importV6RecordsBody = z.strictObject({
-  records: z
-    .array(v6Record)
-    .min(1)
-    .max(MAX_V6_IMPORT_RECORDS)
-    .meta({ description: 'Sync v6 records as the client sends them ({tableName, recordId, action, recordData}, recordData the row)' }),
+  records: z.array(v6Record).check(z.minLength(1), z.maxLength(MAX_V6_IMPORT_RECORDS)).register(z.globalRegistry, {
+    description: 'Sync v6 records as the client sends them ({tableName, recordId, action, recordData}, recordData the row)',
+  }),
 });
 
 export const importV6RecordsResponse = z.object({

@@ -9,7 +9,7 @@
  * then the uploading site's own quarantined pushes of that reference.
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from '../protocol/zod';
 import type { SyncConfig } from '../domain/config/model';
 import { entitledSite } from '../domain/sync-v6/audience';
 import type { V6Store } from '../domain/sync-v6/ports';
@@ -47,7 +47,7 @@ export class CentralSyncFileReferences implements SyncFileReferences {
 
 /** A quarantined v6 record as the v6 push keeps it: `{cursor, record}` as JSON text. */
 const keptRecord = z.object({
-  cursor: z.number().optional(),
+  cursor: z.optional(z.number()),
   record: z.object({ action: z.string(), recordData: z.unknown() }),
 });
 

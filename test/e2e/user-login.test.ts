@@ -12,6 +12,7 @@ import { grantedNumbers } from '../../functions/domain/users/permissions';
 import { MAX_FAILED_USER_LOGINS, USER_LOGIN_WINDOW_SECONDS } from '../../functions/domain/users/login-throttle';
 import { loginAnswerV4, loginBlockedAnswerV4, loginUserStoreV4 } from '../../functions/protocol/login-v4';
 import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
+import * as z from 'zod/mini';
 
 jest.setTimeout(120_000);
 
@@ -64,10 +65,10 @@ describe('POST /api/v4/login', () => {
   test('the demo user logs in: the user and every store they may log in to, with the permissions array', async () => {
     const answer = await login(asClient('demo-user', 'demo-user-pass'));
     expect(answer.status).toBe(200);
-    const parsed = loginAnswerV4.strict().parse(answer.body);
+    const parsed = z.strictObject(loginAnswerV4.shape).parse(answer.body);
     expect(parsed).toMatchObject({ status: 'success', authenticated: true, username: 'demo-user', storeName: 'Store B' });
     expect(parsed.userInfo!.user).toMatchObject({ ID: demoUserId, name: 'demo-user', active: true, first_name: 'Demo', last_name: 'User' });
-    const stores = parsed.userInfo!.userStores.map((store) => loginUserStoreV4.strict().parse(store));
+    const stores = parsed.userInfo!.userStores.map((store) => z.strictObject(loginUserStoreV4.shape).parse(store));
     expect(stores.map((s) => ({ store: s.store_ID, canLogin: s.can_login, isDefault: s.store_default, user: s.user_ID }))).toEqual([
       { store: 'STORE_B', canLogin: true, isDefault: true, user: demoUserId },
       { store: 'STORE_C', canLogin: true, isDefault: false, user: demoUserId },

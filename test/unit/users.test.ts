@@ -16,6 +16,7 @@ import { authoredUserRecord, retiredUserRecord, userRecordAgrees } from '../../f
 import { defaultUserId, getUser, userByName } from '../../functions/domain/users/users';
 import { configFileSchema, createUserBody, updateUserBody } from '../../functions/protocol/admin';
 import { loginAnswerV4, loginBlocked, loginBlockedAnswerV4, loginRefusal, loginRequestBody, loginUserStoreV4 } from '../../functions/protocol/login-v4';
+import * as z from 'zod/mini';
 
 const demoFile = configFileSchema.parse(JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'config', 'demo.json'), 'utf8')));
 // Cheap hashing keeps these tests fast; the real scrypt is checked once below.
@@ -141,9 +142,9 @@ describe('login decisions (scrypt)', () => {
 
 describe('the login answer', () => {
   test('parses as the client\'s LoginResponseV4, with every store the user may log in to and its permissions', () => {
-    const answer = loginAnswerV4.strict().parse(loginAnswer(demo, demoUser));
+    const answer = z.strictObject(loginAnswerV4.shape).parse(loginAnswer(demo, demoUser));
     expect(answer).toMatchObject({ status: 'success', authenticated: true, username: 'demo-user', storeName: 'Store B' });
-    const stores = answer.userInfo!.userStores.map((store) => loginUserStoreV4.strict().parse(store));
+    const stores = answer.userInfo!.userStores.map((store) => z.strictObject(loginUserStoreV4.shape).parse(store));
     expect(stores.map((s) => [s.store_ID, s.can_login, s.store_default])).toEqual([
       ['STORE_B', true, true],
       ['STORE_C', true, false],
