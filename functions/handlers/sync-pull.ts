@@ -10,6 +10,7 @@ import { createSiteAuthenticator, toHttpError, valueOrThrow } from '../commons/s
 import type { CentralCopy, ChangeLog, OutgoingQueue, SiteProgress } from '../domain/ports';
 import { RESPONSE_BUDGET_BYTES, takeWithinBudget } from '../protocol/response-budget';
 import { acknowledgeInitialStream, pullInitialStream } from '../services/initial-stream';
+import { centralRecordsFor } from '../services/central-records';
 import {
   ackBody,
   parseCentralRecordsQuery,
@@ -64,17 +65,8 @@ export function createSyncPullHandler(deps: SyncPullDeps) {
       }
       case 'GET /sync/v5/central_records': {
         const { cursor, limit } = valueOrThrow(parseCentralRecordsQuery(event.queryStringParameters));
-        const { maxCursor, entries } = await deps.changeLog.read(cursor, limit);
-        // A page cut short is fine: the client carries on from the last ID it received.
-        const data = takeWithinBudget(
-          entries.map(({ cursor: id, tableName, recordId, action, recordData }) => ({
-            ID: id,
-            tableName,
-            recordId,
-            action,
-            ...(recordData === undefined ? {} : { recordData: { ...recordData } }),
-          })),
-        );
+        // Only what the site holds (docs/central-data.md); the cursor still moves over the whole log.
+        const { maxCursor, data } = await centralRecordsFor(deps, config, site.siteId, cursor, limit);
         const body: CentralRecordsResponse = { maxCursor, data };
         return json(200, body);
       }

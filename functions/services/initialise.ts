@@ -1,14 +1,23 @@
 /**
  * Sending a site what it has just become entitled to (a store moved there, a new collector, new
- * visibility): the records of one index source, queued from the central copy. A large source is
- * queued in parts that each fit a function's timeout. Safe to repeat: a record already waiting
- * is replaced, not doubled. (A whole initialisation is served at pull time: initial-stream.ts.)
+ * visibility, a store joined to a master list): the records of one index source, queued from the
+ * central copy, with the central records that entitlement brings (docs/central-data.md, "Later
+ * changes"). A large source is queued in parts that each fit a function's timeout. Safe to
+ * repeat: a record already waiting is replaced, not doubled. (A whole initialisation is served at
+ * pull time: initial-stream.ts and central-records.ts.)
  */
 import type { SyncConfig } from '../domain/config/model';
-import type { CentralCopy, InitialisationProgress, OutgoingQueue, RecordSource, RoutedRecord } from '../domain/ports';
+import { configLookup } from '../domain/config/lookup';
+import { getStore, instanceType, namesVisibleIn, storeByNameId, storeHolders } from '../domain/config/queries';
+import { reference } from '../domain/legacy-fields';
+import type { CentralCopy, InitialisationProgress, OutgoingQueue, RecordKey, RecordSource, RoutedRecord, SiteProgress, StoredRecord, SyncRecord, WorkQueue } from '../domain/ports';
+import { holdsCentral, siteCentralView } from '../domain/sync/central-relevance';
+import { DISPENSARY_ONLY_HOLDER } from '../domain/sync/placement';
 import { destinations } from '../domain/sync/routing';
 import { recordKeyString } from '../domain/ports';
+import { listsJoinedTo, listsOfSite } from './central-records';
 import { wireForm } from './route';
+import { queueSiteWork } from './site-work';
 import { awaitingResponseAt } from './transfers';
 
 export interface InitialiseDeps {
@@ -20,9 +29,50 @@ export type InitialisationStep =
   | { readonly done: true; readonly queued: number }
   | { readonly done: false; readonly resume: InitialisationProgress };
 
+/** One part of what a site is sent: an index key, or records named one by one (names have no index). */
+type Part = { readonly source: RecordSource } | { readonly keys: readonly RecordKey[] };
+
+/** Names fetched per part. */
+const KEYS_PER_PART = 100;
+
 /** What a site has just become entitled to (a store moved there, new collector, new visibility). */
-export function sendRecordsTo(deps: InitialiseDeps, config: SyncConfig, siteId: number, source: RecordSource, options: QueueSourcesOptions = {}) {
-  return queueFromSources(deps, config, siteId, [source], options);
+export async function sendRecordsTo(deps: InitialiseDeps, config: SyncConfig, siteId: number, source: RecordSource, options: QueueSourcesOptions = {}) {
+  const view = siteCentralView(config, siteId);
+  const lists = await listsOfSite(deps.centralCopy, view);
+  const store = source.index === 'byStore' ? getStore(config, source.value) : undefined;
+  const storeLists = store ? await listsJoinedTo(deps.centralCopy, view, [store.nameId]) : new Set<string>();
+  return queueParts(deps, config, siteId, lists, [{ source }, ...centralPartsFor(config, siteId, source, storeLists)], options);
+}
+
+/**
+ * The central records an entitlement brings besides its own source: a store's name (and, for a
+ * store the site uses, the names visible in it and the lines of the lists joined to it), a newly
+ * visible name with its joins, dispensary data for an active dispensary. Derived from the
+ * configuration and the site's lists in a fixed order, so a build resumed in a later part finds
+ * the same parts.
+ */
+export function centralPartsFor(config: SyncConfig, siteId: number, source: RecordSource, storeLists: ReadonlySet<string>): Part[] {
+  const names: string[] = [];
+  const extra: Part[] = [];
+  if (source.index === 'byPatient') names.push(source.value);
+  const store = source.index === 'byStore' ? getStore(config, source.value) : undefined;
+  if (store) {
+    const type = instanceType(config, store.id, siteId);
+    names.push(store.nameId);
+    if (type === 'active' || type === 'collector') {
+      names.push(...namesVisibleIn(config, store.id));
+      for (const listId of [...storeLists].sort()) extra.push({ source: { index: 'byParent', value: `list_master#${listId}` } });
+    }
+    if (type === 'active' && store.mode === 'dispensary') extra.push({ source: { index: 'byStore', value: DISPENSARY_ONLY_HOLDER } });
+  }
+  const unique = [...new Set(names)];
+  const parts: Part[] = [];
+  for (let i = 0; i < unique.length; i += KEYS_PER_PART) {
+    parts.push({ keys: unique.slice(i, i + KEYS_PER_PART).map((recordId) => ({ tableName: 'name', recordId })) });
+  }
+  // A name's own joins, contacts and tags hang under it.
+  for (const nameId of unique) parts.push({ source: { index: 'byParent', value: `name#${nameId}` } });
+  return [...parts, ...extra];
 }
 
 export interface QueueSourcesOptions {
@@ -30,28 +80,38 @@ export interface QueueSourcesOptions {
   readonly shouldStop?: () => boolean;
 }
 
-async function queueFromSources(
+async function queueParts(
   deps: InitialiseDeps,
   config: SyncConfig,
   siteId: number,
-  sources: readonly RecordSource[],
+  lists: ReadonlySet<string>,
+  parts: readonly Part[],
   options: QueueSourcesOptions,
 ): Promise<InitialisationStep> {
   let { source, after, queued, part } = options.resume ?? { source: 0, queued: 0, part: 0 };
   let pages = 0;
-  for (; source < sources.length; source++, after = undefined) {
-    const { index, value } = sources[source]!;
+  const view = siteCentralView(config, siteId);
+  // Central data the site holds by its own rules; everything else by routing.
+  const holds = (record: StoredRecord) =>
+    record.placement.dataClass === 'central' && !record.placement.flags.includes('dispensaryOnly')
+      ? holdsCentral(view, lists, record)
+      : destinations(record.tableName, record.placement, config).siteIds.includes(siteId);
+  for (; source < parts.length; source++, after = undefined) {
+    const current = parts[source]!;
     do {
       // Every part queues at least one page, so an initialisation always moves on.
       if (pages > 0 && options.shouldStop?.()) return { done: false, resume: { source, ...(after ? { after } : {}), queued, part: part + 1 } };
       pages++;
-      const page = await deps.centralCopy.page(index, value, after);
+      const page =
+        'keys' in current
+          ? { records: [...(await deps.centralCopy.get(current.keys)).values()], next: undefined }
+          : await deps.centralCopy.page(current.source.index, current.source.value, after);
       // An initiating half whose responding half does not exist yet reaches the site with it, from the transfers consumer.
       const awaiting = await awaitingResponseAt(deps.centralCopy, config, siteId, page.records);
       const due: RoutedRecord[] = page.records
         // A new site needs what exists, not the history of deletes and merges.
         .filter((record) => record.action !== 'delete' && record.action !== 'merge')
-        .filter((record) => destinations(record.tableName, record.placement, config).siteIds.includes(siteId))
+        .filter(holds)
         .filter((record) => !awaiting.has(recordKeyString(record)))
         .map((record) => ({ ...wireForm(record), siteId, version: record.version }));
       // A record found through two sources is queued twice in its one version: the second replaces the first.
@@ -61,4 +121,32 @@ async function queueFromSources(
     } while (after);
   }
   return { done: true, queued };
+}
+
+export interface JoinedListDeps {
+  readonly work: WorkQueue;
+  readonly progress: SiteProgress;
+  readonly newId: () => string;
+}
+
+/**
+ * A store joined to a master list (a `list_master_name_join` entering the change log): the sites
+ * using that store now hold the list's lines, which their cursor may have passed. Each gets them
+ * through its queue (the primary holds every line already).
+ */
+export async function sendNewlyJoinedLists(deps: JoinedListDeps, config: SyncConfig, central: readonly SyncRecord[]): Promise<void> {
+  const lookup = configLookup(config);
+  for (const record of central) {
+    if (record.tableName !== 'list_master_name_join' || (record.action !== 'insert' && record.action !== 'update')) continue;
+    const nameId = reference(record.recordData, 'name_ID');
+    const listId = reference(record.recordData, 'list_master_ID');
+    const store = nameId === undefined ? undefined : storeByNameId(config, nameId);
+    if (!store || listId === undefined) continue;
+    for (const [siteId, type] of storeHolders(config, store.id)) {
+      const remote = lookup.siteById.get(siteId)?.kind !== 'central' && config.preferences.primarySiteId !== siteId;
+      if (!remote || (type !== 'active' && type !== 'collector')) continue;
+      const source: RecordSource = { index: 'byParent', value: `list_master#${listId}` };
+      await queueSiteWork(deps, siteId, { kind: 'sendRecords', workId: deps.newId(), siteId, source });
+    }
+  }
 }

@@ -456,7 +456,7 @@ export function primaryOf(config: SyncConfig): number {
 }
 
 /** §2: the store has an instance on the site (active, collector or transfer). */
-function storeExistsOn(config: SyncConfig, store: Store, siteId: number): boolean {
+export function storeExistsOn(config: SyncConfig, store: Store, siteId: number): boolean {
   if (store.activeSiteId === siteId || store.collectorSiteIds.includes(siteId)) return true;
   // A mirrored primary must hold every store record (§1).
   if (config.preferences.primarySiteId === siteId) return true;
@@ -640,4 +640,153 @@ export function awaitingResponse(config: SyncConfig, header: TransactSpec | unde
   const trader = Object.values(config.stores).find((s) => s.nameId === header.nameId);
   if (!store || !trader || trader.id === store.id || trader.activeSiteId === store.activeSiteId) return undefined;
   return trader.activeSiteId;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Central data and what a site must hold of it (docs/central-data.md), on the raw records.
+
+/** Pools of ids, so that generated references meet (and sometimes miss: `GONE`). */
+export const CENTRAL_ITEM_IDS = ['I1', 'I2', 'I3'] as const;
+export const CENTRAL_UNIT_IDS = ['U1', 'U2'] as const;
+export const CENTRAL_LIST_IDS = ['L1', 'L2', 'L3'] as const;
+/** Names that are not visible anywhere by the configuration: a manufacturer or not, as generated. */
+export const CENTRAL_OTHER_NAME_IDS = ['M1', 'M2', 'O1'] as const;
+const MISSING_ID = 'GONE';
+
+/**
+ * The fields the Open mSupply client reads as references to other central records (its
+ * translations of these legacy tables), as (field, table). Written from the client's use, not
+ * from the server's filter.
+ */
+export const CENTRAL_REFERENCES: Readonly<Record<string, ReadonlyArray<readonly [string, string]>>> = {
+  item: [['unit_ID', 'unit']],
+  list_master_line: [['item_master_ID', 'list_master'], ['item_ID', 'item']],
+  list_master_name_join: [['list_master_ID', 'list_master'], ['name_ID', 'name']],
+  name_tag_join: [['name_ID', 'name'], ['name_tag_ID', 'name_tag']],
+  contact: [['name_ID', 'name']],
+  barcode: [['itemID', 'item'], ['manufacturerID', 'name']],
+};
+
+const nameIdsOf = (config: SyncConfig): string[] => [
+  ...Object.values(config.stores).map((store) => store.nameId),
+  ...PLAIN_NAME_IDS,
+  ...CENTRAL_OTHER_NAME_IDS,
+];
+
+/**
+ * A central log in the order it was written: every configured store's name (as the server
+ * writes them), then random names, items, units, lists, lines, joins, tags, contacts and
+ * barcodes, some updated again or deleted later. References are drawn from the pools.
+ */
+export function centralDataArb(config: SyncConfig): fc.Arbitrary<SyncRecord[]> {
+  const names = nameIdsOf(config);
+  const pick = <T extends string>(pool: readonly T[]) => fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...pool) }, { weight: 1, arbitrary: fc.constant(MISSING_ID) });
+  const record = (tableName: string, id: fc.Arbitrary<string>, data: fc.Arbitrary<Record<string, unknown>>) =>
+    fc.record({ id, data, deleted: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }) }).map(
+      ({ id, data, deleted }): SyncRecord =>
+        deleted ? { tableName, recordId: id, action: 'delete', recordData: { ID: id, ...data } } : { tableName, recordId: id, action: 'update', recordData: { ID: id, ...data } },
+    );
+  const serial = (prefix: string) => fc.nat({ max: 5 }).map((n) => `${prefix}${n}`);
+  const anyRecord = fc.oneof(
+    record('name', fc.constantFrom(...names), fc.record({ name: fc.string({ maxLength: 4 }), manufacturer: fc.boolean(), type: fc.constant('facility') })),
+    record('item', fc.constantFrom(...CENTRAL_ITEM_IDS), fc.record({ item_name: fc.string({ maxLength: 4 }), unit_ID: pick(CENTRAL_UNIT_IDS) })),
+    record('unit', fc.constantFrom(...CENTRAL_UNIT_IDS), fc.record({ units: fc.constantFrom('Tab', 'Vial') })),
+    record('list_master', fc.constantFrom(...CENTRAL_LIST_IDS), fc.record({ description: fc.string({ maxLength: 4 }) })),
+    record('list_master_line', serial('LL'), fc.record({ item_master_ID: pick(CENTRAL_LIST_IDS), item_ID: pick(CENTRAL_ITEM_IDS) })),
+    record('list_master_name_join', serial('LJ'), fc.record({ list_master_ID: pick(CENTRAL_LIST_IDS), name_ID: pick(names) })),
+    record('name_tag', fc.constantFrom('T1', 'T2'), fc.record({ description: fc.string({ maxLength: 4 }) })),
+    record('name_tag_join', serial('TJ'), fc.record({ name_ID: pick(names), name_tag_ID: pick(['T1', 'T2']) })),
+    record('contact', serial('C'), fc.record({ name_ID: pick(names), first: fc.string({ maxLength: 4 }) })),
+    record('barcode', serial('B'), fc.record({ itemID: pick(CENTRAL_ITEM_IDS), manufacturerID: fc.oneof(pick(names), fc.constant('')) })),
+  );
+  const storeNames = Object.values(config.stores).map(
+    (store): SyncRecord => ({ tableName: 'name', recordId: store.nameId, action: 'update', recordData: { ID: store.nameId, name: store.name, type: 'store' } }),
+  );
+  return fc.array(anyRecord, { maxLength: 40 }).map((records) => [...storeNames, ...records]);
+}
+
+const centralKey = (tableName: string, recordId: string) => `${tableName}\u0000${recordId}`;
+
+/** The last state of every record of a log (a later change replaces an earlier one). */
+export function latestCentral(log: readonly SyncRecord[]): Map<string, SyncRecord> {
+  const latest = new Map<string, SyncRecord>();
+  for (const record of log) {
+    const key = centralKey(record.tableName, record.recordId);
+    latest.delete(key);
+    latest.set(key, record);
+  }
+  return latest;
+}
+
+const fieldOf = (record: SyncRecord | undefined, field: string): string | undefined => {
+  const value = record?.recordData?.[field];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+};
+
+/** Names of the stores the site uses (active or collector there): their lists are the site's. */
+function ownStoreNames(config: SyncConfig, siteId: number): Set<string> {
+  return new Set(Object.values(config.stores).filter((s) => s.activeSiteId === siteId || s.collectorSiteIds.includes(siteId)).map((s) => s.nameId));
+}
+
+/**
+ * Names the site's configuration-given records point at: every store record it holds names its
+ * store's name; a name_store_join of a store it uses names the visible name.
+ */
+function namesReferencedByConfig(config: SyncConfig, siteId: number): Set<string> {
+  const names = new Set<string>();
+  for (const store of Object.values(config.stores)) {
+    if (!storeExistsOn(config, store, siteId)) continue;
+    names.add(store.nameId);
+    if (store.activeSiteId !== siteId && !store.collectorSiteIds.includes(siteId)) continue;
+    for (const nameId of Object.hasOwn(config.visibility, store.id) ? config.visibility[store.id]! : []) names.add(nameId);
+  }
+  return names;
+}
+
+/**
+ * Every reference of what the site holds that does not resolve: to a record the central server
+ * holds (not deleted) that the site does not hold. `held`: keys of the site's records.
+ */
+export function unresolvedReferences(config: SyncConfig, siteId: number, log: readonly SyncRecord[], held: ReadonlySet<string>): string[] {
+  const latest = latestCentral(log);
+  const exists = (table: string, id: string) => latest.get(centralKey(table, id))?.action === 'update';
+  const missing: string[] = [];
+  const need = (from: string, table: string, id: string) => {
+    if (exists(table, id) && !held.has(centralKey(table, id))) missing.push(`${from} -> ${table} ${id}`);
+  };
+  for (const key of held) {
+    const record = latest.get(key);
+    if (!record || record.action !== 'update') continue;
+    for (const [field, table] of CENTRAL_REFERENCES[record.tableName] ?? []) {
+      const id = fieldOf(record, field);
+      if (id !== undefined) need(`${record.tableName} ${record.recordId}.${field}`, table, id);
+    }
+  }
+  for (const nameId of namesReferencedByConfig(config, siteId)) need('configuration', 'name', nameId);
+  return missing.sort();
+}
+
+/**
+ * What the site must hold besides integrity, and what it must not (the point of filtering): the
+ * primary (and a site holding no store) everything; another site every item, the names its stores use, and the lines of every
+ * list joined to its own stores' names, but no line of a list joined to none of them.
+ */
+export function centralExpectations(config: SyncConfig, siteId: number, log: readonly SyncRecord[]): { must: string[]; mustNot: string[] } {
+  const latest = [...latestCentral(log).values()].filter((record) => record.action === 'update');
+  // The primary edits central data; a site holding no store has nothing to choose by.
+  const holdsNoStore = !Object.values(config.stores).some((store) => storeExistsOn(config, store, siteId));
+  if (config.preferences.primarySiteId === siteId || holdsNoStore) return { must: latest.map((r) => centralKey(r.tableName, r.recordId)), mustNot: [] };
+  const own = ownStoreNames(config, siteId);
+  const lists = new Set(
+    latest.filter((r) => r.tableName === 'list_master_name_join' && own.has(fieldOf(r, 'name_ID') ?? '')).map((r) => fieldOf(r, 'list_master_ID')!),
+  );
+  const must: string[] = [];
+  const mustNot: string[] = [];
+  for (const record of latest) {
+    const key = centralKey(record.tableName, record.recordId);
+    if (record.tableName === 'item' || record.tableName === 'list_master') must.push(key);
+    if (record.tableName === 'name' && namesReferencedByConfig(config, siteId).has(record.recordId)) must.push(key);
+    if (record.tableName === 'list_master_line') (lists.has(fieldOf(record, 'item_master_ID') ?? '') ? must : mustNot).push(key);
+  }
+  return { must, mustNot };
 }

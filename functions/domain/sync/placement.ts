@@ -16,6 +16,7 @@ import {
 } from '../data-classes';
 import { reference } from '../legacy-fields';
 import { transferLineTables } from '../transfers/rules';
+import { centralParentOf } from './central-relevance';
 
 /** What routing and authority need to know about a record, kept with its central copy. */
 export interface Placement {
@@ -104,8 +105,11 @@ export function placeRecord(
       return refused('no_owning_store', `${owner.table}.${owner.field} is empty, so the record's store cannot be found.`);
     case 'tooDeep':
       return refused('no_owning_store', 'Its parent records form a cycle, so its store cannot be found.');
-    case 'none':
-      return { kind: 'placed', placement: { dataClass, flags } };
+    case 'none': {
+      // Central lines and joins are indexed under their list or name (docs/central-data.md).
+      const parent = dataClass === 'central' ? centralParentOf(record.tableName, subject) : undefined;
+      return { kind: 'placed', placement: { dataClass, flags, ...(parent ? { parent } : {}) } };
+    }
     case 'store': {
       const top = owner.via.at(-1);
       const header = top ? { table: top.table, data: lookup(top.table, top.id) } : { table: record.tableName, data: subject };
