@@ -3,6 +3,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as events from 'aws-cdk-lib/aws-events';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -36,6 +37,13 @@ export interface CentralSyncStackProps extends StackProps {
   readonly edgeRateLimit?: number;
   /** Ship source maps with every function (readable stack traces, slower cold starts). @default false */
   readonly sourceMaps?: boolean;
+  /**
+   * An address subscribed to the alarm topic (context value `alarmEmail` when not given here).
+   * @default no subscription: subscribe to the `AlarmTopicArn` output yourself
+   */
+  readonly alarmEmail?: string;
+  /** Days without a connection after which a site counts as silent (the SilentSites alarm). @default 30 */
+  readonly silentAfterDays?: number;
 }
 
 /**
@@ -51,6 +59,8 @@ export class CentralSyncStack extends Stack {
 
   constructor(scope: Construct, id: string, props: CentralSyncStackProps = {}) {
     super(scope, id, props);
+    /** Every function by its described name, for the monitoring. */
+    const functions: Record<string, lambda.IFunction> = {};
     const { tables } = new SyncTables(this, 'Tables', { removalPolicy: props.dataRemovalPolicy });
     const { queues: builtQueues } = new SyncQueues(this, 'Queues');
     const syncBuckets = new SyncBuckets(this, 'Buckets', { removalPolicy: props.dataRemovalPolicy });
@@ -105,6 +115,7 @@ export class CentralSyncStack extends Stack {
         memorySize: description.memoryMb,
         environment,
       }).function;
+    const silentAfterDays = props.silentAfterDays;
 
     for (const [name, description] of Object.entries(apiFunctions) as Array<[string, FunctionDescription]>) {
       const readsAdminToken = description.readsAdminToken === true;
@@ -115,6 +126,7 @@ export class CentralSyncStack extends Stack {
         ...Object.fromEntries(bucketAccess.map(([bucket]) => [bucketEnvVar(bucket), syncBuckets.buckets[bucket].bucketName])),
       });
       for (const [bucket, access] of bucketAccess) syncBuckets.grantObjects(bucket, fn.role!, access);
+      functions[name] = fn;
       if (readsAdminToken) adminToken.grantRead(fn);
       const integration = new HttpLambdaIntegration(`${name}Integration`, fn);
       for (const routeKey of description.routes) {
@@ -135,13 +147,15 @@ export class CentralSyncStack extends Stack {
         sendsTo: 'sendsTo' in consumer ? (consumer.sendsTo as readonly QueueName[]) : undefined,
         timeout: Duration.seconds(consumer.timeoutSeconds),
       });
+      functions[`${name}Consumer`] = fn;
       fn.addEventSource(
         new SqsEventSource(builtQueues[name].queue, { batchSize: consumer.batchSize, reportBatchItemFailures: true, maxConcurrency: consumer.maxConcurrency }),
       );
     }
 
     for (const [name, description] of Object.entries(scheduledFunctions) as Array<[string, ScheduledFunctionDescription]>) {
-      const fn = addFunction(name, description);
+      const fn = addFunction(name, description, name === 'silentSites' && silentAfterDays ? { SILENT_AFTER_DAYS: String(silentAfterDays) } : {});
+      functions[name] = fn;
       new events.Rule(this, `${name}Schedule`, {
         description: description.purpose,
         schedule: events.Schedule.rate(Duration.minutes(description.everyMinutes)),
@@ -157,7 +171,9 @@ export class CentralSyncStack extends Stack {
     });
 
     if (props.edgeRateLimit !== undefined) new EdgeRateLimit(this, 'Edge', { api: this.api, requestsPerFiveMinutes: props.edgeRateLimit });
-    new Monitoring(this, 'Monitoring', { api: this.api, queues: builtQueues });
+    const alarmEmail = props.alarmEmail ?? (this.node.tryGetContext('alarmEmail') as string | undefined);
+    const { topic } = new Monitoring(this, 'Monitoring', { api: this.api, queues: builtQueues, functions, tables, alarmEmail, silentAfterDays });
+    new CfnOutput(this, 'AlarmTopicArn', { value: topic.topicArn, description: 'SNS topic every alarm notifies (subscribe more addresses or endpoints to it)' });
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL that remote sites sync with' });
     // For `npm run replay-dead-letters` (docs/operations.md): e.g. QueueUrlFanOut, DeadLetterQueueUrlFanOut.
     for (const name of queueNames) {

@@ -142,8 +142,8 @@ export const apiFunctions = {
     routeThrottle: { rateLimit: 10, burstLimit: 20 },
     // config: sites and stores; siteState: connections, initialisation, sign-in attempts (shared
     // with the admin API's gate); syncOut: queue lengths; quarantine: listing every site's is a
-    // scan, and resolving or replaying a record removes it.
-    tables: { config: 'read', siteState: 'readWrite', syncOut: 'read', quarantine: 'readWriteScan' },
+    // scan, and resolving or replaying a record removes it; reports: the figures kept as records are routed.
+    tables: { config: 'read', siteState: 'readWrite', syncOut: 'read', quarantine: 'readWriteScan', reports: 'read' },
     readsAdminToken: true,
   },
 } as const satisfies Record<string, FunctionDescription>;
@@ -167,5 +167,14 @@ export const scheduledFunctions = {
     everyMinutes: 1,
     localEverySeconds: 30,
     timeoutSeconds: 60,
+  },
+  silentSites: {
+    handler: 'silent-sites',
+    purpose: 'Counts the sites silent past the threshold (SilentSites metric, one log line per silent site)',
+    // config: the sites; siteState: each site's last connection (one read per site).
+    tables: { config: 'read', siteState: 'read' },
+    everyMinutes: 60,
+    localEverySeconds: 600,
+    timeoutSeconds: 120,
   },
 } as const satisfies Record<string, ScheduledFunctionDescription>;
