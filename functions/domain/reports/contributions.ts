@@ -188,13 +188,16 @@ export function lineDeltas(previous: Contribution | undefined, next: Contributio
   return [...deltas.values()].filter((delta) => delta.units !== 0);
 }
 
-/** Follows merges (kept id of each merged-away id) to the item a figure is reported under. */
+/**
+ * Follows merges (kept id of each merged-away id) to the item a figure is reported under; a cycle
+ * of merges (never meant, but possible) stops at the last item before one already passed.
+ */
 export function reportedItem(itemId: string, keptBy: ReadonlyMap<string, string>): string {
   let current = itemId;
-  const seen = new Set<string>();
-  while (keptBy.has(current) && !seen.has(current)) {
-    seen.add(current);
-    current = keptBy.get(current)!;
+  const passed = new Set([itemId]);
+  for (let next = keptBy.get(current); next !== undefined && !passed.has(next); next = keptBy.get(current)) {
+    current = next;
+    passed.add(next);
   }
   return current;
 }
