@@ -8,6 +8,7 @@ import { moveRoutes } from './moves';
 import { quarantineRoutes } from './quarantine';
 import { siteRoutes } from './sites';
 import { storeRoutes } from './stores';
+import { syncReportRoutes } from './sync-report';
 import type { AdminRoute } from './types';
 import { userRoutes } from './users';
 
@@ -19,4 +20,5 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...userRoutes,
   ...dataRoutes,
   ...quarantineRoutes,
+  ...syncReportRoutes,
 ];

@@ -3,10 +3,12 @@ import * as z from 'zod/mini';
 import { HttpError, json } from '../commons/http';
 import { logger } from '../commons/observability';
 import { siteGateName } from '../commons/site-auth';
-import { allSites, getSite } from '../domain/config/queries';
+import { getSite } from '../domain/config/queries';
+import { pageOfSites, syncReport } from '../services/sync-report';
 import * as schemas from '../protocol/admin';
 import { SITE_GATE_SCOPE } from '../storage/attempt-gate';
 import { change, found, parseBody, siteIdParam, siteView } from './helpers';
+import { paged, reportOptions, reportPagingQuery, syncReportRowView } from './sync-report';
 import { route, type AdminRoute } from './types';
 
 const tag = 'sites';
@@ -15,13 +17,23 @@ export const siteRoutes: AdminRoute[] = [
   route({
     method: 'GET',
     path: '/sites',
-    summary: 'List sites',
+    summary: 'List sites, a page at a time, each with its sync health (the sync report\'s row) when the deployment keeps it',
     operationId: 'listSites',
     tag,
-    response: z.object({ sites: z.array(schemas.siteView) }),
-    run: async ({ store }) => {
-      const config = await store.load();
-      return json(200, { sites: allSites(config).map((site) => siteView(config, site)) });
+    query: z.object(reportPagingQuery),
+    response: z.object({ sites: z.array(z.extend(schemas.siteView, { health: z.optional(syncReportRowView) })), next: z.optional(z.string()) }),
+    run: async (deps, request) => {
+      // A full load: hardware bindings made since the cached configuration loaded show too.
+      const config = await deps.store.load();
+      const options = { ...reportOptions(deps, request.query), includeCentral: true };
+      const next = (token: string | undefined) => (token ? { next: token } : {});
+      if (!deps.syncReport) {
+        const page = await paged(() => pageOfSites(config, options));
+        return json(200, { sites: page.sites.map((site) => siteView(config, site)), ...next(page.nextPageToken) });
+      }
+      const report = await paged(() => syncReport({ ...deps.syncReport!, store: { current: async () => config } }, options));
+      const sites = report.rows.map((health) => ({ ...siteView(config, getSite(config, health.siteId)!), health }));
+      return json(200, { sites, ...next(report.nextPageToken) });
     },
   }),
   route({

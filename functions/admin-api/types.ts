@@ -8,6 +8,7 @@ import type * as z from 'zod/mini';
 import type { HttpResult } from '../commons/http';
 import type { AttemptGate, OutgoingQueue, Quarantine } from '../domain/ports';
 import type { PushDeps } from '../services/push';
+import type { SyncReportDeps } from '../services/sync-report';
 import type { V6PushDeps } from '../services/v6-push';
 import type { ConfigStore } from '../storage/config-store';
 
@@ -23,6 +24,8 @@ export interface AdminDeps {
   readonly data?: AdminDataDeps | null;
   /** Throttles token guesses per source address; without it nothing is throttled. */
   readonly attempts?: AttemptGate | null;
+  /** What the sync report reads besides the configuration; without it /sync-report answers 503 and /sites has no health. */
+  readonly syncReport?: Omit<SyncReportDeps, 'store'> | null;
   readonly now?: () => Date;
 }
 

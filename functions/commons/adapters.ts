@@ -9,6 +9,7 @@ import { DynamoChangeLog } from '../storage/change-log';
 import { ConfigStore } from '../storage/config-store';
 import { DynamoOutgoingQueue } from '../storage/outgoing-queue';
 import { DynamoQuarantine } from '../storage/quarantine';
+import { countingRefusals, DynamoRefusalCounts } from '../storage/refusal-counts';
 import { DynamoReportFigures } from '../storage/report-figures';
 import { DynamoReportProjection } from '../storage/report-projection';
 import { DynamoSiteProgress } from '../storage/site-progress';
@@ -24,8 +25,12 @@ export const adapters = {
   get centralCopy() {
     return new DynamoCentralCopy(dynamoDb(), tableName('records'));
   },
+  /** Counts what it keeps per site and hour, for the sync report. */
   get quarantine() {
-    return new DynamoQuarantine(dynamoDb(), tableName('quarantine'));
+    return countingRefusals(new DynamoQuarantine(dynamoDb(), tableName('quarantine')), adapters.refusalCounts, systemClock);
+  },
+  get refusalCounts() {
+    return new DynamoRefusalCounts(dynamoDb(), tableName('siteState'));
   },
   get outgoing() {
     return new DynamoOutgoingQueue(dynamoDb(), { syncOut: tableName('syncOut'), siteState: tableName('siteState') });

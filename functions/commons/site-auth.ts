@@ -13,7 +13,7 @@ import { sourceOf } from '../domain/auth/attempt-gate';
 import type { SyncV5Settings } from '../protocol/v6';
 import { parseBasicAuth, parseV5Headers, protocolError, type Parsed, type ProtocolError, type V5Headers } from '../protocol/v5';
 import type { ConfigStore } from '../storage/config-store';
-import type { DynamoSiteSessions } from '../storage/site-sessions';
+import { syncActivityOf, type DynamoSiteSessions } from '../storage/site-sessions';
 import { HttpError, type HttpEvent } from './http';
 
 
@@ -177,14 +177,19 @@ export function createSiteCredentialChecker(deps: SiteAuthDeps): (credentials: S
   };
 }
 
-/** Records a site's connection, at most about once a minute unless its software or hardware changed. */
+/**
+ * Records a site's connection, at most about once a minute unless its software or hardware
+ * changed; a push and a pull each count apart, so the sync report's last push and pull are never
+ * more than a minute behind however a function's routes interleave.
+ */
 function connectionRecorder(deps: SiteAuthDeps) {
   const CONNECTION_WRITE_INTERVAL_MS = 60_000;
-  const recent = new Map<number, { readonly atMs: number; readonly fingerprint: string }>();
+  const recent = new Map<string, { readonly atMs: number; readonly fingerprint: string }>();
   return async (siteId: number, headers: V5Headers, route: string) => {
     const now = deps.now();
     const fingerprint = [headers.siteUuid, headers.appName, headers.appVersion, headers.version].join('\u0000');
-    const last = recent.get(siteId);
+    const key = `${siteId}\u0000${syncActivityOf(route) ?? ''}`;
+    const last = recent.get(key);
     if (last && last.fingerprint === fingerprint && now.getTime() - last.atMs < CONNECTION_WRITE_INTERVAL_MS) return;
     await deps.sessions.recordConnection(siteId, {
       at: now.toISOString(),
@@ -195,6 +200,6 @@ function connectionRecorder(deps: SiteAuthDeps) {
       route,
     });
     if (recent.size > 10_000) recent.clear();
-    recent.set(siteId, { atMs: now.getTime(), fingerprint });
+    recent.set(key, { atMs: now.getTime(), fingerprint });
   };
 }

@@ -43,6 +43,8 @@ export const siteStateKeys = {
   initialisation: (siteId: number) => ({ pk: `site#${siteId}`, sk: 'initialisation' }),
   /** When the site last connected, and with what. */
   connection: (siteId: number) => ({ pk: `site#${siteId}`, sk: 'connection' }),
+  /** Records refused from a site in one UTC hour (`YYYY-MM-DDTHH`), counted as they are quarantined; expire after two days. */
+  refusedHour: (siteId: number, hour: string) => ({ pk: `site#${siteId}`, sk: `refused#${hour}` }),
   /** Attempts at a secret per scope (`site`, `admin`), name (lower case) and source address. */
   attemptGate: (scope: string, name: string, source: string) => ({ pk: `gate#${scope}#${boundedKeyPart(name.toLowerCase())}`, sk: `source#${boundedKeyPart(source)}` }),
   /** Failed user logins (POST /api/v4/login) per user name (lower case) and source address. */

@@ -1,8 +1,9 @@
 /**
  * Site logins in the site-state table: attempts at each site's password per source address (for
- * throttling) and when each site last connected, with what software (for the sync report).
+ * throttling) and when each site last connected, with what software, and when it last pushed and
+ * pulled (for the sync report).
  */
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GateDecision } from '../domain/auth/attempt-gate';
 import { DynamoAttemptGate, SITE_GATE_SCOPE } from './attempt-gate';
 import { siteStateKeys } from './keys';
@@ -14,7 +15,24 @@ export interface Connection {
   readonly appVersion: string;
   readonly syncApiVersion: number;
   readonly route: string;
+  /** The last push and pull, recorded with the connection of such a route (absent: none yet). */
+  readonly lastPushAt?: string;
+  readonly lastPullAt?: string;
 }
+
+/** What a sync route does for the sync report: a push, a pull, or neither (undefined). */
+export type SyncActivity = 'push' | 'pull';
+const ACTIVITY_OF_ROUTE: Record<string, SyncActivity> = {
+  'POST /sync/v5/queued_records': 'push',
+  'POST /central/sync/push': 'push',
+  'GET /sync/v5/queued_records': 'pull',
+  'POST /sync/v5/acknowledged_records': 'pull',
+  'GET /sync/v5/central_records': 'pull',
+  'POST /central/sync/pull': 'pull',
+  'POST /central/sync/patient-pull': 'pull',
+  'POST /central/sync/patient_pull': 'pull',
+};
+export const syncActivityOf = (route: string): SyncActivity | undefined => (Object.hasOwn(ACTIVITY_OF_ROUTE, route) ? ACTIVITY_OF_ROUTE[route] : undefined);
 
 export class DynamoSiteSessions {
   /** Attempts at a site's password per (site name, source address): domain/auth/attempt-gate.ts. */
@@ -35,8 +53,20 @@ export class DynamoSiteSessions {
     return this.attempts.clear(SITE_GATE_SCOPE, siteName, source);
   }
 
-  async recordConnection(siteId: number, connection: Connection): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...siteStateKeys.connection(siteId), ...connection } }));
+  /** One write: the connection's fields, and the time of its push or pull when its route is one. */
+  async recordConnection(siteId: number, connection: Omit<Connection, 'lastPushAt' | 'lastPullAt'>): Promise<void> {
+    const activity = syncActivityOf(connection.route);
+    const fields: Record<string, unknown> = { ...connection, ...(activity === 'push' ? { lastPushAt: connection.at } : activity === 'pull' ? { lastPullAt: connection.at } : {}) };
+    const names = Object.keys(fields);
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: siteStateKeys.connection(siteId),
+        UpdateExpression: `SET ${names.map((_, i) => `#f${i} = :f${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#f${i}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(names.map((name, i) => [`:f${i}`, fields[name]])),
+      }),
+    );
   }
 
   async lastConnection(siteId: number): Promise<Connection | undefined> {
