@@ -4,6 +4,7 @@
  * the production wiring is in handlers/console.ts.
  */
 import type { Quarantine } from '../domain/ports';
+import type { ReportDeps } from '../services/reports';
 
 /** One site as the fleet page shows it. */
 export interface FleetSite {
@@ -39,20 +40,6 @@ export interface QuarantineActionResult {
   readonly message: string;
 }
 
-export interface UsagePoint {
-  readonly month: string;
-  readonly quantity: number;
-}
-
-export interface ConsoleReports {
-  /** Stock on hand per item per store, largest first. */
-  stockOnHand(options: { storeIds?: readonly string[]; itemId?: string }): Promise<ReadonlyArray<{ storeId: string; itemId: string; itemName?: string; quantity: number }>>;
-  /** Value of stock on hand across the system (or the given stores). */
-  stockValue(options: { storeIds?: readonly string[] }): Promise<{ total: number; byStore: ReadonlyArray<{ storeId: string; value: number }> }>;
-  /** Monthly usage of an item (or every item) per store, oldest month first. */
-  monthlyUsage(options: { storeIds?: readonly string[]; itemId?: string }): Promise<ReadonlyArray<{ storeId: string; itemId?: string; months: readonly UsagePoint[] }>>;
-}
-
 export interface ConsoleData {
   fleet(options: { now: Date; silentAfterDays: number; pageToken?: string; limit: number }): Promise<FleetPage>;
   /** One site's row, or undefined when no such remote site exists. */
@@ -66,5 +53,6 @@ export interface ConsoleData {
   readonly replay?: (request: { siteId: number; changeIds: readonly string[]; actor: string }) => Promise<QuarantineActionResult>;
   /** Closes quarantined records with a reason; absent: the button is not offered. */
   readonly resolve?: (request: { siteId: number; changeIds: readonly string[]; reason: string; actor: string }) => Promise<QuarantineActionResult>;
-  readonly reports?: ConsoleReports;
+  /** The central reports (services/reports.ts); absent: the reports page says they are not available. */
+  readonly reports?: ReportDeps;
 }

@@ -43,7 +43,7 @@ th{background:#f0f4f8;font-weight:600;font-size:.85rem}td.n,th.n{text-align:righ
 .ok{background:#ebfbee;border-left:4px solid #2f9e44;padding:.6rem 1rem;margin-bottom:1rem}
 button{font:inherit;padding:.25rem .7rem;border:1px solid #829ab1;background:#fff;border-radius:3px;cursor:pointer}button:hover{background:#f0f4f8}
 input,select{font:inherit;padding:.25rem .4rem;border:1px solid #9fb3c8;border-radius:3px}
-form.inline{display:inline-flex;gap:.3rem;margin:0}pre{white-space:pre-wrap;word-break:break-all;max-width:28rem;margin:0;font-size:.8rem}
+form.inline{display:inline-flex;gap:.3rem;margin:0;align-items:flex-end}pre{white-space:pre-wrap;word-break:break-all;max-width:28rem;margin:0;font-size:.8rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;background:#fff;padding:.8rem 1rem;box-shadow:0 1px 2px #0001}dt{font-weight:600}dd{margin:0}
 .login{max-width:24rem;margin:4rem auto;background:#fff;padding:1.5rem;box-shadow:0 1px 3px #0002}.login input{width:100%;margin:.4rem 0 1rem}
 svg text{font:11px system-ui,sans-serif;fill:#334e68}

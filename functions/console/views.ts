@@ -1,7 +1,8 @@
 /** The console's pages, each a function from what it shows to an HTML body. */
 import type { QuarantinedRecord } from '../domain/ports';
 import { barChart } from './chart';
-import type { ConsoleReports, FleetSite } from './data';
+import type { StockOnHandRow, StockValueReport, UsageRow } from '../services/reports';
+import type { FleetSite } from './data';
 import { ago, count, csrfField, html, type Html } from './html';
 
 export type Health = 'green' | 'amber' | 'red';
@@ -114,21 +115,22 @@ export interface ReportsModel {
   readonly stores: ReadonlyArray<{ id: string; code: string; name: string }>;
   readonly storeIds: readonly string[];
   readonly itemId?: string;
-  readonly usage: Awaited<ReturnType<ConsoleReports['monthlyUsage']>>;
-  readonly stock: Awaited<ReturnType<ConsoleReports['stockOnHand']>>;
-  readonly value: Awaited<ReturnType<ConsoleReports['stockValue']>>;
+  readonly usage: readonly UsageRow[];
+  readonly stock: readonly StockOnHandRow[];
+  readonly value: StockValueReport;
 }
 
 const MAX_STOCK_ROWS = 200;
+const money = (value: number) => value.toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 export function reportsView(model: ReportsModel | undefined): Html {
   if (!model) return html`<h1>Reports</h1><p class="note" id="reports-unavailable">The central reports are not available on this deployment.</p>`;
   const storeName = new Map(model.stores.map((store) => [store.id, `${store.code} ${store.name}`]));
-  const months = [...new Set(model.usage.flatMap((row) => row.months.map((point) => point.month)))].sort();
+  const months = [...new Set(model.usage.map((row) => row.month))].sort();
   const byStore = new Map<string, number[]>();
   for (const row of model.usage) {
     const values = byStore.get(row.storeId) ?? months.map(() => 0);
-    for (const point of row.months) values[months.indexOf(point.month)]! += point.quantity;
+    values[months.indexOf(row.month)]! += row.units;
     byStore.set(row.storeId, values);
   }
   const series = [...byStore].map(([storeId, values]) => ({ label: storeName.get(storeId) ?? storeId, values }));
@@ -139,12 +141,12 @@ export function reportsView(model: ReportsModel | undefined): Html {
 <h2>Monthly usage</h2>
 ${months.length ? barChart({ title: `Usage per month${model.itemId ? ` of item ${model.itemId}` : ', every item'}, per store`, categories: months, series, unit: 'units' }) : html`<p class="note" id="usage-empty">No usage recorded.</p>`}
 <h2>Stock value</h2>
-<div class="tiles"><div class="tile" id="stock-value"><b>${model.value.total.toLocaleString('en', { maximumFractionDigits: 2 })}</b>on hand, all shown stores</div>
-${model.value.byStore.map((row) => html`<div class="tile"><b>${row.value.toLocaleString('en', { maximumFractionDigits: 2 })}</b>${storeName.get(row.storeId) ?? row.storeId}</div>`)}</div>
+<div class="tiles"><div class="tile" id="stock-value"><b>${money(model.value.value)}</b>${count(model.value.units)} units on hand, ${model.storeIds.length ? 'stores shown' : 'every store'}</div>
+${model.value.stores.map((row) => html`<div class="tile"><b>${money(row.value)}</b>${storeName.get(row.storeId) ?? row.storeId}</div>`)}</div>
 <h2>Stock on hand</h2>
-<table id="stock"><thead><tr><th>Store</th><th>Item</th><th class="n">Quantity</th></tr></thead><tbody>
-${model.stock.slice(0, MAX_STOCK_ROWS).map((row) => html`<tr><td>${storeName.get(row.storeId) ?? row.storeId}</td><td>${row.itemName ?? row.itemId}${row.itemName ? html` <span class="note">${row.itemId}</span>` : ''}</td><td class="n">${row.quantity.toLocaleString('en')}</td></tr>`)}
-${model.stock.length === 0 ? html`<tr><td colspan="3" class="note">No stock on hand.</td></tr>` : ''}</tbody></table>
+<table id="stock"><thead><tr><th>Store</th><th>Item</th><th class="n">Units</th><th class="n">Value</th></tr></thead><tbody>
+${model.stock.slice(0, MAX_STOCK_ROWS).map((row) => html`<tr><td>${storeName.get(row.storeId) ?? row.storeId}</td><td>${row.itemId}</td><td class="n">${count(row.units)}</td><td class="n">${money(row.value)}</td></tr>`)}
+${model.stock.length === 0 ? html`<tr><td colspan="4" class="note">No stock on hand.</td></tr>` : ''}</tbody></table>
 ${model.stock.length > MAX_STOCK_ROWS ? html`<p class="note">First ${MAX_STOCK_ROWS} of ${model.stock.length} lines; choose an item or stores to narrow it.</p>` : ''}`;
 }
 

@@ -16,6 +16,8 @@ import { page, type Frame, type Html } from '../console/html';
 import { cookieName, csrfMatches, issueSession, readCookie, SESSION_SECONDS, sessionCookie, verifySession, type Session } from '../console/session';
 import { errorView, fleetView, loginView, quarantineView, reportsView, siteView, type QuarantineActions, type ReportsModel } from '../console/views';
 import type { AttemptGate, Quarantine } from '../domain/ports';
+import type { ReportFigures } from '../domain/reports/ports';
+import { monthlyUsage, stockOnHand, stockValue } from '../services/reports';
 import { DynamoAttemptGate } from '../storage/attempt-gate';
 import { dynamoDb } from '../commons/clients';
 import { tableName } from '../commons/environment';
@@ -153,9 +155,9 @@ async function showReports(context: Context): Promise<HttpResult> {
   const scope = storeIds.length ? { storeIds } : {};
   const [stores, usage, stock, value] = await Promise.all([
     context.deps.data.allStores(),
-    reports.monthlyUsage({ ...scope, ...(itemId ? { itemId } : {}) }),
-    reports.stockOnHand({ ...scope, ...(itemId ? { itemId } : {}) }),
-    reports.stockValue(scope),
+    monthlyUsage(reports, { ...scope, ...(itemId ? { itemId } : {}) }),
+    stockOnHand(reports, { ...scope, ...(itemId ? { itemId } : {}) }),
+    stockValue(reports, scope),
   ]);
   const model: ReportsModel = { stores, storeIds, itemId, usage, stock, value };
   return htmlPage(200, frame, reportsView(model));
@@ -249,15 +251,15 @@ async function login(deps: Required<ConsoleDeps>, event: HttpEvent, secure: bool
 }
 
 /** What the console reads and acts through: the project's adapters (production's or a test's). */
-export type ConsolePorts = FleetSourceDeps & { readonly quarantine: Quarantine };
+export type ConsolePorts = FleetSourceDeps & { readonly quarantine: Quarantine; readonly reportFigures: ReportFigures };
 
 export function consoleDataFrom(ports: ConsolePorts): ConsoleData {
-  return { ...fleetFromSiteState(ports), quarantine: ports.quarantine };
+  return { ...fleetFromSiteState(ports), quarantine: ports.quarantine, reports: { figures: ports.reportFigures } };
 }
 
 export const handler = lazyHandler(() =>
   createConsoleHandler({
-    data: consoleDataFrom({ store: adapters.configStore, sessions: adapters.sessions, outgoing: adapters.outgoing, progress: adapters.progress, quarantine: adapters.quarantine }),
+    data: consoleDataFrom({ store: adapters.configStore, sessions: adapters.sessions, outgoing: adapters.outgoing, progress: adapters.progress, quarantine: adapters.quarantine, reportFigures: adapters.reportFigures }),
     adminToken: adminTokenFromEnvironment(),
     attempts: new DynamoAttemptGate(dynamoDb(), tableName('siteState')),
   }),

@@ -9,6 +9,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { legacyRecord } from '../support/legacy-records';
 import { rawV5 } from '../support/raw-v5';
 import { launchChromium } from '../support/browser';
+import { waitUntil } from '../../lib/local/ports';
+import { monthlyUsage } from '../../functions/services/reports';
+import { DynamoReportFigures } from '../../functions/storage/report-figures';
 import { ADMIN_TOKEN, startTestSyncServer, type TestSyncServer } from '../support/sync-server';
 
 const SCREENSHOTS = path.join(__dirname, '..', '..', 'test-output', 'console');
@@ -18,13 +21,37 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 
+/** Stock of one item in stores B and F, and customer invoices of it in August to October. */
+function stockAndUsage() {
+  const records = [
+    legacyRecord('item_line', 'CONSOLE_IL_B', { store_ID: 'STORE_B', item_ID: 'ITEM_AMOX', quantity: 100, pack_size: 10, cost_price: 2.5 }),
+    legacyRecord('item_line', 'CONSOLE_IL_F', { store_ID: 'STORE_F', item_ID: 'ITEM_AMOX', quantity: 40, pack_size: 10, cost_price: 2.5 }),
+  ];
+  const issued: Record<string, number[]> = { STORE_B: [30, 45, 60], STORE_F: [10, 25, 15] };
+  for (const [storeId, quantities] of Object.entries(issued))
+    quantities.forEach((quantity, i) => {
+      const id = `CONSOLE_CI_${storeId}_${i}`;
+      records.push(
+        legacyRecord('transact', id, { store_ID: storeId, name_ID: 'SOME_CUSTOMER', type: 'ci', status: 'fn', confirm_date: `2026-${String(8 + i).padStart(2, '0')}-15` }),
+        legacyRecord('trans_line', `${id}_L`, { transaction_ID: id, item_ID: 'ITEM_AMOX', quantity, pack_size: 1, type: 'stock_out' }),
+      );
+    });
+  return records;
+}
+
 const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   [server, browser] = await Promise.all([startTestSyncServer(), launchChromium()]);
-  // Site 2 syncs; site 3 never connects. Site 2 then pushes a record of store C (active on site 3): refused.
-  await server.site('remote-site-1').sync();
+  // Site 2 syncs its stock and three months of customer invoices; site 3 never connects.
+  const site = server.site('remote-site-1');
+  await site.sync();
+  site.changes(stockAndUsage());
+  await site.sync();
+  const figures = new DynamoReportFigures(server.resources.db, server.resources.tables.reports);
+  await waitUntil(async () => (await monthlyUsage({ figures })).length === 6, 30_000, 'the usage was not projected');
+  // Site 2 then pushes a record of store C (active on site 3): refused.
   const raw = rawV5({ baseUrl: server.url, siteName: 'remote-site-1', password: server.passwords['remote-site-1']!, hardwareId: 'hardware-remote-site-1' });
   const refused = legacyRecord('transact', 'TX_C_WRONG', { store_ID: 'STORE_C', name_ID: 'SOME_CUSTOMER' });
   expect((await raw.post('queued_records', { queueLength: 1, data: [{ syncOutId: 'refused-1', ...refused }] })).status).toBe(200);
@@ -99,10 +126,24 @@ test('the quarantine lists the refused record, filtered by site', async () => {
   await expect(row.count()).resolves.toBe(1);
 });
 
-test('the reports view renders', async () => {
-  await page.goto(`${server.url}/console/reports`);
-  await expect(page.textContent('h1')).resolves.toBe('Reports');
+test('the reports: a usage chart per store and month, stock value and stock on hand, narrowed to a store', async () => {
+  await page.goto(`${server.url}/console`);
+  await page.click('header a[href="/console/reports"]');
+  const bars = page.locator('svg[role=img] rect title');
+  await expect(bars.allTextContents()).resolves.toEqual([
+    'B Store B, 2026-08: 30 units', 'B Store B, 2026-09: 45 units', 'B Store B, 2026-10: 60 units',
+    'F Store F, 2026-08: 10 units', 'F Store F, 2026-09: 25 units', 'F Store F, 2026-10: 15 units',
+  ]);
+  // 100 packs of 10 at 2.50 a pack in B, 40 in F: 1,400 units worth 350.00.
+  await expect(page.textContent('#stock-value')).resolves.toContain('350.00');
+  await expect(page.textContent('#stock-value')).resolves.toContain('1,400 units');
+  await expect(page.locator('#stock tbody tr').allTextContents()).resolves.toEqual(['B Store BITEM_AMOX1,000250.00', 'F Store FITEM_AMOX400100.00']);
   await shot('reports');
+
+  await page.selectOption('select[name=store]', ['STORE_F']);
+  await page.click('form[action="/console/reports"] button');
+  await expect(bars.count()).resolves.toBe(3);
+  await expect(page.textContent('#stock-value')).resolves.toContain('100.00');
 });
 
 test('a POST without the session\'s CSRF token, or from another origin, is refused', async () => {

@@ -1,8 +1,8 @@
 /**
  * The console's function in the stack: served at /console and everything under it, with its own
  * lower route limit; it reads the admin token secret (and is told where it is), and touches only
- * the tables it shows or acts on. It cannot change the configuration, write the central copy,
- * or send to a queue.
+ * the tables it shows or acts on. It cannot change the configuration or the report figures,
+ * read or write the central copy, or send to a queue.
  */
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -57,10 +57,10 @@ test('it reads the admin token secret, and is given its ARN', () => {
   });
 });
 
-test('tables: configuration and queue lengths read only; site state (sign-in attempts) and the quarantine written; nothing else', () => {
+test('tables: configuration, queue lengths and report figures read only; site state (sign-in attempts) and the quarantine written; nothing else', () => {
   const byTable = dynamoActionsByTable();
-  expect(Object.keys(byTable).sort()).toEqual(['config', 'quarantine', 'siteState', 'syncOut']);
-  for (const table of ['config', 'syncOut']) expect([...byTable[table]!].filter((action) => writes.test(action))).toEqual([]);
+  expect(Object.keys(byTable).sort()).toEqual(['config', 'quarantine', 'reports', 'siteState', 'syncOut']);
+  for (const table of ['config', 'syncOut', 'reports']) expect([...byTable[table]!].filter((action) => writes.test(action))).toEqual([]);
   expect([...byTable.quarantine!]).toContain('dynamodb:Scan');
   expect([...byTable.siteState!].some((action) => writes.test(action))).toBe(true);
   const services = new Set(statements.flatMap(actionsOf).map((action) => action.split(':')[0]));

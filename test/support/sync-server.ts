@@ -27,6 +27,7 @@ import { FaultPlan, faultyPorts } from './faults';
 import { adaptersFor, createTestResources, type TestResources } from './stand-ins';
 import { syncFilesDepsFor } from './sync-files-stand-in';
 import { DynamoAttemptGate } from '../../functions/storage/attempt-gate';
+import { DynamoReportProjection } from '../../functions/storage/report-projection';
 
 export const DEMO_CONFIG = path.join(__dirname, '..', '..', 'config', 'demo.json');
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -106,7 +107,7 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
   const reserve = options.initialisationReserveMs === undefined ? {} : { initialisationReserveMs: options.initialisationReserveMs };
   const delay = options.consumerStepDelayMs ?? 0;
   const consumerPorts = delay > 0 ? faultyPorts(adapters, new FaultPlan(async ({ phase }) => void (phase === 'before' && (await sleep(delay))))) : adapters;
-  const consumers = { fanOut: createFanOutHandler({ ...consumerPorts, ...reserve }), transfers: createTransfersHandler(consumerPorts) };
+  const consumers = { fanOut: createFanOutHandler({ ...consumerPorts, ...reserve, reports: new DynamoReportProjection(resources.db, resources.tables.reports) }), transfers: createTransfersHandler(consumerPorts) };
   const pollers =
     options.consumer === false
       ? []
