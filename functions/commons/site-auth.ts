@@ -12,7 +12,7 @@ import { verifyCredential } from '../domain/config/credentials';
 import { sourceOf } from '../domain/auth/attempt-gate';
 import type { SyncV5Settings } from '../protocol/v6';
 import { parseBasicAuth, parseV5Headers, protocolError, type Parsed, type ProtocolError, type V5Headers } from '../protocol/v5';
-import type { ConfigStore } from '../storage/config-store';
+import { SITE_CALL_CONFIG_MAX_AGE_MS, type ConfigStore } from '../storage/config-store';
 import { syncActivityOf, type DynamoSiteSessions } from '../storage/site-sessions';
 import { HttpError, type HttpEvent } from './http';
 
@@ -117,7 +117,8 @@ export async function checkSiteCredentials(deps: SiteAuthDeps, credentials: Site
   const nowSeconds = Math.floor(deps.now().getTime() / 1000);
   const refused = (error: ProtocolError, extraHeaders: Record<string, string> = {}): SiteCheck => ({ ok: false, error, headers: extraHeaders });
 
-  const config = await deps.configStore.current();
+  // At most one version read per instance a second (docs/config.md, "Reading the version").
+  const config = await deps.configStore.current({ maxAgeMs: SITE_CALL_CONFIG_MAX_AGE_MS });
   const configured = configLookup(config).siteByLowerName.get(credentials.siteName.toLowerCase());
   const remote = configured && configured.kind !== 'central' ? configured : undefined;
   // The cached configuration may not know a binding made since it loaded: its own item does.

@@ -16,6 +16,10 @@
  *
  * A site's hardware binding is an item of its own, written conditionally on the site's first
  * initialisation: never a configuration change, so concurrent first bindings never meet.
+ *
+ * A function with nothing cached reads the latest snapshot (config-snapshot.ts: a few large
+ * items, written by the change that passes every SNAPSHOT_EVERY_VERSIONS-th version) and the
+ * change entries since, and loads every item only when there is no usable snapshot.
  */
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -34,6 +38,7 @@ import { emptyConfig, type Preferences, type Site, type Store, type SyncConfig, 
 import { refuse, type AuditEntry, type OperationResult, type Refusal } from '../domain/config/operations';
 import { configFileSchema } from '../protocol/admin';
 import { batchGetItems } from './batch-get';
+import { ConfigSnapshots, type WrittenSnapshot } from './config-snapshot';
 import { configKeys, configPartitions } from './keys';
 import { forEachChunk } from './parallel-chunks';
 
@@ -74,6 +79,28 @@ const MAX_VERSIONS_BEHIND = 100;
 const MAX_LISTED_KEYS = 2000;
 /** How long a large change's own writer is left to finish before a reader finishes it. */
 const STAGED_GRACE_MS = 10_000;
+/** A committed change whose version is this many past the published snapshot writes a new one. */
+export const SNAPSHOT_EVERY_VERSIONS = 50;
+/**
+ * How stale a site's call may find the configuration (docs/config.md, "Reading the version"):
+ * an instance reads the version item at most this often for site calls, so a change another
+ * instance committed is seen by site calls up to this long after it.
+ */
+export const SITE_CALL_CONFIG_MAX_AGE_MS = 1_000;
+
+export interface CurrentOptions {
+  /**
+   * Answer the cached configuration without reading the version item when this instance read it
+   * less than this long ago (and no change was committed in this process since). 0: always read.
+   */
+  readonly maxAgeMs?: number;
+}
+
+/**
+ * Changes committed in this process, per table: a reader in the same process (the local server
+ * runs every function in one) never answers from a version check made before one of them.
+ */
+const committedHere = new Map<string, number>();
 
 const keyText = ({ pk, sk }: Key) => `${pk}\u0000${sk}`;
 const keyOf = (text: string): Key => {
@@ -92,21 +119,36 @@ export class ConfigStore {
   private cached: SyncConfig | undefined;
   /** Bindings read since the cached configuration was loaded, by site id. */
   private readonly bindings = new Map<number, string>();
+  /** When (performance.now) the cached configuration was last confirmed current, and `committedHere` then. */
+  private confirmed = { at: -Infinity, commits: -1 };
+  private snapshotStore: ConfigSnapshots | undefined;
+  private get snapshots(): ConfigSnapshots {
+    return (this.snapshotStore ??= new ConfigSnapshots(this.db, this.tableName, this.now));
+  }
 
   /**
    * The current configuration: one read of the version item per call; when it moved, only the
    * items changed since the cached version are read (a full load when none is cached or it is
    * far behind). Hardware bindings made since the last full load are not in it: ask
-   * `hardwareBinding` for a site it shows unbound.
+   * `hardwareBinding` for a site it shows unbound. With `maxAgeMs`, a version read that recent
+   * is trusted instead of reading it again.
    */
-  async current(): Promise<SyncConfig> {
+  async current(options: CurrentOptions = {}): Promise<SyncConfig> {
+    const commits = committedHere.get(this.tableName) ?? 0;
+    if (this.cached && options.maxAgeMs && this.confirmed.commits === commits && performance.now() - this.confirmed.at < options.maxAgeMs) return this.cached;
+    // Stamped before the read: what is answered was current at least from this moment.
+    const checkedAt = performance.now();
+    const config = await this.read();
+    this.confirmed = { at: checkedAt, commits };
+    return config;
+  }
+
+  private async read(): Promise<SyncConfig> {
     for (let attempt = 0; ; attempt++) {
       const state = await this.versionState();
       if (state.applying) {
-        const young = this.now().getTime() - Date.parse(state.applying.at) < STAGED_GRACE_MS;
-        if (young && this.cached) return this.cached;
-        if (young) await sleep(100);
-        else await this.finishStaged(state);
+        if (this.cached && this.stageIsYoung(state)) return this.cached;
+        await this.waitOrFinish(state);
         continue;
       }
       const cached = this.cached;
@@ -125,7 +167,42 @@ export class ConfigStore {
    * admin API shows): the current configuration with every binding read afresh.
    */
   async load(): Promise<SyncConfig> {
-    const config = await this.current();
+    return this.withAllBindings(await this.current());
+  }
+
+  /** Every item read, whatever snapshot there is (what a snapshot must always agree with). */
+  async loadInFull(): Promise<SyncConfig> {
+    for (let attempt = 0; ; attempt++) {
+      const state = await this.versionState();
+      if (state.applying) {
+        await this.waitOrFinish(state);
+        continue;
+      }
+      const config = await this.loadItems(state.version, attempt >= ATTEMPTS);
+      if (config) return config;
+    }
+  }
+
+  /**
+   * Writes a snapshot of the current configuration (bindings read afresh) and publishes it;
+   * committed changes do this by themselves every SNAPSHOT_EVERY_VERSIONS versions.
+   */
+  async writeSnapshot(): Promise<WrittenSnapshot> {
+    return this.snapshots.write(normalised(await this.load()));
+  }
+
+  private stageIsYoung(state: VersionState): boolean {
+    return this.now().getTime() - Date.parse(state.applying!.at) < STAGED_GRACE_MS;
+  }
+
+  /** A large change is being applied: its writer is given a moment, then whoever reads finishes it. */
+  private async waitOrFinish(state: VersionState): Promise<void> {
+    if (this.stageIsYoung(state)) await sleep(100);
+    else await this.finishStaged(state);
+  }
+
+  /** `config` with every binding read afresh. */
+  private async withAllBindings(config: SyncConfig): Promise<SyncConfig> {
     const bindings = await this.query('binding');
     let sites: Record<string, Site> | undefined;
     const bound = new Map(bindings.map((item) => [Number(item.siteId), String(item.hardwareId)]));
@@ -188,7 +265,10 @@ export class ConfigStore {
         continue;
       }
       for (const siteId of touchedSites(writes)) this.bindings.delete(siteId);
-      return { ...result, config: { ...result.config, version }, ...(auditRecord ? { auditRecord } : {}) };
+      committedHere.set(this.tableName, (committedHere.get(this.tableName) ?? 0) + 1);
+      const committedConfig = { ...result.config, version };
+      await this.snapshotIfDue(committedConfig, writes.length > MAX_LISTED_KEYS);
+      return { ...result, config: committedConfig, ...(auditRecord ? { auditRecord } : {}) };
     }
     return refuse(409, 'concurrent_change', 'The configuration kept changing while this change was applied; try again.');
   }
@@ -220,6 +300,9 @@ export class ConfigStore {
       if (error instanceof TransactionCanceledException) return refuse(409, 'not_empty', 'Another change was committed during the import.');
       throw error;
     }
+    committedHere.set(this.tableName, (committedHere.get(this.tableName) ?? 0) + 1);
+    // Every cold start after an import would otherwise read every item.
+    await this.snapshots.write(normalised({ ...config, version: 1 }));
     return { ok: true, config: { ...config, version: 1 }, audit: auditRecord, auditRecord };
   }
 
@@ -366,6 +449,16 @@ export class ConfigStore {
     };
   }
 
+  /**
+   * After committing `config`: a snapshot when the published one is SNAPSHOT_EVERY_VERSIONS
+   * behind, missing, or the change was too large to list (a cold load would read everything).
+   */
+  private async snapshotIfDue(config: SyncConfig, large: boolean): Promise<void> {
+    const published = await this.snapshots.pointer();
+    if (!large && published && config.version - published.version < SNAPSHOT_EVERY_VERSIONS) return;
+    await this.snapshots.write(normalised(await this.withAllBindings(config)));
+  }
+
   // --- reading -----------------------------------------------------------------------------
 
   private async versionState(): Promise<VersionState> {
@@ -374,8 +467,23 @@ export class ConfigStore {
     return { version: (item?.version as number | undefined) ?? 0, ...(item?.applying ? { applying: item.applying as VersionState['applying'] } : {}) };
   }
 
-  /** Everything, read at `version`; undefined when the version moved meanwhile (unless `anyway`). */
+  /**
+   * The configuration at `version` with nothing usable cached: the published snapshot and the
+   * changes since when there is one, otherwise every item. Undefined when the version moved
+   * meanwhile (unless `anyway`).
+   */
   private async loadAt(version: number, anyway: boolean): Promise<SyncConfig | undefined> {
+    const snapshot = await this.snapshots.read();
+    const usable = snapshot && snapshot.version <= version && version - snapshot.version <= MAX_VERSIONS_BEHIND && snapshot.version > (this.cached?.version ?? 0);
+    if (!usable) return this.loadItems(version, anyway);
+    this.bindings.clear();
+    // A complete committed version: if the version moves on meanwhile, the next try catches up from it.
+    this.cached = snapshot;
+    return snapshot.version === version ? snapshot : this.catchUp(snapshot, version);
+  }
+
+  /** Every item, read at `version`; undefined when the version moved meanwhile (unless `anyway`). */
+  private async loadItems(version: number, anyway: boolean): Promise<SyncConfig | undefined> {
     const partitions = await Promise.all(configPartitions.map((pk) => this.query(pk)));
     const after = await this.versionState();
     if (!anyway && (after.version !== version || after.applying)) return undefined;
@@ -385,17 +493,8 @@ export class ConfigStore {
 
   /** The cached configuration brought to `version` by reading only the items changed since. */
   private async catchUp(cached: SyncConfig, version: number): Promise<SyncConfig | undefined> {
-    const response = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': 'change', ':from': configKeys.change(cached.version + 1).sk, ':to': configKeys.change(version).sk },
-        ConsistentRead: true,
-      }),
-    );
-    const entries = response.Items ?? [];
-    if (response.LastEvaluatedKey || entries.length !== version - cached.version || entries.some((entry) => entry.full || !Array.isArray(entry.keys)))
-      return this.loadAt(version, false);
+    const entries = await this.query('change', [configKeys.change(cached.version + 1).sk, configKeys.change(version).sk]);
+    if (entries.length !== version - cached.version || entries.some((entry) => entry.full || !Array.isArray(entry.keys))) return this.loadItems(version, false);
     const keys = [...new Set(entries.flatMap((entry) => entry.keys as string[]))];
     const items = (await batchGetItems(this.db, this.tableName, keys.map(keyOf), 'the changed configuration items')) as Item[];
     const after = await this.versionState();
@@ -431,15 +530,16 @@ export class ConfigStore {
     });
   }
 
-  private async query(pk: string): Promise<Item[]> {
+  /** Every item of a partition (between two sort keys, when given), consistently. */
+  private async query(pk: string, between?: readonly [string, string]): Promise<Item[]> {
     const items: Item[] = [];
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const response = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
+          KeyConditionExpression: between ? 'pk = :pk AND sk BETWEEN :from AND :to' : 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk, ...(between ? { ':from': between[0], ':to': between[1] } : {}) },
           ConsistentRead: true,
           ExclusiveStartKey,
         }),
@@ -519,6 +619,9 @@ function fromItems(version: number, items: Item[]): SyncConfig {
   // Configurations without users keep their old shape.
   return { version, sites, stores, visibility, preferences, ...(Object.keys(users).length > 0 ? { users } : {}) };
 }
+
+/** A configuration as a full load reads it back from its items (what a snapshot holds). */
+const normalised = (config: SyncConfig): SyncConfig => fromItems(config.version, [...toItems(config).values()]);
 
 /**
  * `base` with the items under `keys` replaced by `items` (a key without an item was deleted):

@@ -85,8 +85,8 @@ export const configKeys = {
   staged: (stageId: string, index: number) => ({ pk: `staged#${stageId}`, sk: String(index).padStart(8, '0') }),
   /** Which configuration snapshot is published (config-snapshot.ts). */
   snapshotPointer: () => ({ pk: 'config', sk: 'snapshot' }),
-  /** One piece of the compressed snapshot of a version. */
-  snapshotChunk: (version: number, index: number) => ({ pk: `snapshot#${String(version).padStart(12, '0')}`, sk: String(index).padStart(6, '0') }),
+  /** One piece of one writing (`writeId`) of the compressed snapshot of a version. */
+  snapshotChunk: (version: number, writeId: string, index: number) => ({ pk: `snapshot#${String(version).padStart(12, '0')}#${writeId}`, sk: String(index).padStart(6, '0') }),
 } as const;
 
 export const configPartitions = ['site', 'store', 'visibility', 'preferences', 'user', 'binding'] as const;

@@ -1,13 +1,17 @@
 /**
  * The configuration at scale on DynamoDB Local: a cached reader catches up by reading only what
  * changed and always agrees with a fresh load; a change too large for one transaction commits
- * whole (even when its writer stops half-way); hardware bindings never touch the version.
+ * whole (even when its writer stops half-way); hardware bindings never touch the version; a cold
+ * load from a snapshot and the changes since equals a full load, and a snapshot not published
+ * whole is never used.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { applyCommand, type ConfigCommand, type SyncConfig } from '../../functions/domain/config';
-import { ConfigStore, importConfigFile } from '../../functions/storage/config-store';
+import { ConfigSnapshots } from '../../functions/storage/config-snapshot';
+import { ConfigStore, importConfigFile, SITE_CALL_CONFIG_MAX_AGE_MS, SNAPSHOT_EVERY_VERSIONS } from '../../functions/storage/config-store';
+import { configKeys } from '../../functions/storage/keys';
 import { fleetConfigFile, storeId } from '../../bench/fleet-config';
 import { createTestResources } from '../support/stand-ins';
 
@@ -166,4 +170,125 @@ test('first bindings are items of their own: concurrent ones never change the ve
   await writer.apply(command({ type: 'createSite', site: { siteId: 500, name: 'short-lived', code: 'SL', kind: 'desktop' } }), 'test');
   expect(await new ConfigStore(own.db, own.tables.config).hardwareBinding(500)).toBe('');
   expect((await reader.load()).sites['500']?.hardwareId).toBe('');
+});
+
+/** Reads the whole configuration item by item: what every other way of loading must equal. */
+const fullLoad = (own: Awaited<ReturnType<typeof createTestResources>>) => new ConfigStore(own.db, own.tables.config).loadInFull();
+const coldStore = (own: Awaited<ReturnType<typeof createTestResources>>) => new ConfigStore(own.db, own.tables.config);
+
+test('a cold load (the snapshot and the changes since) equals a full load, before and after the next snapshot', async () => {
+  const sites = 120;
+  const { own, writer } = await fleetTable(sites);
+  const snapshots = new ConfigSnapshots(own.db, own.tables.config);
+  // The import published a snapshot of its version.
+  const imported = (await snapshots.pointer())!;
+  expect(imported.version).toBe(1);
+  const counting = countingClient();
+  counting.count.items = 0;
+  expect(await new ConfigStore(counting.db, own.tables.config).current()).toEqual(await fullLoad(own));
+  // The pointer, one chunk, the version item twice at most: not the fleet's items.
+  expect(counting.count.items).toBeLessThanOrEqual(4);
+
+  // A binding made after the snapshot: a cold load asks for it (as for any unbound site); load() has it.
+  expect(await writer.bindHardware(7, 'hw-7')).toEqual({ ok: true });
+  const siteIds = fc.integer({ min: 2, max: sites + 1 });
+  const steps = fc.sample(
+    fc.oneof(
+      fc.record({ siteId: siteIds, code: fc.constantFrom('A', 'B') }).map(({ siteId, code }): ConfigCommand => ({ type: 'updateSite', siteId, changes: { code } })),
+      fc.record({ siteId: siteIds, nameId: fc.constantFrom('FLEET_SUPPLIER_NAME_1', 'PLAIN_NAME', 'FLEET_NAME_9') }).chain(({ siteId, nameId }) =>
+        fc.constantFrom<ConfigCommand>({ type: 'addVisibility', storeId: storeId(siteId), nameId }, { type: 'removeVisibility', storeId: storeId(siteId), nameId }),
+      ),
+      fc.record({ siteId: siteIds, value: fc.boolean() }).map(({ siteId, value }): ConfigCommand => ({ type: 'setIncludeTransactions', storeId: storeId(siteId), value })),
+      fc.integer({ min: 400, max: 403 }).chain((siteId) =>
+        fc.constantFrom<ConfigCommand>({ type: 'createSite', site: { siteId, name: `new-${siteId}`, code: 'N', kind: 'desktop' } }, { type: 'deleteSite', siteId }),
+      ),
+    ),
+    { numRuns: SNAPSHOT_EVERY_VERSIONS * 3, seed: 11 },
+  );
+  let committed = 0;
+  for (const step of steps) {
+    if (!(await writer.apply(command(step), 'test')).ok) continue;
+    committed++;
+    if (committed % 17 === 0) {
+      const full = await fullLoad(own);
+      expect(await coldStore(own).load()).toEqual(full);
+      const cold = await coldStore(own).current();
+      // Only the binding made after the snapshot is missing from a snapshot older than it.
+      const pointer = await snapshots.pointer();
+      if (pointer!.version > 1) expect(cold).toEqual(full);
+      else expect({ ...cold, sites: { ...cold.sites, '7': full.sites['7'] } }).toEqual(full);
+    }
+  }
+  expect(committed).toBeGreaterThan(SNAPSHOT_EVERY_VERSIONS + 5);
+  const pointer = await snapshots.pointer();
+  expect(pointer!.version).toBeGreaterThanOrEqual(SNAPSHOT_EVERY_VERSIONS);
+  // The snapshot of two snapshots ago is deleted; the one before the current is kept.
+  if (pointer!.previous && pointer!.previous.version > 1) expect(await snapshotChunkExists(own, imported)).toBe(false);
+  expect(await coldStore(own).current()).toEqual(await fullLoad(own));
+});
+
+async function snapshotChunkExists(own: Awaited<ReturnType<typeof createTestResources>>, { version, id }: { version: number; id: string }): Promise<boolean> {
+  const response = await own.db.send(new GetCommand({ TableName: own.tables.config, Key: configKeys.snapshotChunk(version, id, 0) }));
+  return response.Item !== undefined;
+}
+
+test('a snapshot is used only when published whole: a writer stopped between chunks, a chunk gone or altered', async () => {
+  const { own, writer } = await fleetTable(60);
+  await writer.apply(command({ type: 'updateSite', siteId: 3, changes: { code: 'BEFORE' } }), 'test');
+  const config = await fullLoad(own);
+  const small = 100;
+
+  // The writer stops after its first batch of chunks: the pointer still names the import's snapshot.
+  const raw = new DynamoDBClient({});
+  let batches = 0;
+  raw.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'BatchWriteItemCommand' && ++batches > 1) throw new Error('stopped');
+      return next(args);
+    },
+    { step: 'initialize', name: 'stopAfterOneBatch' },
+  );
+  const stopping = new ConfigSnapshots(DynamoDBDocumentClient.from(raw), own.tables.config, () => new Date(), small);
+  await expect(stopping.write(config)).rejects.toThrow('stopped');
+  expect((await new ConfigSnapshots(own.db, own.tables.config).pointer())?.version).toBe(1);
+  expect(await coldStore(own).current()).toEqual(config);
+
+  // A snapshot of many chunks, published: read whole.
+  const written = await new ConfigSnapshots(own.db, own.tables.config, () => new Date(), small).write(config);
+  expect(written).toMatchObject({ version: config.version, published: true });
+  expect(written.chunks).toBeGreaterThan(8);
+  expect(await new ConfigSnapshots(own.db, own.tables.config).read()).toEqual(config);
+  await writer.apply(command({ type: 'updateSite', siteId: 4, changes: { code: 'AFTER' } }), 'test');
+  expect(await coldStore(own).current()).toEqual(await fullLoad(own));
+
+  // An altered chunk, then a missing one: the snapshot is ignored and the load reads every item.
+  const key = configKeys.snapshotChunk(config.version, (await new ConfigSnapshots(own.db, own.tables.config).pointer())!.id, 3);
+  const chunk = (await own.db.send(new GetCommand({ TableName: own.tables.config, Key: key }))).Item!;
+  const altered = Buffer.from(chunk.data as Uint8Array);
+  altered[10] = altered[10]! ^ 0xff;
+  await own.db.send(new PutCommand({ TableName: own.tables.config, Item: { ...chunk, data: altered } }));
+  expect(await new ConfigSnapshots(own.db, own.tables.config).read()).toBeUndefined();
+  expect(await coldStore(own).current()).toEqual(await fullLoad(own));
+  await own.db.send(new DeleteCommand({ TableName: own.tables.config, Key: key }));
+  expect(await new ConfigSnapshots(own.db, own.tables.config).read()).toBeUndefined();
+  expect(await coldStore(own).current()).toEqual(await fullLoad(own));
+  // An older snapshot, or another of the same version, never replaces the one published.
+  expect(await new ConfigSnapshots(own.db, own.tables.config).write({ ...config, version: 1 })).toMatchObject({ published: false });
+  expect(await new ConfigSnapshots(own.db, own.tables.config).write(config)).toMatchObject({ published: false });
+  expect((await new ConfigSnapshots(own.db, own.tables.config).pointer())?.version).toBe(config.version);
+});
+
+test('site calls trust a version read less than a second old; a change committed in the same process is seen at once', async () => {
+  const { own, writer } = await fleetTable(10);
+  const counting = countingClient();
+  const reader = new ConfigStore(counting.db, own.tables.config);
+  await reader.current({ maxAgeMs: SITE_CALL_CONFIG_MAX_AGE_MS });
+  counting.count.items = 0;
+  for (let i = 0; i < 5; i++) await reader.current({ maxAgeMs: 60_000 });
+  expect(counting.count.items).toBe(0);
+  // Without a maximum age (the admin API, background work) every call reads the version.
+  await reader.current();
+  expect(counting.count.items).toBe(1);
+  await writer.apply(command({ type: 'updateSite', siteId: 3, changes: { code: 'SEEN' } }), 'test');
+  expect((await reader.current({ maxAgeMs: 60_000 })).sites['3']?.code).toBe('SEEN');
 });
