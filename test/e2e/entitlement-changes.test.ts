@@ -122,3 +122,63 @@ test('a patient made visible in a store on another site reaches that site with w
     await server3.stop();
   }
 });
+
+/** Syncs until `ready` holds (routing runs in the background), then once more. */
+async function syncUntil(site: ReturnType<TestSyncServer['site']>, ready: () => boolean) {
+  await site.sync();
+  for (let attempt = 0; !ready() && attempt < 50; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await site.sync();
+  }
+  expect(ready()).toBe(true);
+}
+
+test('central data follows what a site\'s stores use: a list joined later brings its lines, a name made visible later arrives with its contact', async () => {
+  const server4 = await startTestSyncServer();
+  try {
+    const site1 = server4.site('remote-site-1'); // stores B and F active, A collected
+    const site2 = server4.site('remote-site-2'); // stores C and D active
+    const records = [
+      legacyRecord('item', 'CD_ITEM_1'),
+      legacyRecord('item', 'CD_ITEM_2'),
+      legacyRecord('list_master', 'CD_LIST_B', { description: 'Store B list' }),
+      legacyRecord('list_master', 'CD_LIST_C', { description: 'Store C list' }),
+      legacyRecord('list_master_line', 'CD_LINE_B', { item_master_ID: 'CD_LIST_B', item_ID: 'CD_ITEM_1' }),
+      legacyRecord('list_master_line', 'CD_LINE_C', { item_master_ID: 'CD_LIST_C', item_ID: 'CD_ITEM_2' }),
+      legacyRecord('list_master_name_join', 'CD_JOIN_B', { list_master_ID: 'CD_LIST_B', name_ID: 'NAME_STORE_B' }),
+      legacyRecord('list_master_name_join', 'CD_JOIN_C', { list_master_ID: 'CD_LIST_C', name_ID: 'NAME_STORE_C' }),
+      legacyRecord('name', 'CD_SUPPLIER', { type: 'facility', name: 'Regional supplier', supplier: true, manufacturer: false }),
+      legacyRecord('contact', 'CD_CONTACT', { name_ID: 'CD_SUPPLIER', first: 'Ana' }),
+    ];
+    expect(await server4.admin('POST', '/records', { records })).toMatchObject({ status: 200, body: { accepted: records.length, refused: [] } });
+
+    await syncUntil(site1, () => site1.held('list_master_line', 'CD_LINE_B') !== undefined);
+    await syncUntil(site2, () => site2.held('list_master_line', 'CD_LINE_C') !== undefined);
+    // Every site holds every item and list; lines and joins only of the lists its own stores use.
+    for (const site of [site1, site2]) {
+      expect(site.held('item', 'CD_ITEM_2')).toMatchObject({ ID: 'CD_ITEM_2' });
+      expect(site.held('list_master', 'CD_LIST_B')).toMatchObject({ ID: 'CD_LIST_B' });
+      expect(site.held('name', 'CD_SUPPLIER')).toBeUndefined();
+      expect(site.held('contact', 'CD_CONTACT')).toBeUndefined();
+    }
+    expect(site1.held('list_master_line', 'CD_LINE_C')).toBeUndefined();
+    // Store C is visible in store B: site 1 holds C's name and its join, not the lines of C's list.
+    expect(site1.held('list_master_name_join', 'CD_JOIN_C')).toMatchObject({ name_ID: 'NAME_STORE_C' });
+    expect(site2.held('list_master_line', 'CD_LINE_B')).toBeUndefined();
+
+    // Store B joined to C's list: site 1's cursor passed that line long ago; it comes through the queue.
+    const joined = [legacyRecord('list_master_name_join', 'CD_JOIN_B2', { list_master_ID: 'CD_LIST_C', name_ID: 'NAME_STORE_B' })];
+    expect(await server4.admin('POST', '/records', { records: joined })).toMatchObject({ status: 200, body: { accepted: 1 } });
+    await syncUntil(site1, () => site1.held('list_master_line', 'CD_LINE_C') !== undefined);
+    expect(site1.held('list_master_name_join', 'CD_JOIN_B2')).toMatchObject({ list_master_ID: 'CD_LIST_C' });
+
+    // The supplier made visible in store C: site 2 receives it with its contact; site 1 still does not.
+    expect((await server4.admin('POST', '/stores/STORE_C/visibility', { nameId: 'CD_SUPPLIER' })).status).toBe(201);
+    await syncUntil(site2, () => site2.held('name', 'CD_SUPPLIER') !== undefined);
+    expect(site2.held('contact', 'CD_CONTACT')).toMatchObject({ name_ID: 'CD_SUPPLIER' });
+    await site1.sync();
+    expect(site1.held('name', 'CD_SUPPLIER')).toBeUndefined();
+  } finally {
+    await server4.stop();
+  }
+});
