@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let sqsClient: SQSClient | undefined;
@@ -16,8 +16,15 @@ export function dynamoDb(): DynamoDBDocumentClient {
   return documentClient;
 }
 
-/** Endpoint from configuration, not from each QueueUrl's host (which local emulators make up). */
-export const createSqsClient = () => new SQSClient({ useQueueUrlAsEndpoint: false });
+/**
+ * Endpoint from configuration, not from each QueueUrl's host (which local emulators make up).
+ * The SQS module is loaded on first use: a function that never sends (login) does not pay for
+ * loading it in its cold start.
+ */
+export const createSqsClient = (): SQSClient => {
+  const { SQSClient: Client } = require('@aws-sdk/client-sqs') as typeof import('@aws-sdk/client-sqs');
+  return new Client({ useQueueUrlAsEndpoint: false });
+};
 
 export function sqs(): SQSClient {
   sqsClient ??= createSqsClient();
