@@ -27,6 +27,7 @@ import { FaultPlan, faultyPorts } from './faults';
 import { adaptersFor, createTestResources, type TestResources } from './stand-ins';
 import { syncFilesDepsFor } from './sync-files-stand-in';
 import { DynamoAttemptGate } from '../../functions/storage/attempt-gate';
+import { DynamoRefusalCounts } from '../../functions/storage/refusal-counts';
 import { DynamoReportProjection } from '../../functions/storage/report-projection';
 
 export const DEMO_CONFIG = path.join(__dirname, '..', '..', 'config', 'demo.json');
@@ -94,6 +95,7 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
       adminToken: async () => ADMIN_TOKEN,
       attempts: new DynamoAttemptGate(resources.db, resources.tables.siteState),
       data: { push: adapters, quarantine: adapters.quarantine, outgoing: adapters.outgoing, v6: { v6Store: adapters.v6Store, legacyCopy: adapters.centralCopy } },
+      syncReport: { sessions: adapters.sessions, progress: adapters.progress, outgoing: adapters.outgoing, refusals: new DynamoRefusalCounts(resources.db, resources.tables.siteState) },
     }) as LambdaHttpHandler,
     console: (await import('./console-stand-in')).consoleHandlerFor(resources, adapters, ADMIN_TOKEN) as LambdaHttpHandler,
   };
