@@ -27,11 +27,19 @@ async function main() {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   console.log(`Central sync server listening on ${server.url}`);
+  if (server.demoRecords > 0) console.log(`  demo data:     ${server.demoRecords} records (config/demo-data.json): items, names, stock, invoices and a transfer`);
   console.log(`  health:        curl ${server.url}/health`);
-  console.log(`  sync a site:   point a remote site's central server URL at ${server.url}`);
-  for (const site of server.sitePasswords) console.log(`  site ${site.siteId}:        name "${site.name}", password "${site.password}"`);
-  console.log(`  admin API:     curl -H "Authorization: Bearer ${server.adminToken}" ${server.url}/admin/v1/sites`);
+  console.log(`  console:       ${server.consoleUrl}   (sign in with the admin token)`);
   console.log(`  admin token:   ${server.adminToken}`);
+  console.log(`  admin API:     curl -H "Authorization: Bearer ${server.adminToken}" ${server.url}/admin/v1/sites`);
+  console.log(`  a report:      curl -H "Authorization: Bearer ${server.adminToken}" ${server.url}/admin/v1/reports/stock-value`);
+  for (const site of server.sitePasswords) console.log(`  site ${site.siteId}:        name "${site.name}", password "${site.password}"`);
+  if (server.sitePasswords.length > 0) {
+    console.log(`Sync a remote site against it (a site simulated as Open mSupply syncs; npm run site -- --help):`);
+    for (const site of server.sitePasswords) console.log(`  npm run site -- sync --url ${server.url} --site ${site.name} --password ${site.password}`);
+  } else {
+    console.log(`  sync a site:   npm run site -- sync --url ${server.url} --site <name> --password <its password>   (printed at the first start)`);
+  }
   console.log(`  SQS endpoint:  ${server.sqsEndpoint}`);
   console.log(`  dead letters:  npm run replay-dead-letters -- --local --endpoint ${server.sqsEndpoint} --queue fanOut --dry-run`);
   console.log(`Press Ctrl-C to stop.`);

@@ -6,6 +6,7 @@ import { configurationRoutes } from './configuration';
 import { dataRoutes } from './data';
 import { moveRoutes } from './moves';
 import { quarantineRoutes } from './quarantine';
+import { reportRoutes } from './reports';
 import { siteRoutes } from './sites';
 import { storeRoutes } from './stores';
 import { syncReportRoutes } from './sync-report';
@@ -21,4 +22,5 @@ export const adminRoutes: readonly AdminRoute[] = [
   ...dataRoutes,
   ...quarantineRoutes,
   ...syncReportRoutes,
+  ...reportRoutes,
 ];

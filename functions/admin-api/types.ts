@@ -8,6 +8,7 @@ import type * as z from 'zod/mini';
 import type { HttpResult } from '../commons/http';
 import type { AttemptGate, OutgoingQueue, Quarantine } from '../domain/ports';
 import type { PushDeps } from '../services/push';
+import type { ReportDeps } from '../services/reports';
 import type { SyncReportDeps } from '../services/sync-report';
 import type { V6PushDeps } from '../services/v6-push';
 import type { ConfigStore } from '../storage/config-store';
@@ -26,6 +27,8 @@ export interface AdminDeps {
   readonly attempts?: AttemptGate | null;
   /** What the sync report reads besides the configuration; without it /sync-report answers 503 and /sites has no health. */
   readonly syncReport?: Omit<SyncReportDeps, 'store'> | null;
+  /** The report figures (docs/reports.md); without them /reports/... answer 503. */
+  readonly reports?: ReportDeps | null;
   readonly now?: () => Date;
 }
 

@@ -31,7 +31,7 @@ export type { AdminDataDeps, AdminDeps } from '../admin-api/types';
 export const openApiDocument = () => documentOf(adminRoutes);
 
 export function createAdminHandler(deps: AdminDeps) {
-  const full: RouteDeps = { hashPassword: scryptPassword, data: null, attempts: null, syncReport: null, now: () => new Date(), ...deps };
+  const full: RouteDeps = { hashPassword: scryptPassword, data: null, attempts: null, syncReport: null, reports: null, now: () => new Date(), ...deps };
   const findRoute = adminRouter(adminRoutes);
   let openApi: string | undefined;
   return httpHandler(async (event: HttpEvent) => {
@@ -83,5 +83,6 @@ export const handler = lazyHandler(() =>
       v6: { v6Store: new DynamoV6Store(dynamoDb(), tableName('v6Sync')), legacyCopy: adapters.centralCopy },
     },
     syncReport: { sessions: adapters.sessions, progress: adapters.progress, outgoing: adapters.outgoing, refusals: adapters.refusalCounts },
+    reports: { figures: adapters.reportFigures },
   }),
 );

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createSqsClient, dynamoDb } from '../../functions/commons/clients';
@@ -20,6 +20,7 @@ import { s3 } from '../../functions/storage/sync-files';
 import { startQueuePoller, type SqsHandler } from './queue-poller';
 import { startSchedule, type ScheduledHandler } from './schedule';
 import { startSqsEmulator } from './sqs-emulator';
+import { loadDemoData, readDemoData } from './demo-data';
 
 export const DEFAULT_DATA_DIR = path.join(PROJECT_ROOT, '.data', 'dynamodb');
 /** Batches a local queue consumer handles at once. */
@@ -35,6 +36,8 @@ export interface LocalServerOptions {
   readonly log?: (line: string) => void;
   /** Configuration loaded into an empty database. @default config/demo.json */
   readonly configFile?: string;
+  /** Records pushed (as the sites they name) into an empty database; null: none. @default config/demo-data.json */
+  readonly demoDataFile?: string | null;
 }
 
 export interface RunningLocalServer {
@@ -42,8 +45,15 @@ export interface RunningLocalServer {
   readonly dynamoDbEndpoint: string;
   readonly sqsEndpoint: string;
   readonly javaPid: number;
-  /** The admin API's bearer token: ADMIN_TOKEN, or generated at start. */
+  /**
+   * The admin API's bearer token: ADMIN_TOKEN; else the one generated at the first start and kept
+   * in the data directory (a restart keeps it); a throw-away database gets a new one.
+   */
   readonly adminToken: string;
+  /** The operator console (same token). */
+  readonly consoleUrl: string;
+  /** Records of the demo data pushed at this start (0 if the database was not empty). */
+  readonly demoRecords: number;
   /** Sites given a password by the configuration file loaded at this start (none if the database was not empty). */
   readonly sitePasswords: ReadonlyArray<{ siteId: number; name: string; password: string }>;
   /** Users given a password by the configuration file loaded at this start (printed with the sites'). */
@@ -88,9 +98,14 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     // Sync files live in the emulator's memory: like queued messages, gone when the server stops.
     const bucketNamesByBucket = await provisionBuckets(s3(), '');
     Object.assign(process.env, resourceEnvironment(tableNamesByTable, queueUrls, bucketNamesByBucket));
-    process.env.ADMIN_TOKEN ||= randomBytes(24).toString('base64url');
+    process.env.ADMIN_TOKEN ||= options.inMemory ? newAdminToken() : keptAdminToken(options.dataDir ?? DEFAULT_DATA_DIR);
     const adminToken = process.env.ADMIN_TOKEN;
-    const { sitePasswords, userPasswords } = await loadConfigIfEmpty(tableNamesByTable.config, options.configFile ?? path.join(PROJECT_ROOT, 'config', 'demo.json'));
+    const demoDataFile = options.demoDataFile === undefined ? path.join(PROJECT_ROOT, 'config', 'demo-data.json') : options.demoDataFile;
+    const { sitePasswords, userPasswords, demoRecords } = await loadConfigIfEmpty(
+      tableNamesByTable.config,
+      options.configFile ?? path.join(PROJECT_ROOT, 'config', 'demo.json'),
+      demoDataFile,
+    );
 
     // Handler modules read their environment when loaded, so they are imported only now.
     const routes: LocalRoute[] = [];
@@ -135,6 +150,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     for (const user of userPasswords) log(`  user:          name "${user.name}", password "${user.password}" (logs in on a synced site)`);
     return {
       url: `http://127.0.0.1:${port}`,
+      consoleUrl: `http://127.0.0.1:${port}/console`,
+      demoRecords,
       dynamoDbEndpoint: dynamo.endpoint,
       sqsEndpoint: sqsEmulator.endpoint,
       javaPid: dynamo.pid,
@@ -149,16 +166,40 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   }
 }
 
-/** An empty configuration table gets the configuration file; a kept database is left as it is. */
-async function loadConfigIfEmpty(table: string, file: string): Promise<Pick<RunningLocalServer, 'sitePasswords' | 'userPasswords'>> {
+/**
+ * An empty configuration table gets the configuration file, then the demo data; a kept database
+ * is left as it is.
+ */
+async function loadConfigIfEmpty(table: string, file: string, demoDataFile: string | null): Promise<Pick<RunningLocalServer, 'sitePasswords' | 'userPasswords' | 'demoRecords'>> {
   const store = new ConfigStore(dynamoDb(), table);
   const current = await store.load();
-  if (current.version !== 0 || Object.keys(current.sites).length > 0) return { sitePasswords: [], userPasswords: [] };
+  if (current.version !== 0 || Object.keys(current.sites).length > 0) return { sitePasswords: [], userPasswords: [], demoRecords: 0 };
   const result = await importConfigFile(store, JSON.parse(readFileSync(file, 'utf8')), 'local-server');
   if (!result.ok) throw new Error(`${file}: ${result.message}`);
   // Every store's record and name and every user's record, so a site's first sync finds its stores active.
   const { adapters } = await import('../../functions/commons/adapters');
   const { writeConfiguredRecords } = await import('../../functions/services/configured-records');
-  await writeConfiguredRecords(adapters, await store.load());
-  return { sitePasswords: result.passwords, userPasswords: result.userPasswords };
+  const config = await store.load();
+  await writeConfiguredRecords(adapters, config);
+  // Pushed now, routed (and counted in the reports) by the queue consumers once they start.
+  const { pushDependencies } = await import('../../functions/commons/adapters');
+  const demo = demoDataFile ? await loadDemoData(pushDependencies(), config, readDemoData(demoDataFile)) : { records: 0 };
+  return { sitePasswords: result.passwords, userPasswords: result.userPasswords, demoRecords: demo.records };
+}
+
+const ADMIN_TOKEN_FILE = 'admin-token';
+
+const newAdminToken = () => randomBytes(24).toString('base64url');
+
+/** The token kept with the database (readable by its owner only), made at the first start. */
+function keptAdminToken(dataDir: string): string {
+  const file = path.join(dataDir, ADMIN_TOKEN_FILE);
+  if (existsSync(file)) {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (kept) return kept;
+  }
+  const token = newAdminToken();
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
 }

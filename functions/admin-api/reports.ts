@@ -1,0 +1,128 @@
+/**
+ * Central reports (docs/reports.md): stock on hand, stock value and monthly usage over one,
+ * several or all stores, read from figures kept as records are routed; JSON, or CSV with
+ * `?format=csv` (or Accept: text/csv).
+ */
+import * as z from 'zod/mini';
+import { csvText, wantsCsv, type CsvColumns } from '../commons/csv';
+import { HttpError, json, type HttpResult } from '../commons/http';
+import { monthlyUsage, stockOnHand, stockValue, type ReportDeps, type StockOnHandRow, type UsageRow } from '../services/reports';
+import { parseQuery, queryText } from './helpers';
+import { route, type AdminRoute, type RouteDeps } from './types';
+
+const tag = 'reports';
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+const common = {
+  storeIds: queryText('Comma-separated store ids (default: every store with a figure)'),
+  format: queryText('`csv` for CSV, `json` (default)'),
+};
+const itemQuery = { itemId: queryText('One item (an item merged into it is counted as it)') };
+
+const formatSchema = z.object({ format: z.optional(z.enum(['csv', 'json'])) });
+const monthSchema = z.optional(z.string().check(z.regex(MONTH, 'a month as YYYY-MM')));
+const usageSchema = z.object({ fromMonth: monthSchema, toMonth: monthSchema });
+const byLocationSchema = z.object({ byLocation: z.optional(z.enum(['true', 'false'])) });
+
+const stockRowView = z.object({ storeId: z.string(), itemId: z.string(), locationId: z.optional(z.string()), units: z.number(), value: z.number() });
+const usageRowView = z.object({ storeId: z.string(), itemId: z.string(), month: z.string(), units: z.number() });
+const storeValueView = z.object({ storeId: z.string(), units: z.number(), value: z.number() });
+
+function reportDeps(deps: RouteDeps): ReportDeps {
+  if (!deps.reports) throw new HttpError(503, 'reports_unavailable', 'This server was started without the reports.');
+  return deps.reports;
+}
+
+const storeIdsOf = (text: string | undefined): string[] | undefined =>
+  text === undefined
+    ? undefined
+    : text
+        .split(',')
+        .map((id) => id.trim())
+        .filter((id) => id !== '');
+
+function answer<Row>(request: { query: { format?: string }; headers: Record<string, string | undefined> }, name: string, columns: CsvColumns<Row>, rows: readonly Row[], body: unknown): HttpResult {
+  const { format } = parseQuery(formatSchema, { format: request.query.format });
+  if (!wantsCsv(format, request.headers.accept)) return json(200, body);
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}.csv"` },
+    body: csvText(columns, rows),
+  };
+}
+
+const stockColumns = (byLocation: boolean): CsvColumns<StockOnHandRow> => [
+  ['storeId', (row) => row.storeId],
+  ['itemId', (row) => row.itemId],
+  ...(byLocation ? [['locationId', (row: StockOnHandRow) => row.locationId] as const] : []),
+  ['units', (row) => row.units],
+  ['value', (row) => row.value],
+];
+
+const usageColumns: CsvColumns<UsageRow> = [
+  ['storeId', (row) => row.storeId],
+  ['itemId', (row) => row.itemId],
+  ['month', (row) => row.month],
+  ['units', (row) => row.units],
+];
+
+export const reportRoutes: AdminRoute[] = [
+  route({
+    method: 'GET',
+    path: '/reports/stock-on-hand',
+    summary: 'Stock on hand per item per store (per location with byLocation=true): units (packs × pack size) and value (packs × cost price)',
+    operationId: 'getStockOnHand',
+    tag,
+    query: z.object({ ...common, ...itemQuery, byLocation: queryText('`true`: one row per location (\'\' = no location)') }),
+    response: z.object({ rows: z.array(stockRowView) }),
+    alsoProduces: ['text/csv'],
+    run: async (deps, request) => {
+      const byLocation = parseQuery(byLocationSchema, { byLocation: request.query.byLocation }).byLocation === 'true';
+      const storeIds = storeIdsOf(request.query.storeIds);
+      const rows = await stockOnHand(reportDeps(deps), { ...(storeIds ? { storeIds } : {}), ...(request.query.itemId ? { itemId: request.query.itemId } : {}), byLocation });
+      return answer(request, 'stock-on-hand', stockColumns(byLocation), rows, { rows });
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/reports/stock-value',
+    summary: 'Value (and units) of stock on hand per store and across the stores asked for (the whole system by default)',
+    operationId: 'getStockValue',
+    tag,
+    query: z.object({ ...common }),
+    response: z.object({ units: z.number(), value: z.number(), stores: z.array(storeValueView) }),
+    alsoProduces: ['text/csv'],
+    run: async (deps, request) => {
+      const storeIds = storeIdsOf(request.query.storeIds);
+      const report = await stockValue(reportDeps(deps), storeIds ? { storeIds } : {});
+      const columns: CsvColumns<{ storeId: string; units: number; value: number }> = [
+        ['storeId', (row) => row.storeId],
+        ['units', (row) => row.units],
+        ['value', (row) => row.value],
+      ];
+      return answer(request, 'stock-value', columns, report.stores, report);
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/reports/monthly-usage',
+    summary: 'Units used per item per store per month: lines of confirmed or finalised customer invoices, in the month of their confirm date',
+    operationId: 'getMonthlyUsage',
+    tag,
+    query: z.object({ ...common, ...itemQuery, fromMonth: queryText('First month, YYYY-MM'), toMonth: queryText('Last month, YYYY-MM') }),
+    response: z.object({ rows: z.array(usageRowView) }),
+    alsoProduces: ['text/csv'],
+    run: async (deps, request) => {
+      const months = parseQuery(usageSchema, { fromMonth: request.query.fromMonth, toMonth: request.query.toMonth });
+      const storeIds = storeIdsOf(request.query.storeIds);
+      const rows = await monthlyUsage(reportDeps(deps), {
+        ...(storeIds ? { storeIds } : {}),
+        ...(request.query.itemId ? { itemId: request.query.itemId } : {}),
+        ...(months.fromMonth ? { fromMonth: months.fromMonth } : {}),
+        ...(months.toMonth ? { toMonth: months.toMonth } : {}),
+      });
+      return answer(request, 'monthly-usage', usageColumns, rows, { rows });
+    },
+  }),
+];
