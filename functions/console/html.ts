@@ -71,7 +71,7 @@ export function page(frame: Frame, body: Html): string {
 export const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
 
 /** "3 h ago", "12 d ago": how long since `iso`, as an operator reads it. */
-export function ago(iso: string | undefined, now: Date): string {
+export function ago(iso: string | null | undefined, now: Date): string {
   if (!iso) return 'never';
   const seconds = Math.round((now.getTime() - Date.parse(iso)) / 1000);
   if (!Number.isFinite(seconds)) return iso;

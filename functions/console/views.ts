@@ -9,15 +9,16 @@ export type Health = 'green' | 'amber' | 'red';
 
 const DAY_MS = 86_400_000;
 
-/** Red: silent past the threshold (or never seen). Amber: quiet for a day, refusing records, or not initialised. */
+/** Red: silent past the threshold, or never connected. Amber: quiet for a day, refusing records, or not initialised. */
 export function healthOf(site: FleetSite, now: Date): Health {
   if (site.silent || !site.lastConnection) return 'red';
   const quiet = now.getTime() - Date.parse(site.lastConnection.at) > DAY_MS;
-  const initialised = site.initialisationStatus === undefined || site.initialisationStatus === 'completed';
-  return quiet || (site.refusedLastDay ?? 0) > 0 || !initialised ? 'amber' : 'green';
+  return quiet || site.refusedLastDay > 0 || site.initialisationStatus !== 'initialised' ? 'amber' : 'green';
 }
 
-const HEALTH_WORDS: Record<Health, string> = { green: 'healthy', amber: 'needs a look', red: 'silent' };
+const software = (site: FleetSite) => (site.lastConnection ? `${site.lastConnection.appName} ${site.lastConnection.appVersion}` : '–');
+
+const HEALTH_WORDS: Record<Health, string> = { green: 'healthy', amber: 'needs a look', red: 'silent or never connected' };
 const dot = (health: Health) => html`<span class="dot ${health}" title="${HEALTH_WORDS[health]}"></span>`;
 
 export function loginView(options: { error?: string; next?: string }): Html {
@@ -35,21 +36,21 @@ export function fleetView(options: { sites: readonly FleetSite[]; now: Date; sil
   const { sites, now } = options;
   const health = sites.map((site) => healthOf(site, now));
   const tally = (h: Health) => health.filter((x) => x === h).length;
-  const waiting = sites.reduce((sum, site) => sum + site.waiting, 0);
+  const waiting = sites.reduce((sum, site) => sum + site.recordsWaiting, 0);
   const rows = sites.map(
     (site, i) => html`<tr class="${health[i] === 'red' ? 'red' : ''}" data-site="${site.siteId}" data-health="${health[i]!}">
 <td>${dot(health[i]!)}<a href="/console/sites/${site.siteId}">${site.name}</a></td><td>${site.code}</td><td>${site.kind}</td>
 <td title="${site.lastConnection?.at ?? ''}">${ago(site.lastConnection?.at, now)}</td>
-<td>${site.lastConnection ? `${site.lastConnection.appName ?? ''} ${site.lastConnection.appVersion ?? ''}` : '–'}</td>
-<td>${site.initialisationStatus ?? '–'}</td><td class="n">${count(site.waiting)}</td><td class="n">${count(site.refusedLastDay)}</td></tr>`,
+<td>${software(site)}</td>
+<td>${site.initialisationStatus}</td><td class="n">${count(site.recordsWaiting)}</td><td class="n">${count(site.refusedLastDay)}</td></tr>`,
   );
   return html`<h1>Fleet</h1>
 <div class="tiles"><div class="tile"><b>${sites.length}</b>sites on this page</div><div class="tile"><b>${tally('green')}</b>${dot('green')}healthy</div>
-<div class="tile"><b>${tally('amber')}</b>${dot('amber')}need a look</div><div class="tile"><b>${tally('red')}</b>${dot('red')}silent over ${options.silentAfterDays} d</div>
+<div class="tile"><b>${tally('amber')}</b>${dot('amber')}need a look</div><div class="tile"><b>${tally('red')}</b>${dot('red')}silent over ${options.silentAfterDays} d or never seen</div>
 <div class="tile"><b>${count(waiting)}</b>records waiting</div></div>
 <table id="fleet"><thead><tr><th>Site</th><th>Code</th><th>Kind</th><th>Last connection</th><th>Software</th><th>Initialisation</th><th class="n">Waiting</th><th class="n">Refused (1 d)</th></tr></thead>
 <tbody>${rows.length ? rows : html`<tr><td colspan="8" class="note">No remote sites are configured.</td></tr>`}</tbody></table>
-${options.next ? html`<p><a href="/console?page=${options.next}">Next sites →</a></p>` : ''}
+${options.next ? html`<p><a href="/console?page=${encodeURIComponent(options.next)}">Next sites →</a></p>` : ''}
 <p class="note">Green: connected within a day. Amber: quiet for over a day, refused records in the last day, or not initialised. Red: silent over ${options.silentAfterDays} days, or never connected.</p>`;
 }
 
@@ -62,15 +63,15 @@ export function siteView(options: {
 }): Html {
   const { site, now } = options;
   const health = healthOf(site, now);
-  const when = (iso: string | undefined) => (iso ? html`${iso} <span class="note">(${ago(iso, now)})</span>` : 'never');
+  const when = (iso: string | null | undefined) => (iso ? html`${iso} <span class="note">(${ago(iso, now)})</span>` : 'never');
   return html`<h1>${dot(health)}${site.name} <span class="note">site ${site.siteId} · ${site.code} · ${site.kind}</span></h1>
 <dl id="site-detail"><dt>Health</dt><dd>${HEALTH_WORDS[health]}</dd>
 <dt>Last connection</dt><dd>${when(site.lastConnection?.at)}</dd>
-<dt>Software</dt><dd>${site.lastConnection ? `${site.lastConnection.appName ?? ''} ${site.lastConnection.appVersion ?? ''}` : '–'}</dd>
-<dt>Hardware id</dt><dd>${site.lastConnection?.hardwareId || '–'}</dd>
+<dt>Software</dt><dd>${software(site)}${site.lastConnection ? html` <span class="note">(sync API ${site.lastConnection.syncApiVersion})</span>` : ''}</dd>
+<dt>Hardware id</dt><dd>${site.lastConnection?.hardwareId || '–'}${site.boundHardwareId ? html` <span class="note">(bound to ${site.boundHardwareId})</span>` : ''}</dd>
 <dt>Last push</dt><dd>${when(site.lastPushAt)}</dd><dt>Last pull</dt><dd>${when(site.lastPullAt)}</dd>
-<dt>Initialisation</dt><dd>${site.initialisationStatus ?? '–'}${site.lastInitialisedAt ? html`, ${when(site.lastInitialisedAt)}` : ''}</dd>
-<dt>Records waiting</dt><dd>${count(site.waiting)}</dd><dt>Refused in the last day</dt><dd>${count(site.refusedLastDay)}</dd></dl>
+<dt>Initialisation</dt><dd>${site.initialisationStatus}${site.lastInitialisedAt ? html`, started ${when(site.lastInitialisedAt)}` : ''}</dd>
+<dt>Records waiting</dt><dd>${count(site.recordsWaiting)}</dd><dt>Refused in the last day</dt><dd>${count(site.refusedLastDay)}</dd></dl>
 <h2>Stores on this site</h2>
 <table><thead><tr><th>Code</th><th>Name</th><th>Id</th><th>Held as</th></tr></thead><tbody>
 ${options.stores.length ? options.stores.map((store) => html`<tr><td>${store.code}</td><td>${store.name}</td><td>${store.id}</td><td>${store.type}</td></tr>`) : html`<tr><td colspan="4" class="note">None.</td></tr>`}

@@ -4,20 +4,19 @@
  * expiring HttpOnly SameSite=Strict cookie carries the session (console/session.ts); every POST
  * also carries the session's CSRF token and must come from this origin.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { adminTokenFromEnvironment, checkAdminToken } from '../commons/admin-credential';
 import { adapters } from '../commons/adapters';
 import { HttpError, httpHandler, type HttpEvent, type HttpResult } from '../commons/http';
 import { lazyHandler } from '../commons/lazy-handler';
 import { logger } from '../commons/observability';
-import { fleetFromSiteState, type FleetSourceDeps } from '../console/fleet-source';
-import type { ConsoleData } from '../console/data';
+import { consoleDataFrom, type ConsoleData } from '../console/data';
 import { page, type Frame, type Html } from '../console/html';
 import { cookieName, csrfMatches, issueSession, readCookie, SESSION_SECONDS, sessionCookie, verifySession, type Session } from '../console/session';
 import { errorView, fleetView, loginView, quarantineView, reportsView, siteView, type QuarantineActions, type ReportsModel } from '../console/views';
-import type { AttemptGate, Quarantine } from '../domain/ports';
-import type { ReportFigures } from '../domain/reports/ports';
+import type { AttemptGate } from '../domain/ports';
 import { monthlyUsage, stockOnHand, stockValue } from '../services/reports';
+import { DEFAULT_SILENT_AFTER_DAYS } from '../services/sync-report';
 import { DynamoAttemptGate } from '../storage/attempt-gate';
 import { dynamoDb } from '../commons/clients';
 import { tableName } from '../commons/environment';
@@ -31,7 +30,7 @@ export interface ConsoleDeps {
   /** Throttles token guesses per source address (shared with the admin API); without it nothing is throttled. */
   readonly attempts?: AttemptGate | null;
   readonly now?: () => Date;
-  /** Sites silent longer than this are red. @default 30 */
+  /** Sites silent longer than this are red. @default the sync report's (30) */
   readonly silentAfterDays?: number;
 }
 
@@ -134,13 +133,7 @@ async function showQuarantine(context: Context, query: Record<string, string | u
   if (siteText !== undefined && !siteIdText.safeParse(siteText).success) throw new HttpError(400, 'invalid_site_id', `A site id is a whole number from 1; got "${siteText}".`);
   const siteId = siteText === undefined ? undefined : Number(siteText);
   const returnTo = `/console/quarantine${siteId === undefined ? '' : `?site=${siteId}`}`;
-  let listed;
-  try {
-    listed = await context.deps.data.quarantine.list({ limit: QUARANTINE_PAGE_SIZE, ...(siteId === undefined ? {} : { siteId }), ...(query.after ? { after: query.after } : {}) });
-  } catch (error) {
-    if (error instanceof InvalidPageTokenError) throw new HttpError(400, 'invalid_page_token', 'That page link is no longer valid; start from the first page.');
-    throw error;
-  }
+  const listed = await context.deps.data.quarantine.list({ limit: QUARANTINE_PAGE_SIZE, ...(siteId === undefined ? {} : { siteId }), ...(query.after ? { after: query.after } : {}) });
   const body = quarantineView({ records: listed.records, siteId, next: listed.next, actions: quarantineActions(context, returnTo) });
   return htmlPage(200, { title: 'Quarantine', section: 'quarantine', csrfToken: context.session.csrfToken, flash }, body);
 }
@@ -173,11 +166,11 @@ async function quarantineAction(context: Context, action: 'replay' | 'resolve', 
   let message: string;
   if (action === 'replay') {
     if (!replay) throw new HttpError(503, 'replay_unavailable', 'Replaying quarantined records is not available on this deployment.');
-    message = (await replay({ siteId, changeIds: [changeId], actor })).message;
+    message = (await replay({ siteId, changeId, actor })).message;
   } else {
     if (!resolve) throw new HttpError(503, 'resolve_unavailable', 'Resolving quarantined records is not available on this deployment.');
     if (!reason?.trim()) throw new HttpError(400, 'reason_required', 'Resolving a record needs a reason.');
-    message = (await resolve({ siteId, changeIds: [changeId], reason: reason.trim(), actor })).message;
+    message = (await resolve({ siteId, changeId, reason: reason.trim(), actor })).message;
   }
   logger.info('console quarantine action', { action, siteId, changeId, actor });
   const flash = { kind: 'ok', text: message } as const;
@@ -190,7 +183,7 @@ async function quarantineAction(context: Context, action: 'replay' | 'resolve', 
 // --- handler ---------------------------------------------------------------------------------
 
 export function createConsoleHandler(deps: ConsoleDeps) {
-  const full: Required<ConsoleDeps> = { attempts: null, now: () => new Date(), silentAfterDays: 30, ...deps };
+  const full: Required<ConsoleDeps> = { attempts: null, now: () => new Date(), silentAfterDays: DEFAULT_SILENT_AFTER_DAYS, ...deps };
   return httpHandler(async (event: HttpEvent) => {
     const method = event.requestContext.http.method.toUpperCase();
     const path = (event.rawPath ?? event.requestContext.http.path).replace(/\/+$/, '') || '/';
@@ -226,7 +219,8 @@ export function createConsoleHandler(deps: ConsoleDeps) {
       const site = /^\/console\/sites\/([1-9]\d{0,8})$/.exec(path);
       if (site) return await showSite(context, Number(site[1]));
       throw new HttpError(404, 'not_found', `The console has no page ${path}.`);
-    } catch (error) {
+    } catch (thrown) {
+      const error = thrown instanceof InvalidPageTokenError ? new HttpError(400, 'invalid_page_token', 'That page link is no longer valid; start from the first page.') : thrown;
       if (!(error instanceof HttpError)) throw error;
       logger.info('console request refused', { code: error.code, status: error.statusCode });
       const session = error.statusCode === 403 ? undefined : verifySession(await full.adminToken().catch(() => ''), readCookie(event.cookies, cookieName(secure)), Math.floor(now.getTime() / 1000));
@@ -250,16 +244,17 @@ async function login(deps: Required<ConsoleDeps>, event: HttpEvent, secure: bool
   return redirect(safeReturn(next), [sessionCookie(secure, value, SESSION_SECONDS)]);
 }
 
-/** What the console reads and acts through: the project's adapters (production's or a test's). */
-export type ConsolePorts = FleetSourceDeps & { readonly quarantine: Quarantine; readonly reportFigures: ReportFigures };
-
-export function consoleDataFrom(ports: ConsolePorts): ConsoleData {
-  return { ...fleetFromSiteState(ports), quarantine: ports.quarantine, reports: { figures: ports.reportFigures } };
-}
-
 export const handler = lazyHandler(() =>
   createConsoleHandler({
-    data: consoleDataFrom({ store: adapters.configStore, sessions: adapters.sessions, outgoing: adapters.outgoing, progress: adapters.progress, quarantine: adapters.quarantine, reportFigures: adapters.reportFigures }),
+    data: consoleDataFrom({
+      store: adapters.configStore,
+      sessions: adapters.sessions,
+      progress: adapters.progress,
+      outgoing: adapters.outgoing,
+      refusals: adapters.refusalCounts,
+      quarantine: adapters.quarantine,
+      reportFigures: adapters.reportFigures,
+    }),
     adminToken: adminTokenFromEnvironment(),
     attempts: new DynamoAttemptGate(dynamoDb(), tableName('siteState')),
   }),

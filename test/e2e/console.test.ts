@@ -102,13 +102,15 @@ test("a site's detail: its connection, stores and refused record", async () => {
   expect(new URL(page.url()).pathname).toBe('/console/sites/2');
   const detail = await page.textContent('#site-detail');
   expect(detail).toContain('hardware-remote-site-1');
-  expect(detail).toContain('completed');
+  expect(detail).toContain('initialised');
   await expect(page.textContent('main')).resolves.toContain('Store B');
   await expect(page.locator('#quarantine tr[data-change="refused-1"]').textContent()).resolves.toContain('store_not_active_on_site');
   await shot('site');
 
   const missing = await page.goto(`${server.url}/console/sites/99`);
   expect(missing?.status()).toBe(404);
+  const badPage = await page.goto(`${server.url}/console?page=not-a-token`);
+  expect(badPage?.status()).toBe(400);
 });
 
 test('the quarantine lists the refused record, filtered by site', async () => {
