@@ -2,12 +2,10 @@
  * The admin API's bodies and the configuration file format, as zod schemas. The handler
  * validates with them and the OpenAPI document is generated from them.
  */
-import * as z from 'zod/mini';
+// zod/mini with its English messages (./zod): `z.locales.en()` would bundle every locale.
+import * as z from './zod';
 import { MAX_SITE_ID } from '../domain/config/model';
 import { MAX_PERMISSION_NUMBER } from '../domain/users/permissions';
-
-// zod/mini loads no messages of its own; the admin API's refusals name what is wrong in English.
-z.config(z.locales.en());
 
 const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 const recordId = z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only'));
