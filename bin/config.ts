@@ -24,14 +24,42 @@ import { DEFAULT_DATA_DIR, useLocalAwsEnvironment } from '../lib/local/local-ser
 import { provisionTables } from '../lib/local/provision';
 import { tableEnvVar, type TableName } from '../lib/resources';
 
+const USAGE = `usage: npm run config -- import <file> [--generate-passwords] [--local | --endpoint URL] [--table NAME]
+       npm run config -- export [file] [--local | --endpoint URL] [--table NAME]
+
+commands:
+  import <file>          load a configuration file (sites, stores, sync-with, visibility, preferences,
+                         users) into an empty system, and write the stores' and users' records
+  export [file]          the current configuration in the same format, without passwords (stdout
+                         when no file is given)
+
+options:
+  --generate-passwords   import: a remote site the file gives no password gets a generated one (printed)
+  --local                the local server's database in .data/ (stop \`npm start\` first)
+  --endpoint URL         a DynamoDB endpoint (or AWS_ENDPOINT_URL_DYNAMODB); default: AWS
+  --table NAME           the config table's physical name (or TABLE_CONFIG); default: config
+  --help                 this text
+
+On a running server, \`npm run admin -- configuration export-config\` exports through the admin API.`;
+
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { local: { type: 'boolean', default: false }, 'generate-passwords': { type: 'boolean', default: false }, endpoint: { type: 'string' }, table: { type: 'string' } },
+    options: {
+      local: { type: 'boolean', default: false },
+      'generate-passwords': { type: 'boolean', default: false },
+      endpoint: { type: 'string' },
+      table: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const [command, file] = positionals;
   if ((command !== 'import' && command !== 'export') || (command === 'import' && !file)) {
-    throw new Error('usage: npm run config -- import <file> | export [file]  [--local | --endpoint URL] [--table NAME]');
+    throw new Error(USAGE);
   }
 
   let stop = async () => {};

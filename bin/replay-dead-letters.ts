@@ -20,7 +20,17 @@ const DEFAULT_STACK = 'CentralSync';
 
 const USAGE = `Usage:
   npm run replay-dead-letters -- --queue <${queueNames.join('|')}> --from <dead-letter queue URL> --to <queue URL> [--dry-run] [--max N]
-  npm run replay-dead-letters -- --local --endpoint <SQS endpoint printed by npm start> --queue <${queueNames.join('|')}> [--dry-run] [--max N]`;
+  npm run replay-dead-letters -- --local --endpoint <SQS endpoint printed by npm start> --queue <${queueNames.join('|')}> [--dry-run] [--max N]
+
+options:
+  --queue <${queueNames.join('|')}>   which queue's dead letters
+  --from URL --to URL          the dead-letter queue and the queue to send to (AWS: from the stack outputs)
+  --stack NAME                 stack whose outputs hold the URLs, for the printed look-up command (default ${DEFAULT_STACK})
+  --local --endpoint URL       against \`npm start\`: the SQS endpoint it prints; the queue URLs are found by name
+  --dry-run                    list the messages, move nothing
+  --max N                      move (or list) at most N messages
+  --force                      replay even though --from is not the dead-letter queue of --to
+  --help                       this text`;
 
 class UsageError extends Error {}
 

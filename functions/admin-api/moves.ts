@@ -32,6 +32,7 @@ export const moveRoutes: AdminRoute[] = [
     summary: 'Make the store active on another site (privileged); the previous site keeps a collector copy by default',
     operationId: 'moveStore',
     tag: 'moves',
+    verb: 'start',
     body: schemas.setActiveSiteBody,
     response: schemas.syncWithView,
     privileged: true,

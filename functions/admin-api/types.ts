@@ -70,6 +70,8 @@ export interface AdminRoute<Q extends QuerySchema = QuerySchema> {
   readonly operationId: string;
   /** The resource (OpenAPI tag, CLI resource). */
   readonly tag: string;
+  /** The CLI's verb (`npm run admin -- <tag> <verb>`); by default the operation id without the resource's name, in kebab case. */
+  readonly verb?: string;
   readonly query?: Q;
   readonly body?: z.core.$ZodType;
   readonly response?: z.core.$ZodType;
