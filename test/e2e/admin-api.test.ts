@@ -1,4 +1,8 @@
 /** The admin API over HTTP through `npm start`, on the demo configuration it loads. */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { startLocalServerProcess, type LocalServerProcess } from '../support/local-server-process';
 
 jest.setTimeout(180_000);
@@ -85,4 +89,38 @@ test('a privileged change is applied and audited with who and when', async () =>
     actor: expect.stringMatching(/^admin:e2e@/),
     at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
   });
+});
+
+test('the sync report through npm start: a site\'s pull and refused records show, in JSON and through npm run admin as CSV', async () => {
+  const v5 = (route: string) =>
+    fetch(`${server.url}/sync/v5/${route}`, {
+      headers: {
+        authorization: `Basic ${Buffer.from(`remote-site-1:${createHash('sha256').update('remote-site-1-pass').digest('hex')}`).toString('base64')}`,
+        'msupply-site-uuid': 'hardware-e2e',
+        'app-name': 'Open mSupply Desktop',
+        'app-version': '2.13.0',
+        version: '14',
+      },
+    });
+  expect((await v5('queued_records?limit=1')).status).toBe(200);
+  const refused = await call('POST', '/records', { body: { records: [{ tableName: 'item', recordId: 'E2E_BAD', action: 'explode' }] } });
+  expect(refused.body!.refused).toHaveLength(1);
+
+  const report = await call('GET', '/sync-report');
+  const site = report.body!.sites.find((row: { siteId: number }) => row.siteId === 2);
+  expect(site).toMatchObject({ lastConnection: { appVersion: '2.13.0', hardwareId: 'hardware-e2e', route: 'GET /sync/v5/queued_records' }, lastPushAt: null, silent: false });
+  expect(site.lastPullAt).toBe(site.lastConnection.at);
+  expect(report.body!.sites.find((row: { siteId: number }) => row.siteId === 3)).toMatchObject({ neverConnected: true, lastConnection: null });
+  // The central site's refusals (an import) show in its health on GET /sites.
+  expect((await call('GET', '/sites?limit=1')).body!.sites[0].health).toMatchObject({ siteId: 1, refusedLastDay: 1 });
+
+  const { stdout } = await promisify(execFile)('npx', ['tsx', 'bin/admin.ts', 'sync-report', 'get', '--format', 'csv'], {
+    cwd: path.resolve(__dirname, '..', '..'),
+    env: { ...process.env, ADMIN_URL: server.url, ADMIN_TOKEN },
+  });
+  const lines = stdout.trimEnd().split('\r\n');
+  const header = lines[0]!.split(',');
+  const row = lines.find((line) => line.startsWith('2,'))!.split(',');
+  expect(row[header.indexOf('last_pull_at')]).toBe(site.lastPullAt);
+  expect(row[header.indexOf('app_version')]).toBe('2.13.0');
 });
