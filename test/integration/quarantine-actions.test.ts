@@ -1,0 +1,151 @@
+/**
+ * Replaying and resolving refused records: a record refused because its store was active on
+ * another site is refused again until the configuration is fixed, then accepted, stored, routed
+ * to the sites entitled to it and closed; a change overtaken by a later one is never applied;
+ * resolve closes entries with a note; both are in the audit log.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { recordKeyString } from '../../functions/domain/ports';
+import { replayEntries, resolveEntries, openEntries, type QuarantineActionDeps } from '../../functions/services/quarantine-actions';
+import { DynamoAuditLog } from '../../functions/storage/audit-log';
+import { quarantineEntryId, type QuarantineEntry } from '../../functions/storage/quarantine';
+import { lastChanges } from '../../functions/storage/record-changes';
+import { legacyRecord } from '../support/legacy-records';
+import { rawV5 } from '../support/raw-v5';
+import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
+
+let server: TestSyncServer;
+let deps: QuarantineActionDeps;
+const actor = 'admin:test@127.0.0.1';
+
+beforeAll(async () => {
+  server = await startTestSyncServer();
+  const { db, tables } = server.resources;
+  deps = {
+    push: server.adapters,
+    entries: server.adapters.quarantine,
+    lastChanges: (keys) => lastChanges(db, tables.records, keys),
+    v6: { v6Store: server.adapters.v6Store, legacyCopy: server.adapters.centralCopy },
+    audit: (entry, who) => new DynamoAuditLog(db, tables.config).append(entry, who),
+  };
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** Site 3 (remote-site-2) holds stores C and D; store A is active on the central site (1), with a collector on site 2. */
+const site3 = () => rawV5({ baseUrl: server.url, siteName: 'remote-site-2', password: server.passwords['remote-site-2']!, hardwareId: 'quarantine-hw-3' });
+
+async function pushFromSite3(syncOutId: string, record: ReturnType<typeof legacyRecord>) {
+  const response = await site3().post('queued_records', { queueLength: 0, data: [{ syncOutId, ...record }] });
+  expect(response.status).toBe(200);
+}
+
+async function entry(siteId: number, changeId: string): Promise<QuarantineEntry> {
+  const found = await server.adapters.quarantine.get(siteId, changeId);
+  if (!found) throw new Error(`no quarantine entry ${siteId}:${changeId}`);
+  return found;
+}
+
+async function until<T>(what: string, read: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const value = await read();
+    if (value !== undefined) return value;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('a record refused because its store was on another site is refused again on replay, then accepted and routed once the store is moved', async () => {
+  const stockLine = legacyRecord('item_line', 'REPLAY_IL_A', { store_ID: 'STORE_A', quantity: 7 });
+  await pushFromSite3('501', stockLine);
+  const refused = await entry(3, '501');
+  expect(refused).toMatchObject({ tableName: 'item_line', recordId: 'REPLAY_IL_A', reason: 'store_not_active_on_site' });
+  expect(await server.adapters.centralCopy.get([stockLine])).toEqual(new Map());
+
+  // Nothing fixed yet: decided again, refused again, still open.
+  const early = await replayEntries(deps, await server.adapters.configStore.current(), [refused], actor, 'quarantine/3:501');
+  expect(early).toMatchObject({ accepted: 0, refused: 1, results: [{ id: '3:501', outcome: 'refused', reason: 'store_not_active_on_site' }] });
+  expect(await entry(3, '501')).toMatchObject({ reason: 'store_not_active_on_site', receivedAt: refused.receivedAt, replayedAt: expect.any(String) });
+  expect((await openEntries(deps, { siteId: 3, limit: 100 })).records.map((open) => open.changeId)).toContain('501');
+
+  // The fix: store A is active on site 3 now; site 2 still holds it as a collector, so receives its records.
+  expect((await server.admin('PUT', '/stores/STORE_A/active-site', { siteId: 3, force: true })).status).toBe(200);
+  // What the move and the new collector send is queued before the replay, so the record can reach site 2 only by its routing.
+  await until('the configuration work done', async () => ((await server.adapters.progress.workInProgress(2)) || (await server.adapters.progress.workInProgress(3)) ? undefined : true));
+  expect((await server.adapters.outgoing.pull(2, 1000)).records.map((record) => record.recordId)).not.toContain('REPLAY_IL_A');
+  const replayed = await replayEntries(deps, await server.adapters.configStore.current(), [await entry(3, '501')], actor, 'quarantine/3:501');
+  expect(replayed).toMatchObject({ accepted: 1, refused: 0, results: [{ id: '3:501', outcome: 'accepted' }] });
+
+  const stored = (await server.adapters.centralCopy.get([stockLine])).get(recordKeyString(stockLine));
+  expect(stored).toMatchObject({ originSiteId: 3, changeId: '3:501', recordData: expect.objectContaining({ store_ID: 'STORE_A', quantity: 7 }) });
+  expect(await entry(3, '501')).toMatchObject({ closure: 'replayed', closedBy: actor, closedAt: expect.any(String) });
+  expect((await openEntries(deps, { siteId: 3, limit: 100 })).records.map((open) => open.changeId)).not.toContain('501');
+
+  // Routed through the push path: the background routing queues it for site 2, the collector.
+  const queued = await until('the record queued for site 2', async () => {
+    const { records } = await server.adapters.outgoing.pull(2, 1000);
+    return records.find((record) => record.recordId === 'REPLAY_IL_A');
+  });
+  expect(queued).toMatchObject({ tableName: 'item_line', recordData: expect.objectContaining({ quantity: 7 }) });
+
+  // Replaying a closed entry decides nothing; the audit log names both replays and who asked.
+  const again = await replayEntries(deps, await server.adapters.configStore.current(), [await entry(3, '501')], actor, 'quarantine/3:501');
+  expect(again).toMatchObject({ accepted: 0, skipped: 1 });
+  const audit = await server.admin('GET', '/audit');
+  const replays = (audit.body.entries as Array<{ action: string; actor: string; target: string; details: Record<string, unknown> }>).filter((e) => e.action === 'quarantine.replay');
+  expect(replays.length).toBeGreaterThanOrEqual(3);
+  expect(replays).toContainEqual(expect.objectContaining({ actor, target: 'quarantine/3:501', details: expect.objectContaining({ accepted: 1, entries: ['3:501 accepted'] }) }));
+});
+
+test('a refused change overtaken by a later stored change of the same record is never applied', async () => {
+  // Store C is active on site 3: its records are accepted; a stock line naming a store nobody configured is refused.
+  const line = legacyRecord('item_line', 'REPLAY_IL_C', { store_ID: 'STORE_C', quantity: 1 });
+  const refusedChange = { ...line, tableName: 'item_line', recordData: { ...line.recordData, store_ID: 'STORE_NOT_CONFIGURED' } };
+  await pushFromSite3('601', refusedChange);
+  const refused = await entry(3, '601');
+  expect(refused.reason).not.toBe('resolved');
+  // The site then changes the record again, and that change is accepted.
+  await pushFromSite3('602', { ...line, recordData: { ...line.recordData, quantity: 9 } });
+  const before = (await server.adapters.centralCopy.get([line])).get(recordKeyString(line));
+  expect(before).toMatchObject({ changeId: '3:602' });
+
+  const outcome = await replayEntries(deps, await server.adapters.configStore.current(), [refused], actor, 'quarantine/3:601');
+  expect(outcome).toMatchObject({ accepted: 0, superseded: 1, results: [{ outcome: 'superseded', reason: 'superseded' }] });
+  expect((await server.adapters.centralCopy.get([line])).get(recordKeyString(line))).toMatchObject({ changeId: '3:602', version: before!.version });
+  expect(await entry(3, '601')).toMatchObject({ reason: 'superseded', message: expect.stringContaining('3:602') });
+});
+
+test('of two refused changes of one record, only the later one is decided', async () => {
+  const first = legacyRecord('item_line', 'REPLAY_IL_TWICE', { store_ID: 'STORE_E', quantity: 1 });
+  await pushFromSite3('701', first);
+  await pushFromSite3('702', { ...first, recordData: { ...first.recordData, quantity: 2 } });
+  const outcome = await replayEntries(deps, await server.adapters.configStore.current(), [await entry(3, '701'), await entry(3, '702')], actor, 'quarantine/site/3');
+  expect(outcome.results).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ id: '3:701', outcome: 'superseded' }),
+      expect.objectContaining({ id: '3:702', outcome: 'refused', reason: 'store_not_active_on_site' }),
+    ]),
+  );
+});
+
+test('resolve closes entries with the note, reports ids it does not know, and is audited', async () => {
+  await pushFromSite3('801', legacyRecord('item_line', 'RESOLVE_IL', { store_ID: 'STORE_E' }));
+  const result = await resolveEntries(deps, [{ siteId: 3, changeId: '801' }, { siteId: 3, changeId: 'never-pushed' }], 'Old installation; the record was entered again on the right site.', actor, 'quarantine/3:801');
+  expect(result).toEqual({ resolved: ['3:801'], notFound: ['3:never-pushed'] });
+  expect(await server.adapters.quarantine.get(3, 'never-pushed')).toBeUndefined();
+  expect(await entry(3, '801')).toMatchObject({ closure: 'resolved', closedBy: actor, resolution: 'Old installation; the record was entered again on the right site.' });
+  expect((await server.adapters.quarantine.list({ siteId: 3, limit: 100, state: 'closed' })).records.map((closed) => closed.changeId)).toContain('801');
+  expect((await openEntries(deps, { siteId: 3, limit: 100 })).records.map((open) => open.changeId)).not.toContain('801');
+
+  // The same change pushed again reopens it: the site still holds it.
+  await pushFromSite3('801', legacyRecord('item_line', 'RESOLVE_IL', { store_ID: 'STORE_E' }));
+  expect(await entry(3, '801')).not.toHaveProperty('closedAt');
+  const audit = await server.admin('GET', '/audit');
+  expect(audit.body.entries).toContainEqual(expect.objectContaining({ action: 'quarantine.resolve', actor, target: 'quarantine/3:801', details: expect.objectContaining({ count: 1 }) }));
+});
+
+test('entry ids name the site and the change, whatever the change id holds', () => {
+  expect(quarantineEntryId(3, 'v6-abc:def')).toBe('3:v6-abc:def');
+});
