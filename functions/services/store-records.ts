@@ -81,12 +81,16 @@ export async function writeStoreRecords(
   return written.stores;
 }
 
-async function writeAuthoredRecords(centralCopy: CentralCopy, config: SyncConfig, storeIds: readonly string[]): Promise<{ stores: StoredRecord[]; names: StoredRecord[] }> {
+/** The keys of the records the configuration authors for these stores (store and name). */
+export const authoredRecordKeys = (stores: readonly Store[]): RecordKey[] => stores.flatMap((store) => authored.map((kind) => kind.key(store)));
+
+/**
+ * The changes that make the central copy hold what the configuration authors for `stores`, given
+ * what it holds now (`existing`, by record key string): one for each record missing or disagreeing.
+ */
+export function authoredChanges(config: SyncConfig, stores: readonly Store[], existing: ReadonlyMap<string, StoredRecord>): AcceptedChange[] {
   const central = centralSite(config)?.siteId;
-  const stores = storeIds.map((id) => getStore(config, id)).filter((store) => store !== undefined);
-  if (central === undefined || stores.length === 0) return { stores: [], names: [] };
-  const keys = stores.flatMap((store) => authored.map((kind) => kind.key(store)));
-  const existing = await centralCopy.get(keys);
+  if (central === undefined) return [];
   const changes: AcceptedChange[] = [];
   for (const store of stores) {
     for (const kind of authored) {
@@ -104,6 +108,15 @@ async function writeAuthoredRecords(centralCopy: CentralCopy, config: SyncConfig
       });
     }
   }
+  return changes;
+}
+
+async function writeAuthoredRecords(centralCopy: CentralCopy, config: SyncConfig, storeIds: readonly string[]): Promise<{ stores: StoredRecord[]; names: StoredRecord[] }> {
+  const stores = storeIds.map((id) => getStore(config, id)).filter((store) => store !== undefined);
+  if (centralSite(config) === undefined || stores.length === 0) return { stores: [], names: [] };
+  const keys = authoredRecordKeys(stores);
+  const existing = await centralCopy.get(keys);
+  const changes = authoredChanges(config, stores, existing);
   if (changes.length > 0) await centralCopy.apply(changes);
   const current = changes.length > 0 ? await centralCopy.get(keys) : existing;
   const records = [...current.values()];
@@ -117,25 +130,6 @@ async function publishNames(deps: { readonly centralCopy: CentralCopy; readonly 
   await deps.changeLog.append(due.map(wireForm));
   await deps.centralCopy.markRouted(due.map(({ tableName, recordId, version }) => ({ tableName, recordId, version })));
 }
-
-/**
- * Loading a configuration (`npm start`, `npm run config import`, a test server; only ever into an
- * empty system, so no site has initialised yet): every configured store's record and name are
- * written, the names into the change log. Nothing is queued: each site's initialisation serves
- * its store records from the central copy, and its first central pull brings the names. Never on
- * a sync call; written in bounded chunks, so a fleet's load holds one chunk at a time.
- */
-export async function writeConfiguredStoreRecords(deps: { readonly centralCopy: CentralCopy; readonly changeLog: ChangeLog }, config: SyncConfig): Promise<{ readonly stores: number }> {
-  const storeIds = Object.keys(config.stores);
-  let written = 0;
-  for (let i = 0; i < storeIds.length; i += STORES_PER_CHUNK) {
-    written += (await writeStoreRecords(deps, config, storeIds.slice(i, i + STORES_PER_CHUNK))).length;
-  }
-  return { stores: written };
-}
-
-/** Stores whose records a configuration load writes at once. */
-const STORES_PER_CHUNK = 500;
 
 /**
  * Routing a configured store's name that was imported or pushed (it may come after its store
