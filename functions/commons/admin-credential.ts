@@ -1,14 +1,12 @@
 /**
- * The administrator's token: where it comes from, and the one check every admin entrance makes
- * (the admin API's bearer header, the console's login form). Every token tried is counted per
+ * The check of the administrator's token behind the console's sign-in form, the same one the
+ * admin API makes of its bearer header (admin-api/auth.ts): every token tried is counted per
  * source address before it is compared (domain/auth/attempt-gate.ts), in the same gate whichever
  * entrance it came through, so guesses cannot be spread across the two.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { sourceOf } from '../domain/auth/attempt-gate';
 import { secretsEqual } from '../domain/config/credentials';
 import type { AttemptGate } from '../domain/ports';
-import { HttpError } from './http';
 
 export interface AdminCredentialDeps {
   readonly adminToken: () => Promise<string>;
@@ -31,26 +29,4 @@ export async function checkAdminToken(deps: AdminCredentialDeps, presented: stri
   if (!secretsEqual(presented, expected)) return { ok: false };
   if (gate) await deps.attempts!.clear(ADMIN_GATE.scope, ADMIN_GATE.name, source);
   return { ok: true };
-}
-
-/** The admin token: ADMIN_TOKEN locally, a Secrets Manager secret in AWS (read once per cold start). */
-export function adminTokenFromEnvironment(): () => Promise<string> {
-  let token: Promise<string> | undefined;
-  return () => {
-    token ??= (async () => {
-      const arn = process.env.ADMIN_TOKEN_SECRET_ARN;
-      if (arn) {
-        const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
-        if (!secret.SecretString) throw new Error('The admin token secret is empty');
-        return secret.SecretString;
-      }
-      const local = process.env.ADMIN_TOKEN;
-      if (!local) throw new HttpError(503, 'admin_not_configured', 'No admin token is configured (ADMIN_TOKEN or ADMIN_TOKEN_SECRET_ARN).');
-      return local;
-    })().catch((error: unknown) => {
-      token = undefined;
-      throw error;
-    });
-    return token;
-  };
 }

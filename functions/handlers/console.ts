@@ -5,7 +5,8 @@
  * also carries the session's CSRF token and must come from this origin.
  */
 import * as z from 'zod/mini';
-import { adminTokenFromEnvironment, checkAdminToken } from '../commons/admin-credential';
+import { adminTokenFromEnvironment } from '../admin-api/auth';
+import { checkAdminToken } from '../commons/admin-credential';
 import { adapters } from '../commons/adapters';
 import { HttpError, httpHandler, type HttpEvent, type HttpResult } from '../commons/http';
 import { lazyHandler } from '../commons/lazy-handler';

@@ -9,6 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { legacyRecord } from '../support/legacy-records';
 import { rawV5 } from '../support/raw-v5';
 import { launchChromium } from '../support/browser';
+import { DEFAULT_GATE_POLICY } from '../../functions/domain/auth/attempt-gate';
 import { waitUntil } from '../../lib/local/ports';
 import { monthlyUsage } from '../../functions/services/reports';
 import { DynamoReportFigures } from '../../functions/storage/report-figures';
@@ -170,4 +171,16 @@ test('signing out clears the session', async () => {
   expect(await context.cookies()).toEqual([]);
   await page.goto(`${server.url}/console/quarantine`);
   expect(new URL(page.url()).pathname).toBe('/console/login');
+});
+
+test('wrong tokens at the sign-in form are throttled per address in the admin API\'s gate: past the free attempts both entrances wait', async () => {
+  const signIn = (token: string) =>
+    fetch(`${server.url}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }) });
+  const statuses = [];
+  for (let attempt = 0; attempt < DEFAULT_GATE_POLICY.freeAttempts + 1; attempt++) statuses.push((await signIn(`wrong-${attempt}`)).status);
+  expect(statuses).toEqual([...Array(DEFAULT_GATE_POLICY.freeAttempts).fill(401), 429]);
+  const refused = await signIn(ADMIN_TOKEN);
+  expect(refused.status).toBe(429);
+  expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+  expect((await server.admin('GET', '/sites')).status).toBe(429);
 });

@@ -7,35 +7,12 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CentralSyncStack } from '../../lib/central-sync-stack';
+import { actionsOf, dynamoActionsByTable, functionStatements, WRITE_ACTIONS } from '../support/function-grants';
 
 const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 const template = Template.fromStack(new CentralSyncStack(app, 'ConsoleInfra'));
 
-interface Statement {
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-}
-
-const statements: Statement[] = Object.values(
-  template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^consoleFunction') }] } }),
-).flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
-
-const actionsOf = (statement: Statement) => ([] as string[]).concat(statement.Action);
-
-function dynamoActionsByTable(): Record<string, Set<string>> {
-  const out: Record<string, Set<string>> = {};
-  for (const statement of statements) {
-    const actions = actionsOf(statement).filter((action) => action.startsWith('dynamodb:'));
-    for (const resource of actions.length === 0 ? [] : (JSON.stringify(statement.Resource).match(/Tables[a-zA-Z0-9]+?[0-9A-F]{8}/g) ?? [])) {
-      const table = resource.replace(/^Tables/, '').replace(/[0-9A-F]{8}$/, '');
-      out[table] ??= new Set();
-      for (const action of actions) out[table]!.add(action);
-    }
-  }
-  return out;
-}
-
-const writes = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/;
+const statements = functionStatements(template, 'consoleFunction');
 
 test('/console and every path under it reach the console function, with a route limit below the stage', () => {
   const consoleIntegration = Object.keys(template.findResources('AWS::ApiGatewayV2::Integration')).find((id) => /consoleIntegration/.test(id));
@@ -58,11 +35,11 @@ test('it reads the admin token secret, and is given its ARN', () => {
 });
 
 test('tables: configuration, queue lengths and report figures read only; site state (sign-in attempts) and the quarantine written; nothing else', () => {
-  const byTable = dynamoActionsByTable();
+  const byTable = dynamoActionsByTable(statements);
   expect(Object.keys(byTable).sort()).toEqual(['config', 'quarantine', 'reports', 'siteState', 'syncOut']);
-  for (const table of ['config', 'syncOut', 'reports']) expect([...byTable[table]!].filter((action) => writes.test(action))).toEqual([]);
+  for (const table of ['config', 'syncOut', 'reports']) expect([...byTable[table]!].filter((action) => WRITE_ACTIONS.test(action))).toEqual([]);
   expect([...byTable.quarantine!]).toContain('dynamodb:Scan');
-  expect([...byTable.siteState!].some((action) => writes.test(action))).toBe(true);
+  expect([...byTable.siteState!].some((action) => WRITE_ACTIONS.test(action))).toBe(true);
   const services = new Set(statements.flatMap(actionsOf).map((action) => action.split(':')[0]));
   expect([...services].sort()).toEqual(['dynamodb', 'logs', 'secretsmanager']);
 });
