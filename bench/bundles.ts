@@ -40,17 +40,38 @@ export interface BundleFigures {
   readonly ownRequireMs: number;
 }
 
+/** Every deployed function's handler module (functions/handlers), each once. */
+export function deployedHandlers(): string[] {
+  const handlers = new Set<string>([
+    ...Object.values(apiFunctions).map((description) => description.handler as string),
+    ...Object.values(scheduledFunctions).map((description) => description.handler as string),
+    ...Object.values(queues).map((queue) => queue.consumer.handler as string),
+  ]);
+  return [...handlers].sort();
+}
+
+/** Bundles `handler` into `outfile` as the stack does (BUNDLE_SETTINGS), with esbuild's metafile. */
+export function bundleHandler(handler: string, outfile: string) {
+  return build({
+    entryPoints: [path.join(HANDLERS_DIR, `${handler}.ts`)],
+    bundle: true,
+    minify: BUNDLE_SETTINGS.minify,
+    target: BUNDLE_SETTINGS.target,
+    platform: BUNDLE_SETTINGS.platform,
+    format: BUNDLE_SETTINGS.format,
+    external: [...BUNDLE_SETTINGS.externalModules],
+    outfile,
+    metafile: true,
+    logLevel: 'silent',
+  });
+}
+
 /** Prints every function's figures; a bundle over the target is a MISSED line and sets a failing exit code. */
 export async function runBundles(): Promise<BundleFigures[]> {
   // Inside the project, so the AWS SDK (external, as the Lambda runtime provides it) resolves and loads too.
   mkdirSync(path.join(PROJECT_ROOT, '.local'), { recursive: true });
   const dir = mkdtempSync(path.join(PROJECT_ROOT, '.local', 'bundles-'));
   try {
-    const handlers = new Set<string>([
-      ...Object.values(apiFunctions).map((description) => description.handler as string),
-      ...Object.values(scheduledFunctions).map((description) => description.handler as string),
-      ...Object.values(queues).map((queue) => queue.consumer.handler as string),
-    ]);
     const empty = path.join(dir, 'empty.js');
     writeFileSync(empty, '');
     const baseline = requireMs(empty);
@@ -59,20 +80,9 @@ export async function runBundles(): Promise<BundleFigures[]> {
         `  require: median of ${RUNS} fresh processes against an empty module (${baseline.toFixed(1)} ms); "own" with the bundle's AWS SDK modules loaded first`,
     );
     const figures: BundleFigures[] = [];
-    for (const handler of [...handlers].sort()) {
+    for (const handler of deployedHandlers()) {
       const outfile = path.join(dir, `${handler}.js`);
-      const result = await build({
-        entryPoints: [path.join(HANDLERS_DIR, `${handler}.ts`)],
-        bundle: true,
-        minify: BUNDLE_SETTINGS.minify,
-        target: BUNDLE_SETTINGS.target,
-        platform: BUNDLE_SETTINGS.platform,
-        format: BUNDLE_SETTINGS.format,
-        external: [...BUNDLE_SETTINGS.externalModules],
-        outfile,
-        metafile: true,
-        logLevel: 'silent',
-      });
+      const result = await bundleHandler(handler, outfile);
       const bytes = statSync(outfile).size;
       const byPackage = new Map<string, number>();
       for (const [input, { bytesInOutput }] of Object.entries(result.metafile.outputs[path.relative(process.cwd(), outfile)]?.inputs ?? {})) {
