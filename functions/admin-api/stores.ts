@@ -1,12 +1,20 @@
 /** Stores: create, read, change, delete; "include transactions", sync-with per site, visibility. */
 import * as z from 'zod/mini';
 import { json } from '../commons/http';
+import type { SyncConfig } from '../domain/config/model';
 import { allStores, getStore, instanceType, namesVisibleIn } from '../domain/config/queries';
 import * as schemas from '../protocol/admin';
 import { change, found, parseBody, sendNewlyVisible, sendRecords, siteIdParam, storeView, syncWithView } from './helpers';
-import { route, type AdminRoute } from './types';
+import { route, type AdminRoute, type RouteDeps } from './types';
 
 const tag = 'stores';
+
+/** The configuration holding the store the path names, or a 404. */
+async function withStore(store: RouteDeps['store'], storeId: string): Promise<SyncConfig> {
+  const config = await store.current();
+  found(getStore(config, storeId), `Store ${storeId}`, 'store_not_found');
+  return config;
+}
 
 export const storeRoutes: AdminRoute[] = [
   route({
@@ -96,9 +104,7 @@ export const storeRoutes: AdminRoute[] = [
     response: schemas.syncWithView,
     run: async ({ store }, request) => {
       const storeId = request.params.storeId!;
-      const config = await store.current();
-      found(getStore(config, storeId), `Store ${storeId}`, 'store_not_found');
-      return json(200, syncWithView(config, storeId));
+      return json(200, syncWithView(await withStore(store, storeId), storeId));
     },
   }),
   route({
@@ -130,9 +136,7 @@ export const storeRoutes: AdminRoute[] = [
     response: schemas.visibilityView,
     run: async ({ store }, request) => {
       const storeId = request.params.storeId!;
-      const config = await store.current();
-      found(getStore(config, storeId), `Store ${storeId}`, 'store_not_found');
-      return json(200, { storeId, nameIds: namesVisibleIn(config, storeId) });
+      return json(200, { storeId, nameIds: namesVisibleIn(await withStore(store, storeId), storeId) });
     },
   }),
   route({
