@@ -45,20 +45,30 @@ export class DynamoReportFigures implements ReportFigures {
     return new Map(items.filter((item) => item.keepId).map((item) => [item.sk as string, item.keepId as string]));
   }
 
-  private async query(pk: string, options: { prefix?: string; range?: { from: string; to: string } } = {}): Promise<Array<Record<string, unknown>>> {
-    const condition = options.prefix !== undefined ? ' AND begins_with(sk, :prefix)' : options.range ? ' AND sk BETWEEN :from AND :to' : '';
-    const values: Record<string, unknown> = { ':pk': pk };
-    if (options.prefix !== undefined) values[':prefix'] = options.prefix;
-    if (options.range) Object.assign(values, { ':from': options.range.from, ':to': options.range.to });
-    const items: Array<Record<string, unknown>> = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({ TableName: this.table, KeyConditionExpression: `pk = :pk${condition}`, ExpressionAttributeValues: values, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+  private query(pk: string, options: PartitionQuery = {}): Promise<Array<Record<string, unknown>>> {
+    return queryPartition(this.db, this.table, pk, options);
   }
+}
+
+export interface PartitionQuery {
+  readonly prefix?: string;
+  readonly range?: { readonly from: string; readonly to: string };
+}
+
+/** Every item of one partition of the reports table (strongly consistent), page by page. */
+export async function queryPartition(db: DynamoDBDocumentClient, table: string, pk: string, options: PartitionQuery = {}): Promise<Array<Record<string, unknown>>> {
+  const condition = options.prefix !== undefined ? ' AND begins_with(sk, :prefix)' : options.range ? ' AND sk BETWEEN :from AND :to' : '';
+  const values: Record<string, unknown> = { ':pk': pk };
+  if (options.prefix !== undefined) values[':prefix'] = options.prefix;
+  if (options.range) Object.assign(values, { ':from': options.range.from, ':to': options.range.to });
+  const items: Array<Record<string, unknown>> = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({ TableName: table, KeyConditionExpression: `pk = :pk${condition}`, ExpressionAttributeValues: values, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
 }

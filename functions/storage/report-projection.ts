@@ -10,12 +10,13 @@
  * (`countedAs`); when a header changes, its per-item units move from the old figure to the new
  * one, each move a transaction of its own, guarded by the header's version.
  */
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { contributionOf, lineDeltas, parseUsageKey, stockDeltas, type Contribution } from '../domain/reports/contributions';
 import { reportTables } from '../domain/reports/contributions';
 import type { ReportProjection } from '../domain/reports/ports';
 import type { StoredRecord } from '../domain/ports';
 import { batchGetItems } from './batch-get';
+import { queryPartition } from './report-figures';
 import { reportKeys } from './keys';
 import { ReportWrites } from './report-writes';
 import { cancellation } from './transactions';
@@ -161,23 +162,8 @@ export class DynamoReportProjection implements ReportProjection {
     return new Map(items.map((item) => [`${item.pk as string}\u0000${item.sk as string}`, item]));
   }
 
-  private async query(pk: string): Promise<Array<Record<string, unknown>>> {
-    const items: Array<Record<string, unknown>> = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+  private query(pk: string): Promise<Array<Record<string, unknown>>> {
+    return queryPartition(this.db, this.table, pk);
   }
 }
 

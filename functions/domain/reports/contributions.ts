@@ -135,7 +135,7 @@ function numberOf(value: unknown): number {
 /** Figures kept to 6 decimals, so sums in the store (decimal) and in memory (binary) agree. */
 export const exact = (value: number): number => Math.round(value * 1e6) / 1e6 + 0;
 
-/** One change of an additive figure: `amount` added to the figure `key` names. */
+/** A change of a store's stock figure for one (item, location). */
 export interface StockDelta {
   readonly storeId: string;
   readonly itemId: string;
@@ -144,48 +144,46 @@ export interface StockDelta {
   readonly value: number;
 }
 
-/**
- * The stock deltas that replace `previous` by `next` (both a stock line's contributions, or
- * none): the old line taken out, the new one put in, merged where they name the same figure.
- */
-export function stockDeltas(previous: Contribution | undefined, next: Contribution | undefined): StockDelta[] {
-  const deltas = new Map<string, StockDelta>();
-  const add = (contribution: Contribution | undefined, sign: 1 | -1) => {
-    if (contribution?.kind !== 'stock') return;
-    const key = JSON.stringify([contribution.storeId, contribution.itemId, contribution.locationId]);
-    const before = deltas.get(key);
-    deltas.set(key, {
-      storeId: contribution.storeId,
-      itemId: contribution.itemId,
-      locationId: contribution.locationId,
-      units: exact((before?.units ?? 0) + sign * contribution.units),
-      value: exact((before?.value ?? 0) + sign * contribution.value),
-    });
-  };
-  add(previous, -1);
-  add(next, 1);
-  return [...deltas.values()].filter((delta) => delta.units !== 0 || delta.value !== 0);
-}
-
-/** A line's units under one (header, item) pair. */
+/** A change of a header's units of one item. */
 export interface LineDelta {
   readonly headerId: string;
   readonly itemId: string;
   readonly units: number;
 }
 
+/**
+ * The stock deltas that replace `previous` by `next` (a stock line's contributions, or none):
+ * the old line taken out, the new one put in, merged where they name the same figure.
+ */
+export function stockDeltas(previous: Contribution | undefined, next: Contribution | undefined): StockDelta[] {
+  const stock = (c: Contribution | undefined) => (c?.kind === 'stock' ? c : undefined);
+  return differences(stock(previous), stock(next), ({ storeId, itemId, locationId }) => ({ storeId, itemId, locationId }), ({ units, value }) => ({ units, value }));
+}
+
 /** The per-header deltas that replace one line contribution by another. */
 export function lineDeltas(previous: Contribution | undefined, next: Contribution | undefined): LineDelta[] {
-  const deltas = new Map<string, LineDelta>();
-  const add = (contribution: Contribution | undefined, sign: 1 | -1) => {
-    if (contribution?.kind !== 'line') return;
-    const key = JSON.stringify([contribution.headerId, contribution.itemId]);
-    const before = deltas.get(key)?.units ?? 0;
-    deltas.set(key, { headerId: contribution.headerId, itemId: contribution.itemId, units: exact(before + sign * contribution.units) });
-  };
-  add(previous, -1);
-  add(next, 1);
-  return [...deltas.values()].filter((delta) => delta.units !== 0);
+  const line = (c: Contribution | undefined) => (c?.kind === 'line' ? c : undefined);
+  return differences(line(previous), line(next), ({ headerId, itemId }) => ({ headerId, itemId }), ({ units }) => ({ units }));
+}
+
+/** `next`'s amounts minus `previous`'s, per figure (what `figureOf` names); unchanged figures left out. */
+function differences<C, F extends Record<string, string>, A extends Record<string, number>>(
+  previous: C | undefined,
+  next: C | undefined,
+  figureOf: (contribution: C) => F,
+  amountsOf: (contribution: C) => A,
+): Array<F & A> {
+  const deltas = new Map<string, F & A>();
+  for (const [contribution, sign] of [[previous, -1], [next, 1]] as const) {
+    if (contribution === undefined) continue;
+    const figure = figureOf(contribution);
+    const key = JSON.stringify(Object.values(figure));
+    const before: Readonly<Record<string, unknown>> = deltas.get(key) ?? {};
+    const was = (name: string) => Number(before[name] ?? 0);
+    const amounts = Object.fromEntries(Object.entries(amountsOf(contribution)).map(([name, amount]) => [name, exact(was(name) + sign * amount)]));
+    deltas.set(key, { ...figure, ...amounts } as F & A);
+  }
+  return [...deltas.values()].filter((delta) => Object.values(delta).some((value) => typeof value === 'number' && value !== 0));
 }
 
 /**
