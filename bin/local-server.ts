@@ -7,10 +7,27 @@
 import { parseArgs } from 'node:util';
 import { startLocalServer } from '../lib/local/local-server';
 
+const USAGE = `usage: npm start [-- options]
+
+The central server on this machine, on its embedded stand-ins (DynamoDB Local, an SQS emulator).
+
+options:
+  --port N          port to listen on (or PORT); default 3000, 0 picks a free one
+  --in-memory       a throw-away database instead of the one kept in .data/
+  --data-dir DIR    keep the database (and the admin token) in DIR instead of .data/dynamodb
+  --help            this text
+
+environment:
+  ADMIN_TOKEN       the admin API's token; default: made at the first start and kept with the database`;
+
 async function main() {
   const { values } = parseArgs({
-    options: { port: { type: 'string' }, 'in-memory': { type: 'boolean', default: false }, 'data-dir': { type: 'string' } },
+    options: { port: { type: 'string' }, 'in-memory': { type: 'boolean', default: false }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const port = Number(values.port ?? process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a TCP port number, got ${values.port}`);
 
