@@ -5,11 +5,20 @@ import { logger } from '../commons/observability';
 import { siteGateName } from '../commons/site-auth';
 import { getSite } from '../domain/config/queries';
 import { pageOfSites, syncReport } from '../services/sync-report';
+import { reinitialiseSite } from '../services/reinitialise';
 import * as schemas from '../protocol/admin';
 import { SITE_GATE_SCOPE } from '../storage/attempt-gate';
 import { change, found, parseBody, siteIdParam, siteView } from './helpers';
 import { paged, reportOptions, reportPagingQuery, syncReportRowView } from './sync-report';
 import { route, type AdminRoute } from './types';
+
+const reinitialiseResponse = z.object({
+  siteId: z.number(),
+  previousInitialisationStatus: z.enum(['new', 'started', 'completed', 'error']),
+  previousHardwareId: z.string(),
+  initialisationStatus: z.literal('new'),
+  recordsWaiting: z.number(),
+});
 
 const tag = 'sites';
 
@@ -119,6 +128,39 @@ export const siteRoutes: AdminRoute[] = [
       const siteId = siteIdParam(request);
       const config = await change(deps, request, { type: 'releaseHardware', siteId }, { freshBindings: [siteId] });
       return json(200, siteView(config, getSite(config, siteId)!));
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/sites/{siteId}/re-initialise',
+    summary: 'Let the site initialise afresh: its initialisation is forgotten (site info says new) and its hardware binding released; reset or reinstall the site, and its next sync initialises it from the central copy (privileged)',
+    operationId: 'reinitialiseSite',
+    tag,
+    response: reinitialiseResponse,
+    privileged: true,
+    run: async (deps, request) => {
+      const siteId = siteIdParam(request);
+      const site = found(getSite(await deps.store.current(), siteId), `Site ${siteId}`, 'site_not_found');
+      if (site.kind === 'central') throw new HttpError(422, 'central_site', `Site ${siteId} is the central server: it never initialises.`);
+      const actions = deps.operatorActions;
+      if (!actions || !deps.data) throw new HttpError(503, 'reinitialise_unavailable', 'This server was started without site re-initialisation.');
+      const outgoing = deps.data.outgoing;
+      const outcome = await reinitialiseSite(
+        {
+          resetInitialisation: actions.resetInitialisation,
+          releaseBinding: async () => {
+            const before = site.hardwareId || ((await deps.store.load()).sites[String(siteId)]?.hardwareId ?? '');
+            await change(deps, request, { type: 'releaseHardware', siteId }, { freshBindings: [siteId] });
+            return { previousHardwareId: before };
+          },
+          queueLength: (id) => outgoing.queueLength(id),
+          audit: actions.audit,
+        },
+        siteId,
+        request.actor,
+      );
+      logger.info('site re-initialised', { actor: request.actor, ...outcome });
+      return json(200, outcome);
     },
   }),
   route({

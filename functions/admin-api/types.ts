@@ -8,6 +8,8 @@ import type * as z from 'zod/mini';
 import type { HttpResult } from '../commons/http';
 import type { AttemptGate, OutgoingQueue, Quarantine } from '../domain/ports';
 import type { PushDeps } from '../services/push';
+import type { QuarantineActionDeps, QuarantineEntries } from '../services/quarantine-actions';
+import type { ReinitialiseDeps } from '../services/reinitialise';
 import type { ReportDeps } from '../services/reports';
 import type { SyncReportDeps } from '../services/sync-report';
 import type { V6PushDeps } from '../services/v6-push';
@@ -29,7 +31,18 @@ export interface AdminDeps {
   readonly syncReport?: Omit<SyncReportDeps, 'store'> | null;
   /** The report figures (docs/reports.md); without them /reports/... answer 503. */
   readonly reports?: ReportDeps | null;
+  /** Quarantine replay and resolve, re-initialising a site; without them those routes answer 503. */
+  readonly operatorActions?: OperatorActionsDeps | null;
   readonly now?: () => Date;
+}
+
+/** What operators' repair actions read and write beyond `data` (services/quarantine-actions.ts, services/reinitialise.ts). */
+export interface OperatorActionsDeps {
+  readonly entries: QuarantineEntries;
+  readonly lastChanges: QuarantineActionDeps['lastChanges'];
+  /** Appends to the audit log (`GET /audit`). */
+  readonly audit: QuarantineActionDeps['audit'];
+  readonly resetInitialisation: ReinitialiseDeps['resetInitialisation'];
 }
 
 export interface AdminDataDeps {

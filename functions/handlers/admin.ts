@@ -18,6 +18,9 @@ import { decodePathSegment, parseJsonText } from '../protocol/json-text';
 import { DynamoAttemptGate } from '../storage/attempt-gate';
 import { ConfigStore } from '../storage/config-store';
 import { DynamoV6Store } from '../storage/v6-store';
+import { DynamoAuditLog } from '../storage/audit-log';
+import { resetInitialisation } from '../storage/initialisation-reset';
+import { lastChanges } from '../storage/record-changes';
 import { adminTokenFromEnvironment, authenticate } from '../admin-api/auth';
 import { parseQuery } from '../admin-api/helpers';
 import { openApiDocument as documentOf } from '../admin-api/openapi';
@@ -31,7 +34,7 @@ export type { AdminDataDeps, AdminDeps } from '../admin-api/types';
 export const openApiDocument = () => documentOf(adminRoutes);
 
 export function createAdminHandler(deps: AdminDeps) {
-  const full: RouteDeps = { hashPassword: scryptPassword, data: null, attempts: null, syncReport: null, reports: null, now: () => new Date(), ...deps };
+  const full: RouteDeps = { hashPassword: scryptPassword, data: null, attempts: null, syncReport: null, reports: null, operatorActions: null, now: () => new Date(), ...deps };
   const findRoute = adminRouter(adminRoutes);
   let openApi: string | undefined;
   return httpHandler(async (event: HttpEvent) => {
@@ -84,5 +87,11 @@ export const handler = lazyHandler(() =>
     },
     syncReport: { sessions: adapters.sessions, progress: adapters.progress, outgoing: adapters.outgoing, refusals: adapters.refusalCounts },
     reports: { figures: adapters.reportFigures },
+    operatorActions: {
+      entries: adapters.quarantine,
+      lastChanges: (keys) => lastChanges(dynamoDb(), tableName('records'), keys),
+      audit: (entry, actor) => new DynamoAuditLog(dynamoDb(), tableName('config')).append(entry, actor),
+      resetInitialisation: (siteId) => resetInitialisation(dynamoDb(), tableName('siteState'), siteId),
+    },
   }),
 );

@@ -149,3 +149,50 @@ test('resolve closes entries with the note, reports ids it does not know, and is
 test('entry ids name the site and the change, whatever the change id holds', () => {
   expect(quarantineEntryId(3, 'v6-abc:def')).toBe('3:v6-abc:def');
 });
+
+describe('through the admin API', () => {
+  test('replay and resolve one entry by its id; unknown and malformed ids are refused', async () => {
+    await pushFromSite3('901', legacyRecord('item_line', 'ROUTE_IL_E1', { store_ID: 'STORE_E' }));
+    await pushFromSite3('902', legacyRecord('item_line', 'ROUTE_IL_E2', { store_ID: 'STORE_E' }));
+    const replayed = await server.admin('POST', `/quarantine/${encodeURIComponent('3:901')}/replay`);
+    expect(replayed).toMatchObject({ status: 200, body: { accepted: 0, refused: 1, results: [{ id: '3:901', outcome: 'refused', reason: 'store_not_active_on_site' }] } });
+
+    const resolved = await server.admin('POST', '/quarantine/3:902/resolve', { resolution: 'Typed on the wrong store; entered again.' });
+    expect(resolved).toMatchObject({ status: 200, body: { resolved: ['3:902'], notFound: [] } });
+    const open = await server.admin('GET', '/quarantine?siteId=3&state=open&limit=1000');
+    expect(open.status).toBe(200);
+    const openIds = (open.body.records as Array<{ changeId: string }>).map((record) => record.changeId);
+    expect(openIds).toContain('901');
+    expect(openIds).not.toContain('902');
+    const closed = await server.admin('GET', '/quarantine?siteId=3&state=closed&limit=1000');
+    expect(closed.body.records).toContainEqual(expect.objectContaining({ changeId: '902', closure: 'resolved', resolution: 'Typed on the wrong store; entered again.' }));
+
+    expect(await server.admin('POST', '/quarantine/3:never/replay')).toMatchObject({ status: 404, body: { error: { code: 'quarantine_entry_not_found' } } });
+    expect(await server.admin('POST', '/quarantine/not-an-id/resolve', { resolution: 'x' })).toMatchObject({ status: 400, body: { error: { code: 'invalid_quarantine_id' } } });
+    expect(await server.admin('POST', '/quarantine/3:901/resolve', { resolution: '' })).toMatchObject({ status: 400 });
+    expect(await server.admin('GET', '/quarantine?state=shut')).toMatchObject({ status: 400 });
+  });
+
+  test('bulk replay takes the open entries of a site and reason a page at a time, then bulk resolve closes them', async () => {
+    for (const n of [1, 2, 3]) await pushFromSite3(`95${n}`, legacyRecord('item_line', `BULK_IL_${n}`, { store_ID: 'STORE_E' }));
+    expect(await server.admin('POST', '/quarantine/replay', {})).toMatchObject({ status: 400 });
+    const results: Array<{ id: string; outcome: string }> = [];
+    let after: string | undefined;
+    do {
+      const page = await server.admin('POST', '/quarantine/replay', { siteId: 3, reason: 'store_not_active_on_site', limit: 2, ...(after ? { after } : {}) });
+      expect(page.status).toBe(200);
+      results.push(...page.body.results);
+      after = page.body.next;
+    } while (after);
+    expect(results.map((result) => result.id)).toEqual(expect.arrayContaining(['3:951', '3:952', '3:953']));
+    expect(results.every((result) => result.outcome === 'refused')).toBe(true);
+
+    const resolved = await server.admin('POST', '/quarantine/resolve', { siteId: 3, reason: 'store_not_active_on_site', resolution: 'Store E stays on the central server.', limit: 500 });
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.resolved).toEqual(expect.arrayContaining(['3:951', '3:952', '3:953']));
+    expect((await server.admin('GET', '/quarantine?siteId=3&state=open&reason=store_not_active_on_site')).body.records).toEqual([]);
+    const audit = (await server.admin('GET', '/audit')).body.entries as Array<{ action: string; target: string }>;
+    expect(audit).toContainEqual(expect.objectContaining({ action: 'quarantine.replay', target: 'quarantine/site/3/reason/store_not_active_on_site' }));
+    expect(audit).toContainEqual(expect.objectContaining({ action: 'quarantine.resolve', target: 'quarantine/site/3/reason/store_not_active_on_site' }));
+  });
+});

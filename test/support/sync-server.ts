@@ -27,6 +27,9 @@ import { FaultPlan, faultyPorts } from './faults';
 import { adaptersFor, createTestResources, type TestResources } from './stand-ins';
 import { syncFilesDepsFor } from './sync-files-stand-in';
 import { DynamoAttemptGate } from '../../functions/storage/attempt-gate';
+import { DynamoAuditLog } from '../../functions/storage/audit-log';
+import { resetInitialisation } from '../../functions/storage/initialisation-reset';
+import { lastChanges } from '../../functions/storage/record-changes';
 import { DynamoRefusalCounts } from '../../functions/storage/refusal-counts';
 import { DynamoReportProjection } from '../../functions/storage/report-projection';
 
@@ -95,6 +98,12 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
       adminToken: async () => ADMIN_TOKEN,
       attempts: new DynamoAttemptGate(resources.db, resources.tables.siteState),
       data: { push: adapters, quarantine: adapters.quarantine, outgoing: adapters.outgoing, v6: { v6Store: adapters.v6Store, legacyCopy: adapters.centralCopy } },
+      operatorActions: {
+        entries: adapters.quarantine,
+        lastChanges: (keys) => lastChanges(resources.db, resources.tables.records, keys),
+        audit: (entry, actor) => new DynamoAuditLog(resources.db, resources.tables.config, adapters.now).append(entry, actor),
+        resetInitialisation: (siteId) => resetInitialisation(resources.db, resources.tables.siteState, siteId),
+      },
       syncReport: { sessions: adapters.sessions, progress: adapters.progress, outgoing: adapters.outgoing, refusals: new DynamoRefusalCounts(resources.db, resources.tables.siteState) },
     }) as LambdaHttpHandler,
     console: (await import('./console-stand-in')).consoleHandlerFor(resources, adapters, ADMIN_TOKEN) as LambdaHttpHandler,

@@ -47,7 +47,7 @@ test('OpenAPI: every operation has its own operation id and a tag, and lists eve
   expect(doc.tags.map((tag) => tag.name)).toEqual(expect.arrayContaining(['sites', 'stores', 'moves', 'users', 'quarantine', 'sync-report']));
   const queryOf = (path: string, method: string) =>
     ((doc.paths[`/admin/v1${path}`]![method] as { parameters: Array<{ name: string; in: string }> }).parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
-  expect(queryOf('/quarantine', 'get')).toEqual(['siteId', 'limit', 'after']);
+  expect(queryOf('/quarantine', 'get')).toEqual(['siteId', 'limit', 'after', 'reason', 'state']);
   expect(queryOf('/sync-report', 'get')).toEqual(['limit', 'after', 'silentAfterDays', 'format']);
   expect(queryOf('/sites', 'get')).toEqual(['limit', 'after', 'silentAfterDays']);
   const report = doc.paths['/admin/v1/sync-report']!.get as { responses: Record<string, { content: Record<string, unknown> }> };
