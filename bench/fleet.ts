@@ -3,7 +3,9 @@
  * For each size (remote sites, one active store each, plus SUPPLIERS supplier stores on the
  * central site; bench/fleet-config.ts):
  *  - configuration: import of the whole file (passwords hashed) and of the configured records,
- *    a full load, one change and the reload after it (on a DynamoDB Local of its own);
+ *    a full load (every item), a cold load (the snapshot the import wrote), one change and the
+ *    reload after it, a cold load 21 changes past the snapshot, and writing a snapshot (on a
+ *    DynamoDB Local of its own);
  *  - routing CPU per record: `destinations` in process over many records, so the figure is free
  *    of I/O; the index build apart;
  *  - on the local server (in process): a site pushes 100 records, then asks `site_status` until
@@ -56,6 +58,11 @@ interface FleetFigures {
   configuredRecordsSeconds: number;
   configItems: number;
   fullLoadMs: number;
+  coldLoadMs: number;
+  coldLoadAfterChangesMs: number;
+  snapshotWriteMs: number;
+  snapshotChunks: number;
+  snapshotKb: number;
   changeMs: number;
   reloadAfterChangeMs: number;
   indexBuildMs: number;
@@ -131,8 +138,13 @@ async function measureConfiguration(sites: number, plan: PasswordPlan, log: (lin
     log(`  import: ${importSeconds.toFixed(1)} s`);
 
     start = process.hrtime.bigint();
-    let config = await store.load();
+    let config = await store.loadInFull();
     const fullLoadMs = ms(start);
+    // A function's first call: the snapshot the import published (no change since).
+    start = process.hrtime.bigint();
+    const cold = await new ConfigStore(db, tables.config).current();
+    const coldLoadMs = ms(start);
+    if (cold.version !== config.version || Object.keys(cold.sites).length !== Object.keys(config.sites).length) throw new Error('the cold load differs from the full load');
     start = process.hrtime.bigint();
     if (!configurationOnly)
       await writeConfiguredRecords(
@@ -157,8 +169,33 @@ async function measureConfiguration(sites: number, plan: PasswordPlan, log: (lin
     config = await reader.current();
     const reloadAfterChangeMs = ms(start);
     if (config.sites['2']?.code !== 'CHANGED') throw new Error('the reload after a change did not see it');
+    // 20 more changes: a cold load then reads the snapshot and 21 change entries.
+    for (let i = 0; i < 20; i++) {
+      const more = await store.apply((current) => applyCommand(current, { type: 'updateSite', siteId: 3 + i, changes: { code: `C${i}` } }), 'bench');
+      if (!more.ok) throw new Error(`change: ${more.message}`);
+    }
+    start = process.hrtime.bigint();
+    const coldAfterChanges = await new ConfigStore(db, tables.config).current();
+    const coldLoadAfterChangesMs = ms(start);
+    if (coldAfterChanges.sites['22']?.code !== 'C19') throw new Error('the cold load did not see the changes after the snapshot');
+    start = process.hrtime.bigint();
+    const snapshot = await store.writeSnapshot();
+    const snapshotWriteMs = ms(start);
     const configItems = sites * 2 + SUPPLIERS + 2 + Object.values(config.visibility).reduce((sum, names) => sum + names.length, 0);
-    return { config, importSeconds, configuredRecordsSeconds, fullLoadMs, changeMs, reloadAfterChangeMs, configItems };
+    return {
+      config,
+      importSeconds,
+      configuredRecordsSeconds,
+      fullLoadMs,
+      coldLoadMs,
+      coldLoadAfterChangesMs,
+      snapshotWriteMs,
+      snapshotChunks: snapshot.chunks,
+      snapshotKb: snapshot.bytes / 1024,
+      changeMs,
+      reloadAfterChangeMs,
+      configItems,
+    };
   } finally {
     await dynamo.stop();
   }
@@ -202,7 +239,7 @@ async function measureServer(sites: number, log: (line: string) => void) {
   const loggedIn = new Set([pusherId, pullerId, idleId]);
   writeFileSync(configFile, JSON.stringify(fleetConfigFile(sites, (siteId) => loggedIn.has(siteId))));
   let start = process.hrtime.bigint();
-  const server = await startLocalServer({ inMemory: true, port: 0, configFile, log: (line) => (/fail|error/i.test(line) ? log(`  [server] ${line}`) : undefined) });
+  const server = await startLocalServer({ inMemory: true, port: 0, configFile, demoDataFile: null, log: (line) => (/fail|error/i.test(line) ? log(`  [server] ${line}`) : undefined) });
   const serverStartSeconds = seconds(start);
   log(`  local server started (import included): ${serverStartSeconds.toFixed(1)} s`);
   const count = { current: emptyCount() };
@@ -379,7 +416,12 @@ function print(row: FleetFigures, base: FleetFigures) {
   line('configuration import (hashing included)', 'importSeconds', 's');
   line('configured store and user records', 'configuredRecordsSeconds', 's');
   line('configuration items', 'configItems', '', 0);
-  line('full configuration load', 'fullLoadMs', 'ms', 0);
+  line('full configuration load (every item)', 'fullLoadMs', 'ms', 0);
+  line('cold load: the snapshot the import wrote', 'coldLoadMs', 'ms', 0);
+  line('cold load: snapshot + 21 changes since', 'coldLoadAfterChangesMs', 'ms', 0);
+  line('writing a snapshot (bindings read afresh)', 'snapshotWriteMs', 'ms', 0);
+  line('snapshot chunks', 'snapshotChunks', '', 0);
+  line('snapshot size (compressed)', 'snapshotKb', 'KB', 0);
   line('one change (update a site)', 'changeMs', 'ms', 0);
   line('reload after that change (cached reader)', 'reloadAfterChangeMs', 'ms', 0);
   line('every routing index, every store (on first use)', 'indexBuildMs', 'ms', 0);
