@@ -15,6 +15,7 @@ options:
   --port N          port to listen on (or PORT); default 3000, 0 picks a free one
   --in-memory       a throw-away database instead of the one kept in .data/
   --data-dir DIR    keep the database (and the admin token) in DIR instead of .data/dynamodb
+  --no-demo-data    an empty database gets the demo configuration only, not config/demo-data.json
   --help            this text
 
 environment:
@@ -22,7 +23,7 @@ environment:
 
 async function main() {
   const { values } = parseArgs({
-    options: { port: { type: 'string' }, 'in-memory': { type: 'boolean', default: false }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: { port: { type: 'string' }, 'in-memory': { type: 'boolean', default: false }, 'data-dir': { type: 'string' }, 'no-demo-data': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
   });
   if (values.help) {
     console.log(USAGE);
@@ -31,7 +32,12 @@ async function main() {
   const port = Number(values.port ?? process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a TCP port number, got ${values.port}`);
 
-  const server = await startLocalServer({ port, inMemory: values['in-memory'], ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}) });
+  const server = await startLocalServer({
+    port,
+    inMemory: values['in-memory'],
+    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+    ...(values['no-demo-data'] ? { demoDataFile: null } : {}),
+  });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
