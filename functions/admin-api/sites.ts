@@ -136,6 +136,7 @@ export const siteRoutes: AdminRoute[] = [
     summary: 'Let the site initialise afresh: its initialisation is forgotten (site info says new) and its hardware binding released; reset or reinstall the site, and its next sync initialises it from the central copy (privileged)',
     operationId: 'reinitialiseSite',
     tag,
+    verb: 're-initialise',
     response: reinitialiseResponse,
     privileged: true,
     run: async (deps, request) => {

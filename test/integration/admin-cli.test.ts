@@ -33,7 +33,7 @@ test('every route is one verb of its resource, each with its own name', () => {
   expect(verbs).toHaveLength(adminRoutes.length);
   const names = verbs.map((verb) => `${verb.resource} ${verb.verb}`);
   expect(new Set(names).size).toBe(names.length);
-  expect(names).toEqual(expect.arrayContaining(['sites list', 'sites create', 'sites set-password', 'stores set-sync-with', 'moves start', 'users create', 'quarantine list', 'sync-report get']));
+  expect(names).toEqual(expect.arrayContaining(['sites list', 'sites create', 'sites set-password', 'stores set-sync-with', 'moves start', 'users create', 'quarantine list', 'quarantine replay', 'quarantine resolve', 'sites re-initialise', 'sync-report get', 'reports get-stock-value']));
 });
 
 test('verbs call the API: path parameters as options or positionals, typed body fields, query parameters', async () => {
@@ -98,7 +98,7 @@ test('--help at every level: resources, a resource\'s verbs, a verb\'s options',
 
 test('every project command answers --help', async () => {
   const run = promisify(execFile);
-  for (const command of ['admin', 'config', 'site', 'replay-dead-letters']) {
+  for (const command of ['admin', 'config', 'site', 'replay-dead-letters', 'local-server']) {
     const { stdout } = await run('npx', ['tsx', `bin/${command}.ts`, '--help'], { cwd: `${__dirname}/../..` });
     expect({ command, usage: /usage/i.test(stdout) }).toEqual({ command, usage: true });
   }
