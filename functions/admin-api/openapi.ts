@@ -30,7 +30,7 @@ const pathParameters = (route: AdminRoute) =>
   }));
 
 export function openApiDocument(routes: readonly AdminRoute[]) {
-  const errorResponse = { description: 'Refused; the message says why', content: { 'application/json': { schema: jsonSchema(schemas.errorView, 'output') } } };
+  const errorResponse = { $ref: '#/components/responses/Refused' };
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const parameters = [...pathParameters(route), ...queryParameters(route)];
@@ -64,7 +64,10 @@ export function openApiDocument(routes: readonly AdminRoute[]) {
         'Configure sites, stores, sync-with settings, visibility, preferences and the users who log in on sites; import central data; read the quarantine and the sync report. Every route except this document needs `Authorization: Bearer <admin token>`; site credentials are refused. Errors are `{"error":{"code","message","data"}}`.',
     },
     tags,
-    components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
+    components: {
+      securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } },
+      responses: { Refused: { description: 'Refused; the message says why', content: { 'application/json': { schema: jsonSchema(schemas.errorView, 'output') } } } },
+    },
     security: [{ adminToken: [] }],
     paths,
   };
