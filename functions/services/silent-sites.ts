@@ -6,8 +6,10 @@
  */
 import type { Site, SyncConfig } from '../domain/config/model';
 import { allSites } from '../domain/config/queries';
+import { DEFAULT_SILENT_AFTER_DAYS } from './sync-report';
 
-export const DEFAULT_SILENT_AFTER_DAYS = 30;
+// The same threshold and the same rule as the sync report's `silent` flag.
+export { DEFAULT_SILENT_AFTER_DAYS };
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface SilentSitesDeps {
