@@ -5,6 +5,7 @@
  * resolve closes entries with a note; both are in the audit log.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sha256Hex } from '../../functions/domain/config/credentials';
 import { recordKeyString } from '../../functions/domain/ports';
 import { replayEntries, resolveEntries, openEntries, type QuarantineActionDeps } from '../../functions/services/quarantine-actions';
 import { DynamoAuditLog } from '../../functions/storage/audit-log';
@@ -195,4 +196,36 @@ describe('through the admin API', () => {
     expect(audit).toContainEqual(expect.objectContaining({ action: 'quarantine.replay', target: 'quarantine/site/3/reason/store_not_active_on_site' }));
     expect(audit).toContainEqual(expect.objectContaining({ action: 'quarantine.resolve', target: 'quarantine/site/3/reason/store_not_active_on_site' }));
   });
+});
+
+test('a v6 record refused because its store was on another site is accepted into the v6 copy and change log on replay once the store is moved', async () => {
+  const settings = {
+    serverUrl: server.url,
+    username: 'remote-site-2',
+    passwordSha256: sha256Hex(server.passwords['remote-site-2']!),
+    siteUuid: 'quarantine-hw-3',
+    appVersion: '2.13.0',
+    appName: 'Open mSupply Desktop',
+    syncVersion: '14',
+  };
+  const pushed = { cursor: 40, record: { tableName: 'asset', recordId: 'replay-asset-b', action: 'Update', recordData: { id: 'replay-asset-b', store_id: 'STORE_B', serial_number: 'R1' } } };
+  const response = await fetch(new URL('/central/sync/push', server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ batch: { total_records: 1, end_cursor: 40, records: [pushed], is_last_batch: true }, syncV5Settings: settings, syncV6Version: 5 }),
+  });
+  expect(response.status).toBe(200);
+  const [refused] = (await server.adapters.quarantine.list({ siteId: 3, limit: 1000, state: 'open' })).records.filter((record) => record.recordId === 'replay-asset-b');
+  expect(refused).toMatchObject({ changeId: expect.stringMatching(/^v6-/), reason: 'store_not_active_on_site', raw: pushed });
+
+  const early = await replayEntries(deps, await server.adapters.configStore.current(), [refused!], actor, 'quarantine/v6');
+  expect(early).toMatchObject({ refused: 1, results: [{ outcome: 'refused', reason: 'store_not_active_on_site' }] });
+
+  expect((await server.admin('PUT', '/stores/STORE_B/active-site', { siteId: 3, force: true })).status).toBe(200);
+  const replayed = await server.admin('POST', `/quarantine/${encodeURIComponent(quarantineEntryId(3, refused!.changeId))}/replay`);
+  expect(replayed).toMatchObject({ status: 200, body: { accepted: 1, results: [{ outcome: 'accepted' }] } });
+  const copy = (await server.adapters.v6Store.get([{ tableName: 'asset', recordId: 'replay-asset-b' }])).get('asset\u0000replay-asset-b');
+  expect(copy).toMatchObject({ originSiteId: 3, recordData: pushed.record.recordData, cursor: expect.any(Number) });
+  expect(copy!.cursor).toBeGreaterThan(0);
+  expect(await entry(3, refused!.changeId)).toMatchObject({ closure: 'replayed' });
 });
