@@ -141,10 +141,15 @@ export const apiFunctions = {
     purpose: 'Operator console in the browser (HTML): fleet health, a site, the quarantine with replay and resolve, reports (admin token sign-in, session cookie)',
     routes: ['ANY /console', 'ANY /console/{proxy+}'],
     routeThrottle: { rateLimit: 10, burstLimit: 20 },
-    // config: sites and stores; siteState: connections, initialisation, sign-in attempts (shared
-    // with the admin API's gate); syncOut: queue lengths; quarantine: listing every site's is a
-    // scan, and resolving or replaying a record removes it; reports: the figures kept as records are routed.
-    tables: { config: 'read', siteState: 'readWrite', syncOut: 'read', quarantine: 'readWriteScan', reports: 'read' },
+    // config: sites and stores, and audit entries (the `audit` partition only); siteState:
+    // connections, initialisation, sign-in attempts (the admin API's gate), work markers of a
+    // replay; syncOut: queue lengths; reports: the figures kept as records are routed;
+    // quarantine: listing every site's is a scan, replay and resolve close entries; records and
+    // v6Sync: a replayed record is stored as a push stores it (v5 central copy, v6 copy), and
+    // sent on through fanOut.
+    tables: { config: 'read', siteState: 'readWrite', syncOut: 'read', quarantine: 'readWriteScan', reports: 'read', records: 'update', v6Sync: 'readWrite' },
+    partitionWrites: { config: ['audit'] },
+    sendsTo: ['fanOut'],
     readsAdminToken: true,
   },
 } as const satisfies Record<string, FunctionDescription>;

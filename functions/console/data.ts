@@ -5,16 +5,19 @@
  */
 import type { SyncConfig } from '../domain/config/model';
 import { allStores, getStore, storesOnSite } from '../domain/config/queries';
-import type { Quarantine } from '../domain/ports';
 import type { ReportFigures } from '../domain/reports/ports';
+import { replayEntries, resolveEntries, type QuarantineActionDeps, type QuarantineEntries, type ReplayResult } from '../services/quarantine-actions';
 import type { ReportDeps } from '../services/reports';
 import { syncReport, type SyncReportDeps, type SyncReportRow } from '../services/sync-report';
 import { encodePageToken } from '../storage/page-token';
+import { quarantineEntryId } from '../storage/quarantine';
 
 export type FleetSite = SyncReportRow;
 
 export interface QuarantineActionResult {
-  /** What the operator is told, e.g. "accepted" or "still refused: store_not_active_on_site". */
+  /** Whether the entry existed (a missing one is a 404 page). */
+  readonly found: boolean;
+  /** What the operator is told, e.g. "Accepted: stored and sent on." */
   readonly message: string;
 }
 
@@ -26,18 +29,30 @@ export interface ConsoleData {
   storesOf(siteId: number): Promise<ReadonlyArray<{ id: string; code: string; name: string; type: string }>>;
   /** Every store, for the reports' store picker. */
   allStores(): Promise<ReadonlyArray<{ id: string; code: string; name: string }>>;
-  readonly quarantine: Quarantine;
-  /** Re-decides a quarantined record under today's configuration; absent: the button is not offered. */
+  /** The quarantine's entries, open and closed (storage/quarantine.ts). */
+  readonly quarantine: Pick<QuarantineEntries, 'list'>;
+  /** Re-decides a quarantined record under today's configuration (services/quarantine-actions.ts); absent: no button. */
   readonly replay?: (request: { siteId: number; changeId: string; actor: string }) => Promise<QuarantineActionResult>;
-  /** Closes a quarantined record with a reason; absent: the button is not offered. */
+  /** Closes a quarantined record with the operator's note; absent: no button. */
   readonly resolve?: (request: { siteId: number; changeId: string; reason: string; actor: string }) => Promise<QuarantineActionResult>;
   /** The central reports (services/reports.ts); absent: the reports page says they are not available. */
   readonly reports?: ReportDeps;
 }
 
-export type ConsoleSources = SyncReportDeps & { readonly quarantine: Quarantine; readonly reportFigures: ReportFigures };
+export type ConsoleSources = SyncReportDeps & {
+  readonly reportFigures: ReportFigures;
+  /** Replay and resolve, as the admin API's quarantine routes use them. */
+  readonly actions: QuarantineActionDeps;
+};
 
-export function consoleDataFrom(sources: ConsoleSources): Omit<ConsoleData, 'replay' | 'resolve'> {
+const OUTCOME_WORDS: Record<ReplayResult['outcome'], string> = {
+  accepted: 'Accepted: stored and sent on; the entry is closed.',
+  refused: 'Still refused',
+  superseded: 'Not applied: the central copy already holds a later change of this record',
+  skipped: 'Not decided (closed already, or kept in parts)',
+};
+
+export function consoleDataFrom(sources: ConsoleSources): ConsoleData {
   const config = (): Promise<SyncConfig> => sources.store.current();
   return {
     async fleet({ now, silentAfterDays, pageToken, limit }) {
@@ -59,7 +74,20 @@ export function consoleDataFrom(sources: ConsoleSources): Omit<ConsoleData, 'rep
     async allStores() {
       return allStores(await config()).map(({ id, code, name }) => ({ id, code, name }));
     },
-    quarantine: sources.quarantine,
+    quarantine: sources.actions.entries,
     reports: { figures: sources.reportFigures },
+    async replay({ siteId, changeId, actor }) {
+      const entry = await sources.actions.entries.get(siteId, changeId);
+      if (!entry) return { found: false, message: `Quarantine entry ${quarantineEntryId(siteId, changeId)} does not exist.` };
+      const summary = await replayEntries(sources.actions, await config(), [entry], actor, `quarantine/${quarantineEntryId(siteId, changeId)}`);
+      const result = summary.results[0];
+      if (!result || result.outcome === 'accepted') return { found: true, message: OUTCOME_WORDS.accepted };
+      return { found: true, message: `${OUTCOME_WORDS[result.outcome]}: ${result.reason}. ${result.message}`.trim() };
+    },
+    async resolve({ siteId, changeId, reason, actor }) {
+      const id = quarantineEntryId(siteId, changeId);
+      const { resolved } = await resolveEntries(sources.actions, [{ siteId, changeId }], reason, actor, `quarantine/${id}`);
+      return resolved.length ? { found: true, message: `Resolved: ${reason}` } : { found: false, message: `Quarantine entry ${id} does not exist.` };
+    },
   };
 }

@@ -1,5 +1,5 @@
 /** The console's pages, each a function from what it shows to an HTML body. */
-import type { QuarantinedRecord } from '../domain/ports';
+import { isClosed, type QuarantineEntry } from '../storage/quarantine';
 import { barChart } from './chart';
 import type { StockOnHandRow, StockValueReport, UsageRow } from '../services/reports';
 import type { FleetSite } from './data';
@@ -58,7 +58,7 @@ export function siteView(options: {
   site: FleetSite;
   now: Date;
   stores: ReadonlyArray<{ id: string; code: string; name: string; type: string }>;
-  quarantined: readonly QuarantinedRecord[];
+  quarantined: readonly QuarantineEntry[];
   actions: QuarantineActions;
 }): Html {
   const { site, now } = options;
@@ -76,7 +76,7 @@ export function siteView(options: {
 <table><thead><tr><th>Code</th><th>Name</th><th>Id</th><th>Held as</th></tr></thead><tbody>
 ${options.stores.length ? options.stores.map((store) => html`<tr><td>${store.code}</td><td>${store.name}</td><td>${store.id}</td><td>${store.type}</td></tr>`) : html`<tr><td colspan="4" class="note">None.</td></tr>`}
 </tbody></table>
-<h2>Quarantined records</h2>
+<h2>Open quarantined records</h2>
 ${quarantineTable(options.quarantined, options.actions)}
 ${options.quarantined.length ? html`<p><a href="/console/quarantine?site=${site.siteId}">All of this site's quarantined records →</a></p>` : ''}`;
 }
@@ -89,25 +89,32 @@ export interface QuarantineActions {
   readonly returnTo: string;
 }
 
-function quarantineTable(records: readonly QuarantinedRecord[], actions: QuarantineActions): Html {
+const closedNote = (record: QuarantineEntry) =>
+  html`<span class="note">${record.closure ?? 'closed'}${record.closedBy ? ` by ${record.closedBy}` : ''}${record.closedAt ? ` ${record.closedAt.slice(0, 16).replace('T', ' ')}` : ''}${record.resolution ? html`<br>${record.resolution}` : ''}</span>`;
+
+function quarantineTable(records: readonly QuarantineEntry[], actions: QuarantineActions): Html {
   if (records.length === 0) return html`<p class="note" id="quarantine-empty">No quarantined records.</p>`;
-  const hidden = (record: QuarantinedRecord) =>
+  const hidden = (record: QuarantineEntry) =>
     html`${csrfField(actions.csrfToken)}<input type="hidden" name="siteId" value="${record.siteId}"><input type="hidden" name="changeId" value="${record.changeId}"><input type="hidden" name="returnTo" value="${actions.returnTo}">`;
   const rows = records.map(
-    (record) => html`<tr data-change="${record.changeId}" data-site="${record.siteId}"><td><a href="/console/sites/${record.siteId}">${record.siteId}</a></td>
+    (record) => html`<tr data-change="${record.changeId}" data-site="${record.siteId}" data-state="${isClosed(record) ? 'closed' : 'open'}"><td><a href="/console/sites/${record.siteId}">${record.siteId}</a></td>
 <td title="${record.receivedAt}">${record.receivedAt.slice(0, 16).replace('T', ' ')}</td><td>${record.tableName}<br><span class="note">${record.recordId}</span></td><td>${record.action}</td>
 <td><b>${record.reason}</b><br>${record.message}</td><td><details><summary>record</summary><pre>${JSON.stringify(record.raw, null, 1)}</pre></details></td>
-<td>${actions.canReplay ? html`<form class="inline" method="post" action="/console/quarantine/replay">${hidden(record)}<button type="submit">Replay</button></form>` : ''}
-${actions.canResolve ? html`<form class="inline" method="post" action="/console/quarantine/resolve">${hidden(record)}<input name="reason" placeholder="reason" required maxlength="500" size="12"><button type="submit">Resolve</button></form>` : ''}</td></tr>`,
+<td>${isClosed(record) ? closedNote(record) : html`${actions.canReplay ? html`<form class="inline" method="post" action="/console/quarantine/replay">${hidden(record)}<button type="submit">Replay</button></form>` : ''}
+${actions.canResolve ? html`<form class="inline" method="post" action="/console/quarantine/resolve">${hidden(record)}<input name="reason" placeholder="reason" required maxlength="500" size="12"><button type="submit">Resolve</button></form>` : ''}`}</td></tr>`,
   );
   return html`<table id="quarantine"><thead><tr><th>Site</th><th>Received</th><th>Table / record</th><th>Action</th><th>Reason</th><th>Pushed</th><th>Actions</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-export function quarantineView(options: { records: readonly QuarantinedRecord[]; siteId?: number; next?: string; actions: QuarantineActions }): Html {
-  const filter = options.siteId === undefined ? '' : `site=${options.siteId}&`;
+export type QuarantineState = 'open' | 'closed' | 'all';
+
+export function quarantineView(options: { records: readonly QuarantineEntry[]; siteId?: number; state: QuarantineState; next?: string; actions: QuarantineActions }): Html {
+  const filter = `${options.siteId === undefined ? '' : `site=${options.siteId}&`}state=${options.state}&`;
+  const states = (['open', 'closed', 'all'] as const).map((state) => html`<option value="${state}" ${state === options.state ? 'selected' : ''}>${state}</option>`);
   return html`<h1>Quarantine</h1>
-<p class="note">Records sites pushed that the server refused. Replay decides them again under today's configuration (accepted ones are stored and routed); resolve closes them with a reason. Both are audited.</p>
-<form method="get" action="/console/quarantine" class="inline"><label>Site id <input name="site" size="5" inputmode="numeric" value="${options.siteId ?? ''}"></label><button type="submit">Show</button></form>
+<p class="note">Records sites pushed that the server refused. Replay decides one again under today's configuration (accepted: stored, sent on and closed; refused: left open with its new reason); resolve closes it with your note. Both are written to the audit log.</p>
+<form method="get" action="/console/quarantine" class="inline"><label>Site id <input name="site" size="5" inputmode="numeric" value="${options.siteId ?? ''}"></label>
+<label>Entries <select name="state">${states}</select></label><button type="submit">Show</button></form>
 <p></p>${quarantineTable(options.records, options.actions)}
 ${options.next ? html`<p><a href="/console/quarantine?${filter}after=${encodeURIComponent(options.next)}">Next page →</a></p>` : ''}`;
 }

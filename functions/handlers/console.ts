@@ -7,18 +7,21 @@
 import * as z from 'zod/mini';
 import { adminTokenFromEnvironment } from '../admin-api/auth';
 import { checkAdminToken } from '../commons/admin-credential';
-import { adapters } from '../commons/adapters';
+import { adapters, pushDependencies } from '../commons/adapters';
 import { HttpError, httpHandler, type HttpEvent, type HttpResult } from '../commons/http';
 import { lazyHandler } from '../commons/lazy-handler';
 import { logger } from '../commons/observability';
 import { consoleDataFrom, type ConsoleData } from '../console/data';
 import { page, type Frame, type Html } from '../console/html';
 import { cookieName, csrfMatches, issueSession, readCookie, SESSION_SECONDS, sessionCookie, verifySession, type Session } from '../console/session';
-import { errorView, fleetView, loginView, quarantineView, reportsView, siteView, type QuarantineActions, type ReportsModel } from '../console/views';
+import { errorView, fleetView, loginView, quarantineView, reportsView, siteView, type QuarantineActions, type QuarantineState, type ReportsModel } from '../console/views';
 import type { AttemptGate } from '../domain/ports';
 import { monthlyUsage, stockOnHand, stockValue } from '../services/reports';
 import { DEFAULT_SILENT_AFTER_DAYS } from '../services/sync-report';
 import { DynamoAttemptGate } from '../storage/attempt-gate';
+import { DynamoAuditLog } from '../storage/audit-log';
+import { lastChanges } from '../storage/record-changes';
+import { DynamoV6Store } from '../storage/v6-store';
 import { dynamoDb } from '../commons/clients';
 import { tableName } from '../commons/environment';
 import { InvalidPageTokenError } from '../storage/page-token';
@@ -124,7 +127,7 @@ function quarantineActions(context: Context, returnTo: string): QuarantineAction
 async function showSite(context: Context, siteId: number, flash?: Frame['flash']): Promise<HttpResult> {
   const site = await context.deps.data.site({ siteId, now: context.now, silentAfterDays: context.deps.silentAfterDays });
   if (!site) throw new HttpError(404, 'site_not_found', `Site ${siteId} does not exist.`);
-  const [stores, quarantined] = await Promise.all([context.deps.data.storesOf(siteId), context.deps.data.quarantine.list({ siteId, limit: SITE_QUARANTINE_SHOWN })]);
+  const [stores, quarantined] = await Promise.all([context.deps.data.storesOf(siteId), context.deps.data.quarantine.list({ siteId, limit: SITE_QUARANTINE_SHOWN, state: 'open' })]);
   const body = siteView({ site, now: context.now, stores, quarantined: quarantined.records, actions: quarantineActions(context, `/console/sites/${siteId}`) });
   return htmlPage(200, { title: site.name, section: 'fleet', csrfToken: context.session.csrfToken, flash }, body);
 }
@@ -133,9 +136,15 @@ async function showQuarantine(context: Context, query: Record<string, string | u
   const siteText = query.site?.trim() || undefined;
   if (siteText !== undefined && !siteIdText.safeParse(siteText).success) throw new HttpError(400, 'invalid_site_id', `A site id is a whole number from 1; got "${siteText}".`);
   const siteId = siteText === undefined ? undefined : Number(siteText);
-  const returnTo = `/console/quarantine${siteId === undefined ? '' : `?site=${siteId}`}`;
-  const listed = await context.deps.data.quarantine.list({ limit: QUARANTINE_PAGE_SIZE, ...(siteId === undefined ? {} : { siteId }), ...(query.after ? { after: query.after } : {}) });
-  const body = quarantineView({ records: listed.records, siteId, next: listed.next, actions: quarantineActions(context, returnTo) });
+  const state: QuarantineState = query.state === 'closed' || query.state === 'all' ? query.state : 'open';
+  const returnTo = `/console/quarantine?${siteId === undefined ? '' : `site=${siteId}&`}state=${state}`;
+  const listed = await context.deps.data.quarantine.list({
+    limit: QUARANTINE_PAGE_SIZE,
+    ...(siteId === undefined ? {} : { siteId }),
+    ...(state === 'all' ? {} : { state }),
+    ...(query.after ? { after: query.after } : {}),
+  });
+  const body = quarantineView({ records: listed.records, siteId, state, next: listed.next, actions: quarantineActions(context, returnTo) });
   return htmlPage(200, { title: 'Quarantine', section: 'quarantine', csrfToken: context.session.csrfToken, flash }, body);
 }
 
@@ -164,17 +173,18 @@ async function quarantineAction(context: Context, action: 'replay' | 'resolve', 
   const siteId = Number(siteText);
   const actor = actorOf(context.event);
   const { replay, resolve } = context.deps.data;
-  let message: string;
+  let result;
   if (action === 'replay') {
     if (!replay) throw new HttpError(503, 'replay_unavailable', 'Replaying quarantined records is not available on this deployment.');
-    message = (await replay({ siteId, changeId, actor })).message;
+    result = await replay({ siteId, changeId, actor });
   } else {
     if (!resolve) throw new HttpError(503, 'resolve_unavailable', 'Resolving quarantined records is not available on this deployment.');
     if (!reason?.trim()) throw new HttpError(400, 'reason_required', 'Resolving a record needs a reason.');
-    message = (await resolve({ siteId, changeId, reason: reason.trim(), actor })).message;
+    result = await resolve({ siteId, changeId, reason: reason.trim(), actor });
   }
+  if (!result.found) throw new HttpError(404, 'quarantine_entry_not_found', result.message);
   logger.info('console quarantine action', { action, siteId, changeId, actor });
-  const flash = { kind: 'ok', text: message } as const;
+  const flash = { kind: 'ok', text: result.message } as const;
   const back = safeReturn(returnTo);
   const siteMatch = /^\/console\/sites\/(\d+)$/.exec(back);
   if (siteMatch) return showSite(context, Number(siteMatch[1]), flash);
@@ -253,8 +263,15 @@ export const handler = lazyHandler(() =>
       progress: adapters.progress,
       outgoing: adapters.outgoing,
       refusals: adapters.refusalCounts,
-      quarantine: adapters.quarantine,
       reportFigures: adapters.reportFigures,
+      // As the admin API's quarantine routes (handlers/admin.ts).
+      actions: {
+        push: pushDependencies(),
+        entries: adapters.quarantine,
+        lastChanges: (keys) => lastChanges(dynamoDb(), tableName('records'), keys),
+        v6: { v6Store: new DynamoV6Store(dynamoDb(), tableName('v6Sync')), legacyCopy: adapters.centralCopy },
+        audit: (entry, actor) => new DynamoAuditLog(dynamoDb(), tableName('config')).append(entry, actor),
+      },
     }),
     adminToken: adminTokenFromEnvironment(),
     attempts: new DynamoAttemptGate(dynamoDb(), tableName('siteState')),

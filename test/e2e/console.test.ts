@@ -52,10 +52,10 @@ beforeAll(async () => {
   await site.sync();
   const figures = new DynamoReportFigures(server.resources.db, server.resources.tables.reports);
   await waitUntil(async () => (await monthlyUsage({ figures })).length === 6, 30_000, 'the usage was not projected');
-  // Site 2 then pushes a record of store C (active on site 3): refused.
+  // Site 2 then pushes two records of store C (active on site 3): refused.
   const raw = rawV5({ baseUrl: server.url, siteName: 'remote-site-1', password: server.passwords['remote-site-1']!, hardwareId: 'hardware-remote-site-1' });
-  const refused = legacyRecord('transact', 'TX_C_WRONG', { store_ID: 'STORE_C', name_ID: 'SOME_CUSTOMER' });
-  expect((await raw.post('queued_records', { queueLength: 1, data: [{ syncOutId: 'refused-1', ...refused }] })).status).toBe(200);
+  const refused = ['TX_C_WRONG', 'TX_C_LATE'].map((id, i) => ({ syncOutId: `refused-${i + 1}`, ...legacyRecord('transact', id, { store_ID: 'STORE_C', name_ID: 'SOME_CUSTOMER' }) }));
+  expect((await raw.post('queued_records', { queueLength: 2, data: refused })).status).toBe(200);
   context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
   page = await context.newPage();
 }, 120_000);
@@ -147,6 +147,41 @@ test('the reports: a usage chart per store and month, stock value and stock on h
   await page.click('form[action="/console/reports"] button');
   await expect(bars.count()).resolves.toBe(3);
   await expect(page.textContent('#stock-value')).resolves.toContain('100.00');
+});
+
+test('replay and resolve from the quarantine page: refused again and left open, resolved with a note, accepted once the configuration allows it; all audited', async () => {
+  await page.goto(`${server.url}/console/quarantine`);
+  const first = page.locator('#quarantine tr[data-change="refused-1"]');
+  const status = () => page.textContent('[role=status]');
+
+  // Under the same configuration the record is refused again and stays open.
+  await first.locator('form[action="/console/quarantine/replay"] button').click();
+  await expect(status()).resolves.toContain('Still refused: store_not_active_on_site');
+  await expect(first.getAttribute('data-state')).resolves.toBe('open');
+  await shot('quarantine-replayed');
+
+  // Resolved with a note: it leaves the open list and shows under the closed ones, with who and why.
+  await first.locator('input[name=reason]').fill('edited on the wrong site; re-entered on site 3');
+  await first.locator('form[action="/console/quarantine/resolve"] button').click();
+  await expect(status()).resolves.toContain('Resolved');
+  await expect(first.count()).resolves.toBe(0);
+  await page.selectOption('select[name=state]', 'closed');
+  await page.click('form[action="/console/quarantine"] button');
+  await expect(first.textContent()).resolves.toMatch(/resolved by console@.*edited on the wrong site/s);
+  await expect(first.locator('form').count()).resolves.toBe(0);
+  await shot('quarantine-resolved');
+
+  // Store C becomes active on site 2: replaying its other record now stores it in the central copy.
+  expect((await server.admin('PUT', '/stores/STORE_C/active-site', { siteId: 2, force: true })).status).toBe(200);
+  await page.goto(`${server.url}/console/sites/2`);
+  await page.locator('#quarantine tr[data-change="refused-2"] form[action="/console/quarantine/replay"] button').click();
+  await expect(status()).resolves.toContain('Accepted');
+  await expect(page.locator('#quarantine tr[data-change="refused-2"]').count()).resolves.toBe(0);
+  const stored = await server.adapters.centralCopy.get([{ tableName: 'transact', recordId: 'TX_C_LATE' }]);
+  expect(stored.get('transact\u0000TX_C_LATE')?.placement.storeId).toBe('STORE_C');
+
+  const audit = (await server.admin('GET', '/audit')).body.entries as Array<{ action: string; actor: string }>;
+  expect(audit.filter((entry) => entry.actor.startsWith('console@')).map((entry) => entry.action).sort()).toEqual(['quarantine.replay', 'quarantine.replay', 'quarantine.resolve']);
 });
 
 test('a POST without the session\'s CSRF token, or from another origin, is refused', async () => {

@@ -1,8 +1,9 @@
 /**
  * The console's function in the stack: served at /console and everything under it, with its own
  * lower route limit; it reads the admin token secret (and is told where it is), and touches only
- * the tables it shows or acts on. It cannot change the configuration or the report figures,
- * read or write the central copy, or send to a queue.
+ * the tables it shows or acts on: a replay stores a record as a push does (central copies, work
+ * sent to the fan-out queue) and an audit entry. It cannot change the configuration (only add
+ * to its audit partition), the report figures or the outgoing queues, nor delete a record.
  */
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -34,12 +35,25 @@ test('it reads the admin token secret, and is given its ARN', () => {
   });
 });
 
-test('tables: configuration, queue lengths and report figures read only; site state (sign-in attempts) and the quarantine written; nothing else', () => {
+test('tables: configuration, queue lengths and report figures read; audit entries only in their partition; site state, quarantine and central copies written; nothing else', () => {
   const byTable = dynamoActionsByTable(statements);
-  expect(Object.keys(byTable).sort()).toEqual(['config', 'quarantine', 'reports', 'siteState', 'syncOut']);
-  for (const table of ['config', 'syncOut', 'reports']) expect([...byTable[table]!].filter((action) => WRITE_ACTIONS.test(action))).toEqual([]);
+  expect(Object.keys(byTable).sort()).toEqual(['config', 'quarantine', 'records', 'reports', 'siteState', 'syncOut', 'v6Sync']);
+  for (const table of ['syncOut', 'reports']) expect([...byTable[table]!].filter((action) => WRITE_ACTIONS.test(action))).toEqual([]);
+  // The configuration's one write: PutItem in the `audit` partition.
+  const configWrites = statements.filter((statement) => actionsOf(statement).some((action) => WRITE_ACTIONS.test(action)) && /Tablesconfig[0-9A-F]{8}/.test(JSON.stringify(statement.Resource)));
+  expect(configWrites).toEqual([expect.objectContaining({ Action: 'dynamodb:PutItem', Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['audit'] } } })]);
+  // A replayed record is stored (never deleted) in the central copy.
+  expect([...byTable.records!]).toContain('dynamodb:UpdateItem');
+  expect([...byTable.records!]).not.toContain('dynamodb:DeleteItem');
   expect([...byTable.quarantine!]).toContain('dynamodb:Scan');
   expect([...byTable.siteState!].some((action) => WRITE_ACTIONS.test(action))).toBe(true);
   const services = new Set(statements.flatMap(actionsOf).map((action) => action.split(':')[0]));
-  expect([...services].sort()).toEqual(['dynamodb', 'logs', 'secretsmanager']);
+  expect([...services].sort()).toEqual(['dynamodb', 'logs', 'secretsmanager', 'sqs']);
+});
+
+test('it sends to the fan-out queue only', () => {
+  const sends = statements.filter((statement) => actionsOf(statement).some((action) => action.startsWith('sqs:')));
+  expect(JSON.stringify(sends.map((statement) => statement.Resource))).toMatch(/QueuesfanOut/);
+  expect(JSON.stringify(sends.map((statement) => statement.Resource))).not.toMatch(/Queuestransfers/);
+  expect(sends.flatMap(actionsOf).every((action) => /^sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)$/.test(action))).toBe(true);
 });

@@ -4,6 +4,8 @@ import { createConsoleHandler } from '../../functions/handlers/console';
 import { DynamoRefusalCounts } from '../../functions/storage/refusal-counts';
 import { DynamoAttemptGate } from '../../functions/storage/attempt-gate';
 import { DynamoReportFigures } from '../../functions/storage/report-figures';
+import { DynamoAuditLog } from '../../functions/storage/audit-log';
+import { lastChanges } from '../../functions/storage/record-changes';
 import type { adaptersFor, TestResources } from './stand-ins';
 
 export function consoleHandlerFor(resources: TestResources, adapters: ReturnType<typeof adaptersFor>, adminToken: string) {
@@ -14,8 +16,14 @@ export function consoleHandlerFor(resources: TestResources, adapters: ReturnType
       progress: adapters.progress,
       outgoing: adapters.outgoing,
       refusals: new DynamoRefusalCounts(resources.db, resources.tables.siteState),
-      quarantine: adapters.quarantine,
       reportFigures: new DynamoReportFigures(resources.db, resources.tables.reports),
+      actions: {
+        push: adapters,
+        entries: adapters.quarantine,
+        lastChanges: (keys) => lastChanges(resources.db, resources.tables.records, keys),
+        v6: { v6Store: adapters.v6Store, legacyCopy: adapters.centralCopy },
+        audit: (entry, actor) => new DynamoAuditLog(resources.db, resources.tables.config, adapters.now).append(entry, actor),
+      },
     }),
     adminToken: async () => adminToken,
     attempts: new DynamoAttemptGate(resources.db, resources.tables.siteState),
