@@ -7,7 +7,8 @@
  * figures with each other, not with AWS.
  * Then the end-to-end push benchmark over HTTP (bench/push-e2e.ts; BENCH_RECORDS, BENCH_BACKLOG), and
  * a real site's two waits: integration after a push, and a large initialisation (bench/sync-window.ts;
- * BENCH_SYNC_RECORDS, BENCH_INIT_RECORDS), and each function's bundle size and require time
+ * BENCH_SYNC_RECORDS, BENCH_INIT_RECORDS), a rural health post's initialisation against a large
+ * central log (bench/health-post.ts), and each function's bundle size and require time
  * (bench/bundles.ts).
  * `npm run bench -- --fleet` runs only the fleet benchmark instead (bench/fleet.ts; --fleet-sizes,
  * default 1000,10000,40000).
@@ -26,6 +27,7 @@ import { runSyncWindow } from './sync-window';
 import { seconds } from './bench-support';
 import { runFleet } from './fleet';
 import { runBundles } from './bundles';
+import { runHealthPost } from './health-post';
 
 const { values } = parseArgs({
   options: {
@@ -151,6 +153,7 @@ async function main() {
 
   await runPushEndToEnd();
   await runSyncWindow();
+  await runHealthPost();
   await runBundles();
 }
 

@@ -106,3 +106,51 @@ test('a central records pull cut mid-body loses nothing: the site asks again fro
   }
   expect(centralRecords.map((record) => record.recordId).filter((id) => !received.has(id))).toEqual([]);
 });
+
+test('a filtered central records pull cut mid-body at every other request: each record the site holds arrives once, none it does not hold', async () => {
+  // Lines of store B's list (site 1 holds them) and of a list no store of site 1 uses, interleaved with items.
+  const held = [
+    legacyRecord('list_master', 'CUT_LIST_B'),
+    legacyRecord('list_master', 'CUT_LIST_X'),
+    legacyRecord('list_master_name_join', 'CUT_JOIN_B', { list_master_ID: 'CUT_LIST_B', name_ID: 'NAME_STORE_B' }),
+  ];
+  const mixed = Array.from({ length: 1_500 }, (_, i) =>
+    i % 5 === 0
+      ? legacyRecord('list_master_line', `CUT_LINE_B_${i}`, { item_master_ID: 'CUT_LIST_B', item_ID: 'CUT_ITEM_00001' })
+      : i % 5 === 1
+        ? legacyRecord('item', `CUT_ITEM_${String(i).padStart(5, '0')}`, { item_name: 'i'.repeat(300) })
+        : legacyRecord('list_master_line', `CUT_LINE_X_${i}`, { item_master_ID: 'CUT_LIST_X', item_ID: 'CUT_ITEM_00001' }),
+  );
+  await serverWith([...held, ...mixed], true);
+  const logged = held.length + mixed.length;
+  for (let wait = 0; ; wait++) {
+    const { maxCursor } = (await site.get('central_records', { cursor: 0, limit: 1 })).body as { maxCursor: number };
+    if (maxCursor >= logged) break;
+    if (wait > 600) throw new Error(`central records never all logged (${maxCursor})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  let cursor = 0;
+  let cuts = 0;
+  let answered = 0;
+  const received = new Map<string, number>();
+  for (let call = 0; call < 60; call++) {
+    if (call % 2 === 0) {
+      expect(await cutMidBody(`/sync/v5/central_records?cursor=${cursor}&limit=100`)).toBeGreaterThan(0);
+      cuts++;
+    }
+    const answer = await site.get('central_records', { cursor, limit: 100 });
+    answered++;
+    const { maxCursor, data } = answer.body as { maxCursor: number; data: Array<{ ID: number; tableName: string; recordId: string }> };
+    // The site's own store names may come again: they carry the cursor over what it does not hold.
+    for (const record of data) if (record.tableName !== 'name') received.set(record.recordId, (received.get(record.recordId) ?? 0) + 1);
+    if (data.length === 0 && cursor >= maxCursor) break;
+    cursor = data.length === 0 ? cursor + 1 : data.at(-1)!.ID;
+  }
+  const wanted = [...held, ...mixed.filter((record) => !record.recordId.startsWith('CUT_LINE_X_'))].map((r) => r.recordId);
+  expect(wanted.filter((id) => !received.has(id))).toEqual([]);
+  expect([...received.keys()].filter((id) => id.startsWith('CUT_LINE_X_'))).toEqual([]);
+  expect([...received].filter(([, count]) => count > 1)).toEqual([]);
+  // 600 held records in pages of 100, plus the last read past the skipped tail: each cut cost one request, nothing more.
+  expect(cuts).toBeGreaterThan(1);
+  expect(answered).toBeLessThanOrEqual(Math.ceil(wanted.length / 100) + 2);
+});
