@@ -1,6 +1,28 @@
 /** What the benchmarks share: their environment knobs, timing, and the admin API of a local server. */
+import { readFileSync } from 'node:fs';
 
 export const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds used by DynamoDB Local (`javaPid`) and by this process, from a start. */
+export function cpuMeter(javaPid: number) {
+  const start = { java: processCpuSeconds(javaPid), node: process.cpuUsage() };
+  return () => {
+    const node = process.cpuUsage(start.node);
+    return { java: processCpuSeconds(javaPid) - start.java, node: (node.user + node.system) / 1e6 };
+  };
+}
+
+export const describeCpu = ({ java, node }: { java: number; node: number }) => `CPU: DynamoDB Local ${java.toFixed(1)} s, this process ${node.toFixed(1)} s`;
 
 export function envNumber(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -46,9 +68,16 @@ export interface OperationCount {
  */
 export function meterDynamoDb(client: { middlewareStack: { add: (middleware: never, options: { step: 'initialize'; name: string }) => void } }) {
   const byOperation = new Map<string, OperationCount>();
+  /** The same counts by operation and the tables it touched ("TransactWriteItems records"). */
+  const byOperationAndTable = new Map<string, OperationCount>();
+  let tablesOf = '';
   const add = (operation: string, change: Partial<OperationCount>) => {
-    const count = byOperation.get(operation) ?? { requests: 0, itemsWritten: 0, itemsRead: 0, milliseconds: 0, maxMilliseconds: 0, retries: 0, retryDelayMs: 0 };
-    byOperation.set(operation, count);
+    addTo(byOperation, operation, change);
+    addTo(byOperationAndTable, `${operation} ${tablesOf}`, change);
+  };
+  const addTo = (counts: Map<string, OperationCount>, operation: string, change: Partial<OperationCount>) => {
+    const count = counts.get(operation) ?? { requests: 0, itemsWritten: 0, itemsRead: 0, milliseconds: 0, maxMilliseconds: 0, retries: 0, retryDelayMs: 0 };
+    counts.set(operation, count);
     count.requests += change.requests ?? 0;
     count.itemsWritten += change.itemsWritten ?? 0;
     count.itemsRead += change.itemsRead ?? 0;
@@ -62,15 +91,18 @@ export function meterDynamoDb(client: { middlewareStack: { add: (middleware: nev
       const start = process.hrtime.bigint();
       const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
       const took = () => Number(process.hrtime.bigint() - start) / 1e6;
+      const tables = tablesTouched(args.input);
       let result: { output: Record<string, unknown> };
       try {
         result = await next(args);
       } catch (error) {
         const metadata = (error as { $metadata?: { attempts?: number; totalRetryDelay?: number } }).$metadata ?? {};
+        tablesOf = tables;
         add(`${operation} (failed)`, { requests: 1, milliseconds: took(), retries: Math.max(0, (metadata.attempts ?? 1) - 1), retryDelayMs: metadata.totalRetryDelay ?? 0 });
         throw error;
       }
       const metadata = (result.output.$metadata ?? {}) as { attempts?: number; totalRetryDelay?: number };
+      tablesOf = tables;
       add(operation, {
         requests: 1,
         itemsWritten: itemsWritten(args.input, operation),
@@ -94,8 +126,12 @@ export function meterDynamoDb(client: { middlewareStack: { add: (middleware: nev
   };
   return {
     byOperation,
+    byOperationAndTable,
     totals,
-    reset: () => byOperation.clear(),
+    reset: () => {
+      byOperation.clear();
+      byOperationAndTable.clear();
+    },
     /** A copy of the counts so far, to subtract from later ones. */
     snapshot: () => ({ byOperation: new Map([...byOperation].map(([operation, count]) => [operation, { ...count }])), totals: totals() }),
   };
@@ -103,7 +139,20 @@ export function meterDynamoDb(client: { middlewareStack: { add: (middleware: nev
 
 export type DynamoDbMeter = ReturnType<typeof meterDynamoDb>;
 
+/** The tables a request names, without the deployment's prefix ("records", "records+syncOut"). */
+function tablesTouched(input: Record<string, unknown>): string {
+  const names = new Set<string>();
+  const add = (name: unknown) => typeof name === 'string' && names.add(name.slice(name.lastIndexOf('-') + 1));
+  add(input.TableName);
+  for (const name of Object.keys((input.RequestItems as object | undefined) ?? {})) add(name);
+  for (const item of (input.TransactItems as Array<Record<string, { TableName?: string }>> | undefined) ?? []) for (const operation of Object.values(item)) add(operation.TableName);
+  for (const statement of (input.Statements as Array<{ Statement?: string }> | undefined) ?? [input as { Statement?: string }]) add(/"([^"]+)"/.exec(statement.Statement ?? '')?.[1]);
+  return [...names].sort().join('+');
+}
+
 function itemsWritten(input: Record<string, unknown>, operation: string): number {
+  if (Array.isArray(input.Statements)) return (input.Statements as Array<{ Statement: string }>).filter((statement) => !/^\s*SELECT/i.test(statement.Statement)).length;
+  if (operation === 'ExecuteStatement') return /^\s*SELECT/i.test(String(input.Statement)) ? 0 : 1;
   if (Array.isArray(input.TransactItems)) return (input.TransactItems as Array<Record<string, unknown>>).filter((item) => item.Put || item.Update || item.Delete).length;
   if (input.RequestItems && operation.startsWith('BatchWrite')) return Object.values(input.RequestItems as Record<string, unknown[]>).reduce((sum, requests) => sum + requests.length, 0);
   return /^(Put|Update|Delete)(Item)?$/.test(operation) ? 1 : 0;

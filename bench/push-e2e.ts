@@ -29,7 +29,7 @@ import { forEachChunk } from '../functions/storage/parallel-chunks';
 import { DynamoSiteProgress } from '../functions/storage/site-progress';
 import { startLocalServer } from '../lib/local/local-server';
 import { RemoteSite, type SyncStep } from '../lib/remote-site/client';
-import { adminClient, envNumber, meterDynamoDb, perRecord, seconds, type DynamoDbMeter } from './bench-support';
+import { adminClient, cpuMeter, describeCpu, envNumber, meterDynamoDb, perRecord, seconds, type DynamoDbMeter } from './bench-support';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'shared', 'fixtures', 'legacy-records');
 /** Remote sites pushing: the demo configuration's two, plus sites created through the admin API. */
@@ -150,6 +150,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     // data is imported; then every destination syncs until it holds what it should.
     meter.reset();
     steps.clear();
+    const cpu = cpuMeter(server.javaPid);
     const start = process.hrtime.bigint();
     let pushesEnded = start;
     const settled = clients.map(() => false);
@@ -185,6 +186,17 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     const integratedSeconds = seconds(start);
     const afterRouting = meter.snapshot();
     const firstSyncs = await syncs;
+    // Each site's first push step (its push and its integration wait), before the later syncs start theirs.
+    const pushSteps = clients.flatMap((client) => {
+      const push = steps.get(client.siteName)?.get('push');
+      return push?.done === undefined ? [] : [Number(push.done - push.start) / 1e9];
+    });
+    /** The pushes alone: from the push step's start to the integration wait's. */
+    const pushCalls = clients.flatMap((client) => {
+      const push = steps.get(client.siteName)?.get('push');
+      const wait = steps.get(client.siteName)?.get('integrationWait');
+      return push === undefined || wait === undefined ? [] : [Number(wait.start - push.start) / 1e9];
+    });
     const waits = clients.flatMap((client) => {
       const wait = steps.get(client.siteName)?.get('integrationWait');
       return wait?.done === undefined ? [] : [Number(wait.done - wait.start) / 1e9];
@@ -203,6 +215,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     );
     const totalSeconds = seconds(start);
     const atEnd = meter.snapshot();
+    const endToEndCpu = cpu();
     const written = records + centralRecords;
     const delivered = expected.reduce((sum, list) => sum + list.length, 0);
     const collected = pushed.get(2) ?? [];
@@ -213,12 +226,11 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     console.log(`  ${delivered} deliveries (${centralRecords} central records to each site through the change log, store ${collector.storeId}'s ${collected.length} to its collector's queue)`);
     console.log(`  push + import:      ${pushSeconds.toFixed(1)} s, ${(written / pushSeconds).toFixed(0)} records/s; ${phase(none, afterPush)}`);
     console.log(`  routing (fan-out):  ${(integratedSeconds - pushSeconds).toFixed(1)} s after the last push; ${phase(afterPush, afterRouting)}`);
-    const pushSteps = clients.flatMap((client) => {
-      const push = steps.get(client.siteName)?.get('push');
-      return push?.done === undefined ? [] : [Number(push.done - push.start) / 1e9];
-    });
-    pushSteps.sort((a, b) => a - b);
-    console.log(`  each site's v5 push step: median ${(pushSteps[Math.floor(pushSteps.length / 2)] ?? NaN).toFixed(1)} s, max ${(pushSteps.at(-1) ?? NaN).toFixed(1)} s; the central import: ${importSeconds.toFixed(1)} s`);
+    const spread = (values: number[]) => {
+      values.sort((a, b) => a - b);
+      return `median ${(values[Math.floor(values.length / 2)] ?? NaN).toFixed(1)} s, max ${(values.at(-1) ?? NaN).toFixed(1)} s`;
+    };
+    console.log(`  each site's first v5 push step: ${spread(pushSteps)} (its pushes alone: ${spread(pushCalls)}); the central import: ${importSeconds.toFixed(1)} s`);
     waits.sort((a, b) => a - b);
     console.log(
       `  client integration wait (1 s polls, fails at 30 s): median ${(waits[Math.floor(waits.length / 2)] ?? NaN).toFixed(1)} s, max ${(waits.at(-1) ?? NaN).toFixed(1)} s over ${waits.length} sites` +
@@ -226,10 +238,15 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     );
     console.log(`  pulls (whole syncs): ${(totalSeconds - integratedSeconds).toFixed(1)} s, ${(delivered / (totalSeconds - integratedSeconds)).toFixed(0)} deliveries/s; ${phase(afterRouting, atEnd)}`);
     console.log(`  end to end:         ${(written / totalSeconds).toFixed(0)} records/s (push start to last acknowledgement, ${totalSeconds.toFixed(1)} s); ${phase(none, atEnd)}`);
+    console.log(`    ${describeCpu(endToEndCpu)} (the server's functions and the ${clients.length} clients)`);
     console.log(`  by operation (end to end): ${[...atEnd.byOperation].sort((x, y) => y[1].requests - x[1].requests).map(
           ([operation, count]) =>
             `${operation} ${count.requests} (${count.itemsWritten} written, ${count.itemsRead} read, ${(count.milliseconds / count.requests).toFixed(0)} ms each, at most ${count.maxMilliseconds.toFixed(0)}` +
             `${count.retries > 0 ? `, ${count.retries} retried after ${(count.retryDelayMs / 1000).toFixed(1)} s in all` : ''})`,
+        ).join(', ')}`);
+
+    console.log(`  where the time goes (by operation and table, summed round trips): ${[...meter.byOperationAndTable].sort((x, y) => y[1].milliseconds - x[1].milliseconds).map(
+          ([kind, count]) => `${kind} ${(count.milliseconds / 1000).toFixed(1)} s (${count.requests} requests, ${count.itemsWritten} written, ${count.itemsRead} read)`,
         ).join(', ')}`);
 
     // The honest floor, on the same DynamoDB Local in the same run: the writes no correct sync of
@@ -248,13 +265,15 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     const floorDeletes: FloorWrite[] = collected.map((id) => ({ table: 'syncOut', request: { DeleteRequest: { Key: { site: `floor#site#${collector.siteId}`, entry: `rec#transact#${id}` } } } }));
     for (const inFlight of [1, 4]) {
       meter.reset();
+      const floorCpu = cpuMeter(server.javaPid);
       const floorStart = process.hrtime.bigint();
       await batchWriteAll(floorWrites, inFlight);
       await batchWriteAll(floorDeletes, inFlight);
       const floorSeconds = seconds(floorStart);
+      const floorCpuUsed = floorCpu();
       const floor = meter.totals();
       console.log(
-        `  floor (${floorWrites.length + floorDeletes.length} BatchWriteItem writes, ${inFlight} request${inFlight > 1 ? 's' : ''} in flight): ${(written / floorSeconds).toFixed(0)} records/s (${floorSeconds.toFixed(2)} s); ${perRecord(floor, written)}`,
+        `  floor (${floorWrites.length + floorDeletes.length} BatchWriteItem writes, ${inFlight} request${inFlight > 1 ? 's' : ''} in flight): ${(written / floorSeconds).toFixed(0)} records/s (${floorSeconds.toFixed(2)} s); ${perRecord(floor, written)}; ${describeCpu(floorCpuUsed)}`,
       );
       console.log(
         `    end to end / floor: ${((100 * floorSeconds) / totalSeconds).toFixed(0)}% of the floor's throughput (${(totalSeconds / floorSeconds).toFixed(2)}x its time), ` +

@@ -68,6 +68,12 @@ export interface AcceptedChange {
   readonly onlyIfLastChangedBy?: number;
   /** Routing it would do nothing (no site, no change log, no transfer): stored as routed already. */
   readonly routesNowhere?: boolean;
+  /**
+   * The central copy this change was decided on, when the writer read it (null: none was held).
+   * The write is then a plain put on condition that the copy is still that one; a change that
+   * landed meanwhile makes it fall back to the conditional update. Absent: not read.
+   */
+  readonly stored?: StoredRecord | null;
 }
 
 /** The central copy of one record. */

@@ -94,7 +94,8 @@ export async function acceptPush(
       const configured = configuredRecord(config, plain);
       const authored = configured?.record ?? plain;
       const placement = configured?.placement ?? decision.placement;
-      accepted.push({ record: authored, placement, originSiteId: siteId, changeId: `${siteId}:${record.syncOutId}` });
+      // The copy it was decided on goes with it: stored as a put on condition that it is unchanged.
+      accepted.push({ record: authored, placement, originSiteId: siteId, changeId: `${siteId}:${record.syncOutId}`, stored: stored.get(recordKeyString(record)) ?? null });
     } else if (decision.kind === 'refused') {
       refused.push({
         siteId,

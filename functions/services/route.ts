@@ -44,18 +44,27 @@ export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: re
     for (const siteId of siteIds) deliveries.push({ ...wireForm(record), siteId, version: record.version });
     if (changeLog) central.push(wireForm(record));
   }
-  await deps.outgoing.enqueue(deliveries);
-  await deps.changeLog.append(central);
-  // A configured store's name that came after its store record: the record is sent again.
-  await resendStoreRecordsOfNames(deps, config, central);
-  // A store newly joined to a master list: its sites get the list's lines (docs/central-data.md).
-  if (deps.transfers) await sendNewlyJoinedLists(deps.transfers, config, central);
-  // Transfers are started before the records count as routed: a crash here repeats both.
-  if (deps.transfers) await startTransfers(deps.transfers, config, due, lookupHeader);
-  // Counted before they count as routed: a crash repeats the count, which counts each version once.
-  await deps.reports?.project(due);
+  const deliver = async () => {
+    // The queues and the change log side by side: they share no item.
+    await Promise.all([deps.outgoing.enqueue(deliveries), deps.changeLog.append(central)]);
+    // A configured store's name that came after its store record: the record is sent again.
+    await resendStoreRecordsOfNames(deps, config, central);
+    // A store newly joined to a master list: its sites get the list's lines (docs/central-data.md).
+    if (deps.transfers) await sendNewlyJoinedLists(deps.transfers, config, central);
+    // Transfers are started before the records count as routed: a crash here repeats both.
+    if (deps.transfers) await startTransfers(deps.transfers, config, due, lookupHeader);
+  };
+  // Counted before they count as routed: a crash repeats the count, which counts each version
+  // once. The reports share no item with the deliveries, so both go at once.
+  await allSettledOrThrow([deliver(), deps.reports?.project(due)]);
   await deps.centralCopy.markRouted(due.map(({ tableName, recordId, version }) => ({ tableName, recordId, version })));
   return { routed: due.length, alreadyRouted: stored.length - due.length, deliveries: deliveries.length };
+}
+
+/** Waits for every step (none is left running behind a failure), then throws the first failure. */
+async function allSettledOrThrow(steps: ReadonlyArray<Promise<unknown> | undefined>): Promise<void> {
+  const failed = (await Promise.allSettled(steps)).find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /**
