@@ -154,3 +154,62 @@ test('a filtered central records pull cut mid-body at every other request: each 
   expect(cuts).toBeGreaterThan(1);
   expect(answered).toBeLessThanOrEqual(Math.ceil(wanted.length / 100) + 2);
 });
+
+/** Sends an acknowledgement and drops the link: halfway through its body (never read), or once its answer starts (read). */
+function cutAcknowledgement(syncIDs: readonly string[], when: 'mid-request' | 'mid-answer'): Promise<void> {
+  const body = Buffer.from(JSON.stringify({ syncIDs }));
+  return new Promise((resolve, reject) => {
+    const req = request(new URL('/sync/v5/acknowledged_records', server.url), {
+      method: 'POST',
+      headers: {
+        authorization: basicAuth(SITE, server.passwords[SITE]!),
+        'msupply-site-uuid': HARDWARE,
+        'app-name': 'Open mSupply Desktop',
+        'app-version': '2.20.00',
+        version: '14',
+        'content-type': 'application/json',
+        'content-length': String(body.length),
+      },
+    }, (res) => {
+      res.once('data', () => {
+        req.destroy();
+        resolve();
+      });
+      res.once('error', () => undefined);
+    });
+    req.on('error', (error) => ((error as NodeJS.ErrnoException).code === 'ECONNRESET' ? resolve() : reject(error)));
+    if (when === 'mid-request') {
+      req.write(body.subarray(0, body.length >> 1), () => setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 200));
+    } else req.end(body);
+  });
+}
+
+test('an initialisation whose acknowledgements are cut (before the server read them, or after) sends no page more than twice, and nothing is lost', async () => {
+  await serverWith(storeRecords, false);
+  expect((await site.post('initialise', {})).status).toBe(200);
+  const sent = new Map<string, number>();
+  let cuts = 0;
+  for (let page = 0; page < 60; page++) {
+    const data = (await site.get('queued_records', { limit: 500 })).body.data as Array<{ syncOutId: string; recordId: string }>;
+    if (data.length === 0) break;
+    for (const { recordId } of data) sent.set(recordId, (sent.get(recordId) ?? 0) + 1);
+    const ids = data.map((record) => record.syncOutId);
+    if (page % 3 === 2) {
+      await cutAcknowledgement(ids, 'mid-request');
+      cuts++;
+    } else if (page % 3 === 1) {
+      await cutAcknowledgement(ids, 'mid-answer');
+      cuts++;
+    } else expect((await site.post('acknowledged_records', { syncIDs: ids })).status).toBe(200);
+  }
+  expect(storeRecords.map((record) => record.recordId).filter((id) => !sent.has(id))).toEqual([]);
+  // An acknowledgement the server never read brings its page once more; one it read brings nothing again.
+  const twice = [...sent.values()].filter((count) => count === 2).length;
+  expect([...sent.values()].every((count) => count <= 2)).toBe(true);
+  expect(twice).toBeLessThanOrEqual(cuts * 500);
+  expect(twice).toBeGreaterThan(0);
+  expect(cuts).toBeGreaterThan(1);
+});

@@ -516,7 +516,10 @@ export function entitledSites(config: SyncConfig, facts: Facts): number[] {
   }
 }
 
-/** Central data every site reads from the change log. */
+/**
+ * Central data that goes into the change log; each site reads from it what its stores use
+ * (docs/central-data.md; `centralExpectations` and `unresolvedReferences` below).
+ */
 export const changeLogEntitled = (facts: Facts): boolean => facts.cls === 'central' && !facts.dispensaryOnly;
 
 /**
