@@ -133,7 +133,7 @@ async function syncUntil(site: ReturnType<TestSyncServer['site']>, ready: () => 
   expect(ready()).toBe(true);
 }
 
-test('central data follows what a site\'s stores use: a list joined later brings its lines, a name made visible later arrives with its contact', async () => {
+test('central data follows what a site\'s stores use: a list joined later brings its lines, a name made visible later arrives with its contact, a collected store brings its lists and names', async () => {
   const server4 = await startTestSyncServer();
   try {
     const site1 = server4.site('remote-site-1'); // stores B and F active, A collected
@@ -178,6 +178,13 @@ test('central data follows what a site\'s stores use: a list joined later brings
     expect(site2.held('contact', 'CD_CONTACT')).toMatchObject({ name_ID: 'CD_SUPPLIER' });
     await site1.sync();
     expect(site1.held('name', 'CD_SUPPLIER')).toBeUndefined();
+
+    // Site 2 made a collector of store B: B's lists' lines and the names visible in B come with B's data.
+    expect(site2.held('list_master_line', 'CD_LINE_B')).toBeUndefined();
+    expect(site2.held('name', 'NAME_STORE_A')).toBeUndefined();
+    expect((await server4.admin('PUT', '/stores/STORE_B/sync-with/3', { syncWith: 'activeCollector' })).status).toBe(200);
+    await syncUntil(site2, () => site2.held('list_master_line', 'CD_LINE_B') !== undefined);
+    expect(site2.held('name', 'NAME_STORE_A')).toMatchObject({ ID: 'NAME_STORE_A' });
   } finally {
     await server4.stop();
   }
