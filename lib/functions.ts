@@ -130,8 +130,8 @@ export const apiFunctions = {
     // syncOut: a store moves only when nothing waits for either site.
     // v6Sync: central v6 data imported through POST /admin/v1/v6-records.
     // quarantine: listing every site's refused records is a scan (readWriteScan).
-    // reports: the report figures, read only (the fan-out consumer keeps them).
-    tables: { config: 'readWrite', records: 'update', quarantine: 'readWriteScan', siteState: 'readWrite', syncOut: 'read', v6Sync: 'readWrite', reports: 'read' },
+    // reports: the report figures (the fan-out consumer keeps them; the back-fill route counts records held before).
+    tables: { config: 'readWrite', records: 'update', quarantine: 'readWriteScan', siteState: 'readWrite', syncOut: 'read', v6Sync: 'readWrite', reports: 'update' },
     sendsTo: ['fanOut'],
     timeoutSeconds: 29,
     readsAdminToken: true,

@@ -6,8 +6,8 @@
 import * as z from 'zod/mini';
 import { csvText, wantsCsv, type CsvColumns } from '../commons/csv';
 import { HttpError, json, type HttpResult } from '../commons/http';
-import { monthlyUsage, stockOnHand, stockValue, type ReportDeps, type StockOnHandRow, type UsageRow } from '../services/reports';
-import { parseQuery, queryText } from './helpers';
+import { backfillStore, monthlyUsage, stockOnHand, stockValue, type ReportDeps, type StockOnHandRow, type UsageRow } from '../services/reports';
+import { parseBody, parseQuery, queryText } from './helpers';
 import { route, type AdminRoute, type RouteDeps } from './types';
 
 const tag = 'reports';
@@ -28,6 +28,11 @@ const byLocationSchema = z.object({ byLocation: z.optional(z.enum(['true', 'fals
 const stockRowView = z.object({ storeId: z.string(), itemId: z.string(), locationId: z.optional(z.string()), units: z.number(), value: z.number() });
 const usageRowView = z.object({ storeId: z.string(), itemId: z.string(), month: z.string(), units: z.number() });
 const storeValueView = z.object({ storeId: z.string(), units: z.number(), value: z.number() });
+
+const backfillBody = z.object({
+  storeId: z.string().check(z.minLength(1)),
+  after: z.optional(z.string().check(z.minLength(1))),
+});
 
 function reportDeps(deps: RouteDeps): ReportDeps {
   if (!deps.reports) throw new HttpError(503, 'reports_unavailable', 'This server was started without the reports.');
@@ -126,6 +131,24 @@ export const reportRoutes: AdminRoute[] = [
         ...(months.toMonth ? { toMonth: months.toMonth } : {}),
       });
       return answer(request, 'monthly-usage', usageColumns, rows, { rows });
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/reports/backfill',
+    summary: 'Count one page of a store\'s records already held centrally (held before the reports existed); repeat with `after` = `next` until no `next` (privileged)',
+    operationId: 'backfillReports',
+    verb: 'backfill',
+    tag,
+    body: backfillBody,
+    response: z.object({ storeId: z.string(), records: z.int(), next: z.optional(z.string()) }),
+    privileged: true,
+    run: async (deps, request) => {
+      const body = parseBody(backfillBody, request.body);
+      const { projection, centralCopy } = reportDeps(deps);
+      if (!projection || !centralCopy) throw new HttpError(503, 'reports_unavailable', 'This server was started without the report back-fill.');
+      const page = await backfillStore({ projection, centralCopy }, body.storeId, body.after ? { after: body.after } : {});
+      return json(200, { storeId: body.storeId, ...page });
     },
   }),
 ];

@@ -86,7 +86,7 @@ export const handler = lazyHandler(() =>
       v6: { v6Store: new DynamoV6Store(dynamoDb(), tableName('v6Sync')), legacyCopy: adapters.centralCopy },
     },
     syncReport: { sessions: adapters.sessions, progress: adapters.progress, outgoing: adapters.outgoing, refusals: adapters.refusalCounts },
-    reports: { figures: adapters.reportFigures },
+    reports: { figures: adapters.reportFigures, projection: adapters.reportProjection, centralCopy: adapters.centralCopy },
     operatorActions: {
       entries: adapters.quarantine,
       lastChanges: (keys) => lastChanges(dynamoDb(), tableName('records'), keys),

@@ -4,11 +4,15 @@
  * Each reads figures kept up to date as records are routed (storage/report-projection.ts), one
  * partition per store; a merged-away item's figures are shown under the item kept.
  */
+import type { CentralCopy } from '../domain/ports';
 import { exact, reportedItem } from '../domain/reports/contributions';
-import type { ReportFigures } from '../domain/reports/ports';
+import type { ReportFigures, ReportProjection } from '../domain/reports/ports';
 
 export interface ReportDeps {
   readonly figures: ReportFigures;
+  /** Back-filling counts records already held; without these, it is unavailable. */
+  readonly projection?: ReportProjection;
+  readonly centralCopy?: CentralCopy;
 }
 
 export interface StockOnHandRow {
@@ -86,6 +90,24 @@ export async function monthlyUsage(
     }
   }
   return [...rows.values()].filter((row) => row.units !== 0).sort(byKeys('storeId', 'itemId', 'month'));
+}
+
+/** Records of a store counted per back-fill call: one page of the central copy's store index. */
+export const BACKFILL_PAGE = 500;
+
+/**
+ * Counts one page of a store's records as the central copy holds them (records held before the
+ * reports existed); `next` continues. Idempotent: a version already counted is left as it is.
+ */
+export async function backfillStore(
+  deps: Required<Pick<ReportDeps, 'projection' | 'centralCopy'>>,
+  storeId: string,
+  options: { readonly after?: string; readonly limit?: number } = {},
+): Promise<{ readonly records: number; readonly next?: string }> {
+  const page = await deps.centralCopy.keyedPage({ index: 'byStore', value: storeId }, options.limit ?? BACKFILL_PAGE, options.after);
+  await deps.projection.project(page.records.map(({ record }) => record));
+  const last = page.records.at(-1);
+  return { records: page.records.length, ...(page.more && last ? { next: last.key } : {}) };
 }
 
 async function storesOf(deps: ReportDeps, storeIds: readonly string[] | undefined): Promise<string[]> {

@@ -9,7 +9,7 @@ import type { BackgroundWork, WorkQueue } from '../../functions/domain/ports';
 import { importConfigFile } from '../../functions/storage/config-store';
 import { writeConfiguredRecords } from '../../functions/services/configured-records';
 import { routeRecords } from '../../functions/services/route';
-import { monthlyUsage, stockOnHand, stockValue } from '../../functions/services/reports';
+import { backfillStore, monthlyUsage, stockOnHand, stockValue } from '../../functions/services/reports';
 import { DynamoReportFigures } from '../../functions/storage/report-figures';
 import { DynamoReportProjection } from '../../functions/storage/report-projection';
 import { loadDemoData, readDemoData } from '../../lib/local/demo-data';
@@ -29,7 +29,8 @@ class CollectedWork implements WorkQueue {
 let deps: { figures: DynamoReportFigures };
 let loaded: number;
 
-beforeAll(async () => {
+/** The demo on fresh tables, routed with the reports counted as records are routed, or not. */
+async function demo(counted: boolean) {
   const resources = await createTestResources();
   const adapters = adaptersFor(resources);
   const imported = await importConfigFile(adapters.configStore, JSON.parse(readFileSync(path.join(CONFIG_DIR, 'demo.json'), 'utf8')), 'test');
@@ -37,12 +38,18 @@ beforeAll(async () => {
   const config = await adapters.configStore.load();
   await writeConfiguredRecords(adapters, config);
   const work = new CollectedWork();
-  loaded = (await loadDemoData({ ...adapters, work }, config, readDemoData(path.join(CONFIG_DIR, 'demo-data.json')))).records;
-  const reports = new DynamoReportProjection(resources.db, resources.tables.reports);
+  const records = (await loadDemoData({ ...adapters, work }, config, readDemoData(path.join(CONFIG_DIR, 'demo-data.json')))).records;
+  const projection = new DynamoReportProjection(resources.db, resources.tables.reports);
   for (const message of work.sent) {
-    if (message.kind === 'route') await routeRecords({ ...adapters, reports }, config, message.keys);
+    if (message.kind === 'route') await routeRecords({ ...adapters, ...(counted ? { reports: projection } : {}) }, config, message.keys);
   }
-  deps = { figures: new DynamoReportFigures(resources.db, resources.tables.reports) };
+  return { records, projection, centralCopy: adapters.centralCopy, figures: new DynamoReportFigures(resources.db, resources.tables.reports) };
+}
+
+beforeAll(async () => {
+  const counted = await demo(true);
+  loaded = counted.records;
+  deps = { figures: counted.figures };
 });
 
 test('every demo record is accepted', () => {
@@ -99,4 +106,23 @@ test('monthly usage: confirmed and finalised customer invoices (the transfer to 
     { storeId: 'STORE_B', itemId: 'ITM_AMOX', month: '2026-11', units: 100 },
     { storeId: 'STORE_C', itemId: 'ITM_AMOX', month: '2026-11', units: 100 },
   ]);
+});
+
+test('a back-fill counts records held before the reports, page by page, and counts nothing twice', async () => {
+  const held = await demo(false);
+  expect((await stockValue({ figures: held.figures })).value).toBe(0);
+  const backfill = async () => {
+    for (const storeId of ['STORE_A', 'STORE_B', 'STORE_C']) {
+      let after: string | undefined;
+      do after = (await backfillStore(held, storeId, { limit: 4, ...(after ? { after } : {}) })).next;
+      while (after);
+    }
+  };
+  await backfill();
+  await backfill();
+  const figures = { figures: held.figures };
+  expect(await stockValue(figures)).toEqual(await stockValue(deps));
+  expect(await stockOnHand(figures, { byLocation: true })).toEqual(await stockOnHand(deps, { byLocation: true }));
+  expect(await monthlyUsage(figures)).toEqual(await monthlyUsage(deps));
+  expect((await stockValue(figures)).value).toBe(812.6);
 });

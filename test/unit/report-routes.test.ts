@@ -59,14 +59,15 @@ const store = {} as ConfigStore;
 const withReports = createAdminHandler({ store, adminToken: async () => TOKEN, reports: { figures } });
 const withoutReports = createAdminHandler({ store, adminToken: async () => TOKEN });
 
-async function call(handler: typeof withReports, path: string, headers: Record<string, string> = {}) {
+async function call(handler: typeof withReports, path: string, headers: Record<string, string> = {}, method = 'GET', body?: unknown) {
   const [rawPath, query] = path.split('?') as [string, string | undefined];
   const event = {
     rawPath: `/admin/v1${rawPath}`,
     headers: { authorization: `Bearer ${TOKEN}`, ...headers },
     queryStringParameters: query ? Object.fromEntries(new URLSearchParams(query)) : undefined,
+    body: body === undefined ? undefined : JSON.stringify(body),
     isBase64Encoded: false,
-    requestContext: { http: { method: 'GET', path: `/admin/v1${rawPath}`, sourceIp: '10.0.0.9' } },
+    requestContext: { http: { method, path: `/admin/v1${rawPath}`, sourceIp: '10.0.0.9' } },
   } as unknown as APIGatewayProxyEventV2;
   const result = (await handler(event, lambdaContext('admin') as Context)) as APIGatewayProxyStructuredResultV2;
   const type = String(result.headers?.['content-type'] ?? '');
@@ -117,4 +118,7 @@ test('a month that is not YYYY-MM, an unknown format or byLocation value is a 40
     expect({ path, status: answer.status, code: answer.body.error?.code ?? answer.body.code }).toEqual({ path, status: 400, code: 'invalid_query' });
   }
   expect((await call(withoutReports, '/reports/stock-value')).status).toBe(503);
+  // The back-fill needs the projection and the central copy besides the figures.
+  expect((await call(withReports, '/reports/backfill', {}, 'POST', { storeId: 'S1' })).status).toBe(503);
+  expect((await call(withReports, '/reports/backfill', {}, 'POST', { storeId: '' })).status).toBe(400);
 });
