@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import { HttpError, json } from '../commons/http';
 import { logger } from '../commons/observability';
 import * as schemas from '../protocol/admin';
+import { isWellFormed } from '../protocol/json-text';
 import { MAX_REPLAY_ENTRIES, openEntries, replayEntries, resolveEntries, type QuarantineActionDeps } from '../services/quarantine-actions';
 import { InvalidPageTokenError } from '../storage/page-token';
 import { parseQuarantineEntryId } from '../storage/quarantine';
@@ -39,12 +40,14 @@ const replayResponse = z.object({
   results: z.array(replayResult),
   next: z.optional(z.string()),
 });
-const resolveBody = z.strictObject({ resolution: z.string().check(z.minLength(1), z.maxLength(1000), z.trim()) });
+/** Text an operator gives, kept as it is: well-formed (no lone surrogate), bounded. */
+const operatorText = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max), z.refine(isWellFormed, 'must be well-formed text (no lone surrogate)'));
+const resolveBody = z.strictObject({ resolution: operatorText(1000) });
 const resolveResponse = z.object({ resolved: z.array(z.string()), notFound: z.array(z.string()) });
 /** Which open entries a bulk action takes: a site's, a reason's, or both; a page at a time. */
 const selection = {
   siteId: z.optional(schemas.siteIdSchema),
-  reason: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  reason: z.optional(operatorText(100)),
   limit: z.optional(z.int().check(z.minimum(1), z.maximum(MAX_REPLAY_ENTRIES))),
   after: z.optional(z.string()),
 };

@@ -6,6 +6,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Quarantine, QuarantinedRecord } from '../domain/ports';
+import { isWellFormed } from '../protocol/json-text';
 import { quarantineKeys } from './keys';
 import { decodePageToken, encodePageToken, InvalidPageTokenError } from './page-token';
 
@@ -41,9 +42,14 @@ export interface QuarantineListOptions {
 /** One entry's id in the admin API: `<siteId>:<changeId>` (the change id may hold any text). */
 export const quarantineEntryId = (siteId: number, changeId: string): string => `${siteId}:${changeId}`;
 
+/** Longest change id a key holds: DynamoDB's sort key limit, in UTF-8 bytes. */
+const MAX_CHANGE_ID_BYTES = 1024;
+
+/** The site and change an id names; undefined for text no entry can have (malformed, not well-formed, too long). */
 export function parseQuarantineEntryId(id: string): { siteId: number; changeId: string } | undefined {
   const match = /^([1-9]\d{0,14}):([\s\S]+)$/.exec(id);
-  return match ? { siteId: Number(match[1]), changeId: match[2]! } : undefined;
+  if (!match || !isWellFormed(match[2]!) || Buffer.byteLength(match[2]!, 'utf8') > MAX_CHANGE_ID_BYTES) return undefined;
+  return { siteId: Number(match[1]), changeId: match[2]! };
 }
 
 export const isClosed = (entry: QuarantineEntry): boolean => entry.closedAt !== undefined || entry.reason === RESOLVED_REASON;
