@@ -12,7 +12,10 @@ import type { Placement } from './placement';
 export interface Destinations {
   /** Remote sites that must receive the record through their outgoing queue, ascending. */
   readonly siteIds: readonly number[];
-  /** Central data every site reads through `central_records`. */
+  /**
+   * Central data, kept in the change log; each remote site reads from it, through
+   * `central_records`, what its stores use (central-relevance.ts, docs/central-data.md).
+   */
   readonly changeLog: boolean;
 }
 
