@@ -31,6 +31,7 @@ import { DynamoAuditLog } from '../../functions/storage/audit-log';
 import { resetInitialisation } from '../../functions/storage/initialisation-reset';
 import { lastChanges } from '../../functions/storage/record-changes';
 import { DynamoRefusalCounts } from '../../functions/storage/refusal-counts';
+import { DynamoReportFigures } from '../../functions/storage/report-figures';
 import { DynamoReportProjection } from '../../functions/storage/report-projection';
 
 export const DEMO_CONFIG = path.join(__dirname, '..', '..', 'config', 'demo.json');
@@ -105,6 +106,7 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
         resetInitialisation: (siteId) => resetInitialisation(resources.db, resources.tables.siteState, siteId),
       },
       syncReport: { sessions: adapters.sessions, progress: adapters.progress, outgoing: adapters.outgoing, refusals: new DynamoRefusalCounts(resources.db, resources.tables.siteState) },
+      reports: { figures: new DynamoReportFigures(resources.db, resources.tables.reports) },
     }) as LambdaHttpHandler,
     console: (await import('./console-stand-in')).consoleHandlerFor(resources, adapters, ADMIN_TOKEN) as LambdaHttpHandler,
   };
