@@ -13,11 +13,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, constants as zlib } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SyncConfig } from '../domain/config/model';
 import { batchGetItems } from './batch-get';
 import { configKeys } from './keys';
-import { forEachChunk } from './parallel-chunks';
+import { batchWriteAll } from './batch-write';
 
 const compress = promisify(brotliCompress);
 const decompress = promisify(brotliDecompress);
@@ -130,22 +130,11 @@ export class ConfigSnapshots {
   }
 
   private async writeChunks(items: ReadonlyArray<Record<string, unknown>>): Promise<void> {
-    await this.batchWrite(items.map((Item) => ({ PutRequest: { Item } })));
+    await batchWriteAll(this.db, this.tableName, items.map((Item) => ({ PutRequest: { Item } })), { perRequest: CHUNKS_PER_WRITE, concurrency: 2 });
   }
 
   private async deleteChunks(place: SnapshotPlace): Promise<void> {
-    await this.batchWrite(chunkKeys(place).map((Key) => ({ DeleteRequest: { Key } })));
-  }
-
-  private async batchWrite(requests: ReadonlyArray<Record<string, unknown>>): Promise<void> {
-    await forEachChunk(requests, CHUNKS_PER_WRITE, 2, async (chunk) => {
-      let pending = [...chunk];
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 6)));
-        const response = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-        pending = (response.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
-      }
-    });
+    await batchWriteAll(this.db, this.tableName, chunkKeys(place).map((Key) => ({ DeleteRequest: { Key } })), { concurrency: 2 });
   }
 }
 

@@ -24,7 +24,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -38,9 +37,9 @@ import { emptyConfig, type Preferences, type Site, type Store, type SyncConfig, 
 import { refuse, type AuditEntry, type OperationResult, type Refusal } from '../domain/config/operations';
 import { configFileSchema } from '../protocol/admin';
 import { batchGetItems } from './batch-get';
+import { batchWriteAll } from './batch-write';
 import { ConfigSnapshots, type WrittenSnapshot } from './config-snapshot';
 import { configKeys, configPartitions } from './keys';
-import { forEachChunk } from './parallel-chunks';
 
 type Item = Record<string, unknown> & { pk: string; sk: string };
 type Key = { pk: string; sk: string };
@@ -411,13 +410,7 @@ export class ConfigStore {
 
   private async deleteStage(stageId: string, count: number): Promise<void> {
     const keys = Array.from({ length: count }, (_, index) => configKeys.staged(stageId, index));
-    await forEachChunk(keys, 25, IMPORT_WRITE_CONCURRENCY, async (chunk) => {
-      let requests = chunk.map((Key) => ({ DeleteRequest: { Key } }));
-      while (requests.length > 0) {
-        const response = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
-        requests = (response.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-      }
-    });
+    await batchWriteAll(this.db, this.tableName, keys.map((Key) => ({ DeleteRequest: { Key } })), { concurrency: IMPORT_WRITE_CONCURRENCY });
   }
 
   private writeRequest(write: Write) {
@@ -520,14 +513,7 @@ export class ConfigStore {
 
   /** Plain batch writes, several at once: for items no reader sees before the version moves. */
   private async putAll(items: readonly Item[]): Promise<void> {
-    await forEachChunk(items, 25, IMPORT_WRITE_CONCURRENCY, async (chunk) => {
-      let requests = chunk.map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.random() * 10 * 2 ** Math.min(attempt, 6));
-        const response = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
-        requests = (response.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-      }
-    });
+    await batchWriteAll(this.db, this.tableName, items.map((Item) => ({ PutRequest: { Item } })), { concurrency: IMPORT_WRITE_CONCURRENCY });
   }
 
   /** Every item of a partition (between two sort keys, when given), consistently. */
