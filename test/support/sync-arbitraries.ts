@@ -691,7 +691,7 @@ export function centralDataArb(config: SyncConfig): fc.Arbitrary<SyncRecord[]> {
     );
   const serial = (prefix: string) => fc.nat({ max: 5 }).map((n) => `${prefix}${n}`);
   const anyRecord = fc.oneof(
-    record('name', fc.constantFrom(...names), fc.record({ name: fc.string({ maxLength: 4 }), manufacturer: fc.boolean(), type: fc.constant('facility') })),
+    record('name', fc.constantFrom(...names), fc.record({ name: fc.string({ maxLength: 4 }), manufacturer: fc.boolean(), type: fc.constantFrom('facility', 'facility', 'invad', 'repack') })),
     record('item', fc.constantFrom(...CENTRAL_ITEM_IDS), fc.record({ item_name: fc.string({ maxLength: 4 }), unit_ID: pick(CENTRAL_UNIT_IDS) })),
     record('unit', fc.constantFrom(...CENTRAL_UNIT_IDS), fc.record({ units: fc.constantFrom('Tab', 'Vial') })),
     record('list_master', fc.constantFrom(...CENTRAL_LIST_IDS), fc.record({ description: fc.string({ maxLength: 4 }) })),
@@ -771,7 +771,8 @@ export function unresolvedReferences(config: SyncConfig, siteId: number, log: re
 
 /**
  * What the site must hold besides integrity, and what it must not (the point of filtering): the
- * primary (and a site holding no store) everything; another site every item, the names its stores use, and the lines of every
+ * primary (and a site holding no store) everything; another site every item, the names its stores use
+ * and the system names, and the lines of every
  * list joined to its own stores' names, but no line of a list joined to none of them.
  */
 export function centralExpectations(config: SyncConfig, siteId: number, log: readonly SyncRecord[]): { must: string[]; mustNot: string[] } {
@@ -789,6 +790,8 @@ export function centralExpectations(config: SyncConfig, siteId: number, log: rea
     const key = centralKey(record.tableName, record.recordId);
     if (record.tableName === 'item' || record.tableName === 'list_master') must.push(key);
     if (record.tableName === 'name' && namesReferencedByConfig(config, siteId).has(record.recordId)) must.push(key);
+    // Inventory adjustments and repacks in any store are made out to mSupply's system names.
+    if (record.tableName === 'name' && ['invad', 'repack', 'build'].includes(String(record.recordData?.type))) must.push(key);
     if (record.tableName === 'list_master_line') (lists.has(fieldOf(record, 'item_master_ID') ?? '') ? must : mustNot).push(key);
   }
   return { must, mustNot };

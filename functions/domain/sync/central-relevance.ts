@@ -60,8 +60,14 @@ function buildView(config: SyncConfig, siteId: number): SiteCentralView {
 const byName: Readonly<Record<string, string>> = { list_master_name_join: 'name_ID', name_tag_join: 'name_ID', contact: 'name_ID' };
 const BARCODE_MANUFACTURER = 'manufacturerID';
 
-/** Does the name's own data make it one every site holds (a manufacturer: barcodes name them)? */
-export const isManufacturer = (data: RecordData | undefined): boolean => data?.manufacturer === true;
+/** Does the name's own data make it a manufacturer (barcodes name them)? */
+const isManufacturer = (data: RecordData | undefined): boolean => data?.manufacturer === true;
+
+/** mSupply's system names: every store's inventory adjustments, repacks and builds are made out to them. */
+const SYSTEM_NAME_TYPES: ReadonlySet<unknown> = new Set(['invad', 'repack', 'build']);
+
+/** A name every site holds: a manufacturer or a system name. */
+export const isEveryonesName = (data: RecordData | undefined): boolean => isManufacturer(data) || SYSTEM_NAME_TYPES.has(data?.type);
 
 /** The record a central record hangs under (its `byParent` key): a master list's line, a name's joins. */
 export function centralParentOf(tableName: string, data: RecordData | undefined): { table: string; id: string } | undefined {
@@ -115,7 +121,7 @@ export function holdsCentral(
   const data = record.recordData;
   switch (record.tableName) {
     case 'name':
-      return view.heldNameIds.has(record.recordId) || isManufacturer(data);
+      return view.heldNameIds.has(record.recordId) || isEveryonesName(data);
     case 'list_master_line': {
       const listId = reference(data, 'item_master_ID');
       return listId !== undefined && lists.has(listId);
@@ -125,7 +131,7 @@ export function holdsCentral(
       if (manufacturer === undefined || view.heldNameIds.has(manufacturer)) return true;
       const name = lookupName(manufacturer);
       // A manufacturer the central server does not hold dangles everywhere alike: the barcode still travels.
-      return name === undefined || isManufacturer(name);
+      return name === undefined || isEveryonesName(name);
     }
     default: {
       const field = Object.hasOwn(byName, record.tableName) ? byName[record.tableName]! : undefined;
