@@ -66,8 +66,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-test('an unsigned visitor is sent to the sign-in form; a wrong token is refused there; the admin token opens the fleet', async () => {
-  await page.goto(`${server.url}/console`);
+test('an unsigned visitor of the bare URL is sent to the sign-in form; a wrong token is refused there; the admin token opens the fleet', async () => {
+  await page.goto(`${server.url}/`);
   expect(new URL(page.url()).pathname).toBe('/console/login');
   await shot('login');
 
