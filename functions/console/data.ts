@@ -17,6 +17,8 @@ export type FleetSite = SyncReportRow;
 export interface QuarantineActionResult {
   /** Whether the entry existed (a missing one is a 404 page). */
   readonly found: boolean;
+  /** Whether the entry is closed now (accepted or resolved); otherwise it stays open. */
+  readonly closed: boolean;
   /** What the operator is told, e.g. "Accepted: stored and sent on." */
   readonly message: string;
 }
@@ -78,16 +80,16 @@ export function consoleDataFrom(sources: ConsoleSources): ConsoleData {
     reports: { figures: sources.reportFigures },
     async replay({ siteId, changeId, actor }) {
       const entry = await sources.actions.entries.get(siteId, changeId);
-      if (!entry) return { found: false, message: `Quarantine entry ${quarantineEntryId(siteId, changeId)} does not exist.` };
+      if (!entry) return { found: false, closed: false, message: `Quarantine entry ${quarantineEntryId(siteId, changeId)} does not exist.` };
       const summary = await replayEntries(sources.actions, await config(), [entry], actor, `quarantine/${quarantineEntryId(siteId, changeId)}`);
       const result = summary.results[0];
-      if (!result || result.outcome === 'accepted') return { found: true, message: OUTCOME_WORDS.accepted };
-      return { found: true, message: `${OUTCOME_WORDS[result.outcome]}: ${result.reason}. ${result.message}`.trim() };
+      if (!result || result.outcome === 'accepted') return { found: true, closed: true, message: OUTCOME_WORDS.accepted };
+      return { found: true, closed: false, message: `${OUTCOME_WORDS[result.outcome]}: ${result.reason}. ${result.message}`.trim() };
     },
     async resolve({ siteId, changeId, reason, actor }) {
       const id = quarantineEntryId(siteId, changeId);
       const { resolved } = await resolveEntries(sources.actions, [{ siteId, changeId }], reason, actor, `quarantine/${id}`);
-      return resolved.length ? { found: true, message: `Resolved: ${reason}` } : { found: false, message: `Quarantine entry ${id} does not exist.` };
+      return resolved.length ? { found: true, closed: true, message: `Resolved: ${reason}` } : { found: false, closed: false, message: `Quarantine entry ${id} does not exist.` };
     },
   };
 }

@@ -40,7 +40,7 @@ th{background:#f0f4f8;font-weight:600;font-size:.85rem}td.n,th.n{text-align:righ
 .tile b{display:block;font-size:1.4rem}.dot{display:inline-block;width:.8rem;height:.8rem;border-radius:50%;margin-right:.4rem;vertical-align:-1px}
 .green{background:#2f9e44}.amber{background:#f08c00}.red{background:#e03131}tr.red td{background:#fff5f5}
 .note{color:#52606d}.error{background:#fff5f5;border-left:4px solid #e03131;padding:.6rem 1rem;margin-bottom:1rem}
-.ok{background:#ebfbee;border-left:4px solid #2f9e44;padding:.6rem 1rem;margin-bottom:1rem}
+.ok{background:#ebfbee;border-left:4px solid #2f9e44;padding:.6rem 1rem;margin-bottom:1rem}.warn{background:#fff9db;border-left:4px solid #f08c00;padding:.6rem 1rem;margin-bottom:1rem}
 button{font:inherit;padding:.25rem .7rem;border:1px solid #829ab1;background:#fff;border-radius:3px;cursor:pointer}button:hover{background:#f0f4f8}
 input,select{font:inherit;padding:.25rem .4rem;border:1px solid #9fb3c8;border-radius:3px}
 form.inline{display:inline-flex;gap:.3rem;margin:0;align-items:flex-end}pre{white-space:pre-wrap;word-break:break-all;max-width:28rem;margin:0;font-size:.8rem}
@@ -55,7 +55,7 @@ export interface Frame {
   readonly section?: 'fleet' | 'quarantine' | 'reports';
   /** The session's CSRF token, for the sign-out form; without it the menu is not shown. */
   readonly csrfToken?: string;
-  readonly flash?: { readonly kind: 'ok' | 'error'; readonly text: string };
+  readonly flash?: { readonly kind: 'ok' | 'warn'; readonly text: string };
 }
 
 export function page(frame: Frame, body: Html): string {

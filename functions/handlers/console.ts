@@ -185,7 +185,7 @@ async function quarantineAction(context: Context, action: 'replay' | 'resolve', 
   }
   if (!result.found) throw new HttpError(404, 'quarantine_entry_not_found', result.message);
   logger.info('console quarantine action', { action, siteId, changeId, actor });
-  const flash = { kind: 'ok', text: result.message } as const;
+  const flash = { kind: result.closed ? 'ok' : 'warn', text: result.message } as const;
   const back = safeReturn(returnTo);
   const siteMatch = /^\/console\/sites\/(\d+)$/.exec(back);
   if (siteMatch) return showSite(context, Number(siteMatch[1]), flash);

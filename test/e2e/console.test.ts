@@ -157,6 +157,7 @@ test('replay and resolve from the quarantine page: refused again and left open, 
   // Under the same configuration the record is refused again and stays open.
   await first.locator('form[action="/console/quarantine/replay"] button').click();
   await expect(status()).resolves.toContain('Still refused: store_not_active_on_site');
+  await expect(page.getAttribute('[role=status]', 'class')).resolves.toBe('warn');
   await expect(first.getAttribute('data-state')).resolves.toBe('open');
   await shot('quarantine-replayed');
 
@@ -176,6 +177,7 @@ test('replay and resolve from the quarantine page: refused again and left open, 
   await page.goto(`${server.url}/console/sites/2`);
   await page.locator('#quarantine tr[data-change="refused-2"] form[action="/console/quarantine/replay"] button').click();
   await expect(status()).resolves.toContain('Accepted');
+  await expect(page.getAttribute('[role=status]', 'class')).resolves.toBe('ok');
   await expect(page.locator('#quarantine tr[data-change="refused-2"]').count()).resolves.toBe(0);
   const stored = await server.adapters.centralCopy.get([{ tableName: 'transact', recordId: 'TX_C_LATE' }]);
   expect(stored.get('transact\u0000TX_C_LATE')?.placement.storeId).toBe('STORE_C');
