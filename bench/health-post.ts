@@ -109,10 +109,12 @@ function centralData(rand: ReturnType<typeof random>) {
   const names = Array.from({ length: COUNTS.name - 2 }, (_, i) => {
     const town = place();
     const manufacturer = i < 150;
+    // mSupply's system names: inventory adjustments, repacks, builds.
+    const system = ['invad', 'repack', 'build'][i - 150];
     return add('name', {
-      name: manufacturer ? `${town} Pharmaceuticals` : `${town} ${rand.pick(KINDS)}`,
-      code: `${town.slice(0, 4).toUpperCase()}${i}`,
-      type: 'facility',
+      name: manufacturer ? `${town} Pharmaceuticals` : (system ?? `${town} ${rand.pick(KINDS)}`),
+      code: system ?? `${town.slice(0, 4).toUpperCase()}${i}`,
+      type: system ?? 'facility',
       customer: !manufacturer && rand.next() < 0.8,
       supplier: manufacturer || rand.next() < 0.1,
       manufacturer,
