@@ -39,6 +39,8 @@ export interface ConsoleData {
   readonly resolve?: (request: { siteId: number; changeId: string; reason: string; actor: string }) => Promise<QuarantineActionResult>;
   /** The central reports (services/reports.ts); absent: the reports page says they are not available. */
   readonly reports?: ReportDeps;
+  /** Items' names from the central copy, by item id (ids it does not hold are left out). */
+  itemNames(itemIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }
 
 export type ConsoleSources = SyncReportDeps & {
@@ -78,6 +80,12 @@ export function consoleDataFrom(sources: ConsoleSources): ConsoleData {
     },
     quarantine: sources.actions.entries,
     reports: { figures: sources.reportFigures },
+    async itemNames(itemIds) {
+      const held = await sources.actions.push.centralCopy.get([...new Set(itemIds)].map((recordId) => ({ tableName: 'item', recordId })));
+      const names = new Map<string, string>();
+      for (const record of held.values()) if (typeof record.recordData?.item_name === 'string' && record.recordData.item_name) names.set(record.recordId, record.recordData.item_name);
+      return names;
+    },
     async replay({ siteId, changeId, actor }) {
       const entry = await sources.actions.entries.get(siteId, changeId);
       if (!entry) return { found: false, closed: false, message: `Quarantine entry ${quarantineEntryId(siteId, changeId)} does not exist.` };

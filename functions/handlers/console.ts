@@ -15,7 +15,7 @@ import { logger } from '../commons/observability';
 import { consoleDataFrom, type ConsoleData } from '../console/data';
 import { page, type Frame, type Html } from '../console/html';
 import { cookieName, csrfMatches, issueSession, readCookie, SESSION_SECONDS, sessionCookie, verifySession, type Session } from '../console/session';
-import { errorView, fleetView, loginView, quarantineView, reportsView, siteView, type QuarantineActions, type QuarantineState, type ReportsModel } from '../console/views';
+import { errorView, fleetView, MAX_STOCK_ROWS, loginView, quarantineView, reportsView, siteView, type QuarantineActions, type QuarantineState, type ReportsModel } from '../console/views';
 import type { AttemptGate } from '../domain/ports';
 import { monthlyUsage, stockOnHand, stockValue } from '../services/reports';
 import { DEFAULT_SILENT_AFTER_DAYS } from '../services/sync-report';
@@ -163,7 +163,8 @@ async function showReports(context: Context): Promise<HttpResult> {
     stockOnHand(reports, { ...scope, ...(itemId ? { itemId } : {}) }),
     stockValue(reports, scope),
   ]);
-  const model: ReportsModel = { stores, storeIds, itemId, usage, stock, value };
+  const itemNames = await context.deps.data.itemNames([...stock.slice(0, MAX_STOCK_ROWS).map((row) => row.itemId), ...(itemId ? [itemId] : [])]);
+  const model: ReportsModel = { stores, storeIds, itemId, itemNames, usage, stock, value };
   return htmlPage(200, frame, reportsView(model));
 }
 

@@ -50,6 +50,8 @@ beforeAll(async () => {
   await site.sync();
   site.changes(stockAndUsage());
   await site.sync();
+  // The item itself is central data, imported as the central server.
+  expect((await server.admin('POST', '/records', { records: [{ tableName: 'item', recordId: 'ITEM_AMOX', action: 'insert', recordData: { ID: 'ITEM_AMOX', code: 'AMX250', item_name: 'Amoxicillin 250mg capsules' } }] })).status).toBe(200);
   const figures = new DynamoReportFigures(server.resources.db, server.resources.tables.reports);
   await waitUntil(async () => (await monthlyUsage({ figures })).length === 6, 30_000, 'the usage was not projected');
   // Site 2 then pushes two records of store C (active on site 3): refused.
@@ -140,12 +142,14 @@ test('the reports: a usage chart per store and month, stock value and stock on h
   // 100 packs of 10 at 2.50 a pack in B, 40 in F: 1,400 units worth 350.00.
   await expect(page.textContent('#stock-value')).resolves.toContain('350.00');
   await expect(page.textContent('#stock-value')).resolves.toContain('1,400 units');
-  await expect(page.locator('#stock tbody tr').allTextContents()).resolves.toEqual(['B Store BITEM_AMOX1,000250.00', 'F Store FITEM_AMOX400100.00']);
+  await expect(page.locator('#stock tbody tr').allTextContents()).resolves.toEqual(['B Store BAmoxicillin 250mg capsules ITEM_AMOX1,000250.00', 'F Store FAmoxicillin 250mg capsules ITEM_AMOX400100.00']);
   await shot('reports');
 
   await page.selectOption('select[name=store]', ['STORE_F']);
+  await page.fill('input[name=item]', 'ITEM_AMOX');
   await page.click('form[action="/console/reports"] button');
   await expect(bars.count()).resolves.toBe(3);
+  await expect(page.textContent('svg[role=img]')).resolves.toContain('Usage per month of Amoxicillin 250mg capsules');
   await expect(page.textContent('#stock-value')).resolves.toContain('100.00');
 });
 
