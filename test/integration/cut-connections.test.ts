@@ -32,19 +32,22 @@ afterEach(async () => {
   await server?.stop();
 });
 
+/** The headers the site's client sends on every v5 call. */
+const siteHeaders = () => ({
+  authorization: basicAuth(SITE, server.passwords[SITE]!),
+  'msupply-site-uuid': HARDWARE,
+  'app-name': 'Open mSupply Desktop',
+  'app-version': '2.20.00',
+  version: '14',
+});
+
 /** Starts a GET and drops the connection once part of the body has arrived; resolves with the bytes seen. */
 function cutMidBody(path: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       new URL(path, server.url),
       {
-        headers: {
-          authorization: basicAuth(SITE, server.passwords[SITE]!),
-          'msupply-site-uuid': HARDWARE,
-          'app-name': 'Open mSupply Desktop',
-          'app-version': '2.20.00',
-          version: '14',
-        },
+        headers: siteHeaders(),
       },
       (res) => {
         res.once('data', (chunk: Buffer) => {
@@ -161,15 +164,7 @@ function cutAcknowledgement(syncIDs: readonly string[], when: 'mid-request' | 'm
   return new Promise((resolve, reject) => {
     const req = request(new URL('/sync/v5/acknowledged_records', server.url), {
       method: 'POST',
-      headers: {
-        authorization: basicAuth(SITE, server.passwords[SITE]!),
-        'msupply-site-uuid': HARDWARE,
-        'app-name': 'Open mSupply Desktop',
-        'app-version': '2.20.00',
-        version: '14',
-        'content-type': 'application/json',
-        'content-length': String(body.length),
-      },
+      headers: { ...siteHeaders(), 'content-type': 'application/json', 'content-length': String(body.length) },
     }, (res) => {
       res.once('data', () => {
         req.destroy();
