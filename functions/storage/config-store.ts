@@ -301,7 +301,7 @@ export class ConfigStore {
     }
     committedHere.set(this.tableName, (committedHere.get(this.tableName) ?? 0) + 1);
     // Every cold start after an import would otherwise read every item.
-    await this.snapshots.write(normalised({ ...config, version: 1 }));
+    await this.snapshotQuietly(async () => normalised({ ...config, version: 1 }));
     return { ok: true, config: { ...config, version: 1 }, audit: auditRecord, auditRecord };
   }
 
@@ -447,9 +447,24 @@ export class ConfigStore {
    * behind, missing, or the change was too large to list (a cold load would read everything).
    */
   private async snapshotIfDue(config: SyncConfig, large: boolean): Promise<void> {
-    const published = await this.snapshots.pointer();
-    if (!large && published && config.version - published.version < SNAPSHOT_EVERY_VERSIONS) return;
-    await this.snapshots.write(normalised(await this.withAllBindings(config)));
+    await this.snapshotQuietly(async () => {
+      const published = await this.snapshots.pointer();
+      if (!large && published && config.version - published.version < SNAPSHOT_EVERY_VERSIONS) return undefined;
+      return normalised(await this.withAllBindings(config));
+    });
+  }
+
+  /**
+   * The change is committed whatever happens here: a snapshot that fails only leaves cold loads
+   * on the previous one (or on every item), and the next change tries again.
+   */
+  private async snapshotQuietly(snapshot: () => Promise<SyncConfig | undefined>): Promise<void> {
+    try {
+      const config = await snapshot();
+      if (config) await this.snapshots.write(config);
+    } catch {
+      // Deliberately not an error of the change.
+    }
   }
 
   // --- reading -----------------------------------------------------------------------------

@@ -292,3 +292,26 @@ test('site calls trust a version read less than a second old; a change committed
   await writer.apply(command({ type: 'updateSite', siteId: 3, changes: { code: 'SEEN' } }), 'test');
   expect((await reader.current({ maxAgeMs: 60_000 })).sites['3']?.code).toBe('SEEN');
 });
+
+test('a snapshot that cannot be written never fails the import or the change that wrote it', async () => {
+  const own = await createTestResources();
+  const raw = new DynamoDBClient({});
+  raw.middlewareStack.add(
+    (next, context) => async (args) => {
+      const items = (args.input as { RequestItems?: Record<string, Array<{ PutRequest?: { Item?: Record<string, { S?: string }> } }>> }).RequestItems;
+      const chunk = Object.values(items ?? {}).flat().some((request) => request.PutRequest?.Item?.pk?.S?.startsWith('snapshot#'));
+      if (context.commandName === 'BatchWriteItemCommand' && chunk) throw new Error('no snapshots today');
+      return next(args);
+    },
+    { step: 'serialize', name: 'refuseSnapshots', priority: 'low' },
+  );
+  const failing = new ConfigStore(DynamoDBDocumentClient.from(raw), own.tables.config);
+  expect(await importConfigFile(failing, fleetConfigFile(8, () => false), 'test')).toMatchObject({ ok: true });
+  expect(await new ConfigSnapshots(own.db, own.tables.config).pointer()).toBeUndefined();
+  // The first change finds no snapshot and tries to write one: the change stands.
+  expect(await failing.apply(command({ type: 'updateSite', siteId: 3, changes: { code: 'STANDS' } }), 'test')).toMatchObject({ ok: true });
+  expect(await new ConfigSnapshots(own.db, own.tables.config).pointer()).toBeUndefined();
+  const cold = await coldStore(own).current();
+  expect(cold.sites['3']?.code).toBe('STANDS');
+  expect(cold).toEqual(await fullLoad(own));
+});
