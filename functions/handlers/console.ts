@@ -1,9 +1,8 @@
 /**
- * GET|POST /console[/...]: the operator's console in the browser, server-rendered HTML (GET /
- * leads there). A login form takes the admin token (checked and throttled as the admin API
- * does), then a signed, expiring HttpOnly SameSite=Strict cookie carries the session
- * (console/session.ts); every POST also carries the session's CSRF token and must come from
- * this origin.
+ * GET|POST /console[/...]: the operator's console in the browser, server-rendered HTML. A login
+ * form takes the admin token (checked and throttled as the admin API does), then a signed,
+ * expiring HttpOnly SameSite=Strict cookie carries the session (console/session.ts); every POST
+ * also carries the session's CSRF token and must come from this origin.
  */
 import * as z from 'zod/mini';
 import { adminTokenFromEnvironment } from '../admin-api/auth';
@@ -200,7 +199,6 @@ export function createConsoleHandler(deps: ConsoleDeps) {
   return httpHandler(async (event: HttpEvent) => {
     const method = event.requestContext.http.method.toUpperCase();
     const path = (event.rawPath ?? event.requestContext.http.path).replace(/\/+$/, '') || '/';
-    if (path === '/') return redirect(CONSOLE_BASE_PATH);
     const secure = isSecure(event);
     const now = full.now();
     try {

@@ -68,8 +68,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-test('an unsigned visitor of the bare URL is sent to the sign-in form; a wrong token is refused there; the admin token opens the fleet', async () => {
-  await page.goto(`${server.url}/`);
+test('an unsigned visitor is sent to the sign-in form; a wrong token is refused there; the admin token opens the fleet', async () => {
+  await page.goto(`${server.url}/console`);
   expect(new URL(page.url()).pathname).toBe('/console/login');
   await shot('login');
 
