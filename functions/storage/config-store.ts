@@ -482,12 +482,13 @@ export class ConfigStore {
    */
   private async loadAt(version: number, anyway: boolean): Promise<SyncConfig | undefined> {
     const snapshot = await this.snapshots.read();
-    const usable = snapshot && snapshot.version <= version && version - snapshot.version <= MAX_VERSIONS_BEHIND && snapshot.version > (this.cached?.version ?? 0);
+    const usable = snapshot && version - snapshot.version <= MAX_VERSIONS_BEHIND && snapshot.version > (this.cached?.version ?? 0);
     if (!usable) return this.loadItems(version, anyway);
     this.bindings.clear();
     // A complete committed version: if the version moves on meanwhile, the next try catches up from it.
     this.cached = snapshot;
-    return snapshot.version === version ? snapshot : this.catchUp(snapshot, version);
+    // Newer than the version read: published since, by the writer that committed it.
+    return snapshot.version >= version ? snapshot : this.catchUp(snapshot, version);
   }
 
   /** Every item, read at `version`; undefined when the version moved meanwhile (unless `anyway`). */
