@@ -6,7 +6,7 @@ import type { Site, Store, SyncConfig, User } from '../domain/config/model';
 import { applyCommand, type ConfigCommand } from '../domain/config/operations';
 import { allSites, allStores, centralSite, getSite, getStore, instanceType, syncWith } from '../domain/config/queries';
 import { storeRecordChanges } from '../domain/config/store-record';
-import type { RecordSource } from '../domain/ports';
+import type { EntitlementSource } from '../domain/ports';
 import * as schemas from '../protocol/admin';
 import { queueSiteWork, queueWorkForSites } from '../services/site-work';
 import { storeRecordHolders, writeStoreRecords } from '../services/store-records';
@@ -129,7 +129,7 @@ export async function changeUser(deps: RouteDeps, request: AdminRequest<unknown>
 }
 
 /** Queues, in the background, what a remote site has just become entitled to. */
-export async function sendRecords(deps: RouteDeps, config: SyncConfig, siteId: number, source: RecordSource) {
+export async function sendRecords(deps: RouteDeps, config: SyncConfig, siteId: number, source: EntitlementSource) {
   if (!deps.data || getSite(config, siteId)?.kind === 'central') return;
   await queueSiteWork(deps.data.push, siteId, { kind: 'sendRecords', workId: deps.data.push.newId(), siteId, source });
 }

@@ -3,6 +3,8 @@ import * as z from 'zod/mini';
 import { json } from '../commons/http';
 import type { SyncConfig } from '../domain/config/model';
 import { allStores, getStore, instanceType, namesVisibleIn } from '../domain/config/queries';
+import { DISPENSARY_ONLY_HOLDER } from '../domain/sync/placement';
+import { hasActiveDispensary } from '../domain/sync/routing';
 import * as schemas from '../protocol/admin';
 import { change, found, parseBody, sendNewlyVisible, sendRecords, siteIdParam, storeView, syncWithView } from './helpers';
 import { route, type AdminRoute, type RouteDeps } from './types';
@@ -56,14 +58,22 @@ export const storeRoutes: AdminRoute[] = [
   route({
     method: 'PATCH',
     path: '/stores/{storeId}',
-    summary: 'Change a store\'s code, name or mode',
+    summary: 'Change a store\'s code, name or mode, or resync its patients',
     operationId: 'updateStore',
     tag,
     body: schemas.updateStoreBody,
     response: schemas.storeView,
     run: async (deps, request) => {
       const storeId = request.params.storeId!;
-      const config = await change(deps, request, { type: 'updateStore', storeId, changes: parseBody(schemas.updateStoreBody, request.body) });
+      const { resyncPatients, ...changes } = parseBody(schemas.updateStoreBody, request.body);
+      const before = await withStore(deps.store, storeId);
+      const config = Object.keys(changes).length > 0 ? await change(deps, request, { type: 'updateStore', storeId, changes }) : before;
+      const { activeSiteId } = getStore(config, storeId)!;
+      // A site whose first dispensary this is now holds the dispensary data its cursor passed.
+      if (!hasActiveDispensary(before, activeSiteId) && hasActiveDispensary(config, activeSiteId)) {
+        await sendRecords(deps, config, activeSiteId, { index: 'byStore', value: DISPENSARY_ONLY_HOLDER });
+      }
+      if (resyncPatients) await sendRecords(deps, config, activeSiteId, { index: 'patientsVisibleIn', value: storeId });
       return json(200, storeView(getStore(config, storeId)!));
     },
   }),

@@ -101,6 +101,13 @@ export interface RecordSource {
   readonly value: string;
 }
 
+/**
+ * What a site is sent when it becomes entitled to more: one index source of the central copy, or
+ * every patient visible in a store with the dispensary data (a store saved with "resync patient
+ * records"), expanded by the consumer so the request that asks for it stays small.
+ */
+export type EntitlementSource = RecordSource | { readonly index: 'patientsVisibleIn'; readonly value: string };
+
 /** The central server's copy of every record: the reporting hub and every site's backup. */
 export interface CentralCopy {
   /** One page of an index, from where the previous page stopped (`after` = its `next`). */
@@ -148,7 +155,7 @@ export interface Quarantine {
 export type BackgroundWork =
   | { readonly kind: 'route'; readonly workId: string; readonly originSiteId: number; readonly keys: readonly RecordKey[] }
   /** Queue what a site has just become entitled to: a store's data, or a patient's records. */
-  | { readonly kind: 'sendRecords'; readonly workId: string; readonly siteId: number; readonly source: RecordSource; readonly resume?: InitialisationProgress }
+  | { readonly kind: 'sendRecords'; readonly workId: string; readonly siteId: number; readonly source: EntitlementSource; readonly resume?: InitialisationProgress }
   /** Complete the transfer a header starts (or answer its numbering): `originSiteId` pushed it. */
   | { readonly kind: 'transfer'; readonly workId: string; readonly originSiteId: number; readonly header: RecordKey }
   /**

@@ -48,8 +48,18 @@ export const createStoreBody = z.strictObject({
   includeTransactionsInSync: z.optional(z.boolean()),
 });
 export const updateStoreBody = z
-  .partial(z.strictObject({ code: text(20), name: text(100), mode: storeModeSchema }))
-  .check(atLeastOne('code, name, mode'));
+  .partial(
+    z.strictObject({
+      code: text(20),
+      name: text(100),
+      mode: storeModeSchema,
+      resyncPatients: described(
+        z.boolean(),
+        'Resync patient records when the store is saved: send again to the store\'s site every patient visible in the store, with the dispensary data',
+      ),
+    }),
+  )
+  .check(atLeastOne('code, name, mode, resyncPatients'));
 export const setActiveSiteBody = z.strictObject({
   siteId: siteIdNumber,
   keepCollectorOnPreviousSite: z._default(z.boolean(), true),

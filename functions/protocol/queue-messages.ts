@@ -40,7 +40,7 @@ export const sendRecordsMessage = z.object({
   kind: z.literal('sendRecords'),
   workId: nonEmpty(),
   siteId: siteId(),
-  source: z.object({ index: z.enum(['byStore', 'byPatient', 'byParent']), value: nonEmpty() }),
+  source: z.object({ index: z.enum(['byStore', 'byPatient', 'byParent', 'patientsVisibleIn']), value: nonEmpty() }),
   resume,
 });
 

@@ -10,10 +10,10 @@ import type { SyncConfig } from '../domain/config/model';
 import { configLookup } from '../domain/config/lookup';
 import { getStore, instanceType, namesVisibleIn, storeByNameId, storeHolders } from '../domain/config/queries';
 import { reference } from '../domain/legacy-fields';
-import type { CentralCopy, InitialisationProgress, OutgoingQueue, RecordKey, RecordSource, RoutedRecord, SiteProgress, StoredRecord, SyncRecord, WorkQueue } from '../domain/ports';
+import type { CentralCopy, EntitlementSource, InitialisationProgress, OutgoingQueue, RecordKey, RecordSource, RoutedRecord, SiteProgress, StoredRecord, SyncRecord, WorkQueue } from '../domain/ports';
 import { holdsCentral, siteCentralView } from '../domain/sync/central-relevance';
 import { DISPENSARY_ONLY_HOLDER } from '../domain/sync/placement';
-import { destinations } from '../domain/sync/routing';
+import { destinations, hasActiveDispensary } from '../domain/sync/routing';
 import { recordKeyString } from '../domain/ports';
 import { listsJoinedTo, listsOfSite } from './central-records';
 import { wireForm } from './route';
@@ -36,9 +36,10 @@ type Part = { readonly source: RecordSource } | { readonly keys: readonly Record
 const KEYS_PER_PART = 100;
 
 /** What a site has just become entitled to (a store moved there, new collector, new visibility). */
-export async function sendRecordsTo(deps: InitialiseDeps, config: SyncConfig, siteId: number, source: RecordSource, options: QueueSourcesOptions = {}) {
+export async function sendRecordsTo(deps: InitialiseDeps, config: SyncConfig, siteId: number, source: EntitlementSource, options: QueueSourcesOptions = {}) {
   const view = siteCentralView(config, siteId);
   const lists = await listsOfSite(deps.centralCopy, view);
+  if (source.index === 'patientsVisibleIn') return queueParts(deps, config, siteId, lists, patientPartsFor(config, siteId, source.value), options);
   const store = source.index === 'byStore' ? getStore(config, source.value) : undefined;
   const storeLists = store ? await listsJoinedTo(deps.centralCopy, view, [store.nameId]) : new Set<string>();
   return queueParts(deps, config, siteId, lists, [{ source }, ...centralPartsFor(config, siteId, source, storeLists)], options);
@@ -65,14 +66,32 @@ export function centralPartsFor(config: SyncConfig, siteId: number, source: Reco
     }
     if (type === 'active' && store.mode === 'dispensary') extra.push({ source: { index: 'byStore', value: DISPENSARY_ONLY_HOLDER } });
   }
-  const unique = [...new Set(names)];
+  return [...namesAndTheirJoins([...new Set(names)]), ...extra];
+}
+
+/** Name records fetched by key, a part per hundred, then each name's own joins, contacts and tags (they hang under it). */
+function namesAndTheirJoins(nameIds: readonly string[]): Part[] {
   const parts: Part[] = [];
-  for (let i = 0; i < unique.length; i += KEYS_PER_PART) {
-    parts.push({ keys: unique.slice(i, i + KEYS_PER_PART).map((recordId) => ({ tableName: 'name', recordId })) });
+  for (let i = 0; i < nameIds.length; i += KEYS_PER_PART) {
+    parts.push({ keys: nameIds.slice(i, i + KEYS_PER_PART).map((recordId) => ({ tableName: 'name', recordId })) });
   }
-  // A name's own joins, contacts and tags hang under it.
-  for (const nameId of unique) parts.push({ source: { index: 'byParent', value: `name#${nameId}` } });
-  return [...parts, ...extra];
+  for (const nameId of nameIds) parts.push({ source: { index: 'byParent', value: `name#${nameId}` } });
+  return parts;
+}
+
+/**
+ * A store saved with "resync patient records": every patient visible in it (its record, joins and
+ * patient data), then the dispensary data when the site has an active dispensary, for the store's site. Names of stores are trading
+ * partners, not patients, and stay out. Nothing for a site that does not hold the store as active.
+ */
+export function patientPartsFor(config: SyncConfig, siteId: number, storeId: string): Part[] {
+  const store = getStore(config, storeId);
+  if (!store || instanceType(config, store.id, siteId) !== 'active') return [];
+  const patients = namesVisibleIn(config, store.id).filter((nameId) => !storeByNameId(config, nameId));
+  const parts: Part[] = patients.map((nameId) => ({ source: { index: 'byPatient', value: nameId } }));
+  parts.push(...namesAndTheirJoins(patients));
+  if (hasActiveDispensary(config, siteId)) parts.push({ source: { index: 'byStore', value: DISPENSARY_ONLY_HOLDER } });
+  return parts;
 }
 
 export interface QueueSourcesOptions {

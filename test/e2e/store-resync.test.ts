@@ -1,0 +1,82 @@
+/**
+ * A store saved on the central server with consequences for its site (seed: the store's
+ * Synchronisation tab): a store switched to dispensary brings its site the dispensary data its
+ * cursor passed; "resync patient records when store is saved" sends every patient visible in the
+ * store again, with the dispensary data. Sites are the faithful client (lib/remote-site).
+ */
+import { legacyRecord } from '../support/legacy-records';
+import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
+
+let server: TestSyncServer;
+
+beforeAll(async () => {
+  server = await startTestSyncServer();
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** Syncs until `ready` holds (routing runs in the background). */
+async function syncUntil(site: ReturnType<TestSyncServer['site']>, ready: () => boolean) {
+  await site.sync();
+  for (let attempt = 0; !ready() && attempt < 50; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await site.sync();
+  }
+  expect(ready()).toBe(true);
+}
+
+test('a store switched to dispensary brings its site the dispensary data it had no right to before', async () => {
+  const site1 = server.site('remote-site-1'); // stores B and F active, no dispensary
+  const site2 = server.site('remote-site-2'); // store D is a dispensary
+  await site1.sync();
+  await site2.sync();
+  const records = [legacyRecord('abbreviation', 'RESYNC_ABBR', { abbreviation: 'bd', expansion: 'twice a day' })];
+  expect(await server.admin('POST', '/records', { records })).toMatchObject({ status: 200, body: { accepted: 1 } });
+  await syncUntil(site2, () => site2.held('abbreviation', 'RESYNC_ABBR') !== undefined);
+  await site1.sync();
+  await site1.sync();
+  expect(site1.held('abbreviation', 'RESYNC_ABBR')).toBeUndefined();
+
+  const saved = await server.admin('PATCH', '/stores/STORE_F', { mode: 'dispensary' });
+  expect(saved).toMatchObject({ status: 200, body: { id: 'STORE_F', mode: 'dispensary' } });
+  await syncUntil(site1, () => site1.held('abbreviation', 'RESYNC_ABBR') !== undefined);
+  expect(site1.held('abbreviation', 'RESYNC_ABBR')).toMatchObject({ expansion: 'twice a day' });
+});
+
+test('a store saved with "resync patient records" sends its site every patient visible in it again', async () => {
+  const site1 = server.site('remote-site-1');
+  const site2 = server.site('remote-site-2'); // store C active
+  await site1.sync();
+  await site2.sync();
+  site1.change(legacyRecord('name', 'RESYNC_PATIENT', { type: 'patient', supplying_store_id: 'STORE_B', name: 'Patient R' }));
+  await site1.sync();
+  expect((await server.admin('POST', '/stores/STORE_C/visibility', { nameId: 'RESYNC_PATIENT' })).status).toBe(201);
+  await syncUntil(site2, () => site2.held('name', 'RESYNC_PATIENT') !== undefined);
+  const receivedBefore = timesReceived(site2, 'RESYNC_PATIENT');
+  const partnerBefore = timesReceived(site2, 'NAME_STORE_B');
+  await site2.sync();
+  expect(timesReceived(site2, 'RESYNC_PATIENT')).toBe(receivedBefore);
+
+  // Nothing else about the store changes: the option alone is a valid save.
+  const saved = await server.admin('PATCH', '/stores/STORE_C', { resyncPatients: true });
+  expect(saved).toMatchObject({ status: 200, body: { id: 'STORE_C', mode: 'store' } });
+  await syncUntil(site2, () => timesReceived(site2, 'RESYNC_PATIENT') > receivedBefore);
+  expect(site2.held('name', 'RESYNC_PATIENT')).toMatchObject({ type: 'patient', name: 'Patient R' });
+  // A store's own name visible in it is a trading partner, not a patient: not sent again.
+  expect(timesReceived(site2, 'NAME_STORE_B')).toBe(partnerBefore);
+});
+
+test('a save with nothing to change, or a resync option that is not true or false, is refused and changes nothing', async () => {
+  for (const body of [{}, { resyncPatients: 'yes' }, { resyncPatients: true, colour: 'red' }]) {
+    const refused = await server.admin('PATCH', '/stores/STORE_C', body);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+  }
+  expect((await server.admin('PATCH', '/stores/NO_SUCH_STORE', { resyncPatients: true })).status).toBe(404);
+});
+
+function timesReceived(site: ReturnType<TestSyncServer['site']>, recordId: string): number {
+  return site.receivedLog.filter((record) => record.tableName === 'name' && record.recordId === recordId).length;
+}
