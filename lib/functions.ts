@@ -50,6 +50,7 @@ export const apiFunctions = {
       siteState: 'describe',
       quarantine: 'describe',
       v6Sync: 'describe',
+      reports: 'describe',
     },
     inspects: ['fanOut', 'transfers'],
   },
