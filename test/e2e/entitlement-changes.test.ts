@@ -7,7 +7,7 @@
  */
 import { legacyRecord } from '../support/legacy-records';
 import { rawV5 } from '../support/raw-v5';
-import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
+import { startTestSyncServer, syncUntil, type TestSyncServer } from '../support/sync-server';
 
 let server: TestSyncServer;
 
@@ -123,15 +123,6 @@ test('a patient made visible in a store on another site reaches that site with w
   }
 });
 
-/** Syncs until `ready` holds (routing runs in the background), then once more. */
-async function syncUntil(site: ReturnType<TestSyncServer['site']>, ready: () => boolean) {
-  await site.sync();
-  for (let attempt = 0; !ready() && attempt < 50; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await site.sync();
-  }
-  expect(ready()).toBe(true);
-}
 
 test('central data follows what a site\'s stores use: a list joined later brings its lines, a name made visible later arrives with its contact, a collected store brings its lists and names', async () => {
   const server4 = await startTestSyncServer();

@@ -5,7 +5,7 @@
  * store again, with the dispensary data. Sites are the faithful client (lib/remote-site).
  */
 import { legacyRecord } from '../support/legacy-records';
-import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
+import { startTestSyncServer, syncUntil, type TestSyncServer } from '../support/sync-server';
 
 let server: TestSyncServer;
 
@@ -17,15 +17,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Syncs until `ready` holds (routing runs in the background). */
-async function syncUntil(site: ReturnType<TestSyncServer['site']>, ready: () => boolean) {
-  await site.sync();
-  for (let attempt = 0; !ready() && attempt < 50; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await site.sync();
-  }
-  expect(ready()).toBe(true);
-}
 
 test('a store switched to dispensary brings its site the dispensary data it had no right to before', async () => {
   const site1 = server.site('remote-site-1'); // stores B and F active, no dispensary

@@ -6,12 +6,11 @@
  */
 import fc from 'fast-check';
 import { request } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultUserId } from '../../functions/domain/users/users';
 import { grantedNumbers } from '../../functions/domain/users/permissions';
 import { MAX_FAILED_USER_LOGINS, USER_LOGIN_WINDOW_SECONDS } from '../../functions/domain/users/login-throttle';
 import { loginAnswerV4, loginBlockedAnswerV4, loginUserStoreV4 } from '../../functions/protocol/login-v4';
-import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
+import { startTestSyncServer, syncUntil, type TestSyncServer } from '../support/sync-server';
 import * as z from 'zod/mini';
 
 jest.setTimeout(120_000);
@@ -225,11 +224,3 @@ describe('users through the admin API', () => {
   });
 });
 
-/** Routing runs in the background: sync until the site holds what it should (bounded). */
-async function syncUntil(site: ReturnType<TestSyncServer['site']>, done: () => boolean) {
-  for (let attempt = 0; attempt < 40 && !done(); attempt++) {
-    await site.sync();
-    if (!done()) await sleep(250);
-  }
-  expect(done()).toBe(true);
-}

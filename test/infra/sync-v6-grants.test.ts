@@ -6,47 +6,26 @@
  * from, and sends no background work.
  */
 import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { CentralSyncStack } from '../../lib/central-sync-stack';
 import { apiFunctions } from '../../lib/functions';
+import { dynamoActionsByTable, functionStatements, WRITE_ACTIONS } from '../support/function-grants';
 
 const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 const template = Template.fromStack(new CentralSyncStack(app, 'V6Grants'));
 
-interface Statement {
-  readonly Action: string | string[];
-  readonly Resource: unknown;
-}
-
-const statements: Statement[] = Object.values(
-  template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^syncV6Function') }] } }),
-).flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
-
-/** DynamoDB actions granted per table logical id (`Tables<name>…`). */
-function dynamoActionsByTable(): Record<string, Set<string>> {
-  const out: Record<string, Set<string>> = {};
-  for (const statement of statements) {
-    const actions = ([] as string[]).concat(statement.Action).filter((action) => action.startsWith('dynamodb:'));
-    if (actions.length === 0) continue;
-    for (const resource of JSON.stringify(statement.Resource).match(/Tables[a-zA-Z0-9]+?[0-9A-F]{8}/g) ?? []) {
-      const table = resource.replace(/^Tables/, '').replace(/[0-9A-F]{8}$/, '');
-      out[table] ??= new Set();
-      for (const action of actions) out[table]!.add(action);
-    }
-  }
-  return out;
-}
-
-const writes = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/;
+const statements = functionStatements(template, 'syncV6Function');
+const dynamoActions = () => dynamoActionsByTable(statements);
+const writes = WRITE_ACTIONS;
 
 test('the v6 routes are served by one function with exactly the described tables', () => {
   expect(apiFunctions.syncV6.routes).toEqual(expect.arrayContaining(['POST /central/sync/site_status', 'POST /central/sync/pull', 'POST /central/sync/patient-pull', 'POST /central/sync/push']));
   for (const routeKey of apiFunctions.syncV6.routes) template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey });
-  expect(Object.keys(dynamoActionsByTable()).sort()).toEqual(['config', 'quarantine', 'records', 'siteState', 'v6Sync']);
+  expect(Object.keys(dynamoActions()).sort()).toEqual(['config', 'quarantine', 'records', 'siteState', 'v6Sync']);
 });
 
 test('configuration and the legacy central copy read-only; site state, quarantine and the v6 tables writable', () => {
-  const byTable = dynamoActionsByTable();
+  const byTable = dynamoActions();
   for (const table of ['config', 'records']) {
     expect({ table, write: [...byTable[table]!].some((action) => writes.test(action)) }).toEqual({ table, write: false });
   }

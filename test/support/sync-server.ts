@@ -168,3 +168,13 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
     },
   };
 }
+
+/** Syncs the site until `ready` holds: routing runs in the background (a quarter second apart, 40 syncs at most). */
+export async function syncUntil(site: RemoteSite, ready: () => boolean): Promise<void> {
+  await site.sync();
+  for (let attempt = 1; !ready() && attempt < 40; attempt++) {
+    await sleep(250);
+    await site.sync();
+  }
+  expect(ready()).toBe(true);
+}
