@@ -1,7 +1,9 @@
 /**
  * Write and read styles on DynamoDB Local, to choose how adapters write: the same N records stored as
  * transactions of 100 conditional updates, as single conditional updates (several in flight),
- * and as BatchWriteItem puts; with what each reports as consumed write capacity.
+ * as transactions of conditional puts of the whole item (on the version read, as the central copy
+ * stores a push), and as BatchWriteItem puts; with what each reports as consumed write capacity
+ * and the CPU DynamoDB Local spent per record (steadier than the time on a shared machine).
  *   BENCH_STYLE_RECORDS (default 5000)
  * Figures only. Run alone with `tsx bench/write-styles.ts`.
  */
@@ -11,7 +13,7 @@ import { startDynamoDbLocal } from '../lib/local/dynamodb-local';
 import { useLocalAwsEnvironment } from '../lib/local/local-server';
 import { provisionTables } from '../lib/local/provision';
 import { forEachChunk } from '../functions/storage/parallel-chunks';
-import { envNumber, seconds } from './bench-support';
+import { cpuMeter, envNumber, seconds } from './bench-support';
 
 async function main() {
   const n = envNumber('BENCH_STYLE_RECORDS', 5000);
@@ -47,11 +49,18 @@ async function main() {
     const run = async (name: string, body: () => Promise<void>) => {
       capacity.units = 0;
       capacity.requests = 0;
+      const cpu = cpuMeter(dynamo.pid);
       const start = process.hrtime.bigint();
       await body();
       const s = seconds(start);
-      console.log(`  ${name.padEnd(44)} ${(n / s).toFixed(0).padStart(6)} records/s, ${(capacity.requests / n).toFixed(3)} requests/record, ${(capacity.units / n).toFixed(2)} write units/record`);
+      const { java } = cpu();
+      console.log(
+        `  ${name.padEnd(56)} ${(n / s).toFixed(0).padStart(6)} records/s, ${(capacity.requests / n).toFixed(3)} requests/record, ${(capacity.units / n).toFixed(2)} write units/record, ` +
+          `DynamoDB Local CPU ${((1000 * java) / n).toFixed(2)} ms/record`,
+      );
     };
+    /** The whole item of a central copy record, as a push stores it. */
+    const whole = (prefix: string, i: number, version: number) => ({ pk: `${prefix}#${i}`, recordData: data(i), changeId: `c${i}v${version}`, version, routedVersion: 0, storeId: 'S' });
     console.log(`Write styles: ${n} records of ~${bytes} bytes`);
     for (const concurrency of [4, 16]) {
       await run(`PartiQL batches of 25 INSERTs, ${concurrency} in flight`, () =>
@@ -85,6 +94,22 @@ async function main() {
         }),
       );
     }
+    await run('transactions of 25 conditional puts (new), 8 in flight', () =>
+      forEachChunk(ids, 25, 8, async (chunk) => {
+        await db.send(new TransactWriteCommand({ TransactItems: chunk.map((i) => ({ Put: { TableName: table, Item: whole('put', i, 1), ConditionExpression: 'attribute_not_exists(pk)' } })) }));
+      }),
+    );
+    await run('transactions of 25 puts on the version read, 8 in flight', () =>
+      forEachChunk(ids, 25, 8, async (chunk) => {
+        await db.send(
+          new TransactWriteCommand({
+            TransactItems: chunk.map((i) => ({
+              Put: { TableName: table, Item: whole('put', i, 2), ConditionExpression: 'version = :read AND routedVersion = :routed', ExpressionAttributeValues: { ':read': 1, ':routed': 0 } },
+            })),
+          }),
+        );
+      }),
+    );
     await run('consistent BatchGetItem of 100 absent keys, 4 in flight', () =>
       forEachChunk(ids, 100, 4, async (chunk) => {
         await db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: chunk.map((i) => ({ pk: `absent#${i}` })), ConsistentRead: true } } }));

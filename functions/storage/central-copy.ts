@@ -88,7 +88,7 @@ export class DynamoCentralCopy implements CentralCopy {
   /**
    * The change as a whole item, on condition that the copy is still the one it was decided on
    * (same version and routed version; none at all for a new record). It writes what the update
-   * below would, from what was read, and costs DynamoDB (Local) about half as much (bench/write-styles.ts).
+   * below would, from what was read, and costs DynamoDB Local a third to a half less CPU (bench/write-styles.ts).
    */
   private putAsRead(change: AcceptedChange, stored: StoredRecord | null): TransactWriteItem {
     const { record, placement } = change;
