@@ -1,7 +1,7 @@
 /** Who may use the admin API: the administrator's bearer token, each guess throttled per address. */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { HttpError, type HttpEvent } from '../commons/http';
-import { secretsEqual } from '../domain/config/credentials';
+import { checkAdminToken } from '../commons/admin-credential';
 import { sourceOf } from '../domain/auth/attempt-gate';
 import type { RouteDeps } from './types';
 
@@ -13,15 +13,15 @@ export async function authenticate(deps: RouteDeps, event: HttpEvent): Promise<s
   const [scheme, ...rest] = header.trim().split(/\s+/);
   if (scheme?.toLowerCase() === 'basic')
     throw new HttpError(403, 'site_credentials_refused', 'Site credentials cannot open the admin API; use the administrator\'s bearer token.');
-  const expected = await deps.adminToken();
-  // Each token tried is counted before it is compared, per source address (domain/auth/attempt-gate.ts).
-  const source = sourceOf(event.requestContext.http.sourceIp);
-  const gate = deps.attempts ? await deps.attempts.enter('admin', 'token', source, Math.floor(deps.now().getTime() / 1000)) : undefined;
-  if (gate && !gate.admitted)
-    throw new HttpError(429, 'too_many_attempts', `Too many wrong admin tokens from ${source}; try again in ${gate.retryAfterSeconds} s.`, { retryAfterSeconds: gate.retryAfterSeconds }, { 'retry-after': String(gate.retryAfterSeconds) });
-  if (scheme?.toLowerCase() !== 'bearer' || rest.length !== 1 || !secretsEqual(rest[0]!, expected))
-    throw new HttpError(401, 'unauthorized', 'The admin token is wrong.', null, challenge);
-  if (gate) await deps.attempts!.clear('admin', 'token', source);
+  // Each token tried is counted before it is compared, per source address, in the gate the console's sign-in shares.
+  const presented = scheme?.toLowerCase() === 'bearer' && rest.length === 1 ? rest[0]! : '';
+  const sourceIp = event.requestContext.http.sourceIp;
+  const check = await checkAdminToken(deps, presented, sourceIp);
+  if (!check.ok && check.retryAfterSeconds !== undefined) {
+    const { retryAfterSeconds } = check;
+    throw new HttpError(429, 'too_many_attempts', `Too many wrong admin tokens from ${sourceOf(sourceIp)}; try again in ${retryAfterSeconds} s.`, { retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
+  }
+  if (!check.ok) throw new HttpError(401, 'unauthorized', 'The admin token is wrong.', null, challenge);
   const user = (event.headers['x-admin-user'] ?? '').replace(/[^\w.@-]/g, '').slice(0, 64);
   return `admin${user ? `:${user}` : ''}@${event.requestContext.http.sourceIp}`;
 }
