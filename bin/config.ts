@@ -18,7 +18,8 @@ import { writeConfiguredRecords } from '../functions/services/configured-records
 import { DynamoOutgoingQueue } from '../functions/storage/outgoing-queue';
 import { DynamoCentralCopy } from '../functions/storage/central-copy';
 import { DynamoChangeLog } from '../functions/storage/change-log';
-import { ConfigStore, importConfigFile } from '../functions/storage/config-store';
+import { ConfigStore } from '../functions/storage/config-store';
+import { importConfigFile } from '../functions/storage/config-import';
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local';
 import { DEFAULT_DATA_DIR, useLocalAwsEnvironment } from '../lib/local/local-server';
 import { provisionTables } from '../lib/local/provision';

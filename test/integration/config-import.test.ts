@@ -3,7 +3,8 @@ import { sha256Hex, verifyCredential } from '../../functions/domain/config/crede
 import { configFromFileByCommands } from '../../functions/domain/config/config-file';
 import { emptyConfig } from '../../functions/domain/config';
 import { configFileSchema } from '../../functions/protocol/admin';
-import { ConfigStore, importConfigFile } from '../../functions/storage/config-store';
+import { ConfigStore } from '../../functions/storage/config-store';
+import { importConfigFile } from '../../functions/storage/config-import';
 import { fleetConfigFile, sitePassword } from '../../bench/fleet-config';
 import { createTestResources } from '../support/stand-ins';
 

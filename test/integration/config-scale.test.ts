@@ -10,7 +10,8 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@
 import fc from 'fast-check';
 import { applyCommand, type ConfigCommand, type SyncConfig } from '../../functions/domain/config';
 import { ConfigSnapshots } from '../../functions/storage/config-snapshot';
-import { ConfigStore, importConfigFile, SITE_CALL_CONFIG_MAX_AGE_MS, SNAPSHOT_EVERY_VERSIONS } from '../../functions/storage/config-store';
+import { ConfigStore, SITE_CALL_CONFIG_MAX_AGE_MS, SNAPSHOT_EVERY_VERSIONS } from '../../functions/storage/config-store';
+import { importConfigFile } from '../../functions/storage/config-import';
 import { configKeys } from '../../functions/storage/keys';
 import { fleetConfigFile, storeId } from '../../bench/fleet-config';
 import { createTestResources } from '../support/stand-ins';

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { BackgroundWork, WorkQueue } from '../../functions/domain/ports';
-import { importConfigFile } from '../../functions/storage/config-store';
+import { importConfigFile } from '../../functions/storage/config-import';
 import { writeConfiguredRecords } from '../../functions/services/configured-records';
 import { routeRecords } from '../../functions/services/route';
 import { backfillStore, monthlyUsage, stockOnHand, stockValue } from '../../functions/services/reports';

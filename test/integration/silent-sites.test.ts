@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createSilentSitesHandler, silentAfterDaysFromEnvironment } from '../../functions/handlers/silent-sites';
 import { findSilentSites } from '../../functions/services/silent-sites';
-import { importConfigFile } from '../../functions/storage/config-store';
+import { importConfigFile } from '../../functions/storage/config-import';
 import { lastConnectionTimes } from '../../functions/storage/last-connections';
 import { adaptersFor, createTestResources, type TestResources } from '../support/stand-ins';
 import { DEMO_CONFIG } from '../support/sync-server';

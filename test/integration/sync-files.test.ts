@@ -15,7 +15,7 @@ import type { Placement } from '../../functions/domain/sync/placement';
 import { MAX_SYNC_FILE_BYTES } from '../../functions/protocol/sync-files';
 import { downloadFileErrorBody, uploadFileAnswer } from '../../functions/protocol/v6';
 import type { SyncFileStore } from '../../functions/storage/sync-files';
-import { importConfigFile } from '../../functions/storage/config-store';
+import { importConfigFile } from '../../functions/storage/config-import';
 import { apiFunctions } from '../../lib/functions';
 import { createHttpGateway, type LambdaHttpHandler } from '../../lib/local/http-gateway';
 import { adaptersFor, createTestResources } from '../support/stand-ins';

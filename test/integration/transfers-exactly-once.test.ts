@@ -40,7 +40,7 @@ import { routeRecords } from '../../functions/services/route';
 import { completeTransfer, type TransferDeps } from '../../functions/services/transfers';
 import { DynamoCentralCopy } from '../../functions/storage/central-copy';
 import { DynamoChangeLog } from '../../functions/storage/change-log';
-import { importConfigFile } from '../../functions/storage/config-store';
+import { importConfigFile } from '../../functions/storage/config-import';
 import { DynamoOutgoingQueue } from '../../functions/storage/outgoing-queue';
 import { FaultPlan, InjectedCrash, faultyDynamoClient, faultyPorts, type StoragePorts } from '../support/faults';
 import { legacyRecord } from '../support/legacy-records';

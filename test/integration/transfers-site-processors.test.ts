@@ -28,7 +28,7 @@ import { derivedId } from '../../functions/domain/transfers/rules';
 import { acceptPush } from '../../functions/services/push';
 import { routeRecords } from '../../functions/services/route';
 import { awaitingResponseAt, completeTransfer } from '../../functions/services/transfers';
-import { importConfigFile } from '../../functions/storage/config-store';
+import { importConfigFile } from '../../functions/storage/config-import';
 import { processTransfers, type NumberKind } from '../../lib/remote-site/transfer-processor';
 import { adaptersFor, createTestResources, type TestResources } from '../support/stand-ins';
 import { mustBeAnswered, tradePlanArb, type TradeKind, type TradePlan } from '../support/sync-arbitraries';

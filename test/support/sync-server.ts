@@ -15,7 +15,7 @@ import { createTransfersHandler } from '../../functions/handlers/transfers';
 import { createSyncPullHandler } from '../../functions/handlers/sync-pull';
 import { createSyncPushHandler } from '../../functions/handlers/sync-push';
 import { createSyncSiteHandler } from '../../functions/handlers/sync-site';
-import { importConfigFile } from '../../functions/storage/config-store';
+import { importConfigFile } from '../../functions/storage/config-import';
 import { AwsHealthProbe } from '../../functions/storage/health-probe';
 import { apiFunctions } from '../../lib/functions';
 import { createHttpGateway, type LambdaHttpHandler, type LocalRoute } from '../../lib/local/http-gateway';
