@@ -24,6 +24,9 @@ import { cancellation } from './transactions';
 /** Attempts at one record's transaction before the batch fails (and its message is retried). */
 const MAX_ATTEMPTS = 12;
 
+/** Items in one transaction counting several records (DynamoDB allows 100; kept small so a failed one costs little). */
+const RECORDS_TRANSACTION_ITEMS = 25;
+
 interface CountedState {
   readonly version: number;
   readonly contribution?: Contribution;
@@ -43,30 +46,80 @@ export class DynamoReportProjection implements ReportProjection {
     if (counted.length === 0) return;
     const items = await batchGetItems(this.db, this.table, counted.map((record) => reportKeys.contribution(record.tableName, record.recordId)), 'report contributions');
     const known = new Map(items.map((item) => [`${item.pk as string}`, stateOf(item)]));
-    // One record at a time: records of one batch often share figures, and would only contend.
+    const stateAt = (record: StoredRecord) => known.get(reportKeys.contribution(record.tableName, record.recordId).pk) ?? NOTHING_COUNTED;
+    // Headers whose usage may sit under another figure than the one they count in now.
+    // With the header's state when this delivery just wrote it (else read when settling).
+    const unsettled = new Map<string, CountedState | undefined>();
+    const due: StoredRecord[] = [];
     for (const record of counted) {
-      await this.projectOne(record, known.get(reportKeys.contribution(record.tableName, record.recordId).pk) ?? NOTHING_COUNTED);
+      // Counted already: a redelivery, perhaps after a crash between the count and the header's moves.
+      if (stateAt(record).version >= record.version) {
+        if (record.tableName === 'transact') unsettled.set(record.recordId, undefined);
+      } else due.push(record);
     }
+    await this.countInTransactions(due, stateAt, unsettled);
+    for (const headerId of [...unsettled.keys()].sort()) await this.settleHeader(headerId, unsettled.get(headerId));
   }
 
-  private async projectOne(record: StoredRecord, read: CountedState): Promise<void> {
+  /**
+   * Counts records several to a transaction (up to {@link RECORDS_TRANSACTION_ITEMS} items: the
+   * figures records share become one update). A transaction whose condition fails (another
+   * delivery counted one of its records meanwhile) is done again record by record.
+   */
+  private async countInTransactions(records: readonly StoredRecord[], stateAt: (record: StoredRecord) => CountedState, unsettled: Map<string, CountedState | undefined>) {
+    let writes = new ReportWrites(this.table);
+    let members: StoredRecord[] = [];
+    let moved: StoredRecord[] = [];
+    let headers = new Map<string, CountedState>();
+    const flush = async () => {
+      if (members.length === 0) return;
+      if (await this.commit(writes, 0)) {
+        for (const header of moved) unsettled.set(header.recordId, { version: header.version, exists: true, contribution: contributionOf(header) });
+      } else {
+        for (const record of members) await this.projectOne(record, await this.counted(record.tableName, record.recordId), unsettled);
+      }
+      writes = new ReportWrites(this.table);
+      members = [];
+      moved = [];
+      // A header counted by this transaction is read again by the next one's lines.
+      headers = new Map();
+    };
+    for (const record of records) {
+      const state = stateAt(record);
+      const own = await this.writesFor(record, state, headers);
+      if (members.length > 0 && writes.sizeWith(own) > RECORDS_TRANSACTION_ITEMS) await flush();
+      writes.merge(own);
+      members.push(record);
+      if (usageMoves(record, state)) moved.push(record);
+    }
+    await flush();
+  }
+
+  /** One record alone, reading what is counted again after each failed condition. */
+  private async projectOne(record: StoredRecord, read: CountedState, unsettled: Map<string, CountedState | undefined>): Promise<void> {
     let state = read;
     for (let attempt = 0; ; attempt++) {
       if (attempt >= MAX_ATTEMPTS) throw new Error(`Could not count ${record.tableName} ${record.recordId} in the reports: too much contention`);
       if (state.version >= record.version) break;
-      const next = contributionOf(record);
-      const writes = new ReportWrites(this.table);
-      const key = reportKeys.contribution(record.tableName, record.recordId);
-      writes.set(key, { version: record.version, contribution: next ?? null });
-      if (state.exists) writes.require(key, '#version = :counted', { ':counted': state.version });
-      else writes.require(key, 'attribute_not_exists(#pk)');
-      await this.addStock(writes, state.contribution, next);
-      await this.addLines(writes, state.contribution, next);
-      addMerge(writes, state.contribution, next);
-      if (await this.commit(writes, attempt)) break;
+      if (await this.commit(await this.writesFor(record, state, new Map()), attempt)) break;
       state = await this.counted(record.tableName, record.recordId);
     }
-    if (record.tableName === 'transact') await this.settleHeader(record.recordId);
+    // Contended: which version moved its usage is not known here, so the header is settled anyway.
+    if (record.tableName === 'transact') unsettled.set(record.recordId, undefined);
+  }
+
+  /** What counting this version (over the one counted, `state`) writes, under the conditions it was computed on. */
+  private async writesFor(record: StoredRecord, state: CountedState, headers: Map<string, CountedState>): Promise<ReportWrites> {
+    const next = contributionOf(record);
+    const writes = new ReportWrites(this.table);
+    const key = reportKeys.contribution(record.tableName, record.recordId);
+    writes.set(key, { version: record.version, contribution: next ?? null });
+    if (state.exists) writes.require(key, '#version = :counted', { ':counted': state.version });
+    else writes.require(key, 'attribute_not_exists(#pk)');
+    await this.addStock(writes, state.contribution, next);
+    await this.addLines(writes, state.contribution, next, headers);
+    addMerge(writes, state.contribution, next);
+    return writes;
   }
 
   private async addStock(writes: ReportWrites, previous: Contribution | undefined, next: Contribution | undefined) {
@@ -79,11 +132,10 @@ export class DynamoReportProjection implements ReportProjection {
   }
 
   /** A line's units go to its header's per-item units, and to usage where that header counts now. */
-  private async addLines(writes: ReportWrites, previous: Contribution | undefined, next: Contribution | undefined) {
+  private async addLines(writes: ReportWrites, previous: Contribution | undefined, next: Contribution | undefined, headers: Map<string, CountedState>) {
     const deltas = lineDeltas(previous, next);
     if (deltas.length === 0) return;
     const headerItems = await this.items(deltas.map((delta) => reportKeys.headerItem(delta.headerId, delta.itemId)));
-    const headers = new Map<string, CountedState>();
     for (const delta of deltas) {
       const key = reportKeys.headerItem(delta.headerId, delta.itemId);
       const item = headerItems.get(`${key.pk}\u0000${key.sk}`);
@@ -112,10 +164,11 @@ export class DynamoReportProjection implements ReportProjection {
    * Runs whenever the header is routed (a crash between its count and its moves is finished by
    * the redelivery); each move checks the header is still at that version and the units unchanged.
    */
-  private async settleHeader(headerId: string): Promise<void> {
+  private async settleHeader(headerId: string, written?: CountedState): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       if (attempt >= MAX_ATTEMPTS) throw new Error(`Could not move the usage of transaction ${headerId}: too much contention`);
-      const header = await this.counted('transact', headerId);
+      // The state this delivery wrote serves the first pass (each move checks it still holds); later passes read.
+      const header = attempt === 0 && written ? written : await this.counted('transact', headerId);
       const target = header.contribution?.kind === 'header' ? header.contribution.usageKey : '';
       const misplaced = (await this.query(reportKeys.headerItems(headerId))).filter((item) => String(item.countedAs ?? '') !== target);
       if (misplaced.length === 0) return;
@@ -180,6 +233,13 @@ function addMerge(writes: ReportWrites, previous: Contribution | undefined, next
     writes.set(reportKeys.mergedItem(previous.removeId), { keepId: '' });
   }
   if (next?.kind === 'itemMerge') writes.set(reportKeys.mergedItem(next.removeId), { keepId: next.keepId });
+}
+
+/** A header whose usage figure changes with this version: its lines' units must move (settleHeader). */
+function usageMoves(record: StoredRecord, state: CountedState): boolean {
+  if (record.tableName !== 'transact') return false;
+  const usageKey = (contribution: Contribution | undefined) => (contribution?.kind === 'header' ? contribution.usageKey : '');
+  return usageKey(state.contribution) !== usageKey(contributionOf(record));
 }
 
 function stateOf(item: Record<string, unknown>): CountedState {

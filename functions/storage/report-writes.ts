@@ -60,6 +60,27 @@ export class ReportWrites {
     return this.writes.size;
   }
 
+  /** Items the transaction would hold with `other`'s writes merged in. */
+  sizeWith(other: ReportWrites): number {
+    let added = 0;
+    for (const id of other.writes.keys()) if (!this.writes.has(id)) added++;
+    return this.writes.size + added;
+  }
+
+  /** Takes `other`'s writes into this transaction: amounts add up, values and conditions are kept. */
+  merge(other: ReportWrites): this {
+    for (const write of other.writes.values()) {
+      const into = this.at(write.key);
+      for (const [name, amount] of write.add) into.add.set(name, (into.add.get(name) ?? 0) + amount);
+      for (const [name, value] of write.set) into.set.set(name, value);
+      for (const [name, value] of write.setIfMissing) into.setIfMissing.set(name, value);
+      for (const condition of write.conditions) {
+        if (!into.conditions.some((kept) => kept.expression === condition.expression && sameValues(kept.values, condition.values))) into.conditions.push(condition);
+      }
+    }
+    return this;
+  }
+
   items(): TransactWriteItem[] {
     return [...this.writes.values()].map((write) => this.item(write));
   }
@@ -105,4 +126,9 @@ export class ReportWrites {
     if (!expression) return { ConditionCheck: { TableName: this.table, Key: write.key, ConditionExpression: conditions.join(' AND ') || 'attribute_exists(pk) OR attribute_not_exists(pk)', ...attributes } };
     return { Update: { TableName: this.table, Key: write.key, UpdateExpression: expression, ...condition, ...attributes } };
   }
+}
+
+function sameValues(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }
