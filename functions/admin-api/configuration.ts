@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { json } from '../commons/http';
 import { exportConfig } from '../domain/config/config-file';
 import * as schemas from '../protocol/admin';
-import { change, parseBody } from './helpers';
+import { change, parseBody, sendRecords } from './helpers';
 import { route, type AdminRoute } from './types';
 
 const tag = 'configuration';
@@ -27,7 +27,11 @@ export const configurationRoutes: AdminRoute[] = [
     body: schemas.updatePreferencesBody,
     response: schemas.preferencesSchema,
     run: async (deps, request) => {
+      const before = (await deps.store.current()).preferences.primarySiteId;
       const config = await change(deps, request, { type: 'setPreferences', changes: parseBody(schemas.updatePreferencesBody, request.body) });
+      // A site made primary holds every central record; its cursor passed those its filter skipped.
+      const primary = config.preferences.primarySiteId;
+      if (primary !== null && primary !== before) await sendRecords(deps, config, primary, { index: 'centralLog', value: 'all' });
       return json(200, config.preferences);
     },
   }),

@@ -102,11 +102,16 @@ export interface RecordSource {
 }
 
 /**
- * What a site is sent when it becomes entitled to more: one index source of the central copy, or
+ * What a site is sent when it becomes entitled to more: one index source of the central copy,
  * every patient visible in a store with the dispensary data (a store saved with "resync patient
- * records"), expanded by the consumer so the request that asks for it stays small.
+ * records"), or every central record (a site made primary), expanded by the consumer so the
+ * request that asks for it stays small.
  */
-export type EntitlementSource = RecordSource | { readonly index: 'patientsVisibleIn'; readonly value: string };
+export type EntitlementSource =
+  | RecordSource
+  | { readonly index: 'patientsVisibleIn'; readonly value: string }
+  /** Every central record in the change log (a site made primary holds them all); `value` is unused. */
+  | { readonly index: 'centralLog'; readonly value: string };
 
 /** The central server's copy of every record: the reporting hub and every site's backup. */
 export interface CentralCopy {

@@ -40,7 +40,7 @@ export const sendRecordsMessage = z.object({
   kind: z.literal('sendRecords'),
   workId: nonEmpty(),
   siteId: siteId(),
-  source: z.object({ index: z.enum(['byStore', 'byPatient', 'byParent', 'patientsVisibleIn']), value: nonEmpty() }),
+  source: z.object({ index: z.enum(['byStore', 'byPatient', 'byParent', 'patientsVisibleIn', 'centralLog']), value: nonEmpty() }),
   resume,
 });
 

@@ -10,7 +10,7 @@ import type { SyncConfig } from '../domain/config/model';
 import { configLookup } from '../domain/config/lookup';
 import { getStore, instanceType, namesVisibleIn, storeByNameId, storeHolders } from '../domain/config/queries';
 import { reference } from '../domain/legacy-fields';
-import type { CentralCopy, EntitlementSource, InitialisationProgress, OutgoingQueue, RecordKey, RecordSource, RoutedRecord, SiteProgress, StoredRecord, SyncRecord, WorkQueue } from '../domain/ports';
+import type { CentralCopy, ChangeLog, EntitlementSource, InitialisationProgress, OutgoingQueue, RecordKey, RecordSource, RoutedRecord, SiteProgress, StoredRecord, SyncRecord, WorkQueue } from '../domain/ports';
 import { holdsCentral, siteCentralView } from '../domain/sync/central-relevance';
 import { DISPENSARY_ONLY_HOLDER } from '../domain/sync/placement';
 import { destinations, hasActiveDispensary } from '../domain/sync/routing';
@@ -23,6 +23,8 @@ import { awaitingResponseAt } from './transfers';
 export interface InitialiseDeps {
   readonly centralCopy: CentralCopy;
   readonly outgoing: OutgoingQueue;
+  /** Read for a site made primary (every central record); without it that send fails. */
+  readonly changeLog?: ChangeLog;
 }
 
 export type InitialisationStep =
@@ -40,6 +42,7 @@ export async function sendRecordsTo(deps: InitialiseDeps, config: SyncConfig, si
   const view = siteCentralView(config, siteId);
   const lists = await listsOfSite(deps.centralCopy, view);
   if (source.index === 'patientsVisibleIn') return queueParts(deps, config, siteId, lists, patientPartsFor(config, siteId, source.value), options);
+  if (source.index === 'centralLog') return queueCentralLog(deps, siteId, options);
   const store = source.index === 'byStore' ? getStore(config, source.value) : undefined;
   const storeLists = store ? await listsJoinedTo(deps.centralCopy, view, [store.nameId]) : new Set<string>();
   return queueParts(deps, config, siteId, lists, [{ source }, ...centralPartsFor(config, siteId, source, storeLists)], options);
@@ -92,6 +95,34 @@ export function patientPartsFor(config: SyncConfig, siteId: number, storeId: str
   parts.push(...namesAndTheirJoins(patients));
   if (hasActiveDispensary(config, siteId)) parts.push({ source: { index: 'byStore', value: DISPENSARY_ONLY_HOLDER } });
   return parts;
+}
+
+/** Change-log entries read per page when a site is sent every central record. */
+const CENTRAL_LOG_PAGE = 500;
+
+/**
+ * A site made primary holds every central record, but its cursor passed those its filter skipped
+ * (docs/central-data.md): each record in the change log is queued for it in its current version
+ * (records it holds already arrive once more and replace themselves). Deletes and merges are left
+ * out: a site is sent what exists. Resumes at the change-log cursor it stopped at.
+ */
+async function queueCentralLog(deps: InitialiseDeps, siteId: number, options: QueueSourcesOptions): Promise<InitialisationStep> {
+  if (!deps.changeLog) throw new Error('Sending every central record needs the change log');
+  let cursor = Number(options.resume?.after ?? 0);
+  let { queued, part } = options.resume ?? { queued: 0, part: 0 };
+  for (let pages = 0; ; pages++) {
+    if (pages > 0 && options.shouldStop?.()) return { done: false, resume: { source: 0, after: String(cursor), queued, part: part + 1 } };
+    const { entries } = await deps.changeLog.read(cursor, CENTRAL_LOG_PAGE);
+    if (entries.length === 0) return { done: true, queued };
+    const stored = await deps.centralCopy.get(entries.map(({ tableName, recordId }) => ({ tableName, recordId })));
+    const due: RoutedRecord[] = [...stored.values()]
+      .filter((record) => record.placement.dataClass === 'central' && !record.placement.flags.includes('dispensaryOnly'))
+      .filter((record) => record.action !== 'delete' && record.action !== 'merge')
+      .map((record) => ({ ...wireForm(record), siteId, version: record.version }));
+    await deps.outgoing.enqueue(due);
+    queued += due.length;
+    cursor = entries[entries.length - 1]!.cursor;
+  }
 }
 
 export interface QueueSourcesOptions {

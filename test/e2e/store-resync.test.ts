@@ -71,3 +71,28 @@ test('a save with nothing to change, or a resync option that is not true or fals
 function timesReceived(site: ReturnType<TestSyncServer['site']>, recordId: string): number {
   return site.receivedLog.filter((record) => record.tableName === 'name' && record.recordId === recordId).length;
 }
+
+test('a site made primary receives the central records its filter had left out', async () => {
+  const own = await startTestSyncServer();
+  try {
+    const site1 = own.site('remote-site-1'); // stores B and F: no list joined to them
+    await site1.sync();
+    const records = [
+      legacyRecord('item', 'PRIMARY_ITEM'),
+      legacyRecord('list_master', 'PRIMARY_LIST', { description: 'Another store\'s list' }),
+      legacyRecord('list_master_line', 'PRIMARY_LINE', { item_master_ID: 'PRIMARY_LIST', item_ID: 'PRIMARY_ITEM' }),
+      legacyRecord('name', 'PRIMARY_SUPPLIER', { type: 'facility', name: 'A supplier no store of site 1 sees', supplier: true, manufacturer: false }),
+    ];
+    expect(await own.admin('POST', '/records', { records })).toMatchObject({ status: 200, body: { accepted: records.length } });
+    await syncUntil(site1, () => site1.held('list_master', 'PRIMARY_LIST') !== undefined);
+    await site1.sync();
+    expect(site1.held('list_master_line', 'PRIMARY_LINE')).toBeUndefined();
+    expect(site1.held('name', 'PRIMARY_SUPPLIER')).toBeUndefined();
+
+    expect(await own.admin('PATCH', '/preferences', { primarySiteId: 2 })).toMatchObject({ status: 200, body: { primarySiteId: 2 } });
+    await syncUntil(site1, () => site1.held('list_master_line', 'PRIMARY_LINE') !== undefined && site1.held('name', 'PRIMARY_SUPPLIER') !== undefined);
+    expect(site1.held('list_master_line', 'PRIMARY_LINE')).toMatchObject({ item_master_ID: 'PRIMARY_LIST' });
+  } finally {
+    await own.stop();
+  }
+});
