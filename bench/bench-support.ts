@@ -1,5 +1,6 @@
 /** What the benchmarks share: their environment knobs, timing, and the admin API of a local server. */
 import { readFileSync } from 'node:fs';
+import { sha256Hex } from '../functions/domain/config/credentials';
 
 export const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
@@ -169,4 +170,15 @@ function itemsRead(output: Record<string, unknown>): number {
 export function perRecord(count: { requests: number; itemsWritten: number; itemsRead: number; transactionalItems: number; writeUnits: number }, records: number): string {
   const of = (value: number) => (value / records).toFixed(2);
   return `${of(count.requests)} requests, ${of(count.itemsWritten)} items written (${of(count.transactionalItems)} in transactions), ${of(count.writeUnits)} write units, ${of(count.itemsRead)} items read per record`;
+}
+
+/** The headers an Open mSupply desktop site sends on every v5 call (its password travels as SHA-256). */
+export function v5SiteHeaders(name: string, password: string, hardwareId: string): Record<string, string> {
+  return {
+    authorization: `Basic ${Buffer.from(`${name}:${sha256Hex(password)}`).toString('base64')}`,
+    'msupply-site-uuid': hardwareId,
+    'app-name': 'Open mSupply Desktop',
+    'app-version': '2.13.0',
+    version: '14',
+  };
 }

@@ -23,7 +23,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDb } from '../functions/commons/clients';
-import { sha256Hex } from '../functions/domain/config/credentials';
 import { configLookup } from '../functions/domain/config/lookup';
 import type { SyncConfig } from '../functions/domain/config/model';
 import { applyCommand } from '../functions/domain/config/operations';
@@ -39,7 +38,7 @@ import { RemoteSite } from '../lib/remote-site/client';
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local';
 import { startLocalServer, useLocalAwsEnvironment } from '../lib/local/local-server';
 import { provisionTables } from '../lib/local/provision';
-import { seconds } from './bench-support';
+import { seconds, v5SiteHeaders } from './bench-support';
 import { countCapacity, emptyCount, type CapacityCount } from './fleet-capacity';
 import { fleetConfigFile, neighbour, remoteSiteIds, siteName, sitePassword, storeId, storeNameId, SUPPLIERS, supplierNameId } from './fleet-config';
 
@@ -94,13 +93,7 @@ const transactTemplate = (JSON.parse(readFileSync(path.join(FIXTURES, 'transact.
 export type PasswordPlan = 'every' | 'generated';
 
 function v5Client(baseUrl: string, name: string, password: string) {
-  const headers = {
-    authorization: `Basic ${Buffer.from(`${name}:${sha256Hex(password)}`).toString('base64')}`,
-    'msupply-site-uuid': `fleet-${name}`,
-    'app-name': 'Open mSupply Desktop',
-    'app-version': '2.13.0',
-    version: '14',
-  };
+  const headers = v5SiteHeaders(name, password, `fleet-${name}`);
   const call = async (method: string, route: string, body?: unknown): Promise<any> => {
     for (let attempt = 1; ; attempt++) {
       const response = await fetch(`${baseUrl}/sync/v5/${route}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });

@@ -21,13 +21,12 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { adapters } from '../functions/commons/adapters';
 import { dynamoDb } from '../functions/commons/clients';
 import { tableName } from '../functions/commons/environment';
-import { sha256Hex } from '../functions/domain/config/credentials';
 import type { SyncRecord } from '../functions/domain/ports';
 import { holderOf, parentKeyOf, placeRecord } from '../functions/domain/sync/placement';
 import { changeLogKeys, recordsKeys } from '../functions/storage/keys';
 import { forEachChunk } from '../functions/storage/parallel-chunks';
 import { startLocalServer } from '../lib/local/local-server';
-import { seconds } from './bench-support';
+import { seconds, v5SiteHeaders } from './bench-support';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'shared', 'fixtures', 'legacy-records');
 const CLIENT_BATCH = 500;
@@ -245,13 +244,7 @@ function call(baseUrl: string, auth: Record<string, string>, method: string, rou
 
 /** The client's initialisation: site info, initialise, its queue with acknowledgements, central records from 0. */
 async function initialise(baseUrl: string, name: string, password: string) {
-  const auth = {
-    authorization: `Basic ${Buffer.from(`${name}:${sha256Hex(password)}`).toString('base64')}`,
-    'msupply-site-uuid': `bench-${name}`,
-    'app-name': 'Open mSupply Desktop',
-    'app-version': '2.13.0',
-    version: '14',
-  };
+  const auth = v5SiteHeaders(name, password, `bench-${name}`);
   const answers: Answer[] = [];
   const v5 = async (method: string, route: string, body?: unknown) => {
     const answer = await call(baseUrl, auth, method, route, body);

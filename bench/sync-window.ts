@@ -13,9 +13,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sha256Hex } from '../functions/domain/config/credentials';
 import { startLocalServer } from '../lib/local/local-server';
-import { adminClient, envNumber, seconds } from './bench-support';
+import { adminClient, envNumber, seconds, v5SiteHeaders } from './bench-support';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'shared', 'fixtures', 'legacy-records');
 const CLIENT_PUSH_BATCH = 1024;
@@ -31,13 +30,7 @@ const transact = (id: string, storeId: string) => ({ tableName: 'transact', reco
 
 /** A v5 caller with the client's headers. */
 function siteClient(baseUrl: string, name: string, password: string) {
-  const headers = {
-    authorization: `Basic ${Buffer.from(`${name}:${sha256Hex(password)}`).toString('base64')}`,
-    'msupply-site-uuid': `bench-${name}`,
-    'app-name': 'Open mSupply Desktop',
-    'app-version': '2.13.0',
-    version: '14',
-  };
+  const headers = v5SiteHeaders(name, password, `bench-${name}`);
   const call = async (method: string, route: string, body?: unknown) => {
     const response = await fetch(`${baseUrl}/sync/v5/${route}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     const text = await response.text();

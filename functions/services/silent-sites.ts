@@ -5,7 +5,7 @@
  * connected is counted apart: a newly configured site is not a silent one.
  */
 import type { Site, SyncConfig } from '../domain/config/model';
-import { allSites } from '../domain/config/queries';
+import { configLookup } from '../domain/config/lookup';
 import { DEFAULT_SILENT_AFTER_DAYS } from './sync-report';
 
 // The same threshold and the same rule as the sync report's `silent` flag.
@@ -38,7 +38,7 @@ export async function findSilentSites(
   options: { readonly now: Date; readonly silentAfterDays?: number },
 ): Promise<SilentSitesReport> {
   const threshold = (options.silentAfterDays ?? DEFAULT_SILENT_AFTER_DAYS) * DAY_MS;
-  const sites: Site[] = allSites(config).filter((site) => site.kind !== 'central');
+  const sites = configLookup(config).remoteSitesInOrder;
   const times = await deps.lastConnections(sites.map((site) => site.siteId));
   const silent: SilentSite[] = [];
   const neverConnected: number[] = [];

@@ -8,7 +8,7 @@
  */
 import { csvText, type CsvColumns } from '../commons/csv';
 import type { Site, SyncConfig } from '../domain/config/model';
-import { allSites } from '../domain/config/queries';
+import { configLookup } from '../domain/config/lookup';
 import type { InitialisationState, OutgoingQueue, SiteProgress } from '../domain/ports';
 import { decodePageToken, encodePageToken, InvalidPageTokenError } from '../storage/page-token';
 import { forEachChunk } from '../storage/parallel-chunks';
@@ -107,7 +107,9 @@ export function pageOfSites(
 ): { sites: Site[]; nextPageToken?: string } {
   const limit = Math.min(Math.max(Math.floor(options.limit ?? DEFAULT_REPORT_PAGE), 1), MAX_REPORT_PAGE);
   const after = options.pageToken === undefined ? 0 : siteIdOfToken(options.pageToken);
-  const sites = allSites(config).filter((site) => options.includeCentral || site.kind !== 'central');
+  // Sorted once per configuration version, not per page.
+  const lookup = configLookup(config);
+  const sites = options.includeCentral ? lookup.sitesInOrder : lookup.remoteSitesInOrder;
   const start = firstAfter(sites, after);
   const page = sites.slice(start, start + limit);
   const last = page.at(-1);

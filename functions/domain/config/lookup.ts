@@ -12,6 +12,10 @@ export interface ConfigLookup {
   readonly storeByNameId: ReadonlyMap<string, Store>;
   /** The central server's own site (there is at most one). */
   readonly centralSite: Site | undefined;
+  /** Every site, by ascending id. */
+  readonly sitesInOrder: readonly Site[];
+  /** Remote (non-central) sites, by ascending id. */
+  readonly remoteSitesInOrder: readonly Site[];
   /** Remote (non-central) site ids, ascending. */
   readonly remoteSiteIds: readonly number[];
   /** Stores active on each site, by store id. */
@@ -158,7 +162,8 @@ function buildLookup(config: SyncConfig): ConfigLookup {
     for (const store of stores()) for (const [siteId, type] of holdersByStore.get(store.id)!) push(map, siteId, { storeId: store.id, type });
     return map;
   });
-  const remoteSiteIds = once(() => sites().filter((site) => site.kind !== 'central').map((site) => site.siteId));
+  const remoteSites = once(() => sites().filter((site) => site.kind !== 'central'));
+  const remoteSiteIds = once(() => remoteSites().map((site) => site.siteId));
   const dispensarySiteIds = once(() =>
     remoteSiteIds().filter((siteId) => (activeStoresBySite().get(siteId) ?? []).some((store) => store.mode === 'dispensary')),
   );
@@ -175,6 +180,12 @@ function buildLookup(config: SyncConfig): ConfigLookup {
     },
     get centralSite() {
       return centralSite();
+    },
+    get sitesInOrder() {
+      return sites();
+    },
+    get remoteSitesInOrder() {
+      return remoteSites();
     },
     get remoteSiteIds() {
       return remoteSiteIds();
