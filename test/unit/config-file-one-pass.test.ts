@@ -19,10 +19,13 @@ const storeIds = ['S1', 'S2', 'S3', 'S4'] as const;
 const nameId = fc.constantFrom('N_S1', 'N_S2', 'N_S3', 'N_S4', 'X1', 'X2');
 const syncWithValue = fc.constantFrom('none', 'activeCollector', 'transfer') as fc.Arbitrary<'none' | 'activeCollector' | 'transfer'>;
 
+const oneOfWeighted = <T,>(choices: Array<[T, number]>): fc.Arbitrary<T> =>
+  fc.oneof(...choices.map(([value, weight]) => ({ arbitrary: fc.constant(value), weight })));
+
 // Mostly consistent files (a central site first, distinct ids), with the odd clash or bad reference.
 const file: fc.Arbitrary<ConfigFileInput> = fc.record({
   remote: fc.uniqueArray(
-    fc.record({ siteId: fc.integer({ min: 2, max: 5 }), kind: fc.constantFrom('desktop', 'mobile', 'desktop', 'desktop', 'desktop', 'central') as fc.Arbitrary<'central' | 'desktop' | 'mobile'>, name: fc.constantFrom('', '', '', '', 'a', 'A'), password: fc.option(fc.constantFrom('password-1', 'password-2'), { nil: undefined }) }),
+    fc.record({ siteId: fc.integer({ min: 2, max: 5 }), kind: oneOfWeighted<'central' | 'desktop' | 'mobile'>([['desktop', 12], ['mobile', 3], ['central', 1]]), name: oneOfWeighted([['', 16], ['a', 1], ['A', 1]]), password: fc.option(fc.constantFrom('password-1', 'password-2'), { nil: undefined }) }),
     { minLength: 2, maxLength: 4, selector: (site) => site.siteId },
   ),
   stores: fc.uniqueArray(
