@@ -54,6 +54,8 @@ export const siteStateKeys = {
 export const recordsKeys = {
   /** The central copy of one record. */
   record: (tableName: string, recordId: string) => ({ pk: `${tableName}#${recordId}` }),
+  /** The version of a record last routed, apart from the record so marking it is a plain write (`~`: no legacy table name). */
+  routed: (tableName: string, recordId: string) => ({ pk: `~routed#${tableName}#${recordId}` }),
   /** What each goods received line received against a purchase-order line (`~`: no legacy table name). */
   receipts: (orderLineId: string) => ({ pk: `~receipts#${orderLineId}` }),
 } as const;
