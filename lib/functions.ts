@@ -184,4 +184,16 @@ export const scheduledFunctions = {
     localEverySeconds: 600,
     timeoutSeconds: 120,
   },
+  snapshotConfig: {
+    handler: 'snapshot-config',
+    purpose: 'Writes the configuration snapshot cold functions load, when one is due (50 versions past the published one, or a change too large to list): never inside an admin change',
+    // config: reads the configuration, writes snapshot chunks and the pointer, deletes replaced chunks.
+    tables: { config: 'readWrite' },
+    everyMinutes: 1,
+    localEverySeconds: 15,
+    // A run that is slow (a full load at 40,000 sites) is not cut short; the next runs find its claim.
+    timeoutSeconds: 300,
+    // The whole configuration, its JSON and its compression in memory; more memory, more CPU.
+    memoryMb: 1024,
+  },
 } as const satisfies Record<string, ScheduledFunctionDescription>;

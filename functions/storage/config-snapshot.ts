@@ -8,12 +8,17 @@
  * A writer that stops between chunks leaves only unread chunks; a reader that finds a chunk
  * missing or a digest wrong ignores the snapshot and loads in full. The pointer only moves
  * forward; the snapshot before it is kept (a reader may be reading it), the one before that deleted.
+ *
+ * Snapshots are written in the background (functions/handlers/snapshot-config.ts). A writer first
+ * claims the work on the pointer item (`claim`: who, until when), so two writers rarely compress
+ * the same configuration at once; correctness never rests on the claim (a newer pointer always
+ * wins), and a claim left by a writer that died lapses at its time.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, constants as zlib } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SyncConfig } from '../domain/config/model';
 import { batchGetItems } from './batch-get';
 import { configKeys } from './keys';
@@ -27,7 +32,7 @@ const CHUNK_BYTES = 350_000;
 /** Chunks per BatchWriteItem: 8 × 350 KB stays well under its 16 MB. */
 const CHUNKS_PER_WRITE = 8;
 /** Bumped when the encoded form changes: a snapshot of another format is ignored. */
-const FORMAT = 1;
+export const SNAPSHOT_FORMAT = 1;
 /** Brotli at a middle quality: about as fast as gzip, a third smaller on configurations. */
 const QUALITY = 5;
 
@@ -73,12 +78,54 @@ export class ConfigSnapshots {
   }
 
   /**
+   * Claims the writing of a snapshot for `holder` until `untilMs` (epoch ms): false while another
+   * writer's claim has not lapsed. The claim lives on the pointer item and goes with the next
+   * publication (which replaces the item).
+   */
+  async claim(holder: string, untilMs: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: configKeys.snapshotPointer(),
+          UpdateExpression: 'SET #claim = :claim',
+          ConditionExpression: 'attribute_not_exists(#claim) OR #claim.#until < :now OR #claim.#by = :by',
+          ExpressionAttributeNames: { '#claim': 'claim', '#until': 'until', '#by': 'by' },
+          ExpressionAttributeValues: { ':claim': { by: holder, until: untilMs }, ':now': this.now().getTime(), ':by': holder },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Gives up `holder`'s claim, if it still holds one (a publication has already removed it). */
+  async release(holder: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: configKeys.snapshotPointer(),
+          UpdateExpression: 'REMOVE #claim',
+          ConditionExpression: '#claim.#by = :by',
+          ExpressionAttributeNames: { '#claim': 'claim', '#by': 'by' },
+          ExpressionAttributeValues: { ':by': holder },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /**
    * The published snapshot's configuration, or undefined when there is none, it is of another
    * format, or it cannot be read whole (a chunk missing: it was replaced meanwhile).
    */
   async read(): Promise<SyncConfig | undefined> {
     const pointer = await this.pointer();
-    if (!pointer || pointer.format !== FORMAT) return undefined;
+    if (!pointer || pointer.format !== SNAPSHOT_FORMAT) return undefined;
     const keys = chunkKeys(pointer);
     const items = await batchGetItems(this.db, this.tableName, keys, 'the configuration snapshot');
     const byIndex = new Map(items.map((item) => [item.sk as string, item.data as Uint8Array | undefined]));
@@ -103,7 +150,7 @@ export class ConfigSnapshots {
     const place: SnapshotPlace = { version: config.version, id: randomUUID(), chunks: chunks.length };
     await this.writeChunks(chunks.map((data, index) => ({ ...configKeys.snapshotChunk(place.version, place.id, index), data })));
     const written = { version: place.version, chunks: chunks.length, bytes: compressed.length };
-    const pointer: SnapshotPointer = { ...place, bytes: compressed.length, sha256: createHash('sha256').update(compressed).digest('hex'), format: FORMAT, at: this.now().toISOString() };
+    const pointer: SnapshotPointer = { ...place, bytes: compressed.length, sha256: createHash('sha256').update(compressed).digest('hex'), format: SNAPSHOT_FORMAT, at: this.now().toISOString() };
     for (;;) {
       const current = await this.pointer();
       if (current && current.version >= place.version) {
@@ -115,8 +162,9 @@ export class ConfigSnapshots {
           new PutCommand({
             TableName: this.tableName,
             Item: { ...configKeys.snapshotPointer(), ...pointer, ...(current ? { previous: { version: current.version, id: current.id, chunks: current.chunks } } : {}) },
-            // Published only over the pointer read: the pointer never moves back.
-            ConditionExpression: current ? 'version = :read' : 'attribute_not_exists(pk)',
+            // Published only over the pointer read: the pointer never moves back. (Before the first
+            // publication the item may exist holding only a writer's claim.)
+            ConditionExpression: current ? 'version = :read' : 'attribute_not_exists(version)',
             ...(current ? { ExpressionAttributeValues: { ':read': current.version } } : {}),
           }),
         );

@@ -18,8 +18,10 @@
  * initialisation: never a configuration change, so concurrent first bindings never meet.
  *
  * A function with nothing cached reads the latest snapshot (config-snapshot.ts: a few large
- * items, written by the change that passes every SNAPSHOT_EVERY_VERSIONS-th version) and the
- * change entries since, and loads every item only when there is no usable snapshot.
+ * items) and the change entries since, and loads every item only when there is no usable
+ * snapshot. Snapshots are written by the import and, in the background, by
+ * `writeSnapshotIfDue` (functions/handlers/snapshot-config.ts, on a schedule): never inside a
+ * change, whose answer would otherwise wait for the whole configuration to be compressed.
  */
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
@@ -37,7 +39,7 @@ import { emptyConfig, type Preferences, type Site, type Store, type SyncConfig, 
 import { refuse, type AuditEntry, type OperationResult, type Refusal } from '../domain/config/operations';
 import { batchGetItems } from './batch-get';
 import { batchWriteAll } from './batch-write';
-import { ConfigSnapshots, type WrittenSnapshot } from './config-snapshot';
+import { ConfigSnapshots, SNAPSHOT_FORMAT, type WrittenSnapshot } from './config-snapshot';
 import { configKeys, configPartitions } from './keys';
 
 type Item = Record<string, unknown> & { pk: string; sk: string };
@@ -77,7 +79,7 @@ const MAX_VERSIONS_BEHIND = 100;
 const MAX_LISTED_KEYS = 2000;
 /** How long a large change's own writer is left to finish before a reader finishes it. */
 const STAGED_GRACE_MS = 10_000;
-/** A committed change whose version is this many past the published snapshot writes a new one. */
+/** A new snapshot is due once the committed version is this many past the published one. */
 export const SNAPSHOT_EVERY_VERSIONS = 50;
 /**
  * How stale a site's call may find the configuration (docs/config.md, "Reading the version"):
@@ -85,6 +87,15 @@ export const SNAPSHOT_EVERY_VERSIONS = 50;
  * instance committed is seen by site calls up to this long after it.
  */
 export const SITE_CALL_CONFIG_MAX_AGE_MS = 1_000;
+
+/** Why a snapshot is due: none usable is published, it is far behind, or a change since could not list its keys. */
+export type SnapshotDue = 'none' | 'behind' | 'large_change';
+
+/** What one background step did: nothing due, another writer's claim still running, or a snapshot written. */
+export type SnapshotStep =
+  | { readonly done: 'not_due' }
+  | { readonly done: 'claimed_elsewhere'; readonly due: SnapshotDue }
+  | { readonly done: 'written'; readonly due: SnapshotDue; readonly snapshot: WrittenSnapshot };
 
 export interface CurrentOptions {
   /**
@@ -182,11 +193,48 @@ export class ConfigStore {
   }
 
   /**
-   * Writes a snapshot of the current configuration (bindings read afresh) and publishes it;
-   * committed changes do this by themselves every SNAPSHOT_EVERY_VERSIONS versions.
+   * Writes a snapshot of the current configuration (bindings read afresh) and publishes it
+   * (unless a newer one was published meanwhile), due or not.
    */
   async writeSnapshot(): Promise<WrittenSnapshot> {
     return this.snapshots.write(normalised(await this.load()));
+  }
+
+  /**
+   * Whether a snapshot is due: none of this format is published, the committed version is
+   * SNAPSHOT_EVERY_VERSIONS or more past it, or a change since was too large for its change
+   * entry to list its keys (every cold load would then read every item). Two reads, and a query
+   * of the few change entries since when neither of the first two says so.
+   */
+  async snapshotDue(): Promise<SnapshotDue | undefined> {
+    const [state, published] = await Promise.all([this.versionState(), this.snapshots.pointer()]);
+    if (state.version === 0) return undefined;
+    if (!published || published.format !== SNAPSHOT_FORMAT) return 'none';
+    if (state.version - published.version >= SNAPSHOT_EVERY_VERSIONS) return 'behind';
+    if (state.version > published.version && (await this.unlistedChangeBetween(published.version + 1, state.version))) return 'large_change';
+    return undefined;
+  }
+
+  /**
+   * The background step (functions/handlers/snapshot-config.ts): when a snapshot is due, claims
+   * the writing for `claimMs` (another writer's live claim: nothing done), writes and publishes
+   * it. Nothing here depends on a message: whatever stopped a previous step (a crash, a timeout,
+   * a failed write), the next step finds the snapshot still due and writes it.
+   */
+  async writeSnapshotIfDue(claimMs: number): Promise<SnapshotStep> {
+    const due = await this.snapshotDue();
+    if (!due) return { done: 'not_due' };
+    const holder = randomUUID();
+    if (!(await this.snapshots.claim(holder, this.now().getTime() + claimMs))) return { done: 'claimed_elsewhere', due };
+    let snapshot: WrittenSnapshot | undefined;
+    try {
+      snapshot = await this.writeSnapshot();
+      return { done: 'written', due, snapshot };
+    } finally {
+      // Publishing replaced the pointer item and its claim; otherwise give the claim up (if this
+      // fails too, it lapses at its time).
+      if (!snapshot?.published) await this.snapshots.release(holder).catch(() => undefined);
+    }
   }
 
   private stageIsYoung(state: VersionState): boolean {
@@ -264,9 +312,8 @@ export class ConfigStore {
       }
       for (const siteId of touchedSites(writes)) this.bindings.delete(siteId);
       committedHere.set(this.tableName, (committedHere.get(this.tableName) ?? 0) + 1);
-      const committedConfig = { ...result.config, version };
-      await this.snapshotIfDue(committedConfig, writes.length > MAX_LISTED_KEYS);
-      return { ...result, config: committedConfig, ...(auditRecord ? { auditRecord } : {}) };
+      // No snapshot here, however far behind the published one is: the background step writes it.
+      return { ...result, config: { ...result.config, version }, ...(auditRecord ? { auditRecord } : {}) };
     }
     return refuse(409, 'concurrent_change', 'The configuration kept changing while this change was applied; try again.');
   }
@@ -442,20 +489,8 @@ export class ConfigStore {
   }
 
   /**
-   * After committing `config`: a snapshot when the published one is SNAPSHOT_EVERY_VERSIONS
-   * behind, missing, or the change was too large to list (a cold load would read everything).
-   */
-  private async snapshotIfDue(config: SyncConfig, large: boolean): Promise<void> {
-    await this.snapshotQuietly(async () => {
-      const published = await this.snapshots.pointer();
-      if (!large && published && config.version - published.version < SNAPSHOT_EVERY_VERSIONS) return undefined;
-      return normalised(await this.withAllBindings(config));
-    });
-  }
-
-  /**
-   * The change is committed whatever happens here: a snapshot that fails only leaves cold loads
-   * on the previous one (or on every item), and the next change tries again.
+   * The import is committed whatever happens here: a snapshot that fails only leaves cold loads
+   * on every item until the background step writes one.
    */
   private async snapshotQuietly(snapshot: () => Promise<SyncConfig | undefined>): Promise<void> {
     try {
@@ -464,6 +499,28 @@ export class ConfigStore {
     } catch {
       // Deliberately not an error of the change.
     }
+  }
+
+  /** Whether a change entry between the two versions says "load in full" (its keys were not listed). */
+  private async unlistedChangeBetween(from: number, to: number): Promise<boolean> {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const response = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          FilterExpression: '#full = :true',
+          ExpressionAttributeNames: { '#full': 'full' },
+          ExpressionAttributeValues: { ':pk': configKeys.change(from).pk, ':from': configKeys.change(from).sk, ':to': configKeys.change(to).sk, ':true': true },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      if ((response.Count ?? 0) > 0) return true;
+      ExclusiveStartKey = response.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return false;
   }
 
   // --- reading -----------------------------------------------------------------------------

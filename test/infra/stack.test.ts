@@ -198,6 +198,25 @@ test('the sweeper runs on an EventBridge schedule, may send to the work queues a
   for (const table of tableNames.filter((name) => name !== 'siteState')) expect(statements).not.toMatch(new RegExp(`Tables${table}[A-F0-9]{8}`));
 });
 
+test('the configuration snapshot is written by a function of its own on an EventBridge schedule, touching only the config table and sending nothing', () => {
+  template.hasResourceProperties('AWS::Events::Rule', {
+    ScheduleExpression: `rate(${scheduledFunctions.snapshotConfig.everyMinutes} minute)`,
+    State: 'ENABLED',
+    Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^snapshotConfigFunction'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 0 } })],
+  });
+  const fns = template.findResources('AWS::Lambda::Function', { Properties: { Handler: Match.anyValue(), Description: Match.stringLikeRegexp('configuration snapshot') } });
+  expect(Object.keys(fns)).toHaveLength(1);
+  const [fn] = Object.values(fns) as Array<{ Properties: { Timeout: number; MemorySize: number } }>;
+  expect(fn!.Properties.Timeout).toBe(scheduledFunctions.snapshotConfig.timeoutSeconds);
+  expect(fn!.Properties.MemorySize).toBe(scheduledFunctions.snapshotConfig.memoryMb);
+  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^snapshotConfigFunction') }] } });
+  const statements = JSON.stringify(Object.values(policies).map((p) => p.Properties.PolicyDocument.Statement));
+  expect(statements).toMatch(/Tablesconfig[A-F0-9]{8}/);
+  expect(statements).toContain('dynamodb:BatchWriteItem');
+  for (const table of tableNames.filter((name) => name !== 'config')) expect(statements).not.toMatch(new RegExp(`Tables${table}[A-F0-9]{8}`));
+  expect(statements).not.toContain('sqs:SendMessage');
+});
+
 test('queue consumers are capped in concurrency, so background work cannot starve the functions answering sites', () => {
   for (const name of queueNames) {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: queues[name].consumer.maxConcurrency } });
