@@ -15,9 +15,10 @@ import { contributionOf, lineDeltas, parseUsageKey, stockDeltas, type Contributi
 import { reportTables } from '../domain/reports/contributions';
 import type { ReportProjection } from '../domain/reports/ports';
 import type { StoredRecord } from '../domain/ports';
-import { batchGetItems } from './batch-get';
 import { queryPartition } from './report-figures';
+import { DeliveryKnowledge, headerView, NOTHING_COUNTED, stateOf, usageKeyOf, type CountedState, type HeaderView } from './report-delivery';
 import { reportKeys } from './keys';
+import { forEachChunk } from './parallel-chunks';
 import { ReportWrites } from './report-writes';
 import { cancellation } from './transactions';
 
@@ -27,13 +28,28 @@ const MAX_ATTEMPTS = 12;
 /** Items in one transaction counting several records (DynamoDB allows 100; kept small so a failed one costs little). */
 const RECORDS_TRANSACTION_ITEMS = 25;
 
-interface CountedState {
-  readonly version: number;
-  readonly contribution?: Contribution;
-  readonly exists: boolean;
-}
+/** Headers settled at once: each touches only its own entries and the figures they move between. */
+const SETTLE_CONCURRENCY = 8;
 
-const NOTHING_COUNTED: CountedState = { version: 0, exists: false };
+/** Headers whose usage must be settled, with the state this delivery wrote (undefined: read it). */
+type Unsettled = Map<string, CountedState | undefined>;
+
+/** One transaction being filled: its writes, and what it changes in what the delivery knows once it commits. */
+class PendingCount {
+  readonly writes: ReportWrites;
+  readonly members: StoredRecord[] = [];
+  /** Headers it counts, as their lines see them once it commits. */
+  readonly headers = new Map<string, HeaderView & { readonly record: StoredRecord }>();
+  /** Headers whose `lines` flag it sets: an entry of theirs is new. */
+  readonly flagged = new Set<string>();
+  /** Entries it creates, with the figure each is counted in. */
+  readonly created: Array<{ readonly key: { pk: string; sk: string }; readonly countedAs: string }> = [];
+  /** Per header, the figures its new entries took (a header counted later in the same transaction must agree). */
+  readonly entriesCountAs = new Map<string, Set<string>>();
+  constructor(table: string) {
+    this.writes = new ReportWrites(table);
+  }
+}
 
 export class DynamoReportProjection implements ReportProjection {
   constructor(
@@ -44,21 +60,40 @@ export class DynamoReportProjection implements ReportProjection {
   async project(records: readonly StoredRecord[]): Promise<void> {
     const counted = records.filter((record) => reportTables.has(record.tableName));
     if (counted.length === 0) return;
-    const items = await batchGetItems(this.db, this.table, counted.map((record) => reportKeys.contribution(record.tableName, record.recordId)), 'report contributions');
-    const known = new Map(items.map((item) => [`${item.pk as string}`, stateOf(item)]));
-    const stateAt = (record: StoredRecord) => known.get(reportKeys.contribution(record.tableName, record.recordId).pk) ?? NOTHING_COUNTED;
-    // Headers whose usage may sit under another figure than the one they count in now.
-    // With the header's state when this delivery just wrote it (else read when settling).
-    const unsettled = new Map<string, CountedState | undefined>();
+    const known = new DeliveryKnowledge(this.db, this.table);
+    const contributionKey = (record: StoredRecord) => reportKeys.contribution(record.tableName, record.recordId);
+    // A first version has nothing counted before it but itself (a redelivery): its write's
+    // condition finds that, and the record is then done alone. Later versions need what was counted.
+    for (const record of counted) if (record.version === 1) known.assumeNothingCounted(contributionKey(record));
+    // Headers that lines of this delivery join without the header being in it are read in the same batch.
+    const inDelivery = new Set(counted.filter((record) => record.tableName === 'transact').map((record) => record.recordId));
+    const joined = [...new Set(counted.flatMap((record) => {
+      const next = contributionOf(record);
+      return next?.kind === 'line' && !inDelivery.has(next.headerId) ? [next.headerId] : [];
+    }))];
+    await known.load([...counted.map(contributionKey), ...joined.map((headerId) => reportKeys.contribution('transact', headerId))]);
+    for (const headerId of joined) known.headers.set(headerId, headerView(known.state(reportKeys.contribution('transact', headerId))));
+    const unsettled: Unsettled = new Map();
     const due: StoredRecord[] = [];
     for (const record of counted) {
-      // Counted already: a redelivery, perhaps after a crash between the count and the header's moves.
-      if (stateAt(record).version >= record.version) {
-        if (record.tableName === 'transact') unsettled.set(record.recordId, undefined);
+      const state = known.state(contributionKey(record));
+      // Counted already: a redelivery, perhaps after a crash between the count and the header's
+      // moves. A header known to have no entries has nothing to move.
+      if (state.version >= record.version) {
+        if (record.tableName === 'transact' && state.lines !== false) unsettled.set(record.recordId, undefined);
       } else due.push(record);
     }
-    await this.countInTransactions(due, stateAt, unsettled);
-    for (const headerId of [...unsettled.keys()].sort()) await this.settleHeader(headerId, unsettled.get(headerId));
+    // Headers first: their lines later in the delivery then count where the header counts now.
+    const ordered = [...due.filter((record) => record.tableName === 'transact'), ...due.filter((record) => record.tableName !== 'transact')];
+    // The entries their lines add to, in one batch; a header known to have none has none to read.
+    const entries = ordered.flatMap((record) => lineDeltas(known.state(contributionKey(record)).contribution, contributionOf(record)));
+    for (const { headerId, itemId } of entries) {
+      const header = reportKeys.contribution('transact', headerId);
+      if (known.hasState(header) && known.state(header).lines === false) known.assumeNoEntry(reportKeys.headerItem(headerId, itemId));
+    }
+    await known.load([], entries.map((delta) => reportKeys.headerItem(delta.headerId, delta.itemId)));
+    await this.countInTransactions(ordered, known, unsettled);
+    await forEachChunk([...unsettled.keys()].sort(), 1, SETTLE_CONCURRENCY, async ([headerId]) => this.settleHeader(headerId!, unsettled.get(headerId!)));
   }
 
   /**
@@ -66,97 +101,134 @@ export class DynamoReportProjection implements ReportProjection {
    * figures records share become one update). A transaction whose condition fails (another
    * delivery counted one of its records meanwhile) is done again record by record.
    */
-  private async countInTransactions(records: readonly StoredRecord[], stateAt: (record: StoredRecord) => CountedState, unsettled: Map<string, CountedState | undefined>) {
-    let writes = new ReportWrites(this.table);
-    let members: StoredRecord[] = [];
-    let moved: StoredRecord[] = [];
-    let headers = new Map<string, CountedState>();
+  private async countInTransactions(records: readonly StoredRecord[], known: DeliveryKnowledge, unsettled: Unsettled) {
+    let pending = new PendingCount(this.table);
     const flush = async () => {
-      if (members.length === 0) return;
-      if (await this.commit(writes, 0)) {
-        for (const header of moved) unsettled.set(header.recordId, { version: header.version, exists: true, contribution: contributionOf(header) });
-      } else {
-        for (const record of members) await this.projectOne(record, await this.counted(record.tableName, record.recordId), unsettled);
+      if (pending.members.length === 0) return;
+      const done = pending;
+      pending = new PendingCount(this.table);
+      if (await this.commit(done.writes, 0)) this.committed(done, known, unsettled);
+      else {
+        known.forgetLines();
+        for (const record of done.members) await this.projectOne(record, await this.counted(record.tableName, record.recordId), unsettled);
       }
-      writes = new ReportWrites(this.table);
-      members = [];
-      moved = [];
-      // A header counted by this transaction is read again by the next one's lines.
-      headers = new Map();
     };
     for (const record of records) {
-      const state = stateAt(record);
-      const own = await this.writesFor(record, state, headers);
-      if (members.length > 0 && writes.sizeWith(own) > RECORDS_TRANSACTION_ITEMS) await flush();
-      writes.merge(own);
-      members.push(record);
-      if (usageMoves(record, state)) moved.push(record);
+      let own = await this.writesFor(record, known, pending);
+      if (pending.members.length > 0 && pending.writes.sizeWith(own.writes) > RECORDS_TRANSACTION_ITEMS) {
+        await flush();
+        // Computed again on what the committed transaction left.
+        own = await this.writesFor(record, known, pending);
+      }
+      join(pending, own);
+      pending.members.push(record);
     }
     await flush();
   }
 
-  /** One record alone, reading what is counted again after each failed condition. */
-  private async projectOne(record: StoredRecord, read: CountedState, unsettled: Map<string, CountedState | undefined>): Promise<void> {
-    let state = read;
-    for (let attempt = 0; ; attempt++) {
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`Could not count ${record.tableName} ${record.recordId} in the reports: too much contention`);
-      if (state.version >= record.version) break;
-      if (await this.commit(await this.writesFor(record, state, new Map()), attempt)) break;
-      state = await this.counted(record.tableName, record.recordId);
+  /** What a committed transaction changed: the states it wrote, and the headers whose entries it may have left under another figure. */
+  private committed(done: PendingCount, known: DeliveryKnowledge, unsettled: Unsettled) {
+    for (const { key, countedAs } of done.created) known.setEntry(key, countedAs);
+    for (const [headerId, { record, state: read, countsAs }] of done.headers) {
+      const lines = done.flagged.has(headerId) ? true : read.lines;
+      const written: CountedState = { version: record.version, exists: true, ...(contributionOf(record) ? { contribution: contributionOf(record) } : {}), ...(lines === undefined ? {} : { lines }) };
+      known.setState(reportKeys.contribution('transact', headerId), written);
+      known.headers.set(headerId, { state: written, countsAs });
+      // Entries from before this transaction (its condition proved there were none when the
+      // flag said so) or from a line that saw the header before its new version: moved.
+      const disagreeing = [...(done.entriesCountAs.get(headerId) ?? [])].some((figure) => figure !== countsAs);
+      if (usageKeyOf(read.contribution) !== countsAs && (read.lines !== false || disagreeing)) unsettled.set(headerId, written);
     }
-    // Contended: which version moved its usage is not known here, so the header is settled anyway.
-    if (record.tableName === 'transact') unsettled.set(record.recordId, undefined);
+    // Headers it gave their first entry (an item at version 0 when they are not counted yet).
+    for (const headerId of done.flagged) {
+      const view = known.headers.get(headerId);
+      if (!view || done.headers.has(headerId)) continue;
+      const state: CountedState = { ...view.state, exists: true, lines: true };
+      known.setState(reportKeys.contribution('transact', headerId), state);
+      known.headers.set(headerId, { state, countsAs: view.countsAs });
+    }
   }
 
-  /** What counting this version (over the one counted, `state`) writes, under the conditions it was computed on. */
-  private async writesFor(record: StoredRecord, state: CountedState, headers: Map<string, CountedState>): Promise<ReportWrites> {
-    const next = contributionOf(record);
-    const writes = new ReportWrites(this.table);
+  /** One record alone, reading what is counted again after each failed condition. */
+  private async projectOne(record: StoredRecord, read: CountedState, unsettled: Unsettled): Promise<void> {
+    let state = read;
+    let counted = false;
+    for (let attempt = 0; !counted; attempt++) {
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`Could not count ${record.tableName} ${record.recordId} in the reports: too much contention`);
+      if (state.version >= record.version) break;
+      const known = new DeliveryKnowledge(this.db, this.table);
+      known.setState(reportKeys.contribution(record.tableName, record.recordId), state);
+      counted = await this.commit((await this.writesFor(record, known, new PendingCount(this.table))).writes, attempt);
+      if (!counted) state = await this.counted(record.tableName, record.recordId);
+    }
+    if (record.tableName !== 'transact' || state.lines === false) return;
+    // Counted here: settled when its usage moved. Counted by another delivery: which version moved
+    // its usage is not known here, so settled anyway. Either way only a header that may have entries.
+    if (!counted || usageKeyOf(state.contribution) !== usageKeyOf(contributionOf(record))) unsettled.set(record.recordId, undefined);
+  }
+
+  /** What counting this version (over the one counted) writes, under the conditions it was computed on. */
+  private async writesFor(record: StoredRecord, known: DeliveryKnowledge, pending: PendingCount): Promise<PendingCount> {
+    const own = new PendingCount(this.table);
+    const { writes } = own;
     const key = reportKeys.contribution(record.tableName, record.recordId);
+    const state = known.state(key);
+    const next = contributionOf(record);
     writes.set(key, { version: record.version, contribution: next ?? null });
     if (state.exists) writes.require(key, '#version = :counted', { ':counted': state.version });
     else writes.require(key, 'attribute_not_exists(#pk)');
-    await this.addStock(writes, state.contribution, next);
-    await this.addLines(writes, state.contribution, next, headers);
-    addMerge(writes, state.contribution, next);
-    return writes;
-  }
-
-  private async addStock(writes: ReportWrites, previous: Contribution | undefined, next: Contribution | undefined) {
-    for (const delta of stockDeltas(previous, next)) {
-      const { storeId, itemId, locationId, units, value } = delta;
-      writes.add(reportKeys.stock(storeId, itemId, locationId), { units, value }, { storeId, itemId, locationId });
-      writes.add(reportKeys.storeValue(storeId), { units, value }, { storeId });
-      writes.set(reportKeys.store(storeId), { storeId });
+    if (record.tableName === 'transact') {
+      // The flag stays proof: a header said to have no entries is counted only if none came meanwhile.
+      if (!state.exists) writes.setIfMissing(key, { lines: false });
+      else if (state.lines === false) writes.require(key, '#lines = :none', { ':none': false });
+      own.headers.set(record.recordId, { state, countsAs: usageKeyOf(next), record });
     }
+    addStock(writes, state.contribution, next);
+    await this.addLines(own, state.contribution, next, known, pending);
+    addMerge(writes, state.contribution, next);
+    return own;
   }
 
   /** A line's units go to its header's per-item units, and to usage where that header counts now. */
-  private async addLines(writes: ReportWrites, previous: Contribution | undefined, next: Contribution | undefined, headers: Map<string, CountedState>) {
+  private async addLines(own: PendingCount, previous: Contribution | undefined, next: Contribution | undefined, known: DeliveryKnowledge, pending: PendingCount) {
+    const { writes } = own;
     const deltas = lineDeltas(previous, next);
     if (deltas.length === 0) return;
-    const headerItems = await this.items(deltas.map((delta) => reportKeys.headerItem(delta.headerId, delta.itemId)));
+    await known.load([], deltas.map((delta) => reportKeys.headerItem(delta.headerId, delta.itemId)));
     for (const delta of deltas) {
       const key = reportKeys.headerItem(delta.headerId, delta.itemId);
-      const item = headerItems.get(`${key.pk}\u0000${key.sk}`);
+      const entry = known.entry(key);
       let countedAs: string;
-      if (item) {
-        countedAs = String(item.countedAs ?? '');
+      if (typeof entry === 'string') {
+        countedAs = entry;
         writes.require(key, '#countedAs = :countedAs', { ':countedAs': countedAs });
       } else {
         // A new (header, item): counted where the header counts now, unless the header changes meanwhile.
-        const header = headers.get(delta.headerId) ?? (await this.counted('transact', delta.headerId));
-        headers.set(delta.headerId, header);
-        countedAs = header.contribution?.kind === 'header' ? header.contribution.usageKey : '';
+        const header = pending.headers.get(delta.headerId) ?? (await this.headerView(delta.headerId, known));
+        countedAs = header.countsAs;
         writes.require(key, 'attribute_not_exists(#pk)');
         writes.set(key, { countedAs, headerId: delta.headerId, itemId: delta.itemId });
         const headerKey = reportKeys.contribution('transact', delta.headerId);
-        if (header.exists) writes.require(headerKey, '#version = :counted', { ':counted': header.version });
+        if (header.state.exists) writes.require(headerKey, '#version = :counted', { ':counted': header.state.version });
         else writes.require(headerKey, 'attribute_not_exists(#pk)');
+        // The header's item says it has entries (made, at version 0, when it is not counted yet).
+        if (header.state.lines !== true) {
+          writes.set(headerKey, { lines: true });
+          writes.setIfMissing(headerKey, { version: 0 });
+          own.flagged.add(delta.headerId);
+        }
+        own.created.push({ key, countedAs });
+        own.entriesCountAs.set(delta.headerId, new Set([...(own.entriesCountAs.get(delta.headerId) ?? []), countedAs]));
       }
       writes.add(key, { units: delta.units });
       addUsage(writes, countedAs, delta.itemId, delta.units);
     }
+  }
+
+  private async headerView(headerId: string, known: DeliveryKnowledge): Promise<HeaderView> {
+    const view = known.headers.get(headerId) ?? headerView(await this.counted('transact', headerId));
+    known.headers.set(headerId, view);
+    return view;
   }
 
   /**
@@ -210,13 +282,26 @@ export class DynamoReportProjection implements ReportProjection {
     return Item ? stateOf(Item) : NOTHING_COUNTED;
   }
 
-  private async items(keys: ReadonlyArray<{ pk: string; sk: string }>): Promise<Map<string, Record<string, unknown>>> {
-    const items = await batchGetItems(this.db, this.table, keys, 'report figures');
-    return new Map(items.map((item) => [`${item.pk as string}\u0000${item.sk as string}`, item]));
-  }
-
   private query(pk: string): Promise<Array<Record<string, unknown>>> {
     return queryPartition(this.db, this.table, pk);
+  }
+}
+
+/** A record's own writes joining the transaction being filled. */
+function join(pending: PendingCount, own: PendingCount) {
+  pending.writes.merge(own.writes);
+  for (const [headerId, view] of own.headers) pending.headers.set(headerId, view);
+  for (const headerId of own.flagged) pending.flagged.add(headerId);
+  pending.created.push(...own.created);
+  for (const [headerId, figures] of own.entriesCountAs) pending.entriesCountAs.set(headerId, new Set([...(pending.entriesCountAs.get(headerId) ?? []), ...figures]));
+}
+
+function addStock(writes: ReportWrites, previous: Contribution | undefined, next: Contribution | undefined) {
+  for (const delta of stockDeltas(previous, next)) {
+    const { storeId, itemId, locationId, units, value } = delta;
+    writes.add(reportKeys.stock(storeId, itemId, locationId), { units, value }, { storeId, itemId, locationId });
+    writes.add(reportKeys.storeValue(storeId), { units, value }, { storeId });
+    writes.set(reportKeys.store(storeId), { storeId });
   }
 }
 
@@ -233,18 +318,6 @@ function addMerge(writes: ReportWrites, previous: Contribution | undefined, next
     writes.set(reportKeys.mergedItem(previous.removeId), { keepId: '' });
   }
   if (next?.kind === 'itemMerge') writes.set(reportKeys.mergedItem(next.removeId), { keepId: next.keepId });
-}
-
-/** A header whose usage figure changes with this version: its lines' units must move (settleHeader). */
-function usageMoves(record: StoredRecord, state: CountedState): boolean {
-  if (record.tableName !== 'transact') return false;
-  const usageKey = (contribution: Contribution | undefined) => (contribution?.kind === 'header' ? contribution.usageKey : '');
-  return usageKey(state.contribution) !== usageKey(contributionOf(record));
-}
-
-function stateOf(item: Record<string, unknown>): CountedState {
-  const contribution = item.contribution as Contribution | null | undefined;
-  return { version: Number(item.version ?? 0), exists: true, ...(contribution ? { contribution } : {}) };
 }
 
 const backOff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 6)));

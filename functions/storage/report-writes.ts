@@ -112,7 +112,8 @@ export class ReportWrites {
     const condition = conditions.length ? { ConditionExpression: conditions.join(' AND ') } : {};
     const sets = [
       ...[...write.set].map(([attribute, v]) => `${name(attribute)} = ${value(v)}`),
-      ...[...write.setIfMissing].map(([attribute, v]) => {
+      // A value set outright supersedes a default for the same attribute (one path per expression).
+      ...[...write.setIfMissing].filter(([attribute]) => !write.set.has(attribute)).map(([attribute, v]) => {
         const alias = name(attribute);
         return `${alias} = if_not_exists(${alias}, ${value(v)})`;
       }),

@@ -48,8 +48,11 @@ const LINES = ['X1', 'X2', 'X3', 'X4', 'X5'] as const;
 type Op =
   | { readonly kind: 'stock'; readonly id: string; readonly store: number; readonly item: number; readonly location: string; readonly quantity: number; readonly packSize: number; readonly cost: number }
   | { readonly kind: 'header'; readonly id: string; readonly store: number; readonly type: string; readonly status: string; readonly confirmDate: string }
-  /** A line; its header comes in the same batch (a finalised customer invoice of `store`) when the test has not pushed it. */
-  | { readonly kind: 'line'; readonly id: string; readonly header: string; readonly store: number; readonly item: number; readonly type: string; readonly quantity: number; readonly packSize: number }
+  /**
+   * A line; when the test has not pushed its header, the header comes in the same batch (a
+   * finalised customer invoice of `store`), or with `headerLater` only when a header op pushes it.
+   */
+  | { readonly kind: 'line'; readonly id: string; readonly header: string; readonly store: number; readonly item: number; readonly type: string; readonly quantity: number; readonly packSize: number; readonly headerLater: boolean }
   | { readonly kind: 'delete'; readonly table: 'item_line' | 'transact' | 'trans_line'; readonly id: string }
   /** M1 always merges I2 away, M2 always I3 (each kept item chosen): an item is merged away by one record only. */
   | { readonly kind: 'merge'; readonly id: 'M1' | 'M2'; readonly keep: number };
@@ -92,6 +95,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       type: fc.constantFrom('stock_out', 'stock_out', 'stock_in', 'placeholder'),
       quantity: fc.integer({ min: 0, max: 30 }),
       packSize: fc.constantFrom(1, 2, 0),
+      headerLater: fc.boolean(),
     }),
   },
   {
@@ -173,7 +177,7 @@ class Run {
     const expanded: Op[] = [];
     for (const op of ops) {
       const headerKnown = op.kind !== 'line' || this.latest.has(`transact/${this.id(op.header)}`) || expanded.some((o) => o.kind === 'header' && o.id === op.header);
-      if (op.kind === 'line' && !headerKnown) expanded.push({ kind: 'header', id: op.header, store: op.store, type: 'ci', status: 'fn', confirmDate: '2026-02-10' });
+      if (op.kind === 'line' && !headerKnown && !op.headerLater) expanded.push({ kind: 'header', id: op.header, store: op.store, type: 'ci', status: 'fn', confirmDate: '2026-02-10' });
       expanded.push(op);
     }
     for (const op of expanded) {
