@@ -27,7 +27,15 @@ export interface TableDescription {
   readonly globalIndexes?: readonly IndexDescription[];
   /** Attribute holding an epoch-seconds expiry, when items expire by themselves. */
   readonly timeToLiveAttribute?: string;
+  /**
+   * Partition-key prefixes under which `update` access may also batch-write (IAM
+   * `dynamodb:LeadingKeys`): small bookkeeping items, never the table's own records.
+   */
+  readonly batchWritablePrefixes?: readonly string[];
 }
+
+/** Partition-key prefix of a central record's routed marker (the version last routed). */
+export const ROUTED_MARKER_PREFIX = '~routed#';
 
 export interface QueueDescription {
   readonly purpose: string;
@@ -99,6 +107,8 @@ export const tables = {
       { name: 'byPatient', partitionKey: S('patientId'), sortKey: S('pk') },
       { name: 'byParent', partitionKey: S('parentKey'), sortKey: S('pk') },
     ],
+    // Marking records routed is a plain batch put of markers; the records themselves stay undeletable.
+    batchWritablePrefixes: [ROUTED_MARKER_PREFIX],
   },
   syncOut: {
     purpose: 'Records waiting for each site: one entry per (site, record), pulled oldest first',

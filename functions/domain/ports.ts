@@ -83,7 +83,7 @@ export interface StoredRecord extends SyncRecord {
   readonly changeId: string;
   /** Increases with every accepted change. */
   readonly version: number;
-  /** The version last routed to its destinations (0: never). */
+  /** The version last routed to its destinations (0: never); read from an index, only a lower bound. */
   readonly routedVersion: number;
 }
 
@@ -113,6 +113,14 @@ export type EntitlementSource =
   /** Every central record in the change log (a site made primary holds them all); `value` is unused. */
   | { readonly index: 'centralLog'; readonly value: string };
 
+export interface CentralCopyReadOptions {
+  /**
+   * false: skip what routing recorded, so `routedVersion` is only a lower bound (a push deciding
+   * records needs none of it). Default: the version last routed, read with the record.
+   */
+  readonly routing?: boolean;
+}
+
 /** The central server's copy of every record: the reporting hub and every site's backup. */
 export interface CentralCopy {
   /** One page of an index, from where the previous page stopped (`after` = its `next`). */
@@ -122,10 +130,13 @@ export interface CentralCopy {
    * `afterKey`; each with its key, so a reader can resume after any record it delivered.
    */
   keyedPage(source: RecordSource, limit: number, afterKey?: string): Promise<{ records: KeyedRecord[]; more: boolean }>;
-  get(keys: readonly RecordKey[]): Promise<Map<string, StoredRecord>>;
+  get(keys: readonly RecordKey[], options?: CentralCopyReadOptions): Promise<Map<string, StoredRecord>>;
   /** Stores each change once: a change already applied (same changeId) is left as it is. */
   apply(changes: readonly AcceptedChange[]): Promise<void>;
-  /** Records that `version` reached its destinations (never lowers what is recorded). */
+  /**
+   * Records that `version` reached its destinations. Two routings of one record finishing out of
+   * order may record the older version: the record is then routed again, never skipped.
+   */
   markRouted(routed: ReadonlyArray<RecordKey & { readonly version: number }>): Promise<void>;
   /** Every record owned by a store (or home store), page by page. */
   byStore(storeId: string): AsyncIterable<StoredRecord[]>;

@@ -59,6 +59,9 @@ export interface PushOutcome {
 /** Keys per routing message: well under SQS's 256 KB even with the longest ids. */
 export const KEYS_PER_MESSAGE = 250;
 
+/** A push decides on records and parents as stored: what routing recorded is not needed. */
+const WITHOUT_ROUTING = { routing: false } as const;
+
 /** Rounds of fetching parents and linked records: deeper than any registered chain. */
 const MAX_LOOKUP_ROUNDS = 5;
 
@@ -80,7 +83,7 @@ export async function acceptPush(
     return configured ? { ...record, recordData: configured.record.recordData } : record;
   });
 
-  const stored = await deps.centralCopy.get(batch);
+  const stored = await deps.centralCopy.get(batch, WITHOUT_ROUTING);
   const { decisions, known } = await decideAll(deps.centralCopy, config, siteId, batch, stored);
 
   const refused: QuarantinedRecord[] = unreadable.map((item) => unreadableEntry(siteId, item, receivedAt));
@@ -191,7 +194,7 @@ async function decideWithLookups(
     }
     if (wanted.size === 0) break;
     for (const key of wanted.keys()) fetched.add(key);
-    for (const [key, record] of await centralCopy.get([...wanted.values()])) known.set(key, record);
+    for (const [key, record] of await centralCopy.get([...wanted.values()], WITHOUT_ROUTING)) known.set(key, record);
     decisions = decide(false);
   }
   return decisions.some((decision) => decision.kind === 'needs') ? decide(true) : decisions;

@@ -5,11 +5,12 @@
  * parent record (`byParent`) so transfers find a header's lines.
  */
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AcceptedChange, CentralCopy, CentralCopyIndex, KeyedRecord, RecordKey, RecordSource, StoredRecord } from '../domain/ports';
+import type { AcceptedChange, CentralCopy, CentralCopyIndex, CentralCopyReadOptions, KeyedRecord, RecordKey, RecordSource, StoredRecord } from '../domain/ports';
 import { recordKeyString } from '../domain/ports';
 import { holderOf, parentKeyOf, type Placement } from '../domain/sync/placement';
 import { recordsKeys } from './keys';
 import { batchGetItems } from './batch-get';
+import { batchWriteAll } from './batch-write';
 import { forEachChunk } from './parallel-chunks';
 import { cancellation, type TransactWriteItem } from './transactions';
 
@@ -30,10 +31,26 @@ export class DynamoCentralCopy implements CentralCopy {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async get(keys: readonly RecordKey[]): Promise<Map<string, StoredRecord>> {
-    const unique = [...new Map(keys.map((key) => [recordKeyString(key), recordsKeys.record(key.tableName, key.recordId)])).values()];
-    const records = (await batchGetItems(this.db, this.table, unique, 'the central copy')).map(fromItem);
-    return new Map(records.map((record) => [recordKeyString(record), record]));
+  async get(keys: readonly RecordKey[], options: CentralCopyReadOptions = {}): Promise<Map<string, StoredRecord>> {
+    const unique = [...new Map(keys.map((key) => [recordKeyString(key), key])).values()];
+    // Each record with its routed marker, in the same requests.
+    const itemKeys = unique.flatMap(({ tableName, recordId }) =>
+      options.routing === false ? [recordsKeys.record(tableName, recordId)] : [recordsKeys.record(tableName, recordId), recordsKeys.routed(tableName, recordId)],
+    );
+    const items = await batchGetItems(this.db, this.table, itemKeys, 'the central copy');
+    const markers = new Map<string, number>();
+    const records: StoredRecord[] = [];
+    for (const item of items) {
+      // A marker holds nothing but its key and the version.
+      if (item.tableName === undefined) markers.set(item.pk as string, Number(item.routedVersion));
+      else records.push(fromItem(item));
+    }
+    return new Map(
+      records.map((record) => {
+        const marked = markers.get(recordsKeys.routed(record.tableName, record.recordId).pk) ?? 0;
+        return [recordKeyString(record), marked > record.routedVersion ? { ...record, routedVersion: marked } : record];
+      }),
+    );
   }
 
   async apply(changes: readonly AcceptedChange[]): Promise<void> {
@@ -51,18 +68,19 @@ export class DynamoCentralCopy implements CentralCopy {
     );
   }
 
+  /**
+   * Plain batch puts of each record's routed marker: no transaction and no condition, so marking
+   * costs a small write per record. Two routings of one record that finish out of order may leave
+   * the older version marked; the record is then routed once more, which routing does safely.
+   */
   async markRouted(routed: ReadonlyArray<RecordKey & { readonly version: number }>): Promise<void> {
-    await forEachChunk(routed, ITEMS_PER_TRANSACTION, WRITE_CONCURRENCY, (chunk) =>
-      this.writeUntilSettled(chunk, (entry) => ({
-        Update: {
-          TableName: this.table,
-          Key: recordsKeys.record(entry.tableName, entry.recordId),
-          UpdateExpression: 'SET routedVersion = :version',
-          ConditionExpression: 'attribute_exists(pk) AND routedVersion < :version',
-          ExpressionAttributeValues: { ':version': entry.version },
-        },
-      })),
-    );
+    const latest = new Map<string, RecordKey & { readonly version: number }>();
+    for (const entry of routed) {
+      const key = recordKeyString(entry);
+      if ((latest.get(key)?.version ?? 0) < entry.version) latest.set(key, entry);
+    }
+    const puts = [...latest.values()].map(({ tableName, recordId, version }) => ({ PutRequest: { Item: { ...recordsKeys.routed(tableName, recordId), routedVersion: version } } }));
+    await batchWriteAll(this.db, this.table, puts, { concurrency: WRITE_CONCURRENCY });
   }
 
   /**
@@ -116,9 +134,9 @@ export class DynamoCentralCopy implements CentralCopy {
         Item: item,
         ...(stored
           ? {
-              ConditionExpression: '#version = :read AND routedVersion = :routed',
+              ConditionExpression: '#version = :read',
               ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: { ':read': stored.version, ':routed': stored.routedVersion },
+              ExpressionAttributeValues: { ':read': stored.version },
             }
           : { ConditionExpression: 'attribute_not_exists(pk)' }),
       },

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isWellFormed } from '../protocol/json-text';
+import { ROUTED_MARKER_PREFIX } from '../../lib/resources';
 
 /** A caller-chosen text in a key: itself when short and well-formed, else its digest (a key is at most 2048 bytes of UTF-8). */
 function boundedKeyPart(text: string): string {
@@ -55,7 +56,7 @@ export const recordsKeys = {
   /** The central copy of one record. */
   record: (tableName: string, recordId: string) => ({ pk: `${tableName}#${recordId}` }),
   /** The version of a record last routed, apart from the record so marking it is a plain write (`~`: no legacy table name). */
-  routed: (tableName: string, recordId: string) => ({ pk: `~routed#${tableName}#${recordId}` }),
+  routed: (tableName: string, recordId: string) => ({ pk: `${ROUTED_MARKER_PREFIX}${tableName}#${recordId}` }),
   /** What each goods received line received against a purchase-order line (`~`: no legacy table name). */
   receipts: (orderLineId: string) => ({ pk: `~receipts#${orderLineId}` }),
 } as const;

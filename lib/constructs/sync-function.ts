@@ -119,6 +119,16 @@ export class SyncFunction extends Construct {
         actions: [...tableActions[access]],
         resourceArns: [tableArn, ...indexNames.map((name) => `${tableArn}/index/${name}`)],
       });
+      const batchWritable = (tables[table] as TableDescription).batchWritablePrefixes ?? [];
+      if (access === 'update' && batchWritable.length > 0) {
+        this.function.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['dynamodb:BatchWriteItem'],
+            resources: [tableArn],
+            conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': batchWritable.map((prefix) => `${prefix}*`) } },
+          }),
+        );
+      }
     }
     for (const [table, partitions] of Object.entries(props.partitionWrites ?? {}) as Array<[TableName, readonly string[]]>) {
       this.function.addToRolePolicy(

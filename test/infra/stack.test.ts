@@ -81,11 +81,13 @@ test('each queue URL and its dead-letter queue URL are stack outputs, for replay
 });
 
 /** Every DynamoDB action granted to a function's role, per table logical id prefix. */
-function dynamoActionsOf(functionName: string): Map<string, Set<string>> {
+/** DynamoDB actions per table; `unconditional`: only those granted on every item (no key condition). */
+function dynamoActionsOf(functionName: string, { unconditional = false } = {}): Map<string, Set<string>> {
   const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`^${functionName}`) }] } });
   const byTable = new Map<string, Set<string>>();
   for (const policy of Object.values(policies)) {
-    for (const statement of policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>) {
+    for (const statement of policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>) {
+      if (unconditional && statement.Condition !== undefined) continue;
       const actions = [statement.Action].flat().filter((action) => action.startsWith('dynamodb:'));
       const tables = [...JSON.stringify(statement.Resource).matchAll(/"Tables([A-Za-z0-9]+?)[A-F0-9]{8}"/g)].map((match) => match[1]!);
       for (const table of tables) for (const action of actions) byTable.set(table, (byTable.get(table) ?? new Set()).add(action));
@@ -116,9 +118,22 @@ test('least privilege on tables: no stream actions anywhere, a scan only where t
     const name = role.replace(/ServiceRole.*$/, '');
     for (const [table, actions] of dynamoActionsOf(name)) {
       if (actions.has('dynamodb:Scan')) expect({ name, table }).toEqual({ name: expect.stringMatching(/^(admin|console)Function/), table: 'quarantine' });
+    }
+    for (const [table, actions] of dynamoActionsOf(name, { unconditional: true })) {
       if (table === 'records') expect({ name, deletes: [...actions].filter((action) => /Delete|BatchWrite/.test(action)) }).toEqual({ name, deletes: [] });
     }
   }
+});
+
+test('routing marks records routed with batch puts of markers only: BatchWriteItem on the central copy is limited to the marker partitions', () => {
+  const policies = JSON.stringify(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^fanOutConsumer') }] } }));
+  const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>,
+  );
+  const recordBatchWrites = statements.filter((statement) => [statement.Action].flat().includes('dynamodb:BatchWriteItem') && /"TablesRecords|"Tablesrecords/.test(JSON.stringify(statement.Resource)));
+  expect(recordBatchWrites.length).toBeGreaterThan(0);
+  for (const statement of recordBatchWrites) expect(statement.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['~routed#*'] } });
+  expect(policies).toContain('~routed#*');
 });
 
 test('an alarm watches each dead-letter queue and the API 5xx rate', () => {

@@ -1,7 +1,8 @@
 /**
  * The central copy's put on the copy a change was decided on (AcceptedChange.stored): it writes
  * what the conditional update would, and when the copy moved between the read and the write
- * (another writer, routing marking it routed) the change is still applied, as the update.
+ * (another writer) the change is still applied, as the update. Routing marks a record routed in
+ * an item of its own (the routed marker), read with the record.
  */
 import type { AcceptedChange, StoredRecord } from '../../functions/domain/ports';
 import { recordKeyString } from '../../functions/domain/ports';
@@ -71,4 +72,27 @@ test('a delete put on the copy as read keeps its last data', async () => {
   const asRead = await read('deleted');
   await copy.apply([{ ...change('deleted', 0), record: { tableName: 'trans_line', recordId: 'deleted', action: 'delete' }, stored: asRead }]);
   expect(await read('deleted')).toMatchObject({ action: 'delete', version: 2, recordData: { quantity: 1 } });
+});
+
+test('the routed marker is read with the record, never lets a newer version pass as routed, and is skipped on request', async () => {
+  await copy.apply([change('marked', 1)]);
+  await copy.apply([change('marked', 2)]);
+  expect(await read('marked')).toMatchObject({ version: 2, routedVersion: 0 });
+  // Two routings finishing out of order: the older version may be left marked, so the newer one is due again.
+  await copy.markRouted([{ tableName: 'trans_line', recordId: 'marked', version: 2 }]);
+  expect(await read('marked')).toMatchObject({ version: 2, routedVersion: 2 });
+  await copy.markRouted([{ tableName: 'trans_line', recordId: 'marked', version: 1 }]);
+  expect(await read('marked')).toMatchObject({ version: 2, routedVersion: 1 });
+  // One call keeps the newest version it names.
+  await copy.markRouted([{ tableName: 'trans_line', recordId: 'marked', version: 2 }, { tableName: 'trans_line', recordId: 'marked', version: 1 }]);
+  expect(await read('marked')).toMatchObject({ routedVersion: 2 });
+  // A push reads without the marker: the record's own figure, a lower bound.
+  const withoutRouting = await copy.get([{ tableName: 'trans_line', recordId: 'marked' }], { routing: false });
+  expect(withoutRouting.get(recordKeyString({ tableName: 'trans_line', recordId: 'marked' }))).toMatchObject({ version: 2, routedVersion: 0 });
+  // A change stored as routing nowhere is routed as stored, whatever the marker says.
+  await copy.apply([change('marked', 3, { routesNowhere: true, stored: await read('marked') })]);
+  expect(await read('marked')).toMatchObject({ version: 3, routedVersion: 3 });
+  // No record, no result, even with a marker.
+  await copy.markRouted([{ tableName: 'trans_line', recordId: 'never-stored', version: 1 }]);
+  expect(await read('never-stored')).toBeNull();
 });
