@@ -4,22 +4,52 @@
  * entry, conditional on the committed maximum (`meta`) being what the writer read, so entries
  * commit in cursor order whatever the number of writers. Readers never look past the committed
  * maximum they read first, so an entry can never appear later below a cursor already passed.
+ *
+ * A bulk append is a pipeline: the pointers of the next records are read while a transaction
+ * commits, and each transaction starts from the maximum the previous one committed, so a writer
+ * alone spends one round trip per transaction. Anything read ahead that turned stale (another
+ * writer moved the maximum or a pointer) fails a condition; that transaction's records are read
+ * again and retried.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { TransactWriteItem } from './transactions';
+import { batchGetItems } from './batch-get';
+import { cancellation, type TransactWriteItem } from './transactions';
 import type { ChangeLog, ChangeLogEntry, SyncRecord } from '../domain/ports';
 import { changeLogKeys } from './keys';
 
-/** Three writes per record (entry, pointer, old entry) plus the meta update fit in 100. */
-const RECORDS_PER_TRANSACTION = 33;
+/** DynamoDB's limit of items in one transaction: the meta update, then 2 or 3 per record. */
+const ITEMS_PER_TRANSACTION = 100;
+/** Records whose pointers one read fetches ahead (one BatchGetItem of at most 100 keys). */
+const READ_AHEAD = 98;
 const MAX_ATTEMPTS = 50;
+
+/** A record to append with where its entry was when last read (`undefined`: it has none). */
+interface Pending {
+  readonly record: SyncRecord;
+  readonly pointerKey: { pk: string; sk: number };
+  previous: number | undefined;
+}
+
+/** Items a record's move writes: its entry, its pointer, and the deletion of its previous entry. */
+const itemsOf = (pending: Pending) => (pending.previous === undefined ? 2 : 3);
+
+/** How many records from the front fit in one transaction beside the meta update. */
+function fitting(pending: readonly Pending[]): number {
+  let items = 1;
+  let count = 0;
+  while (count < pending.length && items + itemsOf(pending[count]!) <= ITEMS_PER_TRANSACTION) items += itemsOf(pending[count++]!);
+  return count;
+}
+
+/** The most records a transaction can hold (all of them new). */
+const MAX_RECORDS_PER_TRANSACTION = Math.floor((ITEMS_PER_TRANSACTION - 1) / 2);
+
+const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
 
 export class DynamoChangeLog implements ChangeLog {
   constructor(
@@ -29,63 +59,100 @@ export class DynamoChangeLog implements ChangeLog {
 
   async append(records: readonly SyncRecord[]): Promise<void> {
     const latest = new Map(records.map((record) => [`${record.tableName}\u0000${record.recordId}`, record]));
-    const unique = [...latest.values()];
-    for (let i = 0; i < unique.length; i += RECORDS_PER_TRANSACTION) {
-      await this.appendChunk(unique.slice(i, i + RECORDS_PER_TRANSACTION));
+    const unique = [...latest.values()].map(
+      (record): Pending => ({ record, pointerKey: changeLogKeys.pointer(record.tableName, record.recordId), previous: undefined }),
+    );
+    if (unique.length === 0) return;
+    let ready = unique.slice(0, MAX_RECORDS_PER_TRANSACTION);
+    let readTo = ready.length;
+    const readAhead = () => {
+      const next = unique.slice(readTo, (readTo += READ_AHEAD));
+      if (next.length === 0) return undefined;
+      const read = this.readPointers(next).then(() => next);
+      // Awaited later; an append that fails first must not leave its rejection unhandled.
+      read.catch(() => {});
+      return read;
+    };
+    // The first read also takes the maximum; each later transaction starts from the one before's.
+    const first = this.readPointers(ready, true);
+    let reading = readAhead();
+    let maxCursor = await first;
+    while (ready.length > 0 || reading) {
+      // A transaction's worth ready, and the next read in flight while it commits.
+      while (ready.length < MAX_RECORDS_PER_TRANSACTION && reading) {
+        ready = [...ready, ...(await reading)];
+        reading = readAhead();
+      }
+      const { committed, max } = await this.commitFront(ready, maxCursor);
+      ready = ready.slice(committed);
+      maxCursor = max;
     }
   }
 
-  private async appendChunk(records: readonly SyncRecord[]) {
+  /**
+   * Commits as many records from the front of `pending` as fit in one transaction, at cursors
+   * above `maxCursor` (a guess: the maximum is read again when the guess fails); answers how many
+   * and the new maximum.
+   */
+  private async commitFront(pending: readonly Pending[], maxCursor: number | undefined): Promise<{ committed: number; max: number }> {
+    let max = maxCursor;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      // Pointers first, then the maximum: every pointer read is then at or below that maximum,
-      // so an old entry to delete never collides with a new cursor.
-      const pointers = await this.pointers(records);
-      const maxCursor = await this.maxCursor();
-      const items: TransactWriteItem[] = [
-        {
-          Update: {
-            TableName: this.table,
-            Key: changeLogKeys.meta(),
-            UpdateExpression: 'SET #max = :next',
-            ConditionExpression: maxCursor === 0 ? 'attribute_not_exists(#max) OR #max = :current' : '#max = :current',
-            ExpressionAttributeNames: { '#max': 'maxCursor' },
-            ExpressionAttributeValues: { ':next': maxCursor + records.length, ':current': maxCursor },
-          },
-        },
-      ];
-      records.forEach((record, i) => {
-        const cursor = maxCursor + i + 1;
-        const pointerKey = changeLogKeys.pointer(record.tableName, record.recordId);
-        const previous = pointers.get(pointerKey.pk);
-        items.push({
-          Put: {
-            TableName: this.table,
-            Item: { ...changeLogKeys.entry(cursor), tableName: record.tableName, recordId: record.recordId, action: record.action, recordData: record.recordData },
-          },
-        });
-        // The pointer must still be what was read, or this writer would orphan a newer entry.
-        items.push({
-          Put: {
-            TableName: this.table,
-            Item: { ...pointerKey, cursor },
-            ConditionExpression: previous === undefined ? 'attribute_not_exists(pk)' : '#cursor = :previous',
-            ...(previous === undefined
-              ? {}
-              : { ExpressionAttributeNames: { '#cursor': 'cursor' }, ExpressionAttributeValues: { ':previous': previous } }),
-          },
-        });
-        if (previous !== undefined) items.push({ Delete: { TableName: this.table, Key: changeLogKeys.entry(previous) } });
-      });
+      if (max === undefined) max = await this.readPointers(pending.slice(0, MAX_RECORDS_PER_TRANSACTION), true);
+      const chunk = pending.slice(0, fitting(pending));
+      // A pointer read after the maximum may be above it: this maximum is stale, read both again.
+      if (chunk.some(({ previous }) => previous !== undefined && previous > max!)) {
+        max = undefined;
+        await pause(attempt);
+        continue;
+      }
+      const items = this.transaction(chunk, max!);
       try {
         await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-        return;
+        return { committed: chunk.length, max: max! + chunk.length };
       } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        // Another writer committed first (or is committing): read the new maximum and retry.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
+        cancellation(error, items);
+        // Another writer committed first (or is committing): read the maximum and pointers again.
+        max = undefined;
+        await pause(attempt);
       }
     }
     throw new Error('Could not append to the change log: too much contention');
+  }
+
+  /** `meta` = M + n on condition that it is M, the entries at M+1.., the pointers, the old entries deleted. */
+  private transaction(chunk: readonly Pending[], maxCursor: number): TransactWriteItem[] {
+    const items: TransactWriteItem[] = [
+      {
+        Update: {
+          TableName: this.table,
+          Key: changeLogKeys.meta(),
+          UpdateExpression: 'SET #max = :next',
+          ConditionExpression: maxCursor === 0 ? 'attribute_not_exists(#max) OR #max = :current' : '#max = :current',
+          ExpressionAttributeNames: { '#max': 'maxCursor' },
+          ExpressionAttributeValues: { ':next': maxCursor + chunk.length, ':current': maxCursor },
+        },
+      },
+    ];
+    chunk.forEach(({ record, pointerKey, previous }, i) => {
+      const cursor = maxCursor + i + 1;
+      items.push({
+        Put: {
+          TableName: this.table,
+          Item: { ...changeLogKeys.entry(cursor), tableName: record.tableName, recordId: record.recordId, action: record.action, recordData: record.recordData },
+        },
+      });
+      // The pointer must still be what was read, or this writer would orphan a newer entry.
+      items.push({
+        Put: {
+          TableName: this.table,
+          Item: { ...pointerKey, cursor },
+          ConditionExpression: previous === undefined ? 'attribute_not_exists(pk)' : '#cursor = :previous',
+          ...(previous === undefined ? {} : { ExpressionAttributeNames: { '#cursor': 'cursor' }, ExpressionAttributeValues: { ':previous': previous } }),
+        },
+      });
+      if (previous !== undefined) items.push({ Delete: { TableName: this.table, Key: changeLogKeys.entry(previous) } });
+    });
+    return items;
   }
 
   private async maxCursor(): Promise<number> {
@@ -93,12 +160,20 @@ export class DynamoChangeLog implements ChangeLog {
     return Number(Item?.maxCursor ?? 0);
   }
 
-  private async pointers(records: readonly SyncRecord[]): Promise<Map<string, number>> {
-    const keys = records.map((record) => changeLogKeys.pointer(record.tableName, record.recordId));
-    const { Responses = {} } = await this.db.send(
-      new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
-    );
-    return new Map((Responses[this.table] ?? []).map((item) => [item.pk as string, Number(item.cursor)]));
+  /**
+   * Reads where these records' entries are (strongly consistent), into `previous`; with `meta`,
+   * also the committed maximum in the same request (answered; 0 for an empty log).
+   */
+  private async readPointers(pending: readonly Pending[], meta = false): Promise<number | undefined> {
+    const metaKey = changeLogKeys.meta();
+    const keys = [...(meta ? [metaKey] : []), ...pending.map(({ pointerKey }) => pointerKey)];
+    const items = await batchGetItems(this.db, this.table, keys, 'the change log pointers');
+    const cursors = new Map(items.map((item) => [item.pk as string, item]));
+    for (const record of pending) {
+      const item = cursors.get(record.pointerKey.pk);
+      record.previous = item === undefined ? undefined : Number(item.cursor);
+    }
+    return meta ? Number(cursors.get(metaKey.pk)?.maxCursor ?? 0) : undefined;
   }
 
   async read(after: number, limit: number): Promise<{ maxCursor: number; entries: ChangeLogEntry[] }> {
