@@ -11,7 +11,7 @@
  * one, each move a transaction of its own, guarded by the header's version.
  */
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { contributionOf, lineDeltas, parseUsageKey, stockDeltas, type Contribution } from '../domain/reports/contributions';
+import { addsNothing, contributionOf, lineDeltas, parseUsageKey, stockDeltas, type Contribution } from '../domain/reports/contributions';
 import { reportTables } from '../domain/reports/contributions';
 import type { ReportProjection } from '../domain/reports/ports';
 import type { StoredRecord } from '../domain/ports';
@@ -58,7 +58,9 @@ export class DynamoReportProjection implements ReportProjection {
   ) {}
 
   async project(records: readonly StoredRecord[]): Promise<void> {
-    const counted = records.filter((record) => reportTables.has(record.tableName));
+    // A first version that adds nothing is not written: no older version can be counted after it,
+    // and a later one counts over no item exactly as over the item it would have left.
+    const counted = records.filter((record) => reportTables.has(record.tableName) && !(record.version === 1 && addsNothing(contributionOf(record))));
     if (counted.length === 0) return;
     const known = new DeliveryKnowledge(this.db, this.table);
     const contributionKey = (record: StoredRecord) => reportKeys.contribution(record.tableName, record.recordId);

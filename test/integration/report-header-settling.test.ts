@@ -122,3 +122,20 @@ test('a header and its lines delivered at the same moment, in every order, count
     expect(await usage(p)).toEqual([{ month: '2026-02', units: 5 }]);
   }
 });
+
+test('a first version that adds nothing is not written; what comes after it, or late before it, counts right', async () => {
+  const p = prefix();
+  const draft = header(p, 1, 'nw');
+  const items = Array.from({ length: 5 }, (_, i) => stored('item', `${p}I${i}`, 1, { ID: `${p}I${i}`, code: `C${i}` }));
+  const requests = await counting(() => projection.project([draft, ...items, line(p, 'L0', 1, 0)]));
+  expect(Object.fromEntries(requests)).toEqual({});
+  await projection.project([line(p, 'L1', 1, 4)]);
+  await projection.project([header(p, 2, 'fn')]);
+  expect(await usage(p)).toEqual([{ month: '2026-02', units: 4 }]);
+  // The draft delivered late (a stalled routing of version 1): the confirmed version stays counted.
+  await projection.project([draft]);
+  expect(await usage(p)).toEqual([{ month: '2026-02', units: 4 }]);
+  // A later version that adds nothing is written: the units leave the usage.
+  await projection.project([header(p, 3, 'nw')]);
+  expect(await usage(p)).toEqual([]);
+});

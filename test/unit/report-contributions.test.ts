@@ -1,6 +1,6 @@
 /** What one record version adds to the reports, and the deltas between two versions (pure). */
 import fc from 'fast-check';
-import { contributionOf, lineDeltas, stockDeltas, usageKey, usageKeyOf, type Contribution } from '../../functions/domain/reports/contributions';
+import { addsNothing, contributionOf, lineDeltas, stockDeltas, usageKey, usageKeyOf, type Contribution } from '../../functions/domain/reports/contributions';
 
 const stockLine = (fields: Record<string, unknown>) => ({ tableName: 'item_line', action: 'update' as const, recordData: { ID: 'L', store_ID: 'S', item_ID: 'I', ...fields } });
 
@@ -73,4 +73,28 @@ test('the deltas of any sequence of versions sum to the last version alone', () 
       expect(nonZero(sums)).toEqual(nonZero(expected));
     }),
   );
+});
+
+test('a contribution that adds nothing is as good as none: every next version has the same deltas over it as over nothing', () => {
+  const headerArb: fc.Arbitrary<Contribution | undefined> = fc.option(
+    fc.record({ kind: fc.constant('header' as const), usageKey: fc.constantFrom('', usageKey('S1', '2026-01')) }),
+    { nil: undefined },
+  );
+  const mergeArb: fc.Arbitrary<Contribution | undefined> = fc.record({ kind: fc.constant('itemMerge' as const), keepId: fc.constant('I1'), removeId: fc.constant('I2') });
+  const anyArb = fc.oneof(stockArb, lineArb, headerArb, mergeArb);
+  fc.assert(
+    fc.property(anyArb, anyArb, (first, next) => {
+      if (!addsNothing(first)) return;
+      expect(stockDeltas(first, next)).toEqual(stockDeltas(undefined, next));
+      expect(lineDeltas(first, next)).toEqual(lineDeltas(undefined, next));
+      expect(first?.kind === 'header' ? first.usageKey : '').toBe('');
+    }),
+  );
+  expect(addsNothing({ kind: 'header', usageKey: '' })).toBe(true);
+  expect(addsNothing({ kind: 'header', usageKey: usageKey('S', '2026-01') })).toBe(false);
+  expect(addsNothing({ kind: 'stock', storeId: 'S', itemId: 'I', locationId: '', units: 0, value: 0 })).toBe(true);
+  expect(addsNothing({ kind: 'stock', storeId: 'S', itemId: 'I', locationId: '', units: 0, value: 1 })).toBe(false);
+  expect(addsNothing({ kind: 'line', headerId: 'T', itemId: 'I', units: 0 })).toBe(true);
+  expect(addsNothing({ kind: 'line', headerId: 'T', itemId: 'I', units: 2 })).toBe(false);
+  expect(addsNothing({ kind: 'itemMerge', keepId: 'A', removeId: 'B' })).toBe(false);
 });

@@ -187,6 +187,19 @@ function differences<C, F extends Record<string, string>, A extends Record<strin
 }
 
 /**
+ * True when a contribution is as good as none: it adds to no figure, and any next version's
+ * deltas over it are the deltas over nothing (a header that is not usage, a stock line or a
+ * transaction line of zero amounts, a record that counts in no report). A record's first version
+ * that adds nothing needs no write: nothing older can be counted after it.
+ */
+export function addsNothing(contribution: Contribution | undefined): boolean {
+  if (contribution === undefined) return true;
+  if (contribution.kind === 'header') return contribution.usageKey === '';
+  if (contribution.kind === 'itemMerge') return false;
+  return stockDeltas(contribution, undefined).length === 0 && lineDeltas(contribution, undefined).length === 0;
+}
+
+/**
  * Follows merges (kept id of each merged-away id) to the item a figure is reported under; a cycle
  * of merges (never meant, but possible) stops at the last item before one already passed.
  */
