@@ -83,39 +83,30 @@ export class ConfigSnapshots {
    * publication (which replaces the item).
    */
   async claim(holder: string, untilMs: number): Promise<boolean> {
+    return this.updatePointer('SET #claim = :claim', 'attribute_not_exists(#claim) OR #claim.#until < :now', {
+      ':claim': { by: holder, until: untilMs },
+      ':now': this.now().getTime(),
+    });
+  }
+
+  /** Gives up `holder`'s claim, if it still holds one (a publication has already removed it). */
+  async release(holder: string): Promise<void> {
+    await this.updatePointer('REMOVE #claim', '#claim.#by = :by', { ':by': holder });
+  }
+
+  /** A conditional update of the pointer item's claim; false when the condition failed. */
+  private async updatePointer(update: string, condition: string, values: Record<string, unknown>): Promise<boolean> {
+    const names = { '#claim': 'claim', '#until': 'until', '#by': 'by' };
+    // DynamoDB refuses a name the expressions do not use.
+    const used = Object.fromEntries(Object.entries(names).filter(([name]) => `${update} ${condition}`.includes(name)));
     try {
       await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: configKeys.snapshotPointer(),
-          UpdateExpression: 'SET #claim = :claim',
-          ConditionExpression: 'attribute_not_exists(#claim) OR #claim.#until < :now OR #claim.#by = :by',
-          ExpressionAttributeNames: { '#claim': 'claim', '#until': 'until', '#by': 'by' },
-          ExpressionAttributeValues: { ':claim': { by: holder, until: untilMs }, ':now': this.now().getTime(), ':by': holder },
-        }),
+        new UpdateCommand({ TableName: this.tableName, Key: configKeys.snapshotPointer(), UpdateExpression: update, ConditionExpression: condition, ExpressionAttributeNames: used, ExpressionAttributeValues: values }),
       );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
-    }
-  }
-
-  /** Gives up `holder`'s claim, if it still holds one (a publication has already removed it). */
-  async release(holder: string): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: configKeys.snapshotPointer(),
-          UpdateExpression: 'REMOVE #claim',
-          ConditionExpression: '#claim.#by = :by',
-          ExpressionAttributeNames: { '#claim': 'claim', '#by': 'by' },
-          ExpressionAttributeValues: { ':by': holder },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

@@ -211,8 +211,10 @@ export class ConfigStore {
     if (state.version === 0) return undefined;
     if (!published || published.format !== SNAPSHOT_FORMAT) return 'none';
     if (state.version - published.version >= SNAPSHOT_EVERY_VERSIONS) return 'behind';
-    if (state.version > published.version && (await this.unlistedChangeBetween(published.version + 1, state.version))) return 'large_change';
-    return undefined;
+    if (state.version <= published.version) return undefined;
+    // Fewer than SNAPSHOT_EVERY_VERSIONS entries, each a list of keys or "load in full".
+    const entries = await this.query('change', [configKeys.change(published.version + 1).sk, configKeys.change(state.version).sk]);
+    return entries.some((entry) => entry.full) ? 'large_change' : undefined;
   }
 
   /**
@@ -499,28 +501,6 @@ export class ConfigStore {
     } catch {
       // Deliberately not an error of the change.
     }
-  }
-
-  /** Whether a change entry between the two versions says "load in full" (its keys were not listed). */
-  private async unlistedChangeBetween(from: number, to: number): Promise<boolean> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const response = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          FilterExpression: '#full = :true',
-          ExpressionAttributeNames: { '#full': 'full' },
-          ExpressionAttributeValues: { ':pk': configKeys.change(from).pk, ':from': configKeys.change(from).sk, ':to': configKeys.change(to).sk, ':true': true },
-          Select: 'COUNT',
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
-      if ((response.Count ?? 0) > 0) return true;
-      ExclusiveStartKey = response.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return false;
   }
 
   // --- reading -----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import { createSnapshotConfigHandler } from '../../functions/handlers/snapshot-c
 import { ConfigSnapshots } from '../../functions/storage/config-snapshot';
 import { ConfigStore, SNAPSHOT_EVERY_VERSIONS } from '../../functions/storage/config-store';
 import { importConfigFile } from '../../functions/storage/config-import';
-import { fleetConfigFile } from '../../bench/fleet-config';
+import { fleetConfigFile, storeId } from '../../bench/fleet-config';
 import { createTestResources } from '../support/stand-ins';
 
 type Resources = Awaited<ReturnType<typeof createTestResources>>;
@@ -45,9 +45,9 @@ function watchedClient() {
   return { db: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }), seen };
 }
 
-async function fleetTable(sites: number) {
+async function fleetTable(sites: number, file = fleetConfigFile(sites, () => false)) {
   const own = await createTestResources();
-  const imported = await importConfigFile(new ConfigStore(own.db, own.tables.config), fleetConfigFile(sites, () => false), 'test');
+  const imported = await importConfigFile(new ConfigStore(own.db, own.tables.config), file, 'test');
   if (!imported.ok) throw new Error(imported.message);
   return own;
 }
@@ -83,6 +83,28 @@ test('a change past the threshold answers without writing a snapshot; the backgr
   expect(await new ConfigStore(cold.db, own.tables.config).current()).toEqual(await fullLoad(own));
   expect(cold.seen.items).toBeLessThanOrEqual(4);
   expect(await handler({ detail: {} }, context)).toEqual({ done: 'not_due' });
+  // One change since, listed in its entry: not due.
+  await changeSites(writer, 1, 'Q');
+  expect(await handler({ detail: {} }, context)).toEqual({ done: 'not_due' });
+});
+
+test('a change too large to list its keys makes a snapshot due at once; the step writes it', async () => {
+  // A store seeing 2,001 names: deleting it writes more items than a change entry lists.
+  const file = fleetConfigFile(10, () => false);
+  const names = Array.from({ length: 2001 }, (_, i) => ({ storeId: storeId(5), nameId: `CUSTOMER_${i}` }));
+  const own = await fleetTable(10, { ...file, visibility: [...file.visibility!, ...names] });
+  const writer = new ConfigStore(own.db, own.tables.config);
+  for (const seer of [storeId(4), storeId(6), 'FLEET_SUPPLIER_5', 'FLEET_SUPPLIER_6', 'FLEET_SUPPLIER_1', 'FLEET_SUPPLIER_2']) {
+    await writer.apply(command({ type: 'removeVisibility', storeId: seer, nameId: 'FLEET_NAME_5' }), 'test');
+  }
+  expect(await writer.snapshotDue()).toBeUndefined();
+  expect(await writer.apply(command({ type: 'deleteStore', storeId: storeId(5) }), 'test')).toMatchObject({ ok: true });
+  expect(await writer.snapshotDue()).toBe('large_change');
+  const step = await new ConfigStore(own.db, own.tables.config).writeSnapshotIfDue(60_000);
+  expect(step).toMatchObject({ done: 'written', due: 'large_change', snapshot: { published: true } });
+  const cold = watchedClient();
+  expect(await new ConfigStore(cold.db, own.tables.config).current()).toEqual(await fullLoad(own));
+  expect(cold.seen.items).toBeLessThanOrEqual(4);
 });
 
 test('a step that dies holding its claim, or whose chunks are refused, leaves the snapshot due; a later step writes it', async () => {
