@@ -26,10 +26,10 @@ export function createSnapshotConfigHandler(deps: SnapshotConfigDeps) {
     // Claimed for as long as this invocation may run: a claim outliving its writer only delays the next one.
     const claimMs = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : DEFAULT_CLAIM_MS;
     const step = await deps.store.writeSnapshotIfDue(claimMs);
-    if (step.done === 'written') {
-      metrics.addMetric('ConfigSnapshotsWritten', 'Count', step.snapshot.published ? 1 : 0);
-      logger.info('configuration snapshot written', { due: step.due, ...step.snapshot });
-    } else if (step.done === 'claimed_elsewhere') logger.info('configuration snapshot due, being written by another run', { due: step.due });
+    // Every run publishes the figure (0 when nothing was due), so no run logs an empty flush.
+    metrics.addMetric('ConfigSnapshotsWritten', 'Count', step.done === 'written' && step.snapshot.published ? 1 : 0);
+    if (step.done === 'written') logger.info('configuration snapshot written', { due: step.due, ...step.snapshot });
+    else if (step.done === 'claimed_elsewhere') logger.info('configuration snapshot due, being written by another run', { due: step.due });
     return step;
   })
     .use(injectLambdaContext(logger))
