@@ -21,6 +21,12 @@ export interface CountedState {
    * not known (an item written before the flag existed), the entries must be queried.
    */
   readonly lines?: boolean;
+  /**
+   * A header's: its usage moved and its entries may not all have followed yet. Set by the count
+   * that moves it, cleared once they have: whoever reads it set (a redelivery after a crash, a
+   * later version's count) moves them.
+   */
+  readonly settling?: boolean;
 }
 
 export const NOTHING_COUNTED: CountedState = { version: 0, exists: false, lines: false };
@@ -42,8 +48,16 @@ export const headerView = (state: CountedState): HeaderView => ({ state, countsA
 export function stateOf(item: Record<string, unknown>): CountedState {
   const contribution = item.contribution as Contribution | null | undefined;
   const lines = typeof item.lines === 'boolean' ? { lines: item.lines } : {};
-  return { version: Number(item.version ?? 0), exists: true, ...(contribution ? { contribution } : {}), ...lines };
+  return { version: Number(item.version ?? 0), exists: true, ...(contribution ? { contribution } : {}), ...lines, ...(item.settling === true ? { settling: true } : {}) };
 }
+
+/** Whether counting `next` over a header's `state` leaves entries to move: its usage moves and it may have entries, or earlier moves are unfinished. */
+export function leavesMoves(state: CountedState, next: Contribution | undefined): boolean {
+  return state.settling === true || (usageKeyOf(state.contribution) !== usageKeyOf(next) && state.lines !== false);
+}
+
+/** A header counted already (by another delivery, or a redelivered one) whose entries may still have to move. */
+export const mayBeUnsettled = (state: CountedState): boolean => state.settling === true || state.lines === undefined;
 
 export class DeliveryKnowledge {
   /** Contribution items by key id: the state read, or written by this delivery. */

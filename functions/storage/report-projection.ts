@@ -10,13 +10,14 @@
  * (`countedAs`); when a header changes, its per-item units move from the old figure to the new
  * one, each move a transaction of its own, guarded by the header's version.
  */
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { addsNothing, contributionOf, lineDeltas, parseUsageKey, stockDeltas, type Contribution } from '../domain/reports/contributions';
 import { reportTables } from '../domain/reports/contributions';
 import type { ReportProjection } from '../domain/reports/ports';
 import type { StoredRecord } from '../domain/ports';
 import { queryPartition } from './report-figures';
-import { DeliveryKnowledge, headerView, NOTHING_COUNTED, stateOf, usageKeyOf, type CountedState, type HeaderView } from './report-delivery';
+import { DeliveryKnowledge, headerView, leavesMoves, mayBeUnsettled, NOTHING_COUNTED, stateOf, usageKeyOf, type CountedState, type HeaderView } from './report-delivery';
 import { reportKeys } from './keys';
 import { forEachChunk } from './parallel-chunks';
 import { ReportWrites } from './report-writes';
@@ -44,8 +45,6 @@ class PendingCount {
   readonly flagged = new Set<string>();
   /** Entries it creates, with the figure each is counted in. */
   readonly created: Array<{ readonly key: { pk: string; sk: string }; readonly countedAs: string }> = [];
-  /** Per header, the figures its new entries took (a header counted later in the same transaction must agree). */
-  readonly entriesCountAs = new Map<string, Set<string>>();
   constructor(table: string) {
     this.writes = new ReportWrites(table);
   }
@@ -80,9 +79,9 @@ export class DynamoReportProjection implements ReportProjection {
     for (const record of counted) {
       const state = known.state(contributionKey(record));
       // Counted already: a redelivery, perhaps after a crash between the count and the header's
-      // moves. A header known to have no entries has nothing to move.
+      // moves, which left the header marked (or an item from before the marks).
       if (state.version >= record.version) {
-        if (record.tableName === 'transact' && state.lines !== false) unsettled.set(record.recordId, undefined);
+        if (record.tableName === 'transact' && mayBeUnsettled(state)) unsettled.set(record.recordId, undefined);
       } else due.push(record);
     }
     // Headers first: their lines later in the delivery then count where the header counts now.
@@ -133,13 +132,14 @@ export class DynamoReportProjection implements ReportProjection {
     for (const { key, countedAs } of done.created) known.setEntry(key, countedAs);
     for (const [headerId, { record, state: read, countsAs }] of done.headers) {
       const lines = done.flagged.has(headerId) ? true : read.lines;
-      const written: CountedState = { version: record.version, exists: true, ...(contributionOf(record) ? { contribution: contributionOf(record) } : {}), ...(lines === undefined ? {} : { lines }) };
+      const next = contributionOf(record);
+      const moves = leavesMoves(read, next);
+      const written: CountedState = { version: record.version, exists: true, ...(next ? { contribution: next } : {}), ...(lines === undefined ? {} : { lines }), ...(moves ? { settling: true } : {}) };
       known.setState(reportKeys.contribution('transact', headerId), written);
       known.headers.set(headerId, { state: written, countsAs });
-      // Entries from before this transaction (its condition proved there were none when the
-      // flag said so) or from a line that saw the header before its new version: moved.
-      const disagreeing = [...(done.entriesCountAs.get(headerId) ?? [])].some((figure) => figure !== countsAs);
-      if (usageKeyOf(read.contribution) !== countsAs && (read.lines !== false || disagreeing)) unsettled.set(headerId, written);
+      // Entries from before this transaction (its condition proved there were none when the flag
+      // said so). Its own lines' entries took its new figure: headers come first in a delivery.
+      if (moves) unsettled.set(headerId, written);
     }
     // Headers it gave their first entry (an item at version 0 when they are not counted yet).
     for (const headerId of done.flagged) {
@@ -163,10 +163,10 @@ export class DynamoReportProjection implements ReportProjection {
       counted = await this.commit((await this.writesFor(record, known, new PendingCount(this.table))).writes, attempt);
       if (!counted) state = await this.counted(record.tableName, record.recordId);
     }
-    if (record.tableName !== 'transact' || state.lines === false) return;
-    // Counted here: settled when its usage moved. Counted by another delivery: which version moved
-    // its usage is not known here, so settled anyway. Either way only a header that may have entries.
-    if (!counted || usageKeyOf(state.contribution) !== usageKeyOf(contributionOf(record))) unsettled.set(record.recordId, undefined);
+    if (record.tableName !== 'transact') return;
+    // Counted here: settled when its count left moves. Counted by another delivery: settled too
+    // while marked unsettled (that delivery may have crashed before its moves).
+    if (counted ? leavesMoves(state, contributionOf(record)) : mayBeUnsettled(state)) unsettled.set(record.recordId, undefined);
   }
 
   /** What counting this version (over the one counted) writes, under the conditions it was computed on. */
@@ -183,6 +183,8 @@ export class DynamoReportProjection implements ReportProjection {
       // The flag stays proof: a header said to have no entries is counted only if none came meanwhile.
       if (!state.exists) writes.setIfMissing(key, { lines: false });
       else if (state.lines === false) writes.require(key, '#lines = :none', { ':none': false });
+      // Marked until its entries have moved: a crash before then leaves the moves to whoever reads it next.
+      if (leavesMoves(state, next)) writes.set(key, { settling: true });
       own.headers.set(record.recordId, { state, countsAs: usageKeyOf(next), record });
     }
     addStock(writes, state.contribution, next);
@@ -220,7 +222,6 @@ export class DynamoReportProjection implements ReportProjection {
           own.flagged.add(delta.headerId);
         }
         own.created.push({ key, countedAs });
-        own.entriesCountAs.set(delta.headerId, new Set([...(own.entriesCountAs.get(delta.headerId) ?? []), countedAs]));
       }
       writes.add(key, { units: delta.units });
       addUsage(writes, countedAs, delta.itemId, delta.units);
@@ -245,7 +246,10 @@ export class DynamoReportProjection implements ReportProjection {
       const header = attempt === 0 && written ? written : await this.counted('transact', headerId);
       const target = header.contribution?.kind === 'header' ? header.contribution.usageKey : '';
       const misplaced = (await this.query(reportKeys.headerItems(headerId))).filter((item) => String(item.countedAs ?? '') !== target);
-      if (misplaced.length === 0) return;
+      if (misplaced.length === 0) {
+        if (header.settling) await this.markSettled(headerId, header.version);
+        return;
+      }
       let settled = true;
       for (const item of misplaced) {
         const writes = new ReportWrites(this.table);
@@ -259,7 +263,31 @@ export class DynamoReportProjection implements ReportProjection {
         addUsage(writes, target, item.itemId as string, units);
         if (!(await this.commit(writes, attempt))) settled = false;
       }
-      if (settled) return;
+      if (settled) {
+        if (header.settling) await this.markSettled(headerId, header.version);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Clears the header's mark once every entry counts where its version says. A newer version
+   * counted meanwhile keeps the mark: its own count read it and settles.
+   */
+  private async markSettled(headerId: string, version: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: reportKeys.contribution('transact', headerId),
+          UpdateExpression: 'REMOVE #settling',
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#settling': 'settling', '#version': 'version' },
+          ExpressionAttributeValues: { ':version': version },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 
@@ -295,7 +323,6 @@ function join(pending: PendingCount, own: PendingCount) {
   for (const [headerId, view] of own.headers) pending.headers.set(headerId, view);
   for (const headerId of own.flagged) pending.flagged.add(headerId);
   pending.created.push(...own.created);
-  for (const [headerId, figures] of own.entriesCountAs) pending.entriesCountAs.set(headerId, new Set([...(pending.entriesCountAs.get(headerId) ?? []), ...figures]));
 }
 
 function addStock(writes: ReportWrites, previous: Contribution | undefined, next: Contribution | undefined) {

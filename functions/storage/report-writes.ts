@@ -1,8 +1,10 @@
 /**
  * Collects the writes of one report transaction: several changes of one figure become one update
  * (a transaction may touch an item once), additive figures use ADD (so concurrent transactions
- * never overwrite each other's counts) and each update keeps the condition it was computed under.
+ * never overwrite each other's counts; amounts summed here are kept to the figures' 6 decimals, as
+ * each record's are) and each update keeps the condition it was computed under.
  */
+import { exact } from '../domain/reports/contributions';
 import type { TransactWriteItem } from './transactions';
 
 type Key = { readonly pk: string; readonly sk: string };
@@ -33,7 +35,7 @@ export class ReportWrites {
   /** Adds to numeric attributes; `labels` are set too, so a figure read alone says what it counts. */
   add(key: Key, amounts: Record<string, number>, labels: Record<string, unknown> = {}): this {
     const write = this.at(key);
-    for (const [name, amount] of Object.entries(amounts)) write.add.set(name, (write.add.get(name) ?? 0) + amount);
+    for (const [name, amount] of Object.entries(amounts)) write.add.set(name, exact((write.add.get(name) ?? 0) + amount));
     for (const [name, value] of Object.entries(labels)) write.set.set(name, value);
     return this;
   }
@@ -71,7 +73,7 @@ export class ReportWrites {
   merge(other: ReportWrites): this {
     for (const write of other.writes.values()) {
       const into = this.at(write.key);
-      for (const [name, amount] of write.add) into.add.set(name, (into.add.get(name) ?? 0) + amount);
+      for (const [name, amount] of write.add) into.add.set(name, exact((into.add.get(name) ?? 0) + amount));
       for (const [name, value] of write.set) into.set.set(name, value);
       for (const [name, value] of write.setIfMissing) into.setIfMissing.set(name, value);
       for (const condition of write.conditions) {

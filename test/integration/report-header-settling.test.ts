@@ -21,6 +21,7 @@ let figures: DynamoReportFigures;
 /** DynamoDB requests by command name, counted from the projection's own client. */
 const sent = new Map<string, number>();
 let projection: DynamoReportProjection;
+let crashing: DynamoReportProjection;
 
 beforeAll(async () => {
   const resources = await createTestResources();
@@ -38,6 +39,16 @@ beforeAll(async () => {
     { step: 'initialize', name: 'countRequests' },
   );
   projection = new DynamoReportProjection(DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }), table);
+  // One that dies before its first query: a crash between a header's count and its moves.
+  const dying = new DynamoDBClient({});
+  dying.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'QueryCommand') throw new Error('process killed');
+      return next(args);
+    },
+    { step: 'initialize', name: 'dieBeforeQuery' },
+  );
+  crashing = new DynamoReportProjection(DynamoDBDocumentClient.from(dying, { marshallOptions: { removeUndefinedValues: true } }), table);
 });
 
 let run = 0;
@@ -138,4 +149,20 @@ test('a first version that adds nothing is not written; what comes after it, or 
   // A later version that adds nothing is written: the units leave the usage.
   await projection.project([header(p, 3, 'nw')]);
   expect(await usage(p)).toEqual([]);
+});
+
+test('a crash between a header\'s count and its moves is finished by the next count of the header, even one that moves nothing', async () => {
+  const p = prefix();
+  await projection.project([header(p, 1, 'nw'), line(p, 'L1', 1, 4)]);
+  await expect(crashing.project([header(p, 2, 'fn')])).rejects.toThrow('process killed');
+  expect(await usage(p)).toEqual([]);
+  // A later version in the same month: its usage does not move, but the header is still marked.
+  await projection.project([header(p, 3, 'fn')]);
+  expect(await usage(p)).toEqual([{ month: '2026-02', units: 4 }]);
+  // Settled and unmarked: a redelivery has nothing to query.
+  const requests = await counting(() => projection.project([header(p, 3, 'fn')]));
+  expect(requests.get('Query') ?? 0).toBe(0);
+  // The crashed delivery itself, redelivered with the version it read, counts nothing twice.
+  await projection.project([header(p, 2, 'fn')]);
+  expect(await usage(p)).toEqual([{ month: '2026-02', units: 4 }]);
 });
