@@ -3,7 +3,8 @@
  *   - new: N records no entry exists for, in one append;
  *   - moved: the same N records again (every entry moves to a new cursor);
  *   - 4 writers: four appenders at once, appends of 500, half of each writer's records shared with
- *     another writer (entries keep moving under each other's feet);
+ *     another writer (entries keep moving under each other's feet), in one process (one client:
+ *     its appends run together) and in a process each (they contend on the log's maximum);
  *   - configured records: a fleet configuration of K sites imported, then `writeConfiguredRecords`
  *     (every store's record and name; the names go through the change log).
  * Prints records/s, requests per record by operation (cancelled transactions apart).
@@ -43,10 +44,15 @@ async function main() {
   const dynamo = await startDynamoDbLocal({});
   try {
     useLocalAwsEnvironment(dynamo.endpoint, 'http://127.0.0.1:1');
-    const raw = new DynamoDBClient({});
-    if (latencyMs > 0) raw.middlewareStack.add((next) => async (args) => (await sleep(latencyMs), next(args)), { step: 'initialize', name: 'addedLatency' });
-    const meter = meterDynamoDb(raw);
-    const db = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+    const meters: Array<ReturnType<typeof meterDynamoDb>> = [];
+    /** A client of its own (as another process would have), counted with the others. */
+    const client = () => {
+      const raw = new DynamoDBClient({});
+      if (latencyMs > 0) raw.middlewareStack.add((next) => async (args) => (await sleep(latencyMs), next(args)), { step: 'initialize', name: 'addedLatency' });
+      meters.push(meterDynamoDb(raw));
+      return { raw, db: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }) };
+    };
+    const { raw, db } = client();
     const name = (id: string, version: number): SyncRecord => ({
       tableName: 'name',
       recordId: id,
@@ -54,19 +60,22 @@ async function main() {
       recordData: { ID: id, version, name: `Store ${id}`, comment: 'x'.repeat(bytes) },
     });
     const run = async (label: string, count: () => number, body: () => Promise<void>) => {
-      meter.reset();
+      for (const meter of meters) meter.reset();
       const cpu = cpuMeter(dynamo.pid);
       const start = process.hrtime.bigint();
       await body();
       const s = seconds(start);
       const { java } = cpu();
       const records = count();
-      const perOperation = [...meter.byOperation]
-        .map(([operation, c]) => `${operation} ${(c.requests / records).toFixed(3)}`)
+      const requests = new Map<string, number>();
+      for (const [operation, c] of meters.flatMap((meter) => [...meter.byOperation])) requests.set(operation, (requests.get(operation) ?? 0) + c.requests);
+      const perOperation = [...requests]
+        .map(([operation, count]) => `${operation} ${(count / records).toFixed(3)}`)
         .sort()
         .join(', ');
+      const total = [...requests.values()].reduce((sum, count) => sum + count, 0);
       console.log(
-        `  ${label.padEnd(36)} ${(records / s).toFixed(0).padStart(6)} records/s (${s.toFixed(1)} s), ${(meter.totals().requests / records).toFixed(3)} requests/record ` +
+        `  ${label.padEnd(36)} ${(records / s).toFixed(0).padStart(6)} records/s (${s.toFixed(1)} s), ${(total / records).toFixed(3)} requests/record ` +
           `[${perOperation}], DynamoDB Local CPU ${((1000 * java) / records).toFixed(2)} ms/record`,
       );
     };
@@ -82,20 +91,24 @@ async function main() {
     await expectEntries(log, n);
 
     const writers = 4;
-    const concurrentTables = await provisionTables(raw, 'log4-');
     const perWriter = Math.ceil(n / writers);
-    await run(`${writers} writers, appends of 500`, () => writers * perWriter, () =>
-      Promise.all(
-        Array.from({ length: writers }, async (_, w) => {
-          // Each writer's own instance, as separate functions would have.
-          const own = new Log(db, concurrentTables.changeLog);
-          // Half its own records, half shared with the next writer.
-          const mine = Array.from({ length: perWriter }, (_, i) => (i % 2 === 0 ? `w${w}-${i}` : `w${(w + 1) % writers}-${i - 1}`));
-          for (let i = 0; i < mine.length; i += 500) await own.append(mine.slice(i, i + 500).map((id) => name(id, w + 1)));
-        }),
-      ).then(() => undefined),
-    );
-    await expectEntries(new Log(db, concurrentTables.changeLog), writers * Math.ceil(perWriter / 2));
+    /** Four writers at once, appends of 500, half of each writer's records shared with the next writer. */
+    const concurrently = async (label: string, clientOf: (w: number) => DynamoDBDocumentClient) => {
+      const concurrentTables = await provisionTables(raw, `${label.replace(/\W/g, '')}-`);
+      await run(`${writers} writers, ${label}`, () => writers * perWriter, () =>
+        Promise.all(
+          Array.from({ length: writers }, async (_, w) => {
+            const own = new Log(clientOf(w), concurrentTables.changeLog);
+            const mine = Array.from({ length: perWriter }, (_, i) => (i % 2 === 0 ? `w${w}-${i}` : `w${(w + 1) % writers}-${i - 1}`));
+            for (let i = 0; i < mine.length; i += 500) await own.append(mine.slice(i, i + 500).map((id) => name(id, w + 1)));
+          }),
+        ).then(() => undefined),
+      );
+      await expectEntries(new Log(db, concurrentTables.changeLog), writers * Math.ceil(perWriter / 2));
+    };
+    await concurrently('one process', () => db);
+    const processes = Array.from({ length: writers }, () => client().db);
+    await concurrently('one process each', (w) => processes[w]!);
 
     if (sites > 0) {
       const fleetTables = await provisionTables(raw, 'fleet-');

@@ -16,7 +16,7 @@ import { sendAllUserRecords } from './user-records';
 
 /** Stores whose records are read and written as one step. */
 const STORES_PER_STEP = 500;
-/** Steps in flight at once: the central copy's writes of one overlap the change log's of another. */
+/** Steps in flight at once: the central copy's writes of one overlap the change log's appends of others. */
 const STEPS_IN_FLIGHT = 3;
 
 type Deps = Pick<RouteDeps, 'centralCopy' | 'outgoing' | 'changeLog'>;
@@ -32,15 +32,13 @@ export async function writeConfiguredRecords(deps: Deps, config: SyncConfig): Pr
  * Costs follow the stores: one batch read of what the central copy holds, then only the records
  * missing or disagreeing are written. A name goes into the change log before its central copy is
  * written, as routed: a stop in between leaves it missing from the central copy, so the next load
- * writes (and appends) it again; no name is ever stored unrouted. The change log takes one append
- * at a time (its cursor is one sequence), so appends wait for each other while the central copy's
- * writes of other steps go on.
+ * writes (and appends) it again; no name is ever stored unrouted. The steps' appends are made at
+ * once: the change log runs concurrent appends of one process as one pipeline (its cursor is one
+ * sequence), while the central copy's writes of other steps go on.
  */
 async function writeConfiguredStoreRecords(deps: Deps, config: SyncConfig): Promise<number> {
   const stores = Object.values(config.stores);
   if (centralSite(config) === undefined) return 0;
-  let appending = Promise.resolve();
-  const append = (step: () => Promise<void>) => (appending = appending.then(step));
   const steps: Array<typeof stores> = [];
   for (let i = 0; i < stores.length; i += STORES_PER_STEP) steps.push(stores.slice(i, i + STORES_PER_STEP));
   let next = 0;
@@ -52,14 +50,15 @@ async function writeConfiguredStoreRecords(deps: Deps, config: SyncConfig): Prom
       const names = changes.filter((change) => change.record.tableName === 'name');
       // Names stored by an earlier load that stopped before marking them routed.
       const unrouted = [...existing.values()].filter((record) => record.tableName === 'name' && record.routedVersion < record.version && !changed(names, record));
-      if (names.length > 0) await append(() => deps.changeLog.append(names.map((change) => change.record)));
-      if (unrouted.length > 0) await append(() => publish(deps, unrouted));
+      await Promise.all([
+        names.length > 0 ? deps.changeLog.append(names.map((change) => change.record)) : undefined,
+        unrouted.length > 0 ? publish(deps, unrouted) : undefined,
+      ]);
       const routed = (change: AcceptedChange): AcceptedChange => (change.record.tableName === 'name' ? { ...change, routesNowhere: true } : change);
       if (changes.length > 0) await deps.centralCopy.apply(changes.map(routed));
     }
   };
   await Promise.all(Array.from({ length: Math.min(STEPS_IN_FLIGHT, steps.length) }, worker));
-  await appending;
   return stores.length;
 }
 

@@ -18,6 +18,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { batchGetItems } from './batch-get';
+import { CoalescedCalls } from './coalesced-calls';
 import { cancellation, type TransactWriteItem } from './transactions';
 import type { ChangeLog, ChangeLogEntry, SyncRecord } from '../domain/ports';
 import { changeLogKeys } from './keys';
@@ -51,13 +52,32 @@ const MAX_RECORDS_PER_TRANSACTION = Math.floor((ITEMS_PER_TRANSACTION - 1) / 2);
 
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
 
+/**
+ * The appends of one process (one client) to one log, so concurrent appends from anywhere in the
+ * process run as one pipeline instead of retrying against each other on `meta`.
+ */
+const appendsByClient = new WeakMap<DynamoDBDocumentClient, Map<string, CoalescedCalls<SyncRecord>>>();
+
 export class DynamoChangeLog implements ChangeLog {
+  private readonly appends: CoalescedCalls<SyncRecord>;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+  ) {
+    const byTable = appendsByClient.get(db) ?? new Map<string, CoalescedCalls<SyncRecord>>();
+    appendsByClient.set(db, byTable);
+    const appends = byTable.get(table) ?? new CoalescedCalls((records) => this.appendNow(records));
+    byTable.set(table, appends);
+    this.appends = appends;
+  }
 
-  async append(records: readonly SyncRecord[]): Promise<void> {
+  /** Appends concurrent with one under way wait for it, then run together; a record in several keeps the last call's version. */
+  append(records: readonly SyncRecord[]): Promise<void> {
+    return records.length === 0 ? Promise.resolve() : this.appends.call(records);
+  }
+
+  private async appendNow(records: readonly SyncRecord[]): Promise<void> {
     const latest = new Map(records.map((record) => [`${record.tableName}\u0000${record.recordId}`, record]));
     const unique = [...latest.values()].map(
       (record): Pending => ({ record, pointerKey: changeLogKeys.pointer(record.tableName, record.recordId), previous: undefined }),

@@ -5,7 +5,8 @@
  * entry whose pointer points elsewhere, no pointer without its entry, nothing above the maximum.
  */
 import fc from 'fast-check';
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChangeLogEntry, SyncRecord } from '../../functions/domain/ports';
 import { DynamoChangeLog } from '../../functions/storage/change-log';
 import { FaultPlan, InjectedCrash, faultyDynamoClient } from '../support/faults';
@@ -18,6 +19,9 @@ beforeAll(async () => {
 
 const record = (id: number, version: number): SyncRecord => ({ tableName: 'name', recordId: `n${id}`, action: 'update', recordData: { ID: `n${id}`, version } });
 const versionOf = (entry: ChangeLogEntry) => (entry.recordData as { version: number }).version;
+
+/** A client of its own: the appends of one client run one after another, those of several contend. */
+const ownClient = () => DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
 /** Each case its own log, so cursors start at zero and the audit sees only its items. */
 let logs = 0;
@@ -94,8 +98,8 @@ test('concurrent bulk appends of overlapping records: one entry each, the newest
       })();
       await Promise.all(
         writers.map(async (plan, w) => {
-          // Each writer its own instance, as separate functions would be.
-          const log = new DynamoChangeLog(resources.db, table);
+          // Each writer its own client, as separate processes would be (one process's appends run as one).
+          const log = new DynamoChangeLog(ownClient(), table);
           for (const [a, ids] of plan.entries()) {
             const version = (w + 1) * 100 + a;
             const start = clock++;
@@ -159,3 +163,18 @@ test('a crash at any request of a bulk append leaves the log whole, and the retr
   // The append took several requests (reads and transactions), each of them crashed once.
   expect(steps).toBeGreaterThan(3);
 }, 300_000);
+
+test('concurrent appends of one process run together: fewer transactions, each caller answered, the last call\'s version kept', async () => {
+  const table = await freshTable();
+  const plan = new FaultPlan();
+  const client = faultyDynamoClient(ownClient(), plan);
+  // Callers with instances of their own, as the adapters give them, on one client.
+  const calls = Array.from({ length: 5 }, (_, c) => new DynamoChangeLog(client, table).append([record(c * 10, c), ...Array.from({ length: 9 }, (_, i) => record(c * 10 + i + 1, c)), record(999, c)]));
+  await Promise.all(calls);
+  // The first call runs alone; the four that came while it ran make one run.
+  expect(plan.steps.filter((step) => step === 'dynamodb.TransactWriteCommand')).toHaveLength(2);
+  const final = await audit(resources.db, table);
+  expect(final.size).toBe(51);
+  expect(final.get('n999')?.version).toBe(4);
+  expect(final.get('n49')?.version).toBe(4);
+});
