@@ -8,12 +8,14 @@
  * Usage joins a line to its header (the header decides store and month): lines add to their
  * header's per-item units, and each of those remembers the usage figure it is counted in
  * (`countedAs`); when a header changes, its per-item units move from the old figure to the new
- * one, each move a transaction of its own, guarded by the header's version.
+ * one, each move a transaction of its own, guarded by the header's version. A header's item says
+ * whether it has per-item units (`lines`) and whether moves are unfinished (`settling`), so a
+ * header without units is never queried and a crash before the moves is finished by the next
+ * delivery that reads the header (report-delivery.ts).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { addsNothing, contributionOf, lineDeltas, parseUsageKey, stockDeltas, type Contribution } from '../domain/reports/contributions';
-import { reportTables } from '../domain/reports/contributions';
+import { addsNothing, contributionOf, lineDeltas, parseUsageKey, reportTables, stockDeltas, type Contribution } from '../domain/reports/contributions';
 import type { ReportProjection } from '../domain/reports/ports';
 import type { StoredRecord } from '../domain/ports';
 import { queryPartition } from './report-figures';
@@ -235,9 +237,9 @@ export class DynamoReportProjection implements ReportProjection {
   }
 
   /**
-   * Moves a header's per-item units to the usage figure the header's counted version names.
-   * Runs whenever the header is routed (a crash between its count and its moves is finished by
-   * the redelivery); each move checks the header is still at that version and the units unchanged.
+   * Moves a header's per-item units to the usage figure the header's counted version names, then
+   * unmarks it. Runs when a count leaves moves, or a delivery finds the header still marked (a
+   * crash before its moves); each move checks the header is still at that version and the units unchanged.
    */
   private async settleHeader(headerId: string, written?: CountedState): Promise<void> {
     for (let attempt = 0; ; attempt++) {
