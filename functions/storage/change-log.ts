@@ -25,6 +25,8 @@ import { changeLogKeys } from './keys';
 
 /** DynamoDB's limit of items in one transaction: the meta update, then 2 or 3 per record. */
 const ITEMS_PER_TRANSACTION = 100;
+/** Below DynamoDB's 4 MB per transaction, whatever the records' sizes (estimated from their JSON). */
+const BYTES_PER_TRANSACTION = 3_500_000;
 /** Records whose pointers one read fetches ahead (one BatchGetItem of at most 100 keys). */
 const READ_AHEAD = 98;
 const MAX_ATTEMPTS = 50;
@@ -33,17 +35,25 @@ const MAX_ATTEMPTS = 50;
 interface Pending {
   readonly record: SyncRecord;
   readonly pointerKey: { pk: string; sk: number };
+  /** Estimated size of its entry. */
+  readonly bytes: number;
   previous: number | undefined;
 }
 
 /** Items a record's move writes: its entry, its pointer, and the deletion of its previous entry. */
 const itemsOf = (pending: Pending) => (pending.previous === undefined ? 2 : 3);
 
-/** How many records from the front fit in one transaction beside the meta update. */
+/** How many records from the front fit in one transaction beside the meta update (at least one). */
 function fitting(pending: readonly Pending[]): number {
   let items = 1;
+  let bytes = 0;
   let count = 0;
-  while (count < pending.length && items + itemsOf(pending[count]!) <= ITEMS_PER_TRANSACTION) items += itemsOf(pending[count++]!);
+  for (const next of pending) {
+    if (count > 0 && (items + itemsOf(next) > ITEMS_PER_TRANSACTION || bytes + next.bytes > BYTES_PER_TRANSACTION)) break;
+    items += itemsOf(next);
+    bytes += next.bytes;
+    count++;
+  }
   return count;
 }
 
@@ -80,7 +90,12 @@ export class DynamoChangeLog implements ChangeLog {
   private async appendNow(records: readonly SyncRecord[]): Promise<void> {
     const latest = new Map(records.map((record) => [`${record.tableName}\u0000${record.recordId}`, record]));
     const unique = [...latest.values()].map(
-      (record): Pending => ({ record, pointerKey: changeLogKeys.pointer(record.tableName, record.recordId), previous: undefined }),
+      (record): Pending => ({
+        record,
+        pointerKey: changeLogKeys.pointer(record.tableName, record.recordId),
+        bytes: 200 + record.recordId.length * 2 + JSON.stringify(record.recordData ?? null).length,
+        previous: undefined,
+      }),
     );
     if (unique.length === 0) return;
     let ready = unique.slice(0, MAX_RECORDS_PER_TRANSACTION);

@@ -178,3 +178,12 @@ test('concurrent appends of one process run together: fewer transactions, each c
   expect(final.get('n999')?.version).toBe(4);
   expect(final.get('n49')?.version).toBe(4);
 });
+
+test('large records are spread over transactions within DynamoDB\'s 4 MB', async () => {
+  const table = await freshTable();
+  const log = new DynamoChangeLog(ownClient(), table);
+  const large = (id: number): SyncRecord => ({ ...record(id, 1), recordData: { ID: `n${id}`, version: 1, note: 'x'.repeat(300_000) } });
+  await log.append(Array.from({ length: 20 }, (_, id) => large(id)));
+  const final = await audit(resources.db, table);
+  expect(final.size).toBe(20);
+}, 120_000);

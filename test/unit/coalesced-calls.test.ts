@@ -1,14 +1,21 @@
 /** Calls that run together while one is under way: call order kept, each caller answered for its own items. */
 import { CoalescedCalls } from '../../functions/storage/coalesced-calls';
 
-test('calls made during a run wait and then run as one, in call order', async () => {
+/** Calls whose runs are recorded; the first run holds until released; a run holding 'bad' fails. */
+function heldCalls() {
   const runs: string[][] = [];
   let release: () => void = () => {};
   const first = new Promise<void>((resolve) => (release = resolve));
   const calls = new CoalescedCalls<string>(async (items) => {
     runs.push([...items]);
     if (runs.length === 1) await first;
+    if (items.includes('bad')) throw new Error('bad item');
   });
+  return { calls, runs, release: () => release() };
+}
+
+test('calls made during a run wait and then run as one, in call order', async () => {
+  const { calls, runs, release } = heldCalls();
   const answered = [calls.call(['a']), calls.call(['b', 'c']), calls.call(['d'])];
   release();
   await Promise.all(answered);
@@ -18,14 +25,7 @@ test('calls made during a run wait and then run as one, in call order', async ()
 });
 
 test('a merged run that fails is run again call by call: only the call with bad input fails', async () => {
-  const runs: string[][] = [];
-  let release: () => void = () => {};
-  const first = new Promise<void>((resolve) => (release = resolve));
-  const calls = new CoalescedCalls<string>(async (items) => {
-    runs.push([...items]);
-    if (runs.length === 1) await first;
-    if (items.includes('bad')) throw new Error('bad item');
-  });
+  const { calls, runs, release } = heldCalls();
   const a = calls.call(['a']);
   const outcomes = [calls.call(['b']), calls.call(['bad']), calls.call(['c'])].map((call) => call.then(() => 'ok', (error: Error) => error.message));
   release();
