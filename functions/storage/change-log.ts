@@ -11,6 +11,7 @@
  * writer moved the maximum or a pointer) fails a condition; that transaction's records are read
  * again and retried.
  */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   QueryCommand,
@@ -19,7 +20,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { batchGetItems } from './batch-get';
 import { CoalescedCalls } from './coalesced-calls';
-import { cancellation, type TransactWriteItem } from './transactions';
+import type { TransactWriteItem } from './transactions';
 import type { ChangeLog, ChangeLogEntry, SyncRecord } from '../domain/ports';
 import { changeLogKeys } from './keys';
 
@@ -145,8 +146,8 @@ export class DynamoChangeLog implements ChangeLog {
         await this.db.send(new TransactWriteCommand({ TransactItems: items }));
         return { committed: chunk.length, max: max! + chunk.length };
       } catch (error) {
-        cancellation(error, items);
-        // Another writer committed first (or is committing): read the maximum and pointers again.
+        // Another writer committed first (or is committing), or throttling: read the maximum and pointers again.
+        if (!(error instanceof TransactionCanceledException)) throw error;
         max = undefined;
         await pause(attempt);
       }
