@@ -26,6 +26,7 @@ import { sha256Hex } from '../functions/domain/config/credentials';
 import type { RoutedRecord } from '../functions/domain/ports';
 import { DynamoOutgoingQueue } from '../functions/storage/outgoing-queue';
 import { forEachChunk } from '../functions/storage/parallel-chunks';
+import { recordDataText } from '../functions/storage/record-data';
 import { DynamoSiteProgress } from '../functions/storage/site-progress';
 import { startLocalServer } from '../lib/local/local-server';
 import { RemoteSite, type SyncStep } from '../lib/remote-site/client';
@@ -253,14 +254,15 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     // this workload can avoid, as plain BatchWriteItem (no transactions, no reads): each record's
     // central copy (with its holding store, which the byStore index needs for initialisation), a
     // change-log entry per central record, a queue entry per delivery to a site's queue (with its
-    // sequence, which orders the pull), and its deletion when acknowledged.
+    // sequence, which orders the pull), and its deletion when acknowledged; each holding the
+    // record's data as the server does (functions/storage/record-data.ts).
     const floorWrites: FloorWrite[] = [
       ...sites.flatMap((site) =>
-        (pushed.get(site.siteId) ?? []).map((id, i) => put('records', { pk: `floor#transact#${id}`, storeId: `floor#${site.storeId}`, recordData: { ...transacts[i % transacts.length]!.recordData, ID: id } })),
+        (pushed.get(site.siteId) ?? []).map((id, i) => put('records', { pk: `floor#transact#${id}`, storeId: `floor#${site.storeId}`, recordData: recordDataText({ ...transacts[i % transacts.length]!.recordData, ID: id }) })),
       ),
-      ...central.map((record) => put('records', { pk: `floor#item#${record.recordId}`, recordData: record.recordData })),
+      ...central.map((record) => put('records', { pk: `floor#item#${record.recordId}`, recordData: recordDataText(record.recordData) })),
       ...central.map((record, i) => put('changeLog', { pk: 'floor#log', sk: i, tableName: 'item', recordId: record.recordId, action: 'update', recordData: record.recordData })),
-      ...collected.map((id, i) => put('syncOut', { site: `floor#site#${collector.siteId}`, entry: `rec#transact#${id}`, sequence: String(i).padStart(12, '0'), recordData: { ...transacts[i % transacts.length]!.recordData, ID: id } })),
+      ...collected.map((id, i) => put('syncOut', { site: `floor#site#${collector.siteId}`, entry: `rec#transact#${id}`, sequence: String(i).padStart(12, '0'), recordData: recordDataText({ ...transacts[i % transacts.length]!.recordData, ID: id }) })),
     ];
     const floorDeletes: FloorWrite[] = collected.map((id) => ({ table: 'syncOut', request: { DeleteRequest: { Key: { site: `floor#site#${collector.siteId}`, entry: `rec#transact#${id}` } } } }));
     for (const inFlight of [1, 4]) {

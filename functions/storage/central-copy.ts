@@ -11,6 +11,7 @@ import { holderOf, parentKeyOf, type Placement } from '../domain/sync/placement'
 import { recordsKeys } from './keys';
 import { batchGetItems } from './batch-get';
 import { batchWriteAll } from './batch-write';
+import { recordDataOfItem, recordDataText } from './record-data';
 import { forEachChunk } from './parallel-chunks';
 import { cancellation, type TransactWriteItem } from './transactions';
 
@@ -125,7 +126,7 @@ export class DynamoCentralCopy implements CentralCopy {
       version,
       // A change that routes nowhere is routed as it is stored; any other waits for its routing.
       routedVersion: change.routesNowhere ? version : (stored?.routedVersion ?? 0),
-      ...(recordData === undefined ? {} : { recordData }),
+      ...(recordData === undefined ? {} : { recordData: recordDataText(recordData) }),
       ...indexKeysOf(placement),
     };
     return {
@@ -172,7 +173,7 @@ export class DynamoCentralCopy implements CentralCopy {
     // A delete keeps the last data: it still says whose record it was.
     if (record.action !== 'delete' && record.recordData !== undefined) {
       set.push('recordData = :data');
-      values[':data'] = record.recordData;
+      values[':data'] = recordDataText(record.recordData);
     }
     const indexed = indexKeysOf(placement);
     for (const attribute of ['storeId', 'patientId', 'parentKey'] as const) {
@@ -303,7 +304,7 @@ function fromItem(item: Record<string, unknown>): StoredRecord {
     tableName: item.tableName as string,
     recordId: item.recordId as string,
     action: item.action as StoredRecord['action'],
-    ...(item.recordData !== undefined ? { recordData: item.recordData as Record<string, unknown> } : {}),
+    ...(item.recordData !== undefined ? { recordData: recordDataOfItem(item.recordData) } : {}),
     placement: item.placement as Placement,
     originSiteId: Number(item.originSiteId),
     changeId: item.changeId as string,

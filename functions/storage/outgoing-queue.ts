@@ -9,6 +9,7 @@ import { forEachChunk } from './parallel-chunks';
 import { cancellation, type Cancellation, type TransactWriteItem } from './transactions';
 import type { OutgoingQueue, QueuedRecord, RoutedRecord } from '../domain/ports';
 import { siteStateKeys, syncOutKeys } from './keys';
+import { recordDataOfItem, recordDataText } from './record-data';
 
 /**
  * Entries per transaction, plus one counter shard: small transactions, several in flight, cost
@@ -136,7 +137,7 @@ export class DynamoOutgoingQueue implements OutgoingQueue {
       tableName: record.tableName,
       recordId: record.recordId,
       action: record.action,
-      recordData: record.recordData,
+      ...(record.recordData === undefined ? {} : { recordData: recordDataText(record.recordData) }),
       version: record.version,
     };
   }
@@ -161,7 +162,7 @@ export class DynamoOutgoingQueue implements OutgoingQueue {
       tableName: item.tableName as string,
       recordId: item.recordId as string,
       action: item.action as QueuedRecord['action'],
-      recordData: item.recordData as QueuedRecord['recordData'],
+      recordData: recordDataOfItem(item.recordData),
     }));
     // The counter and the query are read separately; never report fewer than were delivered.
     return { queueLength: Math.max(queueLength, records.length), records };
