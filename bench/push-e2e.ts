@@ -261,7 +261,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
         (pushed.get(site.siteId) ?? []).map((id, i) => put('records', { pk: `floor#transact#${id}`, storeId: `floor#${site.storeId}`, recordData: recordDataText({ ...transacts[i % transacts.length]!.recordData, ID: id }) })),
       ),
       ...central.map((record) => put('records', { pk: `floor#item#${record.recordId}`, recordData: recordDataText(record.recordData) })),
-      ...central.map((record, i) => put('changeLog', { pk: 'floor#log', sk: i, tableName: 'item', recordId: record.recordId, action: 'update', recordData: record.recordData })),
+      ...central.map((record, i) => put('changeLog', { pk: 'floor#log', sk: i, tableName: 'item', recordId: record.recordId, action: 'update', recordData: recordDataText(record.recordData) })),
       ...collected.map((id, i) => put('syncOut', { site: `floor#site#${collector.siteId}`, entry: `rec#transact#${id}`, sequence: String(i).padStart(12, '0'), recordData: recordDataText({ ...transacts[i % transacts.length]!.recordData, ID: id }) })),
     ];
     const floorDeletes: FloorWrite[] = collected.map((id) => ({ table: 'syncOut', request: { DeleteRequest: { Key: { site: `floor#site#${collector.siteId}`, entry: `rec#transact#${id}` } } } }));

@@ -9,6 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChangeLogEntry, SyncRecord } from '../../functions/domain/ports';
 import { DynamoChangeLog } from '../../functions/storage/change-log';
+import { recordDataOfItem } from '../../functions/storage/record-data';
 import { FaultPlan, InjectedCrash, faultyDynamoClient } from '../support/faults';
 import { createTestResources, type TestResources } from '../support/stand-ins';
 
@@ -51,7 +52,7 @@ async function audit(db: DynamoDBDocumentClient, table: string): Promise<Map<str
     // No orphan: the record's pointer names this entry (a reader would send it as current).
     expect(pointers.get(`rec#${entry.tableName}#${entry.recordId}`)).toBe(cursor);
     expect(byRecord.has(String(entry.recordId))).toBe(false);
-    byRecord.set(String(entry.recordId), { cursor, version: (entry.recordData as { version: number }).version });
+    byRecord.set(String(entry.recordId), { cursor, version: (recordDataOfItem(entry.recordData) as { version: number }).version });
   }
   // No pointer without its entry.
   expect(pointers.size).toBe(byRecord.size);
