@@ -7,7 +7,7 @@
  * push (the server's own figure, and what each client's wait saw).
  *   BENCH_RECORDS (default 5000)    store records (legacy `transact`) pushed in total, spread over the sites
  *   BENCH_BACKLOG (default 100000)  the large backlog of the pull-latency figure
- *   BENCH_WARM_UP (default 0.2)     share of the workload sent first, not timed (0: none)
+ *   BENCH_WARM_UP (default 20)      percent of the workload sent first, not timed (0: none)
  * Prints end-to-end records/s (push start to the last acknowledgement) and, per record and per
  * phase, DynamoDB requests, items written (how many in transactions), estimated write units and
  * items read; then the honest floor measured in the same run on the same DynamoDB Local (the
@@ -61,7 +61,7 @@ export interface PushEndToEndOptions {
 export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promise<void> {
   const records = options.records ?? envNumber('BENCH_RECORDS', 5000);
   const backlog = options.backlog ?? envNumber('BENCH_BACKLOG', 100_000);
-  const warmUpShare = envNumber('BENCH_WARM_UP', 0.2);
+  const warmUpPercent = process.env.BENCH_WARM_UP === '0' ? 0 : envNumber('BENCH_WARM_UP', 20);
   const centralRecords = Math.max(100, Math.round(records / 10));
   const serverLog: string[] = [];
   const server = await startLocalServer({
@@ -146,7 +146,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     };
     // Warm-up (not timed): a fifth of the workload through the same path, so the timed run and
     // the floor after it both meet a warmed-up DynamoDB Local (its JVM compiles what it runs).
-    const warmUp = Math.ceil((records / sites.length) * warmUpShare);
+    const warmUp = Math.ceil((records / sites.length) * (warmUpPercent / 100));
     if (warmUp > 0) {
       sites.forEach((site, s) => clients[s]!.changes(transactsOf(site, 'bench-warm', warmUp)));
       await Promise.all(clients.map((client) => client.sync()));
