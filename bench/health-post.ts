@@ -12,7 +12,7 @@
  * 64 and 256 kbit/s (bytes, plus a round trip per request). Figures only, nothing asserted.
  * Run through `npm run bench`, or alone with `tsx bench/health-post.ts`.
  */
-import { recordDataText } from '../functions/storage/record-data';
+import { storedRecordData } from '../functions/storage/record-data';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -188,7 +188,7 @@ async function seed(records: readonly SyncRecord[]) {
       return {
         ...recordsKeys.record(record.tableName, record.recordId),
         ...record,
-        recordData: recordDataText(record.recordData!),
+        recordData: storedRecordData(record.recordData!),
         placement,
         originSiteId: 1,
         changeId: `bench-${i}`,
@@ -203,7 +203,7 @@ async function seed(records: readonly SyncRecord[]) {
   const logged = placed.filter(({ placement }) => !placement.flags.includes('dispensaryOnly')).map(({ record }) => record);
   const { maxCursor } = await adapters.changeLog.read(0, 1);
   const items = logged.flatMap((record, i) => [
-    { ...changeLogKeys.entry(maxCursor + i + 1), tableName: record.tableName, recordId: record.recordId, action: record.action, recordData: recordDataText(record.recordData!) },
+    { ...changeLogKeys.entry(maxCursor + i + 1), tableName: record.tableName, recordId: record.recordId, action: record.action, recordData: storedRecordData(record.recordData!) },
     { ...changeLogKeys.pointer(record.tableName, record.recordId), cursor: maxCursor + i + 1 },
   ]);
   await putAll(tableName('changeLog'), [...items, { ...changeLogKeys.meta(), maxCursor: maxCursor + logged.length }]);

@@ -28,7 +28,7 @@ import { sha256Hex } from '../functions/domain/config/credentials';
 import type { RoutedRecord } from '../functions/domain/ports';
 import { DynamoOutgoingQueue } from '../functions/storage/outgoing-queue';
 import { forEachChunk } from '../functions/storage/parallel-chunks';
-import { recordDataText } from '../functions/storage/record-data';
+import { storedRecordData } from '../functions/storage/record-data';
 import { DynamoSiteProgress } from '../functions/storage/site-progress';
 import { startLocalServer } from '../lib/local/local-server';
 import { RemoteSite, type SyncStep } from '../lib/remote-site/client';
@@ -276,11 +276,11 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     // record's data as the server does (functions/storage/record-data.ts).
     const floorWrites: FloorWrite[] = [
       ...sites.flatMap((site) =>
-        (pushed.get(site.siteId) ?? []).map((id, i) => put('records', { pk: `floor#transact#${id}`, storeId: `floor#${site.storeId}`, recordData: recordDataText({ ...transacts[i % transacts.length]!.recordData, ID: id }) })),
+        (pushed.get(site.siteId) ?? []).map((id, i) => put('records', { pk: `floor#transact#${id}`, storeId: `floor#${site.storeId}`, recordData: storedRecordData({ ...transacts[i % transacts.length]!.recordData, ID: id }) })),
       ),
-      ...central.map((record) => put('records', { pk: `floor#item#${record.recordId}`, recordData: recordDataText(record.recordData) })),
-      ...central.map((record, i) => put('changeLog', { pk: 'floor#log', sk: i, tableName: 'item', recordId: record.recordId, action: 'update', recordData: recordDataText(record.recordData) })),
-      ...collected.map((id, i) => put('syncOut', { site: `floor#site#${collector.siteId}`, entry: `rec#transact#${id}`, sequence: String(i).padStart(12, '0'), recordData: recordDataText({ ...transacts[i % transacts.length]!.recordData, ID: id }) })),
+      ...central.map((record) => put('records', { pk: `floor#item#${record.recordId}`, recordData: storedRecordData(record.recordData) })),
+      ...central.map((record, i) => put('changeLog', { pk: 'floor#log', sk: i, tableName: 'item', recordId: record.recordId, action: 'update', recordData: storedRecordData(record.recordData) })),
+      ...collected.map((id, i) => put('syncOut', { site: `floor#site#${collector.siteId}`, entry: `rec#transact#${id}`, sequence: String(i).padStart(12, '0'), recordData: storedRecordData({ ...transacts[i % transacts.length]!.recordData, ID: id }) })),
     ];
     const floorDeletes: FloorWrite[] = collected.map((id) => ({ table: 'syncOut', request: { DeleteRequest: { Key: { site: `floor#site#${collector.siteId}`, entry: `rec#transact#${id}` } } } }));
     for (const inFlight of [1, 4]) {

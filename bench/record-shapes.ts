@@ -1,6 +1,6 @@
 /**
  * How a legacy record's data is best held in an item, on DynamoDB Local: as a map of its fields
- * (what the SDK marshals by default), as JSON text in one string, or as gzip bytes. The same
+ * (what the SDK marshals by default), as JSON text in one string, or deflated (binary, what the server stores from 512 bytes). The same
  * real `transact` records (83 fields, ~2 KB) written as transactions of 25 conditional puts (the
  * central copy's push), as BatchWriteItem puts (the floor), and read back with consistent
  * BatchGetItem; DynamoDB Local's CPU and this process's CPU per record, two rounds (the first
@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { gzipSync, gunzipSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local';
 import { useLocalAwsEnvironment } from '../lib/local/local-server';
 import { provisionTables } from '../lib/local/provision';
@@ -30,12 +30,12 @@ async function main() {
       (record) => (record.recordData ? [record.recordData] : []),
     );
     const sample = fixtures[0]!;
-    console.log(`Record shapes: ${n} transact records of ${Object.keys(sample).length} fields, ${JSON.stringify(sample).length} bytes as JSON, ${gzipSync(JSON.stringify(sample)).length} gzipped`);
+    console.log(`Record shapes: ${n} transact records of ${Object.keys(sample).length} fields, ${JSON.stringify(sample).length} bytes as JSON, ${deflateRawSync(JSON.stringify(sample)).length} deflated`);
     const ids = Array.from({ length: n }, (_, i) => i);
     const shapes: Record<string, (i: number) => unknown> = {
       map: (i) => ({ ...fixtures[i % fixtures.length], ID: `r${i}` }),
       json: (i) => JSON.stringify({ ...fixtures[i % fixtures.length], ID: `r${i}` }),
-      gzip: (i) => gzipSync(JSON.stringify({ ...fixtures[i % fixtures.length], ID: `r${i}` })),
+      deflated: (i) => deflateRawSync(JSON.stringify({ ...fixtures[i % fixtures.length], ID: `r${i}` })),
     };
     const run = async (name: string, body: () => Promise<void>) => {
       const cpu = cpuMeter(dynamo.pid);
@@ -64,7 +64,7 @@ async function main() {
       await run(`${shape}: consistent BatchGetItem 100, 4 in flight`, () =>
         forEachChunk(ids, 100, 4, async (chunk) => {
           const r = await db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: chunk.map((i) => ({ pk: `${shape}${round}#${i}` })), ConsistentRead: true } } }));
-          if (shape === 'gzip') for (const it of r.Responses?.[table] ?? []) JSON.parse(gunzipSync(it.recordData as Uint8Array).toString());
+          if (shape === 'deflated') for (const it of r.Responses?.[table] ?? []) JSON.parse(inflateRawSync(it.recordData as Uint8Array).toString());
           if (shape === 'json') for (const it of r.Responses?.[table] ?? []) JSON.parse(it.recordData as string);
         }),
       );

@@ -11,7 +11,7 @@ import { holderOf, parentKeyOf, type Placement } from '../domain/sync/placement'
 import { recordsKeys } from './keys';
 import { batchGetItems } from './batch-get';
 import { batchWriteAll } from './batch-write';
-import { recordDataOfItem, recordDataText } from './record-data';
+import { recordDataOfItem, storedRecordData } from './record-data';
 import { forEachChunk } from './parallel-chunks';
 import { cancellation, type TransactWriteItem } from './transactions';
 
@@ -126,7 +126,7 @@ export class DynamoCentralCopy implements CentralCopy {
       version,
       // A change that routes nowhere is routed as it is stored; any other waits for its routing.
       routedVersion: change.routesNowhere ? version : (stored?.routedVersion ?? 0),
-      ...(recordData === undefined ? {} : { recordData: recordDataText(recordData) }),
+      ...(recordData === undefined ? {} : { recordData: storedRecordData(recordData) }),
       ...indexKeysOf(placement),
     };
     return {
@@ -173,7 +173,7 @@ export class DynamoCentralCopy implements CentralCopy {
     // A delete keeps the last data: it still says whose record it was.
     if (record.action !== 'delete' && record.recordData !== undefined) {
       set.push('recordData = :data');
-      values[':data'] = recordDataText(record.recordData);
+      values[':data'] = storedRecordData(record.recordData);
     }
     const indexed = indexKeysOf(placement);
     for (const attribute of ['storeId', 'patientId', 'parentKey'] as const) {

@@ -23,7 +23,7 @@ import { CoalescedCalls } from './coalesced-calls';
 import type { TransactWriteItem } from './transactions';
 import type { ChangeLog, ChangeLogEntry, SyncRecord } from '../domain/ports';
 import { changeLogKeys } from './keys';
-import { recordDataOfItem, recordDataText } from './record-data';
+import { recordDataOfItem, storedRecordData } from './record-data';
 
 /** DynamoDB's limit of items in one transaction: the meta update, then 2 or 3 per record. */
 const ITEMS_PER_TRANSACTION = 100;
@@ -175,7 +175,7 @@ export class DynamoChangeLog implements ChangeLog {
       items.push({
         Put: {
           TableName: this.table,
-          Item: { ...changeLogKeys.entry(cursor), tableName: record.tableName, recordId: record.recordId, action: record.action, ...(record.recordData === undefined ? {} : { recordData: recordDataText(record.recordData) }) },
+          Item: { ...changeLogKeys.entry(cursor), tableName: record.tableName, recordId: record.recordId, action: record.action, ...(record.recordData === undefined ? {} : { recordData: storedRecordData(record.recordData) }) },
         },
       });
       // The pointer must still be what was read, or this writer would orphan a newer entry.

@@ -9,7 +9,7 @@ import { forEachChunk } from './parallel-chunks';
 import { cancellation, type Cancellation, type TransactWriteItem } from './transactions';
 import type { OutgoingQueue, QueuedRecord, RoutedRecord } from '../domain/ports';
 import { siteStateKeys, syncOutKeys } from './keys';
-import { recordDataOfItem, recordDataText } from './record-data';
+import { recordDataOfItem, storedRecordData } from './record-data';
 
 /**
  * Entries per transaction, plus one counter shard: small transactions, several in flight, cost
@@ -137,7 +137,7 @@ export class DynamoOutgoingQueue implements OutgoingQueue {
       tableName: record.tableName,
       recordId: record.recordId,
       action: record.action,
-      ...(record.recordData === undefined ? {} : { recordData: recordDataText(record.recordData) }),
+      ...(record.recordData === undefined ? {} : { recordData: storedRecordData(record.recordData) }),
       version: record.version,
     };
   }
