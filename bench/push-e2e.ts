@@ -13,7 +13,8 @@
  * items read; then the honest floor measured in the same run on the same DynamoDB Local (the
  * writes a correct sync of this workload needs: central copy, change log or queue entries,
  * deletes on acknowledgement, as plain BatchWriteItem, one and four requests in flight) and the
- * ratio of the two; and the time of one pull with a 1,000-entry and a BENCH_BACKLOG-entry
+ * ratio of the two; the same writes with the central copy's version guard (conditional puts in
+ * transactions, as a push stores records) for comparison; and the time of one pull with a 1,000-entry and a BENCH_BACKLOG-entry
  * backlog. Figures only: nothing here asserts a time. Run through `npm run bench`, or alone
  * with `tsx bench/push-e2e.ts`.
  */
@@ -21,7 +22,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDb } from '../functions/commons/clients';
 import { tableName } from '../functions/commons/environment';
 import { sha256Hex } from '../functions/domain/config/credentials';
@@ -283,23 +284,41 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
       ...collected.map((id, i) => put('syncOut', { site: `floor#site#${collector.siteId}`, entry: `rec#transact#${id}`, sequence: String(i).padStart(12, '0'), recordData: storedRecordData({ ...transacts[i % transacts.length]!.recordData, ID: id }) })),
     ];
     const floorDeletes: FloorWrite[] = collected.map((id) => ({ table: 'syncOut', request: { DeleteRequest: { Key: { site: `floor#site#${collector.siteId}`, entry: `rec#transact#${id}` } } } }));
-    for (const inFlight of [1, 4]) {
+    // The same writes with the central copy's version guard: its puts conditional, in
+    // transactions of 25 as the push writes them (8 in flight), beside the other writes as
+    // plain batches (4 in flight). Printed for comparison; the target is the plain floor.
+    const guarded = async () => {
+      const central = floorWrites.filter((write) => write.table === 'records');
+      await Promise.all([
+        forEachChunk(central, 25, 8, async (chunk) => {
+          await dynamoDb().send(
+            new TransactWriteCommand({
+              TransactItems: chunk.map((write) => ({ Put: { TableName: tableName('records'), Item: (write.request as { PutRequest: { Item: Record<string, unknown> } }).PutRequest.Item, ConditionExpression: 'attribute_not_exists(pk)' } })),
+            }),
+          );
+        }),
+        batchWriteAll(floorWrites.filter((write) => write.table !== 'records'), 4),
+      ]);
+    };
+    for (const inFlight of [1, 4, 'guarded'] as const) {
       meter.reset();
       const floorCpu = cpuMeter(server.javaPid);
       const floorStart = process.hrtime.bigint();
-      await batchWriteAll(floorWrites, inFlight);
-      await batchWriteAll(floorDeletes, inFlight);
+      await (inFlight === 'guarded' ? guarded() : batchWriteAll(floorWrites, inFlight));
+      await batchWriteAll(floorDeletes, inFlight === 'guarded' ? 4 : inFlight);
       const floorSeconds = seconds(floorStart);
       const floorCpuUsed = floorCpu();
       const floor = meter.totals();
+      const how = inFlight === 'guarded' ? 'central copy as conditional puts in transactions of 25, the rest BatchWriteItem' : `BatchWriteItem writes, ${inFlight} request${inFlight > 1 ? 's' : ''} in flight`;
       console.log(
-        `  floor (${floorWrites.length + floorDeletes.length} BatchWriteItem writes, ${inFlight} request${inFlight > 1 ? 's' : ''} in flight): ${(written / floorSeconds).toFixed(0)} records/s (${floorSeconds.toFixed(2)} s); ${perRecord(floor, written)}; ${describeCpu(floorCpuUsed)}`,
+        `  ${inFlight === 'guarded' ? 'guarded floor' : 'floor'} (${floorWrites.length + floorDeletes.length} ${how}): ${(written / floorSeconds).toFixed(0)} records/s (${floorSeconds.toFixed(2)} s); ${perRecord(floor, written)}; ${describeCpu(floorCpuUsed)}`,
       );
       console.log(
-        `    end to end / floor: ${((100 * floorSeconds) / totalSeconds).toFixed(0)}% of the floor's throughput (${(totalSeconds / floorSeconds).toFixed(2)}x its time), ` +
+        `    end to end / ${inFlight === 'guarded' ? 'guarded floor' : 'floor'}: ${((100 * floorSeconds) / totalSeconds).toFixed(0)}% of its throughput (${(totalSeconds / floorSeconds).toFixed(2)}x its time), ` +
           `${(atEnd.totals.requests / floor.requests).toFixed(2)}x its requests, ${(atEnd.totals.itemsWritten / floor.itemsWritten).toFixed(2)}x its items written, ${(atEnd.totals.writeUnits / floor.writeUnits).toFixed(2)}x its write units`,
       );
-      if (inFlight === 1) await batchWriteAll(floorWrites.map(toDelete), 4);
+      // From nothing again for the next floor (the guarded one's puts need the keys absent).
+      await batchWriteAll(floorWrites.map(toDelete), 4);
     }
 
     // --- one pull over HTTP with a small and a large backlog, filled straight through the adapter.
