@@ -206,6 +206,16 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     const integratedSeconds = seconds(start);
     const afterRouting = meter.snapshot();
     const firstSyncs = await syncs;
+    // When each step of the first syncs ran, from the timed start (median over the sites).
+    const stepTimes = (['prepareInitial', 'pushV6', 'push', 'integrationWait', 'pullCentral', 'pullRemote', 'pullV6', 'integrate'] as const).flatMap((step) => {
+      const spans = clients.flatMap((client) => {
+        const span = steps.get(client.siteName)?.get(step);
+        return span?.done === undefined ? [] : [{ from: Number(span.start - start) / 1e9, to: Number(span.done - start) / 1e9 }];
+      });
+      if (spans.length === 0) return [];
+      const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+      return [`${step} ${median(spans.map((span) => span.from)).toFixed(1)}–${median(spans.map((span) => span.to)).toFixed(1)} s`];
+    });
     // Each site's first push step (its push and its integration wait), before the later syncs start theirs.
     const pushSteps = clients.flatMap((client) => {
       const push = steps.get(client.siteName)?.get('push');
@@ -256,6 +266,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
       `  client integration wait (1 s polls, fails at 30 s): median ${(waits[Math.floor(waits.length / 2)] ?? NaN).toFixed(1)} s, max ${(waits.at(-1) ?? NaN).toFixed(1)} s over ${waits.length} sites` +
         (failed.length > 0 ? `; ${failed.length} first syncs failed: ${failed.join('; ').slice(0, 400)}` : ''),
     );
+    console.log(`  the first syncs' steps (median start–end, from the timed start): ${stepTimes.join(', ')}`);
     console.log(`  pulls (whole syncs): ${(totalSeconds - integratedSeconds).toFixed(1)} s, ${(delivered / (totalSeconds - integratedSeconds)).toFixed(0)} deliveries/s; ${phase(afterRouting, atEnd)}`);
     console.log(`  end to end:         ${(written / totalSeconds).toFixed(0)} records/s (push start to last acknowledgement, ${totalSeconds.toFixed(1)} s); ${phase(none, atEnd)}`);
     console.log(`    ${describeCpu(endToEndCpu)} (the server's functions and the ${clients.length} clients)`);
