@@ -7,7 +7,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { legacyRecord } from '../support/legacy-records';
-import { rawV5 } from '../support/raw-v5';
 import { launchChromium } from '../support/browser';
 import { DEFAULT_GATE_POLICY } from '../../functions/domain/auth/attempt-gate';
 import { waitUntil } from '../../lib/local/ports';
@@ -21,6 +20,9 @@ let server: TestSyncServer;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+/** The change id (the site's own) of each refused record, by record id. */
+const refusedChange: Record<string, string> = {};
+const refusedRow = (recordId: string) => `#quarantine tr[data-change="${refusedChange[recordId]}"]`;
 
 /** Stock of one item in stores B and F, and customer invoices of it in August to October. */
 function stockAndUsage() {
@@ -54,10 +56,17 @@ beforeAll(async () => {
   expect((await server.admin('POST', '/records', { records: [{ tableName: 'item', recordId: 'ITEM_AMOX', action: 'insert', recordData: { ID: 'ITEM_AMOX', code: 'AMX250', item_name: 'Amoxicillin 250mg capsules' } }] })).status).toBe(200);
   const figures = new DynamoReportFigures(server.resources.db, server.resources.tables.reports);
   await waitUntil(async () => (await monthlyUsage({ figures })).length === 6, 30_000, 'the usage was not projected');
-  // Site 2 then pushes two records of store C (active on site 3): refused.
-  const raw = rawV5({ baseUrl: server.url, siteName: 'remote-site-1', password: server.passwords['remote-site-1']!, hardwareId: 'hardware-remote-site-1' });
-  const refused = ['TX_C_WRONG', 'TX_C_LATE'].map((id, i) => ({ syncOutId: `refused-${i + 1}`, ...legacyRecord('transact', id, { store_ID: 'STORE_C', name_ID: 'SOME_CUSTOMER' }) }));
-  expect((await raw.post('queued_records', { queueLength: 2, data: refused })).status).toBe(200);
+  // Site 2 records two invoices of store F; before it syncs, the operator moves F to site 3. Its
+  // next sync pushes them (its client still counts F active until it pulls F's store record): refused.
+  site.changes(['TX_F_WRONG', 'TX_F_LATE'].map((id) => legacyRecord('transact', id, { store_ID: 'STORE_F', name_ID: 'SOME_CUSTOMER' })));
+  expect((await server.admin('PUT', '/stores/STORE_F/active-site', { siteId: 3, force: true })).status).toBe(200);
+  await site.sync();
+  const quarantined = (await server.admin('GET', '/quarantine?siteId=2')).body.records as Array<{ recordId: string; changeId: string; reason: string }>;
+  for (const record of quarantined) refusedChange[record.recordId] = record.changeId;
+  expect(quarantined.map(({ recordId, reason }) => ({ recordId, reason })).sort((a, b) => a.recordId.localeCompare(b.recordId))).toEqual([
+    { recordId: 'TX_F_LATE', reason: 'store_not_active_on_site' },
+    { recordId: 'TX_F_WRONG', reason: 'store_not_active_on_site' },
+  ]);
   context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
   page = await context.newPage();
 }, 120_000);
@@ -107,7 +116,7 @@ test("a site's detail: its connection, stores and refused record", async () => {
   expect(detail).toContain('hardware-remote-site-1');
   expect(detail).toContain('initialised');
   await expect(page.textContent('main')).resolves.toContain('Store B');
-  await expect(page.locator('#quarantine tr[data-change="refused-1"]').textContent()).resolves.toContain('store_not_active_on_site');
+  await expect(page.locator(refusedRow('TX_F_WRONG')).textContent()).resolves.toContain('store_not_active_on_site');
   await shot('site');
 
   const missing = await page.goto(`${server.url}/console/sites/99`);
@@ -119,8 +128,8 @@ test("a site's detail: its connection, stores and refused record", async () => {
 test('the quarantine lists the refused record, filtered by site', async () => {
   await page.goto(`${server.url}/console`);
   await page.click('header a[href="/console/quarantine"]');
-  const row = page.locator('#quarantine tr[data-change="refused-1"]');
-  await expect(row.textContent()).resolves.toContain('TX_C_WRONG');
+  const row = page.locator(refusedRow('TX_F_WRONG'));
+  await expect(row.textContent()).resolves.toContain('TX_F_WRONG');
   await shot('quarantine');
 
   await page.fill('input[name=site]', '3');
@@ -155,7 +164,7 @@ test('the reports: a usage chart per store and month, stock value and stock on h
 
 test('replay and resolve from the quarantine page: refused again and left open, resolved with a note, accepted once the configuration allows it; all audited', async () => {
   await page.goto(`${server.url}/console/quarantine`);
-  const first = page.locator('#quarantine tr[data-change="refused-1"]');
+  const first = page.locator(refusedRow('TX_F_WRONG'));
   const status = () => page.textContent('[role=status]');
 
   // Under the same configuration the record is refused again and stays open.
@@ -176,15 +185,15 @@ test('replay and resolve from the quarantine page: refused again and left open, 
   await expect(first.locator('form').count()).resolves.toBe(0);
   await shot('quarantine-resolved');
 
-  // Store C becomes active on site 2: replaying its other record now stores it in the central copy.
-  expect((await server.admin('PUT', '/stores/STORE_C/active-site', { siteId: 2, force: true })).status).toBe(200);
+  // Store F is active on site 2 again: replaying its other record now stores it in the central copy.
+  expect((await server.admin('PUT', '/stores/STORE_F/active-site', { siteId: 2, force: true })).status).toBe(200);
   await page.goto(`${server.url}/console/sites/2`);
-  await page.locator('#quarantine tr[data-change="refused-2"] form[action="/console/quarantine/replay"] button').click();
+  await page.locator(`${refusedRow('TX_F_LATE')} form[action="/console/quarantine/replay"] button`).click();
   await expect(status()).resolves.toContain('Accepted');
   await expect(page.getAttribute('[role=status]', 'class')).resolves.toBe('ok');
-  await expect(page.locator('#quarantine tr[data-change="refused-2"]').count()).resolves.toBe(0);
-  const stored = await server.adapters.centralCopy.get([{ tableName: 'transact', recordId: 'TX_C_LATE' }]);
-  expect(stored.get('transact\u0000TX_C_LATE')?.placement.storeId).toBe('STORE_C');
+  await expect(page.locator(refusedRow('TX_F_LATE')).count()).resolves.toBe(0);
+  const stored = await server.adapters.centralCopy.get([{ tableName: 'transact', recordId: 'TX_F_LATE' }]);
+  expect(stored.get('transact\u0000TX_F_LATE')?.placement.storeId).toBe('STORE_F');
 
   const audit = (await server.admin('GET', '/audit')).body.entries as Array<{ action: string; actor: string }>;
   expect(audit.filter((entry) => entry.actor.startsWith('console@')).map((entry) => entry.action).sort()).toEqual(['quarantine.replay', 'quarantine.replay', 'quarantine.resolve']);
@@ -192,7 +201,7 @@ test('replay and resolve from the quarantine page: refused again and left open, 
 
 test('a POST without the session\'s CSRF token, or from another origin, is refused', async () => {
   const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
-  const form = { siteId: '2', changeId: 'refused-1', reason: 'forged' };
+  const form = { siteId: '2', changeId: refusedChange.TX_F_WRONG!, reason: 'forged' };
   const post = (body: Record<string, string>, headers: Record<string, string> = {}) =>
     fetch(`${server.url}/console/quarantine/resolve`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body) });
   expect((await post(form)).status).toBe(400);
