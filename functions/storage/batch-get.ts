@@ -6,13 +6,13 @@
  */
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { forEachChunk } from './parallel-chunks';
+import { backOff } from './back-off';
 
 const KEYS_PER_BATCH_GET = 100;
 /** Reads of one call in flight at once. */
 const READ_CONCURRENCY = 4;
 const MAX_ATTEMPTS = 8;
 
-const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 6)));
 
 export async function batchGetItems(
   db: DynamoDBDocumentClient,
@@ -28,7 +28,7 @@ export async function batchGetItems(
       const { Responses = {}, UnprocessedKeys = {} } = await db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
       items.push(...(Responses[table] ?? []));
       pending = (UnprocessedKeys[table]?.Keys ?? []) as Array<Record<string, unknown>>;
-      if (pending.length > 0) await pause(attempt);
+      if (pending.length > 0) await backOff(attempt);
     }
   });
   return items;

@@ -5,10 +5,10 @@
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { forEachChunk } from './parallel-chunks';
+import { backOff } from './back-off';
 
 export type WriteRequest = { readonly PutRequest: { readonly Item: Record<string, unknown> } } | { readonly DeleteRequest: { readonly Key: Record<string, unknown> } };
 
-const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 6)));
 
 export async function batchWriteAll(
   db: DynamoDBDocumentClient,
@@ -19,7 +19,7 @@ export async function batchWriteAll(
   await forEachChunk(requests, perRequest, concurrency, async (chunk) => {
     let pending = [...chunk];
     for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 0) await pause(attempt);
+      if (attempt > 0) await backOff(attempt);
       const response = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
       pending = (response.UnprocessedItems?.[table] ?? []) as WriteRequest[];
     }

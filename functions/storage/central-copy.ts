@@ -14,6 +14,7 @@ import { batchWriteAll } from './batch-write';
 import { recordDataOfItem, storedRecordData } from './record-data';
 import { forEachChunk } from './parallel-chunks';
 import { cancellation, type TransactWriteItem } from './transactions';
+import { backOff } from './back-off';
 
 /**
  * Small transactions, several in flight: nothing needs a batch to be all-or-nothing (each
@@ -313,4 +314,3 @@ function fromItem(item: Record<string, unknown>): StoredRecord {
   };
 }
 
-const backOff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 6)));

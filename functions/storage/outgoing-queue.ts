@@ -10,6 +10,7 @@ import { cancellation, type Cancellation, type TransactWriteItem } from './trans
 import type { OutgoingQueue, QueuedRecord, RoutedRecord } from '../domain/ports';
 import { siteStateKeys, syncOutKeys } from './keys';
 import { recordDataOfItem, storedRecordData } from './record-data';
+import { backOff } from './back-off';
 
 /**
  * Entries per transaction, plus one counter shard: small transactions, several in flight, cost
@@ -71,7 +72,7 @@ export class DynamoOutgoingQueue implements OutgoingQueue {
       if (failed.length === 0 && !conflict) return;
       // Writes that only met a concurrent transaction are retried as they are.
       const next: PendingWrite[] = pending.filter((write) => !failed.includes(write));
-      if (conflict) await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 6)));
+      if (conflict) await backOff(attempt);
       for (const write of failed) {
         if (write.mode === 'new') next.push({ record: write.record, mode: 'replace' });
         else {
@@ -188,7 +189,7 @@ export class DynamoOutgoingQueue implements OutgoingQueue {
           if (failed.length === 0 && !conflict) break;
           // Unknown, repeated, or superseded by a newer version: those stay (or were never there).
           chunk = chunk.filter((entry) => !failed.includes(entry));
-          if (conflict) await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 6)));
+          if (conflict) await backOff(attempt);
         }
       });
     }

@@ -24,6 +24,7 @@ import { reportKeys } from './keys';
 import { forEachChunk } from './parallel-chunks';
 import { ReportWrites } from './report-writes';
 import { cancellation } from './transactions';
+import { backOff } from './back-off';
 
 /** Attempts at one record's transaction before the batch fails (and its message is retried). */
 const MAX_ATTEMPTS = 12;
@@ -351,4 +352,3 @@ function addMerge(writes: ReportWrites, previous: Contribution | undefined, next
   if (next?.kind === 'itemMerge') writes.set(reportKeys.mergedItem(next.removeId), { keepId: next.keepId });
 }
 
-const backOff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 6)));
