@@ -36,8 +36,29 @@ const { values } = parseArgs({
     backlog: { type: 'string', default: '100000' },
     fleet: { type: 'boolean', default: false },
     'fleet-sizes': { type: 'string', default: '1000,10000,40000' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+const USAGE = `usage: npm run bench [-- options]
+
+Storage figures on DynamoDB Local (started here, in memory), then the end-to-end push bench over
+HTTP, a real site's sync waits, a rural health post's initialisation and each function's bundle
+size and import time. DynamoDB Local is slower than DynamoDB: compare figures with each other.
+
+options:
+  --sites K             outgoing queue: records spread over K sites (default 20)
+  --records N           outgoing queue: N records enqueued, pulled and acknowledged (default 5000)
+  --backlog B           pull time with a 1,000-entry and a B-entry backlog (default 100000)
+  --fleet               run only the fleet benchmark instead (bench/fleet.ts)
+  --fleet-sizes LIST    its fleet sizes (default 1000,10000,40000)
+  --help                this text
+
+environment: BENCH_RECORDS, BENCH_BACKLOG, BENCH_WARM_UP (end-to-end push), BENCH_SYNC_RECORDS,
+BENCH_INIT_RECORDS (sync waits); see the comments at the top of each bench/*.ts.`;
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const sites = Number(values.sites);
 const records = Number(values.records);
 const backlog = Number(values.backlog);

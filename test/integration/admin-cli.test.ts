@@ -4,6 +4,8 @@
  * errors and exit codes, help at every level; and --help on every project command.
  */
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { adminRoutes } from '../../functions/admin-api/registry';
 import { runAdminCli, verbsOf } from '../../lib/operations/admin-cli';
@@ -96,10 +98,18 @@ test('--help at every level: resources, a resource\'s verbs, a verb\'s options',
   for (const verb of verbsOf(adminRoutes)) expect((await cli([verb.resource, verb.verb, '-h'])).code).toBe(0);
 });
 
-test('every project command answers --help', async () => {
+test('every project command answers --help: each npm script that runs a file of the project', async () => {
   const run = promisify(execFile);
-  for (const command of ['admin', 'config', 'site', 'replay-dead-letters', 'local-server']) {
-    const { stdout } = await run('npx', ['tsx', `bin/${command}.ts`, '--help'], { cwd: `${__dirname}/../..` });
-    expect({ command, usage: /usage/i.test(stdout) }).toEqual({ command, usage: true });
+  const root = path.join(__dirname, '..', '..');
+  const scripts = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const commands = Object.entries(scripts).flatMap(([name, line]) => {
+    const file = /^tsx (\S+\.ts)$/.exec(line)?.[1];
+    return file ? [{ name, file }] : [];
+  });
+  expect(commands.map((command) => command.name)).toEqual(expect.arrayContaining(['start', 'site', 'config', 'replay-dead-letters', 'admin', 'bench', 'dynamodb-local']));
+  for (const { name, file } of commands) {
+    expect({ name, exists: existsSync(path.join(root, file)) }).toEqual({ name, exists: true });
+    const { stdout } = await run('npx', ['tsx', file, '--help'], { cwd: root });
+    expect({ name, usage: /usage/i.test(stdout) }).toEqual({ name, usage: true });
   }
 });
