@@ -18,6 +18,16 @@ async function withStore(store: RouteDeps['store'], storeId: string): Promise<Sy
   return config;
 }
 
+/**
+ * A site whose first active dispensary this change made (a store created as one, or switched to
+ * one) now holds the dispensary data its cursor passed: sent in the background. A store moved to
+ * a site brings it along with the store's data (moves.ts).
+ */
+async function sendDispensaryDataIfFirst(deps: RouteDeps, before: SyncConfig, after: SyncConfig, siteId: number) {
+  if (hasActiveDispensary(before, siteId) || !hasActiveDispensary(after, siteId)) return;
+  await sendRecords(deps, after, siteId, { index: 'byStore', value: DISPENSARY_ONLY_HOLDER });
+}
+
 export const storeRoutes: AdminRoute[] = [
   route({
     method: 'GET',
@@ -39,7 +49,9 @@ export const storeRoutes: AdminRoute[] = [
     status: 201,
     run: async (deps, request) => {
       const body = parseBody(schemas.createStoreBody, request.body);
+      const before = await deps.store.current();
       const config = await change(deps, request, { type: 'createStore', store: body });
+      await sendDispensaryDataIfFirst(deps, before, config, body.activeSiteId);
       return json(201, storeView(getStore(config, body.id)!));
     },
   }),
@@ -69,10 +81,7 @@ export const storeRoutes: AdminRoute[] = [
       const before = await withStore(deps.store, storeId);
       const config = Object.keys(changes).length > 0 ? await change(deps, request, { type: 'updateStore', storeId, changes }) : before;
       const { activeSiteId } = getStore(config, storeId)!;
-      // A site whose first dispensary this is now holds the dispensary data its cursor passed.
-      if (!hasActiveDispensary(before, activeSiteId) && hasActiveDispensary(config, activeSiteId)) {
-        await sendRecords(deps, config, activeSiteId, { index: 'byStore', value: DISPENSARY_ONLY_HOLDER });
-      }
+      await sendDispensaryDataIfFirst(deps, before, config, activeSiteId);
       if (resyncPatients) await sendRecords(deps, config, activeSiteId, { index: 'patientsVisibleIn', value: storeId });
       return json(200, storeView(getStore(config, storeId)!));
     },

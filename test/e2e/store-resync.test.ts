@@ -36,6 +36,26 @@ test('a store switched to dispensary brings its site the dispensary data it had 
   expect(site1.held('abbreviation', 'RESYNC_ABBR')).toMatchObject({ expansion: 'twice a day' });
 });
 
+test('a dispensary store created on a site that had none brings that site the dispensary data', async () => {
+  const own = await startTestSyncServer();
+  try {
+    const site1 = own.site('remote-site-1'); // stores B and F, no dispensary
+    await site1.sync();
+    const records = [legacyRecord('abbreviation', 'NEW_DISP_ABBR', { abbreviation: 'tds', expansion: 'three times a day' })];
+    expect(await own.admin('POST', '/records', { records })).toMatchObject({ status: 200, body: { accepted: 1 } });
+    await site1.sync();
+    await site1.sync();
+    expect(site1.held('abbreviation', 'NEW_DISP_ABBR')).toBeUndefined();
+
+    const store = { id: 'STORE_NEW_DISP', code: 'ND', name: 'New dispensary', nameId: 'NAME_STORE_NEW_DISP', mode: 'dispensary', activeSiteId: 2 };
+    expect(await own.admin('POST', '/stores', store)).toMatchObject({ status: 201, body: { id: 'STORE_NEW_DISP', mode: 'dispensary' } });
+    await syncUntil(site1, () => site1.held('abbreviation', 'NEW_DISP_ABBR') !== undefined);
+    expect(site1.held('abbreviation', 'NEW_DISP_ABBR')).toMatchObject({ expansion: 'three times a day' });
+  } finally {
+    await own.stop();
+  }
+});
+
 test('a store saved with "resync patient records" sends its site every patient visible in it again', async () => {
   const site1 = server.site('remote-site-1');
   const site2 = server.site('remote-site-2'); // store C active
