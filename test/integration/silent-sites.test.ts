@@ -1,6 +1,7 @@
 /** The hourly count of silent sites, against the site-state table: one read per site, central site excluded. */
 import { readFileSync } from 'node:fs';
 import { createSilentSitesHandler, silentAfterDaysFromEnvironment } from '../../functions/handlers/silent-sites';
+import { logger, metrics } from '../../functions/commons/observability';
 import { findSilentSites } from '../../functions/services/silent-sites';
 import { importConfigFile } from '../../functions/storage/config-import';
 import { lastConnectionTimes } from '../../functions/storage/last-connections';
@@ -44,6 +45,25 @@ test('the scheduled handler answers the counts it published', async () => {
   const handler = createSilentSitesHandler({ config: () => adapters.configStore.current(), lastConnections, now: () => now, silentAfterDays: 30 });
   const context = { getRemainingTimeInMillis: () => 60_000, functionName: 'silentSites', awsRequestId: 'test' } as never;
   await expect(handler({}, context)).resolves.toEqual({ checked: 2, silent: 1, neverConnected: 0 });
+});
+
+test('each silent site is one log line with its figures as properties; the metrics carry no site dimension', async () => {
+  await adapters.sessions.recordConnection(2, connection(daysAgo(45)));
+  await adapters.sessions.recordConnection(3, connection(daysAgo(1)));
+  const warned = jest.spyOn(logger, 'warn');
+  const published = jest.spyOn(metrics, 'addMetric');
+  const dimensions = jest.spyOn(metrics, 'addDimension');
+  try {
+    const handler = createSilentSitesHandler({ config: () => adapters.configStore.current(), lastConnections, now: () => now, silentAfterDays: 30 });
+    await handler({}, { getRemainingTimeInMillis: () => 60_000, functionName: 'silentSites', awsRequestId: 'test' } as never);
+    expect(warned.mock.calls).toEqual([['site silent', { siteId: 2, name: 'remote-site-1', lastConnectionAt: daysAgo(45), silentDays: 45, silentAfterDays: 30 }]]);
+    expect(published.mock.calls.map(([name, , value]) => [name, value])).toEqual([['SilentSites', 1], ['NeverConnectedSites', 0]]);
+    expect(dimensions).not.toHaveBeenCalled();
+  } finally {
+    warned.mockRestore();
+    published.mockRestore();
+    dimensions.mockRestore();
+  }
 });
 
 test('the threshold comes from SILENT_AFTER_DAYS when it is a whole number from 1, else 30 days', () => {
