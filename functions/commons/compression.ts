@@ -5,6 +5,7 @@
  * when the request accepts gzip and it is worth it, with `Content-Encoding` and `Vary`. The Open
  * mSupply client sends `Accept-Encoding: gzip` on every call and decodes gzip answers.
  */
+import { isUtf8 } from 'node:buffer';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type middy from '@middy/core';
 import { MAX_BODY_BYTES } from '../protocol/v5';
@@ -25,20 +26,26 @@ export function httpCompression(): middy.MiddlewareObj<HttpEvent, HttpResult> {
         throw new HttpError(415, 'unsupported_content_encoding', `A request body may be sent as it is or gzip-encoded; "${encoding}" is not supported.`);
       }
       const compressed = Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'latin1');
-      event.body = gunzipBounded(compressed).toString('utf8');
-      event.isBase64Encoded = false;
+      const decoded = gunzipBounded(compressed);
+      // Text goes on as text; other bytes (a sync file's multipart body) base64-encoded, unchanged.
+      const text = isUtf8(decoded);
+      event.body = decoded.toString(text ? 'utf8' : 'base64');
+      event.isBase64Encoded = !text;
       delete event.headers['content-encoding'];
     },
     after: async (request) => {
       const response = request.response;
-      if (!response || typeof response.body !== 'string' || response.isBase64Encoded) return;
-      if (response.headers?.['content-encoding']) return;
-      response.headers = { ...response.headers, vary: 'accept-encoding' };
-      if (!acceptsGzip(request.event.headers?.['accept-encoding']) || Buffer.byteLength(response.body, 'utf8') < MIN_COMPRESSED_BYTES) return;
-      const encoded = gzipSync(response.body, { level: 6 }).toString('base64');
-      // Incompressible and near the limit: sent as it is, which already fits.
-      if (encoded.length > MAX_RESULT_BYTES) return;
-      request.response = { ...response, body: encoded, isBase64Encoded: true, headers: { ...response.headers, 'content-encoding': 'gzip' } };
+      if (!response || typeof response.body !== 'string' || response.headers?.['content-encoding']) return;
+      // Bytes (a downloaded sync file) are compressed only when they are text; images and PDFs hardly shrink.
+      if (response.isBase64Encoded && !isTextual(response.headers?.['content-type'])) return;
+      response.headers = { ...response.headers, vary: withAcceptEncoding(response.headers?.vary) };
+      if (!acceptsGzip(request.event.headers?.['accept-encoding'])) return;
+      const raw = response.isBase64Encoded ? Buffer.from(response.body, 'base64') : Buffer.from(response.body, 'utf8');
+      if (raw.length < MIN_COMPRESSED_BYTES) return;
+      const compressed = gzipSync(raw, { level: 6 });
+      // Nothing saved, or incompressible and near the limit: sent as it is, which already fits.
+      if (compressed.length >= raw.length || Math.ceil(compressed.length / 3) * 4 > MAX_RESULT_BYTES) return;
+      request.response = { ...response, body: compressed.toString('base64'), isBase64Encoded: true, headers: { ...response.headers, 'content-encoding': 'gzip' } };
     },
   };
 }
@@ -54,6 +61,15 @@ function gunzipBounded(compressed: Buffer): Buffer {
     }
     throw new HttpError(400, 'invalid_request', `The request body says gzip but is not valid gzip: ${(error as Error).message}`);
   }
+}
+
+/** JSON, XML and text compress well; other media types are most often compressed already. */
+const isTextual = (contentType: string | number | boolean | undefined) => /^\s*(text\/|application\/(json|xml|[\w.+-]+\+(json|xml))\b|image\/svg\+xml)/i.test(String(contentType ?? ''));
+
+/** `Vary` naming Accept-Encoding, keeping whatever the answer already varies by. */
+function withAcceptEncoding(vary: string | number | boolean | undefined): string {
+  const names = String(vary ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  return names.some((name) => name.toLowerCase() === 'accept-encoding' || name === '*') ? names.join(', ') : [...names, 'accept-encoding'].join(', ');
 }
 
 /** Whether an Accept-Encoding header accepts gzip (`gzip`, `*`, with a q-value above 0). */

@@ -40,28 +40,38 @@ export function errorBody(code: string, message: string, data: unknown = null) {
   return { error: { code, message, data } };
 }
 
+/** A refusal's body in the route's own protocol (sync v6, sync files and login answer in shapes of their own). */
+export type ErrorBodyOf = (error: { readonly code: string; readonly message: string; readonly data: unknown }, event: HttpEvent) => unknown;
+
+export interface HttpHandlerOptions {
+  /** The body of a refusal thrown outside the handler (a request body that does not decode); the v5 error body by default. */
+  readonly errorBody?: ErrorBodyOf;
+}
+
+const v5ErrorBody: ErrorBodyOf = ({ code, message, data }) => errorBody(code, message, data);
+
 /** Maps thrown errors to the protocol's error body; anything unexpected is a logged 500. */
-const errorMapper = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
+const errorMapper = (bodyOf: ErrorBodyOf): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
   onError: async (request) => {
     const { error } = request;
     if (error instanceof HttpError) {
       if (error.statusCode >= 500) logger.error('request failed', { error });
       else logger.info('request refused', { code: error.code, status: error.statusCode });
-      request.response = json(error.statusCode, errorBody(error.code, error.message, error.data), error.headers);
+      request.response = json(error.statusCode, bodyOf(error, request.event), error.headers);
       return;
     }
     logger.error('unexpected error', { error: error as Error });
     metrics.addMetric('UnexpectedErrors', 'Count', 1);
-    request.response = json(500, errorBody('internal_error', 'The server could not complete the request; it has been logged.'));
+    request.response = json(500, bodyOf({ code: 'internal_error', message: 'The server could not complete the request; it has been logged.', data: null }, request.event));
   },
 });
 
 /** Wraps a plain async handler in the project's one middy stack. */
-export function httpHandler(handler: HttpHandler) {
+export function httpHandler(handler: HttpHandler, options: HttpHandlerOptions = {}) {
   return middy<HttpEvent, HttpResult>(handler)
     .use(httpHeaderNormalizer())
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
-    .use(errorMapper())
+    .use(errorMapper(options.errorBody ?? v5ErrorBody))
     .use(httpCompression());
 }

@@ -27,6 +27,7 @@ export interface LoginDeps {
 const refusal = (status: number, code: string, message: string, data: unknown = null): HttpResult => json(status, loginRefusal(code, message, data));
 
 export function createLoginHandler(deps: LoginDeps) {
+  // errorBody: a body refused before it is read (not gzip, a decompression bomb) is answered in the login's own shape.
   return httpHandler(async (event: HttpEvent) => {
     if (event.requestContext.http.method.toUpperCase() !== 'POST') return refusal(405, 'method_not_allowed', 'Log in with POST.');
     const parsed = readRequest(event);
@@ -51,7 +52,7 @@ export function createLoginHandler(deps: LoginDeps) {
     await deps.failures.clear(username, source);
     logger.info('user logged in', { userId: decision.user.id, source, siteName });
     return json(200, loginAnswer(config, decision.user));
-  });
+  }, { errorBody: ({ code, message, data }) => loginRefusal(code, message, data) });
 }
 
 function readRequest(event: HttpEvent): { request: LoginRequest } | { refused: HttpResult } {

@@ -112,6 +112,7 @@ export function createSyncFilesHandler(deps: SyncFilesDeps) {
     };
   }
 
+  // errorBody: a body refused before the route reads it (not gzip, a decompression bomb), bare on a download, wrapped on an upload.
   return httpHandler(async (event: HttpEvent) => {
     const isDownload = event.routeKey === DOWNLOAD;
     // A download's error body is the bare variant; an upload's is wrapped in `error`.
@@ -129,7 +130,7 @@ export function createSyncFilesHandler(deps: SyncFilesDeps) {
       metrics.addMetric('UnexpectedErrors', 'Count', 1);
       return answer(500, { otherServerError: 'The server could not complete the request; it has been logged.' });
     }
-  });
+  }, { errorBody: ({ message }, event) => (event.routeKey === DOWNLOAD ? { otherServerError: message } : { error: { otherServerError: message } }) });
 }
 
 function productionDeps(): SyncFilesDeps {

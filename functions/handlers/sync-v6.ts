@@ -166,6 +166,7 @@ export function createSyncV6Handler(deps: SyncV6Deps) {
     }
   }
 
+  // errorBody: a body refused before the route reads it (not gzip, a decompression bomb), in the client's own error shape.
   return httpHandler(async (event: HttpEvent) => {
     try {
       return await route(event);
@@ -178,7 +179,7 @@ export function createSyncV6Handler(deps: SyncV6Deps) {
       metrics.addMetric('UnexpectedErrors', 'Count', 1);
       return json(500, { error: { otherServerError: 'The server could not complete the request; it has been logged.' } });
     }
-  });
+  }, { errorBody: ({ message }) => ({ error: badRequest(message).error }) });
 }
 
 const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 256) : '');

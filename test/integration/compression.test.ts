@@ -1,12 +1,15 @@
 /**
  * gzip on the wire: answers gzip-encoded when the request accepts gzip (with Content-Encoding and
- * Vary), the same JSON as without; request bodies accepted gzip-encoded within the same limits
- * measured after decompression: a decompression bomb is a 413 and stores nothing.
+ * Vary), the same JSON as without, on the v5 and v6 routes alike; request bodies accepted
+ * gzip-encoded within the same limits measured after decompression: a decompression bomb is a 413
+ * in the route's own error shape (v5, v6, sync files, login) and stores nothing.
  */
 import { request } from 'node:http';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { acceptsGzip } from '../../functions/commons/compression';
+import { sha256Hex } from '../../functions/domain/config/credentials';
 import { MAX_BODY_BYTES } from '../../functions/protocol/v5';
+import { downloadFileErrorBody, errorAnswer, uploadFileAnswer } from '../../functions/protocol/v6';
 import { legacyRecord } from '../support/legacy-records';
 import { basicAuth } from '../support/raw-v5';
 import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
@@ -87,4 +90,78 @@ test('a decompression bomb is a 413 and stores nothing; not-gzip is a 400; anoth
   const brotli = await raw('POST', '/sync/v5/queued_records', { headers: { 'content-encoding': 'br' }, body: Buffer.from('xyz') });
   expect(brotli.status).toBe(415);
   expect(JSON.parse(brotli.body.toString('utf8'))).toMatchObject({ error: { code: 'unsupported_content_encoding' } });
+});
+
+/** The v5 settings an Open mSupply site sends inside every v6 body. */
+const v6Settings = () => ({
+  serverUrl: server.url,
+  username: SITE,
+  passwordSha256: sha256Hex(server.passwords[SITE]!),
+  siteUuid: 'compression-hw',
+  appVersion: '2.20.00',
+  appName: 'Open mSupply Desktop',
+  syncVersion: '14',
+});
+const v6Pull = () => JSON.stringify({ cursor: 0, batchSize: 500, syncV5Settings: v6Settings(), isInitialised: false, syncV6Version: 5 });
+const jsonHeaders = { 'content-type': 'application/json' };
+
+/** A JSON body over the limit once decompressed, and under 100 KB on the wire. */
+function bombOf(value: unknown): Buffer {
+  const bomb = gzipSync(JSON.stringify({ ...(value as object), filler: 'x'.repeat(MAX_BODY_BYTES + 1024) }));
+  expect(bomb.length).toBeLessThan(100 * 1024);
+  return bomb;
+}
+
+test('a v6 pull is gzip-encoded when accepted, the same JSON as the plain one', async () => {
+  // STORE_A is active on the central site and collected by site 2: its assets reach site 2's v6 pull.
+  const records = Array.from({ length: 40 }, (_, i) => ({ tableName: 'asset', recordId: `gz-asset-${i}`, action: 'Update', recordData: { id: `gz-asset-${i}`, store_id: 'STORE_A', notes: `asset ${i} `.repeat(40) } }));
+  expect((await server.admin('POST', '/v6-records', { records })).status).toBe(200);
+  const plain = await raw('POST', '/central/sync/pull', { headers: jsonHeaders, body: Buffer.from(v6Pull()) });
+  const compressed = await raw('POST', '/central/sync/pull', { headers: { ...jsonHeaders, 'accept-encoding': 'gzip' }, body: Buffer.from(v6Pull()) });
+  expect(plain.status).toBe(200);
+  expect(plain.headers['content-encoding']).toBeUndefined();
+  expect(compressed.headers['content-encoding']).toBe('gzip');
+  expect(compressed.headers.vary).toMatch(/accept-encoding/i);
+  const answer = JSON.parse(gunzipSync(compressed.body).toString('utf8'));
+  expect(answer).toEqual(JSON.parse(plain.body.toString('utf8')));
+  expect(answer.data.records.length).toBeGreaterThanOrEqual(40);
+  expect(compressed.body.length).toBeLessThan(plain.body.length * 0.35);
+});
+
+test('every sync answer says it varies by Accept-Encoding: v5, v6, site info and login', async () => {
+  const v6Status = JSON.stringify({ syncV5Settings: v6Settings(), syncV6Version: 5 });
+  const answers = await Promise.all([
+    raw('GET', '/sync/v5/site'),
+    raw('GET', '/sync/v5/site_status'),
+    raw('GET', '/sync/v5/queued_records?limit=10'),
+    raw('POST', '/central/sync/site_status', { headers: jsonHeaders, body: Buffer.from(v6Status) }),
+    raw('POST', '/api/v4/login', { headers: jsonHeaders, body: Buffer.from(JSON.stringify({ username: 'nobody', password: 'wrong', loginType: 'User' })) }),
+  ]);
+  expect(answers.map((answer) => [answer.status < 500, answer.headers.vary])).toEqual(answers.map(() => [true, expect.stringMatching(/accept-encoding/i)]));
+});
+
+test('a gzip-encoded v6 push is read as the push it contains', async () => {
+  const body = gzipSync(JSON.stringify({ batch: { total_records: 0, end_cursor: 0, records: [], is_last_batch: true }, syncV5Settings: v6Settings(), syncV6Version: 5 }));
+  const answer = await raw('POST', '/central/sync/push', { headers: { ...jsonHeaders, 'content-encoding': 'gzip' }, body });
+  expect({ status: answer.status, body: JSON.parse(answer.body.toString('utf8')) }).toEqual({ status: 200, body: { data: { records_pushed: 0 } } });
+});
+
+test('a decompression bomb on a v6, sync file or login route is a 413 in that route\'s own error shape', async () => {
+  const gzipped = { ...jsonHeaders, 'content-encoding': 'gzip' };
+  const pull = await raw('POST', '/central/sync/pull', { headers: gzipped, body: bombOf(JSON.parse(v6Pull())) });
+  expect(pull.status).toBe(413);
+  const pullError = errorAnswer.parse(JSON.parse(pull.body.toString('utf8')));
+  expect(pullError.error).toEqual({ otherServerError: expect.stringMatching(/decompressed/) });
+
+  // An upload's error is wrapped in `error`, a download's is the bare variant (as the client parses each).
+  const upload = await raw('PUT', '/central/sync/upload_file', { headers: { 'content-type': 'multipart/form-data; boundary=x', 'content-encoding': 'gzip' }, body: bombOf({}) });
+  expect(upload.status).toBe(413);
+  expect(uploadFileAnswer.parse(JSON.parse(upload.body.toString('utf8')))).toEqual({ error: { otherServerError: expect.any(String) } });
+  const download = await raw('POST', '/central/sync/download_file', { headers: gzipped, body: bombOf({ syncV5Settings: v6Settings() }) });
+  expect(download.status).toBe(413);
+  expect(downloadFileErrorBody.parse(JSON.parse(download.body.toString('utf8')))).toEqual({ otherServerError: expect.any(String) });
+
+  const login = await raw('POST', '/api/v4/login', { headers: gzipped, body: bombOf({ username: 'u', password: 'p' }) });
+  expect(login.status).toBe(413);
+  expect(JSON.parse(login.body.toString('utf8'))).toMatchObject({ status: 'error', authenticated: false, error: { code: 'payload_too_large' } });
 });
