@@ -45,6 +45,19 @@ export function adminClient(server: { readonly url: string; readonly adminToken:
   };
 }
 
+/**
+ * Adds `ms` before every request the client sends: a stand-in for the network between a function
+ * and DynamoDB, where round trips, not DynamoDB Local's CPU, set the pace. Nothing when 0.
+ */
+export function addRequestLatency(client: { middlewareStack: { add: (middleware: never, options: { step: 'initialize'; name: string }) => void } }, ms: number): void {
+  if (ms <= 0) return;
+  const middleware = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return next(args);
+  };
+  client.middlewareStack.add(middleware as never, { step: 'initialize', name: 'addedLatency' });
+}
+
 /** What one kind of DynamoDB request cost over a benchmark's timed part. */
 export interface OperationCount {
   requests: number;

@@ -16,7 +16,6 @@
  * Figures only. Run alone with `tsx bench/change-log-append.ts`.
  */
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ChangeLog, SyncRecord } from '../functions/domain/ports';
@@ -29,7 +28,7 @@ import { writeConfiguredRecords } from '../functions/services/configured-records
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local';
 import { useLocalAwsEnvironment } from '../lib/local/local-server';
 import { provisionTables } from '../lib/local/provision';
-import { cpuMeter, envNumber, meterDynamoDb, seconds } from './bench-support';
+import { addRequestLatency, cpuMeter, envNumber, meterDynamoDb, seconds } from './bench-support';
 import { fleetConfigFile } from './fleet-config';
 
 type LogClass = new (db: DynamoDBDocumentClient, table: string) => ChangeLog;
@@ -48,7 +47,7 @@ async function main() {
     /** A client of its own (as another process would have), counted with the others. */
     const client = () => {
       const raw = new DynamoDBClient({});
-      if (latencyMs > 0) raw.middlewareStack.add((next) => async (args) => (await sleep(latencyMs), next(args)), { step: 'initialize', name: 'addedLatency' });
+      addRequestLatency(raw, latencyMs);
       meters.push(meterDynamoDb(raw));
       return { raw, db: DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } }) };
     };

@@ -8,6 +8,8 @@
  *   BENCH_RECORDS (default 5000)    store records (legacy `transact`) pushed in total, spread over the sites
  *   BENCH_BACKLOG (default 100000)  the large backlog of the pull-latency figure
  *   BENCH_WARM_UP (default 20)      percent of the workload sent first, not timed (0: none)
+ *   BENCH_LATENCY_MS (default 0)    ms added before every DynamoDB request, the floor's too (a
+ *                                   stand-in for the network to DynamoDB, where round trips set the pace)
  * Prints end-to-end records/s (push start to the last acknowledgement) and, per record and per
  * phase, DynamoDB requests, items written (how many in transactions), estimated write units and
  * items read; then the honest floor measured in the same run on the same DynamoDB Local (the
@@ -33,7 +35,7 @@ import { storedRecordData } from '../functions/storage/record-data';
 import { DynamoSiteProgress } from '../functions/storage/site-progress';
 import { startLocalServer } from '../lib/local/local-server';
 import { RemoteSite, type SyncStep } from '../lib/remote-site/client';
-import { adminClient, cpuMeter, describeCpu, envNumber, meterDynamoDb, perRecord, seconds, type DynamoDbMeter } from './bench-support';
+import { addRequestLatency, adminClient, cpuMeter, describeCpu, envNumber, meterDynamoDb, perRecord, seconds, type DynamoDbMeter } from './bench-support';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'shared', 'fixtures', 'legacy-records');
 /** Remote sites pushing: the demo configuration's two, plus sites created through the admin API. */
@@ -63,6 +65,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
   const records = options.records ?? envNumber('BENCH_RECORDS', 5000);
   const backlog = options.backlog ?? envNumber('BENCH_BACKLOG', 100_000);
   const warmUpPercent = process.env.BENCH_WARM_UP === '0' ? 0 : envNumber('BENCH_WARM_UP', 20);
+  const latencyMs = process.env.BENCH_LATENCY_MS ? envNumber('BENCH_LATENCY_MS', 1) : 0;
   const centralRecords = Math.max(100, Math.round(records / 10));
   const serverLog: string[] = [];
   const server = await startLocalServer({
@@ -74,6 +77,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     },
   });
   try {
+    addRequestLatency(dynamoDb(), latencyMs);
     const meter = meterDynamoDb(dynamoDb());
     const admin = adminClient(server);
 
@@ -252,7 +256,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     const phase = (from: Snapshot, to: Snapshot) => perRecord(difference(to.totals, from.totals), written);
     const none = { byOperation: new Map(), totals: difference(atEnd.totals, atEnd.totals) };
 
-    console.log(`\nEnd to end push (HTTP, local server in-process): ${records} store records from ${sites.length} sites + ${centralRecords} central records`);
+    console.log(`\nEnd to end push (HTTP, local server in-process): ${records} store records from ${sites.length} sites + ${centralRecords} central records${latencyMs > 0 ? `, ${latencyMs} ms added to every DynamoDB request` : ''}`);
     console.log(`  ${delivered} deliveries (${centralRecords} central records to each site through the change log, store ${collector.storeId}'s ${collected.length} to its collector's queue)`);
     console.log(`  push + import:      ${pushSeconds.toFixed(1)} s, ${(written / pushSeconds).toFixed(0)} records/s; ${phase(none, afterPush)}`);
     console.log(`  routing (fan-out):  ${(integratedSeconds - pushSeconds).toFixed(1)} s after the last push; ${phase(afterPush, afterRouting)}`);
