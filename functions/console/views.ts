@@ -123,6 +123,8 @@ export interface ReportsModel {
   readonly stores: ReadonlyArray<{ id: string; code: string; name: string }>;
   readonly storeIds: readonly string[];
   readonly itemId?: string;
+  /** Stock on hand one row per location (its id; none for stock kept in no location). */
+  readonly byLocation: boolean;
   /** Item names by id, where the central copy holds the item. */
   readonly itemNames: ReadonlyMap<string, string>;
   readonly usage: readonly UsageRow[];
@@ -148,16 +150,17 @@ export function reportsView(model: ReportsModel | undefined): Html {
   const options = model.stores.map((store) => html`<option value="${store.id}" ${model.storeIds.includes(store.id) ? 'selected' : ''}>${store.code} ${store.name}</option>`);
   return html`<h1>Reports</h1>
 <form method="get" action="/console/reports" class="inline"><label>Item id <input name="item" value="${model.itemId ?? ''}" placeholder="every item"></label>
-<label>Stores <select name="store" multiple size="4">${options}</select></label><button type="submit">Show</button></form>
+<label>Stores <select name="store" multiple size="4">${options}</select></label>
+<label><input type="checkbox" name="locations" ${model.byLocation ? 'checked' : ''}> stock per location</label><button type="submit">Show</button></form>
 <h2>Monthly usage</h2>
 ${months.length ? barChart({ title: `Usage per month${model.itemId ? ` of ${model.itemNames.get(model.itemId) ?? `item ${model.itemId}`}` : ', every item'}, per store (units)`, categories: months, series, unit: 'units' }) : html`<p class="note" id="usage-empty">No usage recorded.</p>`}
 <h2>Stock value</h2>
 <div class="tiles"><div class="tile" id="stock-value"><b>${money(model.value.value)}</b>${count(model.value.units)} units on hand, ${model.storeIds.length ? 'stores shown' : 'every store'}</div>
 ${model.value.stores.map((row) => html`<div class="tile"><b>${money(row.value)}</b>${storeName.get(row.storeId) ?? row.storeId}</div>`)}</div>
 <h2>Stock on hand</h2>
-<table id="stock"><thead><tr><th>Store</th><th>Item</th><th class="n">Units</th><th class="n">Value</th></tr></thead><tbody>
-${model.stock.slice(0, MAX_STOCK_ROWS).map((row) => html`<tr><td>${storeName.get(row.storeId) ?? row.storeId}</td><td>${model.itemNames.get(row.itemId) ?? row.itemId}${model.itemNames.has(row.itemId) ? html` <span class="note">${row.itemId}</span>` : ''}</td><td class="n">${count(row.units)}</td><td class="n">${money(row.value)}</td></tr>`)}
-${model.stock.length === 0 ? html`<tr><td colspan="4" class="note">No stock on hand.</td></tr>` : ''}</tbody></table>
+<table id="stock"><thead><tr><th>Store</th>${model.byLocation ? html`<th>Location</th>` : ''}<th>Item</th><th class="n">Units</th><th class="n">Value</th></tr></thead><tbody>
+${model.stock.slice(0, MAX_STOCK_ROWS).map((row) => html`<tr><td>${storeName.get(row.storeId) ?? row.storeId}</td>${model.byLocation ? html`<td>${row.locationId || html`<span class="note">none</span>`}</td>` : ''}<td>${model.itemNames.get(row.itemId) ?? row.itemId}${model.itemNames.has(row.itemId) ? html` <span class="note">${row.itemId}</span>` : ''}</td><td class="n">${count(row.units)}</td><td class="n">${money(row.value)}</td></tr>`)}
+${model.stock.length === 0 ? html`<tr><td colspan="${model.byLocation ? 5 : 4}" class="note">No stock on hand.</td></tr>` : ''}</tbody></table>
 ${model.stock.length > MAX_STOCK_ROWS ? html`<p class="note">First ${MAX_STOCK_ROWS} of ${model.stock.length} lines; choose an item or stores to narrow it.</p>` : ''}`;
 }
 

@@ -155,15 +155,17 @@ async function showReports(context: Context): Promise<HttpResult> {
   const query = new URLSearchParams(context.event.rawQueryString ?? '');
   const itemId = query.get('item')?.trim() || undefined;
   const storeIds = query.getAll('store').filter((id) => id.length > 0 && id.length <= 64);
+  // A checkbox: sent (as "on") only when ticked.
+  const byLocation = query.has('locations');
   const scope = storeIds.length ? { storeIds } : {};
   const [stores, usage, stock, value] = await Promise.all([
     context.deps.data.allStores(),
     monthlyUsage(reports, { ...scope, ...(itemId ? { itemId } : {}) }),
-    stockOnHand(reports, { ...scope, ...(itemId ? { itemId } : {}) }),
+    stockOnHand(reports, { ...scope, ...(itemId ? { itemId } : {}), byLocation }),
     stockValue(reports, scope),
   ]);
   const itemNames = await context.deps.data.itemNames([...stock.slice(0, MAX_STOCK_ROWS).map((row) => row.itemId), ...(itemId ? [itemId] : [])]);
-  const model: ReportsModel = { stores, storeIds, itemId, itemNames, usage, stock, value };
+  const model: ReportsModel = { stores, storeIds, itemId, byLocation, itemNames, usage, stock, value };
   return htmlPage(200, frame, reportsView(model));
 }
 

@@ -27,7 +27,7 @@ const refusedRow = (recordId: string) => `#quarantine tr[data-change="${refusedC
 /** Stock of one item in stores B and F, and customer invoices of it in August to October. */
 function stockAndUsage() {
   const records = [
-    legacyRecord('item_line', 'CONSOLE_IL_B', { store_ID: 'STORE_B', item_ID: 'ITEM_AMOX', quantity: 100, pack_size: 10, cost_price: 2.5 }),
+    legacyRecord('item_line', 'CONSOLE_IL_B', { store_ID: 'STORE_B', item_ID: 'ITEM_AMOX', quantity: 100, pack_size: 10, cost_price: 2.5, location_ID: 'CONSOLE_SHELF_1' }),
     legacyRecord('item_line', 'CONSOLE_IL_F', { store_ID: 'STORE_F', item_ID: 'ITEM_AMOX', quantity: 40, pack_size: 10, cost_price: 2.5 }),
   ];
   const issued: Record<string, number[]> = { STORE_B: [30, 45, 60], STORE_F: [10, 25, 15] };
@@ -160,6 +160,18 @@ test('the reports: a usage chart per store and month, stock value and stock on h
   await expect(bars.count()).resolves.toBe(3);
   await expect(page.textContent('svg[role=img]')).resolves.toContain('Usage per month of Amoxicillin 250mg capsules');
   await expect(page.textContent('#stock-value')).resolves.toContain('100.00');
+
+  // Stock per location, every store: B's stock is on a shelf, F's in no location.
+  await page.goto(`${server.url}/console/reports`);
+  await page.check('input[name=locations]');
+  await page.click('form[action="/console/reports"] button');
+  await expect(page.locator('#stock thead th').allTextContents()).resolves.toEqual(['Store', 'Location', 'Item', 'Units', 'Value']);
+  await expect(page.locator('#stock tbody tr').allTextContents()).resolves.toEqual([
+    'B Store BCONSOLE_SHELF_1Amoxicillin 250mg capsules ITEM_AMOX1,000250.00',
+    'F Store FnoneAmoxicillin 250mg capsules ITEM_AMOX400100.00',
+  ]);
+  await expect(page.isChecked('input[name=locations]')).resolves.toBe(true);
+  await shot('reports-by-location');
 });
 
 test('replay and resolve from the quarantine page: refused again and left open, resolved with a note, accepted once the configuration allows it; all audited', async () => {
