@@ -95,8 +95,9 @@ export interface BucketDescription {
 /** `read`: get objects; `readWrite`: get and put (never delete: the bucket keeps every file). */
 export type BucketAccess = 'read' | 'readWrite';
 
-const S = (name: string): KeyAttribute => ({ name, type: 'S' });
-const N = (name: string): KeyAttribute => ({ name, type: 'N' });
+// Pure: bundles that use none of the descriptions leave them out.
+const S = /* @__NO_SIDE_EFFECTS__ */ (name: string): KeyAttribute => ({ name, type: 'S' });
+const N = /* @__NO_SIDE_EFFECTS__ */ (name: string): KeyAttribute => ({ name, type: 'N' });
 
 export const tables = {
   records: {
@@ -197,13 +198,13 @@ export const buckets = {
 
 export type TableName = keyof typeof tables;
 export type BucketName = keyof typeof buckets;
-export const bucketNames = Object.keys(buckets) as BucketName[];
+export const bucketNames = /* @__PURE__ */ Object.keys(buckets) as BucketName[];
 /** Environment variable through which a function learns a bucket's physical name. */
 export const bucketEnvVar = (bucket: BucketName): string => `BUCKET_${toEnvName(bucket)}`;
 export type QueueName = keyof typeof queues;
 
-export const tableNames = Object.keys(tables) as TableName[];
-export const queueNames = Object.keys(queues) as QueueName[];
+export const tableNames = /* @__PURE__ */ Object.keys(tables) as TableName[];
+export const queueNames = /* @__PURE__ */ Object.keys(queues) as QueueName[];
 
 /** Environment variable through which a function learns a table's physical name. */
 export const tableEnvVar = (table: TableName): string => `TABLE_${toEnvName(table)}`;
