@@ -140,7 +140,8 @@ export const apiFunctions = {
   console: {
     handler: 'console',
     purpose: 'Operator console in the browser (HTML): fleet health, a site, the quarantine with replay and resolve, reports (admin token sign-in, session cookie)',
-    routes: ['ANY /console', 'ANY /console/{proxy+}'],
+    // GET / leads a browser opened on the server's bare address to the console.
+    routes: ['ANY /console', 'ANY /console/{proxy+}', 'GET /'],
     routeThrottle: { rateLimit: 10, burstLimit: 20 },
     // config: sites and stores, and audit entries (the `audit` partition only); siteState:
     // connections, initialisation, sign-in attempts (the admin API's gate), work markers of a

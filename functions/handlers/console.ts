@@ -203,6 +203,8 @@ export function createConsoleHandler(deps: ConsoleDeps) {
     const path = (event.rawPath ?? event.requestContext.http.path).replace(/\/+$/, '') || '/';
     const secure = isSecure(event);
     const now = full.now();
+    // The server's bare address (GET /) is where a person looks first.
+    if (path === '/') return redirect(CONSOLE_BASE_PATH);
     try {
       if (method === 'POST' && !sameOrigin(event)) throw new HttpError(403, 'cross_origin', 'This form must be sent from the console itself.');
       const adminToken = await full.adminToken();

@@ -78,6 +78,11 @@ afterAll(async () => {
 });
 
 test('an unsigned visitor is sent to the sign-in form; a wrong token is refused there; the admin token opens the fleet', async () => {
+  // The bare address leads to the console.
+  const bare = await fetch(`${server.url}/`, { redirect: 'manual' });
+  expect({ status: bare.status, location: bare.headers.get('location') }).toEqual({ status: 303, location: '/console' });
+  await page.goto(`${server.url}/`);
+  expect(new URL(page.url()).pathname).toBe('/console/login');
   await page.goto(`${server.url}/console`);
   expect(new URL(page.url()).pathname).toBe('/console/login');
   await shot('login');

@@ -18,11 +18,12 @@ const statements = functionStatements(template, 'consoleFunction');
 test('/console and every path under it reach the console function, with a route limit below the stage', () => {
   const consoleIntegration = Object.keys(template.findResources('AWS::ApiGatewayV2::Integration')).find((id) => /consoleIntegration/.test(id));
   expect(consoleIntegration).toBeDefined();
-  for (const routeKey of ['ANY /console', 'ANY /console/{proxy+}'])
+  for (const routeKey of ['ANY /console', 'ANY /console/{proxy+}', 'GET /'])
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, Target: { 'Fn::Join': ['', ['integrations/', { Ref: consoleIntegration }]] } });
   const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
   expect(stage!.Properties.RouteSettings['ANY /console']).toEqual({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 });
   expect(stage!.Properties.RouteSettings['ANY /console/{proxy+}']).toEqual({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 });
+  expect(stage!.Properties.RouteSettings['GET /']).toEqual({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 });
 });
 
 test('it reads the admin token secret, and is given its ARN', () => {
