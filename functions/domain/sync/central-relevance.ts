@@ -69,13 +69,17 @@ const SYSTEM_NAME_TYPES: ReadonlySet<unknown> = new Set(['invad', 'repack', 'bui
 /** A name every site holds: a manufacturer or a system name. */
 export const isEveryonesName = (data: RecordData | undefined): boolean => isManufacturer(data) || SYSTEM_NAME_TYPES.has(data?.type);
 
-/** The record a central record hangs under (its `byParent` key): a master list's line, a name's joins. */
+/**
+ * The record a central record hangs under (its `byParent` key): a master list's line, a name's
+ * joins, and a barcode under its manufacturer, so a name made visible later brings the barcodes
+ * the site could not hold without it.
+ */
 export function centralParentOf(tableName: string, data: RecordData | undefined): { table: string; id: string } | undefined {
   if (tableName === 'list_master_line') {
     const id = reference(data, 'item_master_ID');
     return id === undefined ? undefined : { table: 'list_master', id };
   }
-  const field = Object.hasOwn(byName, tableName) ? byName[tableName]! : undefined;
+  const field = tableName === 'barcode' ? BARCODE_MANUFACTURER : Object.hasOwn(byName, tableName) ? byName[tableName]! : undefined;
   const id = field === undefined ? undefined : reference(data, field);
   return id === undefined ? undefined : { table: 'name', id };
 }
