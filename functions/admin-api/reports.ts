@@ -3,10 +3,10 @@
  * several or all stores, read from figures kept as records are routed; JSON, or CSV with
  * `?format=csv` (or Accept: text/csv).
  */
-import * as z from 'zod/mini';
+import * as z from '../protocol/zod';
 import { csvText, wantsCsv, type CsvColumns } from '../commons/csv';
 import { HttpError, json, type HttpResult } from '../commons/http';
-import { backfillStore, monthlyUsage, stockOnHand, stockValue, type ReportDeps, type StockOnHandRow, type UsageRow } from '../services/reports';
+import { backfillStore, monthlyUsagePage, REPORT_PAGE_ROWS, stockOnHandPage, stockValue, type ReportDeps, type ReportPage, type StockOnHandRow, type UsageRow } from '../services/reports';
 import { parseBody, parseQuery, queryText } from './helpers';
 import { route, type AdminRoute, type RouteDeps } from './types';
 
@@ -19,6 +19,22 @@ const common = {
   format: queryText('`csv` for CSV, `json` (default)'),
 };
 const itemQuery = { itemId: queryText('One item (an item merged into it is counted as it)') };
+const MAX_PAGE_ROWS = 50_000;
+const pageQuery = {
+  limit: queryText(`Rows per page, about: a page ends after the store that reaches it (1 to ${MAX_PAGE_ROWS}; default ${REPORT_PAGE_ROWS})`),
+  after: queryText('`next` of the previous page (CSV: its x-next-page header): the stores after it'),
+};
+const pageSchema = z.object({
+  limit: z.optional(z.string().check(z.regex(/^[1-9]\d{0,4}$/, `a whole number from 1 to ${MAX_PAGE_ROWS}`))),
+  after: z.optional(z.string().check(z.minLength(1))),
+});
+
+/** The page asked for: rows per page and the store to continue after. */
+function pageOf(query: { limit?: string; after?: string }) {
+  const { limit, after } = parseQuery(pageSchema, { limit: query.limit, after: query.after });
+  const maxRows = limit === undefined ? REPORT_PAGE_ROWS : Math.min(Number(limit), MAX_PAGE_ROWS);
+  return { maxRows, ...(after === undefined ? {} : { after }) };
+}
 
 const formatSchema = z.object({ format: z.optional(z.enum(['csv', 'json'])) });
 const monthSchema = z.optional(z.string().check(z.regex(MONTH, 'a month as YYYY-MM')));
@@ -57,6 +73,22 @@ function answer<Row>(request: { query: { format?: string }; headers: Record<stri
   };
 }
 
+/** A page of a paged report: JSON with `next`, or CSV with the header row on the first page only and `x-next-page`. */
+function answerPage<Row>(request: { query: { format?: string; after?: string }; headers: Record<string, string | undefined> }, name: string, columns: CsvColumns<Row>, page: ReportPage<Row>): HttpResult {
+  const next = page.next === undefined ? {} : { next: page.next };
+  const { format } = parseQuery(formatSchema, { format: request.query.format });
+  if (!wantsCsv(format, request.headers.accept)) return json(200, { rows: page.rows, ...next });
+  return {
+    statusCode: 200,
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${name}.csv"`,
+      ...(page.next === undefined ? {} : { 'x-next-page': page.next }),
+    },
+    body: csvText(columns, page.rows, request.query.after === undefined),
+  };
+}
+
 const stockColumns = (byLocation: boolean): CsvColumns<StockOnHandRow> => [
   ['storeId', (row) => row.storeId],
   ['itemId', (row) => row.itemId],
@@ -80,14 +112,19 @@ export const reportRoutes: AdminRoute[] = [
     operationId: 'getStockOnHand',
     verb: 'stock-on-hand',
     tag,
-    query: z.object({ ...common, ...itemQuery, byLocation: queryText('`true`: one row per location (\'\' = no location)') }),
-    response: z.object({ rows: z.array(stockRowView) }),
+    query: z.object({ ...common, ...itemQuery, byLocation: queryText('`true`: one row per location (\'\' = no location)'), ...pageQuery }),
+    response: z.object({ rows: z.array(stockRowView), next: z.optional(z.string()) }),
     alsoProduces: ['text/csv'],
     run: async (deps, request) => {
       const byLocation = parseQuery(byLocationSchema, { byLocation: request.query.byLocation }).byLocation === 'true';
       const storeIds = storeIdsOf(request.query.storeIds);
-      const rows = await stockOnHand(reportDeps(deps), { ...(storeIds ? { storeIds } : {}), ...(request.query.itemId ? { itemId: request.query.itemId } : {}), byLocation });
-      return answer(request, 'stock-on-hand', stockColumns(byLocation), rows, { rows });
+      const page = await stockOnHandPage(reportDeps(deps), {
+        ...(storeIds ? { storeIds } : {}),
+        ...(request.query.itemId ? { itemId: request.query.itemId } : {}),
+        byLocation,
+        ...pageOf(request.query),
+      });
+      return answerPage(request, 'stock-on-hand', stockColumns(byLocation), page);
     },
   }),
   route({
@@ -118,19 +155,20 @@ export const reportRoutes: AdminRoute[] = [
     operationId: 'getMonthlyUsage',
     verb: 'monthly-usage',
     tag,
-    query: z.object({ ...common, ...itemQuery, fromMonth: queryText('First month, YYYY-MM'), toMonth: queryText('Last month, YYYY-MM') }),
-    response: z.object({ rows: z.array(usageRowView) }),
+    query: z.object({ ...common, ...itemQuery, fromMonth: queryText('First month, YYYY-MM'), toMonth: queryText('Last month, YYYY-MM'), ...pageQuery }),
+    response: z.object({ rows: z.array(usageRowView), next: z.optional(z.string()) }),
     alsoProduces: ['text/csv'],
     run: async (deps, request) => {
       const months = parseQuery(usageSchema, { fromMonth: request.query.fromMonth, toMonth: request.query.toMonth });
       const storeIds = storeIdsOf(request.query.storeIds);
-      const rows = await monthlyUsage(reportDeps(deps), {
+      const page = await monthlyUsagePage(reportDeps(deps), {
         ...(storeIds ? { storeIds } : {}),
         ...(request.query.itemId ? { itemId: request.query.itemId } : {}),
         ...(months.fromMonth ? { fromMonth: months.fromMonth } : {}),
         ...(months.toMonth ? { toMonth: months.toMonth } : {}),
+        ...pageOf(request.query),
       });
-      return answer(request, 'monthly-usage', usageColumns, rows, { rows });
+      return answerPage(request, 'monthly-usage', usageColumns, page);
     },
   }),
   route({

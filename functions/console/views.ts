@@ -128,7 +128,10 @@ export interface ReportsModel {
   /** Item names by id, where the central copy holds the item. */
   readonly itemNames: ReadonlyMap<string, string>;
   readonly usage: readonly UsageRow[];
+  /** The first lines of stock on hand (at most MAX_STOCK_ROWS). */
   readonly stock: readonly StockOnHandRow[];
+  /** Whether there are more lines than shown. */
+  readonly moreStock: boolean;
   readonly value: StockValueReport;
 }
 
@@ -159,9 +162,9 @@ ${months.length ? barChart({ title: `Usage per month${model.itemId ? ` of ${mode
 ${model.value.stores.map((row) => html`<div class="tile"><b>${money(row.value)}</b>${storeName.get(row.storeId) ?? row.storeId}</div>`)}</div>
 <h2>Stock on hand</h2>
 <table id="stock"><thead><tr><th>Store</th>${model.byLocation ? html`<th>Location</th>` : ''}<th>Item</th><th class="n">Units</th><th class="n">Value</th></tr></thead><tbody>
-${model.stock.slice(0, MAX_STOCK_ROWS).map((row) => html`<tr><td>${storeName.get(row.storeId) ?? row.storeId}</td>${model.byLocation ? html`<td>${row.locationId || html`<span class="note">none</span>`}</td>` : ''}<td>${model.itemNames.get(row.itemId) ?? row.itemId}${model.itemNames.has(row.itemId) ? html` <span class="note">${row.itemId}</span>` : ''}</td><td class="n">${count(row.units)}</td><td class="n">${money(row.value)}</td></tr>`)}
+${model.stock.map((row) => html`<tr><td>${storeName.get(row.storeId) ?? row.storeId}</td>${model.byLocation ? html`<td>${row.locationId || html`<span class="note">none</span>`}</td>` : ''}<td>${model.itemNames.get(row.itemId) ?? row.itemId}${model.itemNames.has(row.itemId) ? html` <span class="note">${row.itemId}</span>` : ''}</td><td class="n">${count(row.units)}</td><td class="n">${money(row.value)}</td></tr>`)}
 ${model.stock.length === 0 ? html`<tr><td colspan="${model.byLocation ? 5 : 4}" class="note">No stock on hand.</td></tr>` : ''}</tbody></table>
-${model.stock.length > MAX_STOCK_ROWS ? html`<p class="note">First ${MAX_STOCK_ROWS} of ${model.stock.length} lines; choose an item or stores to narrow it.</p>` : ''}`;
+${model.moreStock ? html`<p class="note" id="stock-more">The first ${model.stock.length} lines; choose an item or stores to narrow it, or read it all from the admin API (<code>GET /admin/v1/reports/stock-on-hand</code>, JSON or CSV, a page at a time).</p>` : ''}`;
 }
 
 export function errorView(message: string): Html {

@@ -16,7 +16,7 @@ import { page, type Frame, type Html } from '../console/html';
 import { cookieName, csrfMatches, issueSession, readCookie, SESSION_SECONDS, sessionCookie, verifySession, type Session } from '../console/session';
 import { errorView, fleetView, MAX_STOCK_ROWS, loginView, quarantineView, reportsView, siteView, type QuarantineActions, type QuarantineState, type ReportsModel } from '../console/views';
 import type { AttemptGate } from '../domain/ports';
-import { monthlyUsage, stockOnHand, stockValue } from '../services/reports';
+import { monthlyUsage, stockOnHandPage, stockValue } from '../services/reports';
 import { DEFAULT_SILENT_AFTER_DAYS } from '../services/sync-report';
 import { DynamoAttemptGate } from '../storage/attempt-gate';
 import { DynamoAuditLog } from '../storage/audit-log';
@@ -158,14 +158,17 @@ async function showReports(context: Context): Promise<HttpResult> {
   // A checkbox: sent (as "on") only when ticked.
   const byLocation = query.has('locations');
   const scope = storeIds.length ? { storeIds } : {};
-  const [stores, usage, stock, value] = await Promise.all([
+  const [stores, usage, stockPage, value] = await Promise.all([
     context.deps.data.allStores(),
     monthlyUsage(reports, { ...scope, ...(itemId ? { itemId } : {}) }),
-    stockOnHand(reports, { ...scope, ...(itemId ? { itemId } : {}), byLocation }),
+    // Only the stores needed to fill the table: a large system is not read whole for 200 lines.
+    stockOnHandPage(reports, { ...scope, ...(itemId ? { itemId } : {}), byLocation, maxRows: MAX_STOCK_ROWS + 1 }),
     stockValue(reports, scope),
   ]);
-  const itemNames = await context.deps.data.itemNames([...stock.slice(0, MAX_STOCK_ROWS).map((row) => row.itemId), ...(itemId ? [itemId] : [])]);
-  const model: ReportsModel = { stores, storeIds, itemId, byLocation, itemNames, usage, stock, value };
+  const stock = stockPage.rows.slice(0, MAX_STOCK_ROWS);
+  const moreStock = stockPage.rows.length > MAX_STOCK_ROWS || stockPage.next !== undefined;
+  const itemNames = await context.deps.data.itemNames([...stock.map((row) => row.itemId), ...(itemId ? [itemId] : [])]);
+  const model: ReportsModel = { stores, storeIds, itemId, byLocation, itemNames, usage, stock, moreStock, value };
   return htmlPage(200, frame, reportsView(model));
 }
 

@@ -9,7 +9,7 @@ import type { BackgroundWork, WorkQueue } from '../../functions/domain/ports';
 import { importConfigFile } from '../../functions/storage/config-import';
 import { writeConfiguredRecords } from '../../functions/services/configured-records';
 import { routeRecords } from '../../functions/services/route';
-import { backfillStore, monthlyUsage, stockOnHand, stockValue } from '../../functions/services/reports';
+import { backfillStore, monthlyUsage, monthlyUsagePage, stockOnHand, stockOnHandPage, stockValue } from '../../functions/services/reports';
 import { DynamoReportFigures } from '../../functions/storage/report-figures';
 import { DynamoReportProjection } from '../../functions/storage/report-projection';
 import { loadDemoData, readDemoData } from '../../lib/local/demo-data';
@@ -106,6 +106,24 @@ test('monthly usage: confirmed and finalised customer invoices (the transfer to 
     { storeId: 'STORE_B', itemId: 'ITM_AMOX', month: '2026-11', units: 100 },
     { storeId: 'STORE_C', itemId: 'ITM_AMOX', month: '2026-11', units: 100 },
   ]);
+});
+
+test('read a page at a time (whole stores), the reports join to the same rows', async () => {
+  const pages: string[][] = [];
+  const joined = [];
+  let after: string | undefined;
+  do {
+    const page = await stockOnHandPage(deps, { byLocation: true, maxRows: 2, ...(after ? { after } : {}) });
+    pages.push([...new Set(page.rows.map((row) => row.storeId))]);
+    joined.push(...page.rows);
+    after = page.next;
+  } while (after);
+  // Store A has 2 lines (a page); B's 4 (Amoxicillin in two locations) stay together past the limit; then C.
+  expect(pages).toEqual([['STORE_A'], ['STORE_B'], ['STORE_C']]);
+  expect(joined).toEqual(await stockOnHand(deps, { byLocation: true }));
+  const first = await monthlyUsagePage(deps, { maxRows: 3 });
+  expect(first).toEqual({ rows: (await monthlyUsage(deps)).slice(0, 4), next: 'STORE_B' });
+  expect((await monthlyUsagePage(deps, { maxRows: 3, after: 'STORE_B' })).rows).toEqual((await monthlyUsage(deps)).slice(4));
 });
 
 test('a back-fill counts records held before the reports, page by page, and counts nothing twice', async () => {

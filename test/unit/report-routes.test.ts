@@ -71,7 +71,7 @@ async function call(handler: typeof withReports, path: string, headers: Record<s
   } as unknown as APIGatewayProxyEventV2;
   const result = (await handler(event, lambdaContext('admin') as Context)) as APIGatewayProxyStructuredResultV2;
   const type = String(result.headers?.['content-type'] ?? '');
-  return { status: result.statusCode, type, body: type.startsWith('application/json') ? JSON.parse(result.body!) : result.body };
+  return { status: result.statusCode, type, headers: result.headers ?? {}, body: type.startsWith('application/json') ? JSON.parse(result.body!) : result.body };
 }
 
 test('stock on hand per item per store, a merged item under the item kept; per location on request', async () => {
@@ -110,6 +110,25 @@ test('monthly usage per item per store, within a month range, and as CSV', async
   expect((await call(withReports, '/reports/monthly-usage?storeIds=S1,S2&fromMonth=2026-11&format=csv')).body).toBe(
     'storeId,itemId,month,units\r\nS1,AMOX,2026-11,7\r\nS2,PARA,2026-11,300\r\n',
   );
+});
+
+test('pages of whole stores: `limit` rows, about, then `next` (CSV: x-next-page, the header row on the first page only)', async () => {
+  // Store S1 has one stock row, S2 one: a page of 1 row ends after S1.
+  const first = await call(withReports, '/reports/stock-on-hand?limit=1');
+  expect(first.body).toEqual({ rows: [{ storeId: 'S1', itemId: 'AMOX', units: 160, value: 19.5 }], next: 'S1' });
+  expect((await call(withReports, `/reports/stock-on-hand?limit=1&after=${first.body.next}`)).body).toEqual({ rows: [{ storeId: 'S2', itemId: 'PARA', units: 1000, value: 8 }] });
+  // A store is never split: S1's two locations stay on one page past the limit.
+  expect((await call(withReports, '/reports/stock-on-hand?limit=1&byLocation=true')).body).toMatchObject({ rows: [{ locationId: '' }, { locationId: 'SHELF' }], next: 'S1' });
+
+  const usage = await call(withReports, '/reports/monthly-usage?limit=1&format=csv');
+  expect(usage.headers['x-next-page']).toBe('S1');
+  expect(usage.body).toBe('storeId,itemId,month,units\r\nS1,AMOX,2026-10,25\r\nS1,AMOX,2026-11,7\r\n');
+  expect((await call(withReports, '/reports/monthly-usage?limit=1&format=csv&after=S1')).body).toBe('S2,PARA,2026-11,300\r\n');
+  // The default page holds both stores.
+  expect((await call(withReports, '/reports/monthly-usage')).body.next).toBeUndefined();
+  for (const query of ['limit=0', 'limit=x', 'limit=100000', 'after=']) {
+    expect({ query, status: (await call(withReports, `/reports/stock-on-hand?${query}`)).status }).toEqual({ query, status: 400 });
+  }
 });
 
 test('a month that is not YYYY-MM, an unknown format or byLocation value is a 400; without the reports a 503', async () => {

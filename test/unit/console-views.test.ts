@@ -1,9 +1,10 @@
 /**
- * The fleet page's health colours (functions/console/views.ts): a site silent past the threshold
- * is red like one never seen, amber when it needs a look, green otherwise; the page shows each
- * site's queue depth and their total.
+ * Console views (functions/console/views.ts): the fleet page's health colours (a site silent past
+ * the threshold red like one never seen, amber when it needs a look, green otherwise), each
+ * site's queue depth and their total; the reports page's stock table per location and its note
+ * when more lines exist than it shows.
  */
-import { fleetView, healthOf } from '../../functions/console/views';
+import { fleetView, healthOf, reportsView, type ReportsModel } from '../../functions/console/views';
 import type { FleetSite } from '../../functions/console/data';
 
 const NOW = new Date('2026-11-29T06:00:00.000Z');
@@ -51,4 +52,29 @@ test('the fleet page tints silent sites red and shows each queue depth and the t
   expect(page).toMatch(/<tr class="red" data-site="3" data-health="red">[\s\S]*?<td class="n">1,200<\/td>/);
   expect(page).toContain('<b>1,234</b>records waiting');
   expect(page).toContain('silent over 30 d or never seen');
+});
+
+test('the reports page: a Location column on request, and a note when there are more lines than shown', () => {
+  const model: ReportsModel = {
+    stores: [{ id: 'S1', code: 'A', name: 'Store A' }],
+    storeIds: [],
+    byLocation: true,
+    itemNames: new Map([['AMOX', 'Amoxicillin']]),
+    usage: [],
+    stock: [
+      { storeId: 'S1', itemId: 'AMOX', locationId: 'SHELF', units: 100, value: 12.5 },
+      { storeId: 'S1', itemId: 'AMOX', locationId: '', units: 20, value: 2 },
+    ],
+    moreStock: false,
+    value: { units: 120, value: 14.5, stores: [{ storeId: 'S1', units: 120, value: 14.5 }] },
+  };
+  const page = reportsView(model).toString();
+  expect(page).toContain('<th>Location</th>');
+  expect(page).toContain('<td>SHELF</td>');
+  expect(page).toContain('<td><span class="note">none</span></td>');
+  expect(page).toContain('name="locations" checked');
+  expect(page).not.toContain('id="stock-more"');
+  const more = reportsView({ ...model, byLocation: false, moreStock: true }).toString();
+  expect(more).not.toContain('<th>Location</th>');
+  expect(more).toContain('id="stock-more"');
 });
