@@ -123,6 +123,8 @@ export class CentralSyncStack extends Stack {
       const fn = addFunction(name, description, {
         ...(readsAdminToken ? { ADMIN_TOKEN_SECRET_ARN: adminToken.secretArn } : {}),
         ...(name === 'syncSite' && props.publicBaseUrl ? { PUBLIC_BASE_URL: publicOrigin(props.publicBaseUrl) } : {}),
+        // The sync report (admin API) and the console flag silent sites as the alarm counts them.
+        ...((name === 'admin' || name === 'console') && silentAfterDays ? { SILENT_AFTER_DAYS: String(silentAfterDays) } : {}),
         ...Object.fromEntries(bucketAccess.map(([bucket]) => [bucketEnvVar(bucket), syncBuckets.buckets[bucket].bucketName])),
       });
       for (const [bucket, access] of bucketAccess) syncBuckets.grantObjects(bucket, fn.role!, access);

@@ -34,7 +34,7 @@ export const syncReportRowView = z.object({
 export const reportPagingQuery = {
   limit: queryText('Sites per page, 1 to 500 (default 100)'),
   after: queryText('The page token `next` of the previous page'),
-  silentAfterDays: queryText(`Flag sites silent longer than this many days (default ${DEFAULT_SILENT_AFTER_DAYS})`),
+  silentAfterDays: queryText(`Flag sites silent longer than this many days (default: the deployment's, ${DEFAULT_SILENT_AFTER_DAYS} unless set)`),
 };
 
 const whole = (name: string, text: string | undefined, min: number, max: number): number | undefined => {
@@ -49,7 +49,7 @@ export function reportOptions(deps: RouteDeps, query: { limit?: string; after?: 
   return {
     now: deps.now(),
     limit: whole('limit', query.limit, 1, 500),
-    silentAfterDays: whole('silentAfterDays', query.silentAfterDays, 0, 36_500),
+    silentAfterDays: whole('silentAfterDays', query.silentAfterDays, 0, 36_500) ?? deps.silentAfterDays,
     ...(query.after === undefined ? {} : { pageToken: query.after }),
   };
 }

@@ -33,6 +33,8 @@ export interface AdminDeps {
   readonly reports?: ReportDeps | null;
   /** Quarantine replay and resolve, re-initialising a site; without them those routes answer 503. */
   readonly operatorActions?: OperatorActionsDeps | null;
+  /** The sync report's silence threshold when a request names none (the deployment's, as the alarm's). @default 30 */
+  readonly silentAfterDays?: number;
   readonly now?: () => Date;
 }
 

@@ -13,6 +13,8 @@ import { adapters, pushDependencies } from '../commons/adapters';
 import { tableName } from '../commons/environment';
 import { HttpError, httpHandler, type HttpEvent } from '../commons/http';
 import { lazyHandler } from '../commons/lazy-handler';
+import { silentAfterDaysFromEnvironment } from '../commons/silent-after-days';
+import { DEFAULT_SILENT_AFTER_DAYS } from '../services/sync-report';
 import { hashPassword as scryptPassword } from '../domain/config/credentials';
 import { decodePathSegment, parseJsonText } from '../protocol/json-text';
 import { DynamoAttemptGate } from '../storage/attempt-gate';
@@ -34,7 +36,7 @@ export type { AdminDataDeps, AdminDeps } from '../admin-api/types';
 export const openApiDocument = () => documentOf(adminRoutes);
 
 export function createAdminHandler(deps: AdminDeps) {
-  const full: RouteDeps = { hashPassword: scryptPassword, data: null, attempts: null, syncReport: null, reports: null, operatorActions: null, now: () => new Date(), ...deps };
+  const full: RouteDeps = { hashPassword: scryptPassword, data: null, attempts: null, syncReport: null, reports: null, operatorActions: null, silentAfterDays: DEFAULT_SILENT_AFTER_DAYS, now: () => new Date(), ...deps };
   const findRoute = adminRouter(adminRoutes);
   let openApi: string | undefined;
   return httpHandler(async (event: HttpEvent) => {
@@ -79,6 +81,7 @@ export const handler = lazyHandler(() =>
     store: new ConfigStore(dynamoDb(), tableName('config')),
     adminToken: adminTokenFromEnvironment(),
     attempts: new DynamoAttemptGate(dynamoDb(), tableName('siteState')),
+    silentAfterDays: silentAfterDaysFromEnvironment(),
     data: {
       push: pushDependencies(),
       quarantine: adapters.quarantine,

@@ -10,6 +10,7 @@ import { checkAdminToken } from '../commons/admin-credential';
 import { adapters, pushDependencies } from '../commons/adapters';
 import { HttpError, httpHandler, type HttpEvent, type HttpResult } from '../commons/http';
 import { lazyHandler } from '../commons/lazy-handler';
+import { silentAfterDaysFromEnvironment } from '../commons/silent-after-days';
 import { logger } from '../commons/observability';
 import { consoleDataFrom, type ConsoleData } from '../console/data';
 import { page, type Frame, type Html } from '../console/html';
@@ -283,5 +284,6 @@ export const handler = lazyHandler(() =>
     }),
     adminToken: adminTokenFromEnvironment(),
     attempts: new DynamoAttemptGate(dynamoDb(), tableName('siteState')),
+    silentAfterDays: silentAfterDaysFromEnvironment(),
   }),
 );

@@ -12,9 +12,10 @@ import { adapters, systemClock } from '../commons/adapters';
 import { dynamoDb } from '../commons/clients';
 import { tableName } from '../commons/environment';
 import { lazyHandler } from '../commons/lazy-handler';
+import { silentAfterDaysFromEnvironment } from '../commons/silent-after-days';
 import { logger, metrics } from '../commons/observability';
 import type { SyncConfig } from '../domain/config/model';
-import { DEFAULT_SILENT_AFTER_DAYS, findSilentSites, type SilentSitesDeps, type SilentSitesReport } from '../services/silent-sites';
+import { findSilentSites, type SilentSitesDeps, type SilentSitesReport } from '../services/silent-sites';
 import { lastConnectionTimes } from '../storage/last-connections';
 
 export interface SilentSitesHandlerDeps extends SilentSitesDeps {
@@ -37,11 +38,7 @@ export function createSilentSitesHandler(deps: SilentSitesHandlerDeps) {
     .use(logMetrics(metrics));
 }
 
-/** Days of silence that count, from SILENT_AFTER_DAYS (a whole number from 1), else 30. */
-export function silentAfterDaysFromEnvironment(value = process.env.SILENT_AFTER_DAYS): number {
-  const days = Number(value);
-  return value && Number.isInteger(days) && days >= 1 ? days : DEFAULT_SILENT_AFTER_DAYS;
-}
+export { silentAfterDaysFromEnvironment };
 
 export const handler = lazyHandler(() => {
   const configStore = adapters.configStore;

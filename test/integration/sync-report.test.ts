@@ -118,6 +118,22 @@ test('every remote site with its connection, activity, initialisation, queue, re
   expect(lenient.body.sites.find((row: { siteId: number }) => row.siteId === 3).silent).toBe(false);
 });
 
+test('a deployment\'s own threshold (SILENT_AFTER_DAYS, as the alarm\'s) is the default; a query still overrides it', async () => {
+  const strict = createAdminHandler({ store: deps.store as ConfigStore, adminToken: async () => TOKEN, now: () => NOW, syncReport: { ...deps }, silentAfterDays: 45 });
+  const saved = handler;
+  handler = strict;
+  try {
+    const lenient = await call('GET', '/sync-report');
+    expect(lenient.body.silentAfterDays).toBe(45);
+    expect(lenient.body.sites.find((row: { siteId: number }) => row.siteId === 3).silent).toBe(false);
+    const asked = await call('GET', '/sync-report?silentAfterDays=30');
+    expect(asked.body.sites.find((row: { siteId: number }) => row.siteId === 3).silent).toBe(true);
+    expect((await call('GET', '/sites')).body.sites.find((site: { siteId: number }) => site.siteId === 3).health.silent).toBe(false);
+  } finally {
+    handler = saved;
+  }
+});
+
 test('CSV with ?format=csv or Accept: text/csv: a header row, one line per site, the silent flag', async () => {
   const byQuery = await call('GET', '/sync-report?format=csv');
   const byAccept = await call('GET', '/sync-report', { headers: { accept: 'text/csv' } });
