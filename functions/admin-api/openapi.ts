@@ -61,7 +61,7 @@ export function openApiDocument(routes: readonly AdminRoute[]) {
       title: 'Central sync server admin API',
       version: '1',
       description:
-        'Configure sites, stores, sync-with settings, visibility, preferences and the users who log in on sites; import central data; read the quarantine and the sync report. Every route except this document needs `Authorization: Bearer <admin token>`; site credentials are refused. Errors are `{"error":{"code","message","data"}}`.',
+        'Configure sites, stores, sync-with settings, visibility, preferences and the users who log in on sites; import central data; read, replay and resolve the quarantine; re-initialise a site; read the sync report and the central reports (JSON or CSV; paged lists end with `next`, passed back as `after`). Every route except this document needs `Authorization: Bearer <admin token>`; site credentials are refused. Errors are `{"error":{"code","message","data"}}`.',
     },
     tags,
     components: {
