@@ -56,7 +56,7 @@ test('a dispensary store created on a site that had none brings that site the di
   }
 });
 
-test('a store saved with "resync patient records" sends its site every patient visible in it again', async () => {
+test('a store saved with "resync patient records" sends its site every patient visible in it again, and the dispensary data', async () => {
   const site1 = server.site('remote-site-1');
   const site2 = server.site('remote-site-2'); // store C active
   await site1.sync();
@@ -65,15 +65,20 @@ test('a store saved with "resync patient records" sends its site every patient v
   await site1.sync();
   expect((await server.admin('POST', '/stores/STORE_C/visibility', { nameId: 'RESYNC_PATIENT' })).status).toBe(201);
   await syncUntil(site2, () => site2.held('name', 'RESYNC_PATIENT') !== undefined);
+  // Dispensary data site 2 holds already (its store D is a dispensary).
+  const abbreviation = [legacyRecord('abbreviation', 'RESYNC_ABBR_D', { abbreviation: 'od', expansion: 'once a day' })];
+  expect(await server.admin('POST', '/records', { records: abbreviation })).toMatchObject({ status: 200, body: { accepted: 1 } });
+  await syncUntil(site2, () => site2.held('abbreviation', 'RESYNC_ABBR_D') !== undefined);
   const receivedBefore = timesReceived(site2, 'RESYNC_PATIENT');
   const partnerBefore = timesReceived(site2, 'NAME_STORE_B');
+  const dispensaryBefore = timesReceived(site2, 'RESYNC_ABBR_D', 'abbreviation');
   await site2.sync();
   expect(timesReceived(site2, 'RESYNC_PATIENT')).toBe(receivedBefore);
 
   // Nothing else about the store changes: the option alone is a valid save.
   const saved = await server.admin('PATCH', '/stores/STORE_C', { resyncPatients: true });
   expect(saved).toMatchObject({ status: 200, body: { id: 'STORE_C', mode: 'store' } });
-  await syncUntil(site2, () => timesReceived(site2, 'RESYNC_PATIENT') > receivedBefore);
+  await syncUntil(site2, () => timesReceived(site2, 'RESYNC_PATIENT') > receivedBefore && timesReceived(site2, 'RESYNC_ABBR_D', 'abbreviation') > dispensaryBefore);
   expect(site2.held('name', 'RESYNC_PATIENT')).toMatchObject({ type: 'patient', name: 'Patient R' });
   // A store's own name visible in it is a trading partner, not a patient: not sent again.
   expect(timesReceived(site2, 'NAME_STORE_B')).toBe(partnerBefore);
@@ -88,8 +93,8 @@ test('a save with nothing to change, or a resync option that is not true or fals
   expect((await server.admin('PATCH', '/stores/NO_SUCH_STORE', { resyncPatients: true })).status).toBe(404);
 });
 
-function timesReceived(site: ReturnType<TestSyncServer['site']>, recordId: string): number {
-  return site.receivedLog.filter((record) => record.tableName === 'name' && record.recordId === recordId).length;
+function timesReceived(site: ReturnType<TestSyncServer['site']>, recordId: string, tableName = 'name'): number {
+  return site.receivedLog.filter((record) => record.tableName === tableName && record.recordId === recordId).length;
 }
 
 test('a site made primary receives the central records its filter had left out', async () => {
