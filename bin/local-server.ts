@@ -9,7 +9,9 @@ import { startLocalServer } from '../lib/local/local-server';
 
 const USAGE = `usage: npm start [-- options]
 
-The central server on this machine, on its embedded stand-ins (DynamoDB Local, an SQS emulator).
+The central server on this machine, on its embedded stand-ins (DynamoDB Local, an SQS emulator):
+the sync APIs, the admin API (/admin/v1) and the operator's console (/console) on one address.
+On an empty database it loads the demo configuration and data, and prints how to sync each site.
 
 options:
   --port N          port to listen on (or PORT); default 3000, 0 picks a free one
@@ -19,7 +21,9 @@ options:
   --help            this text
 
 environment:
-  ADMIN_TOKEN       the admin API's token; default: made at the first start and kept with the database`;
+  ADMIN_TOKEN       the admin API's token; default: made at the first start and kept with the database
+  SILENT_AFTER_DAYS days without a connection before a site counts as silent (the alarm's count,
+                    the sync report's default, the console's red); default 30`;
 
 async function main() {
   const { values } = parseArgs({
