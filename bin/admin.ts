@@ -8,12 +8,12 @@ import { adminRoutes } from '../functions/admin-api/registry';
 import { runAdminCli } from '../lib/operations/admin-cli';
 import { PROJECT_ROOT } from '../lib/local/dynamodb-local';
 
-/** Where `npm start` keeps its admin token (lib/local/local-server.ts). */
-const LOCAL_TOKEN_FILE = path.join(PROJECT_ROOT, '.data', 'dynamodb', 'admin-token');
+/** Where `npm start` keeps its admin token and its address (lib/local/local-server.ts). */
+const LOCAL_DATA_DIR = path.join(PROJECT_ROOT, '.data', 'dynamodb');
 
-function localToken(): string | undefined {
+function keptText(file: string): string | undefined {
   try {
-    return readFileSync(LOCAL_TOKEN_FILE, 'utf8').trim() || undefined;
+    return readFileSync(path.join(LOCAL_DATA_DIR, file), 'utf8').trim() || undefined;
   } catch {
     return undefined;
   }
@@ -24,7 +24,8 @@ runAdminCli(process.argv.slice(2), adminRoutes, {
   fetch,
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
-  localToken,
+  localToken: () => keptText('admin-token'),
+  localUrl: () => keptText('server-url'),
 }, (file) => readFileSync(file, 'utf8'))
   .then((code) => {
     process.exitCode = code;

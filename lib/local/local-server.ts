@@ -147,6 +147,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       server.closeAllConnections();
     });
     const { port } = server.address() as AddressInfo;
+    // Kept beside the admin token, so `npm run admin` finds this server on whatever port it took.
+    if (!options.inMemory) writeFileSync(path.join(options.dataDir ?? DEFAULT_DATA_DIR, SERVER_URL_FILE), `http://127.0.0.1:${port}\n`);
     // The demo user logs in on the sites' stores (POST /api/v4/login, docs/users.md).
     for (const user of userPasswords) log(`  user:          name "${user.name}", password "${user.password}" (logs in on a synced site)`);
     return {
@@ -189,6 +191,8 @@ async function loadConfigIfEmpty(table: string, file: string, demoDataFile: stri
 }
 
 const ADMIN_TOKEN_FILE = 'admin-token';
+/** The address the last `npm start` on this data directory listened on (lib/operations/admin-cli.ts reads it). */
+export const SERVER_URL_FILE = 'server-url';
 
 const newAdminToken = () => randomBytes(24).toString('base64url');
 

@@ -15,6 +15,8 @@ export interface CliIo {
   readonly err: (text: string) => void;
   /** The local server's kept admin token, when there is one (read only if no token is given). */
   readonly localToken?: () => string | undefined;
+  /** The address `npm start` last listened on, when it keeps one. */
+  readonly localUrl?: () => string | undefined;
 }
 
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
@@ -98,7 +100,7 @@ export function verbsOf(routes: readonly AdminRoute[]): Verb[] {
 // --- help ------------------------------------------------------------------------------------
 
 const GLOBAL_OPTIONS = `global options:
-  --url URL        the server (or ADMIN_URL); default ${DEFAULT_URL}, npm start's address
+  --url URL        the server (or ADMIN_URL); default: the address npm start last listened on, else ${DEFAULT_URL}
   --token TOKEN    the admin token (or ADMIN_TOKEN); default: the one npm start keeps in .data/
   --user NAME      who you are, for the audit log (sent as x-admin-user)
   --body JSON      the whole request body (or @file.json); field options override its fields
@@ -264,7 +266,7 @@ async function send(verb: Verb, request: Request, parsed: Parsed, io: CliIo): Pr
     const value = parsed.flags.get(name);
     return typeof value === 'string' ? value : undefined;
   };
-  const base = (flag('url') ?? io.env.ADMIN_URL ?? DEFAULT_URL).replace(/\/+$/, '');
+  const base = (flag('url') ?? io.env.ADMIN_URL ?? io.localUrl?.() ?? DEFAULT_URL).replace(/\/+$/, '');
   const token = flag('token') ?? io.env.ADMIN_TOKEN ?? io.localToken?.();
   if (!token) throw new UsageError('No admin token: pass --token, set ADMIN_TOKEN, or start the local server (npm start) once so it keeps one.');
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };

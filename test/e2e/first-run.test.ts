@@ -4,7 +4,7 @@
  * answer with the demo's figures, a site's first sync receives its store's data, and a restart
  * keeps the admin token (and loads nothing twice).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { RemoteSite } from '../../lib/remote-site/client';
@@ -37,6 +37,9 @@ test('npm start on an empty database: demo data, the exact site commands, the co
   expect(output).toContain(`npm run site -- sync --url ${url} --site remote-site-2 --password remote-site-2-pass`);
   const token = tokenIn(output)!;
   expect(token).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+  // Kept beside the token for `npm run admin`, which finds this server on its own port.
+  expect(readFileSync(path.join(dataDir, 'server-url'), 'utf8').trim()).toBe(url);
+  expect(readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim()).toBe(token);
 
   // Routed (and counted) by the queue consumers in the background: 380 + 215.6 + 217.
   let value: unknown;

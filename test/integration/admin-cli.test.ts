@@ -83,6 +83,20 @@ test('refusals: the server\'s error and exit 1; usage errors exit 2 before any c
   expect(await cli(['sites', 'list'], { ADMIN_TOKEN: '' })).toMatchObject({ code: 2, err: expect.stringMatching(/No admin token/) });
 });
 
+test('without --url or ADMIN_URL it calls the address npm start last listened on, with the token it keeps', async () => {
+  let out = '';
+  const code = await runAdminCli(['sites', 'get', '2'], adminRoutes, {
+    env: {},
+    fetch,
+    out: (text) => void (out += text),
+    err: () => undefined,
+    localToken: () => ADMIN_TOKEN,
+    localUrl: () => server.url,
+  }, () => '');
+  expect(code).toBe(0);
+  expect(JSON.parse(out)).toMatchObject({ siteId: 2 });
+});
+
 test('--help at every level: resources, a resource\'s verbs, a verb\'s options', async () => {
   const top = await cli(['--help']);
   expect(top.code).toBe(0);
