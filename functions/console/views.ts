@@ -128,6 +128,8 @@ export interface ReportsModel {
   /** Item names by id, where the central copy holds the item. */
   readonly itemNames: ReadonlyMap<string, string>;
   readonly usage: readonly UsageRow[];
+  /** Whether stores were left out of the usage read (past MAX_USAGE_ROWS figures). */
+  readonly usageStoresCut: boolean;
   /** The first lines of stock on hand (at most MAX_STOCK_ROWS). */
   readonly stock: readonly StockOnHandRow[];
   /** Whether there are more lines than shown. */
@@ -137,6 +139,8 @@ export interface ReportsModel {
 
 /** Stock lines shown on the page (more: narrow by item or stores). */
 export const MAX_STOCK_ROWS = 200;
+/** Usage rows (item, store, month) read for the chart, about; whole stores are read. */
+export const MAX_USAGE_ROWS = 5_000;
 const money = (value: number) => value.toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 export function reportsView(model: ReportsModel | undefined): Html {
@@ -157,6 +161,7 @@ export function reportsView(model: ReportsModel | undefined): Html {
 <label><input type="checkbox" name="locations" ${model.byLocation ? 'checked' : ''}> stock per location</label><button type="submit">Show</button></form>
 <h2>Monthly usage</h2>
 ${months.length ? barChart({ title: `Usage per month${model.itemId ? ` of ${model.itemNames.get(model.itemId) ?? `item ${model.itemId}`}` : ', every item'}, per store (units)`, categories: months, series, unit: 'units' }) : html`<p class="note" id="usage-empty">No usage recorded.</p>`}
+${model.usageStoresCut ? html`<p class="note" id="usage-more">Not every store is charted (${series.length} shown): choose stores or an item to see the others, or read all of it from the admin API (<code>GET /admin/v1/reports/monthly-usage</code>).</p>` : ''}
 <h2>Stock value</h2>
 <div class="tiles"><div class="tile" id="stock-value"><b>${money(model.value.value)}</b>${count(model.value.units)} units on hand, ${model.storeIds.length ? 'stores shown' : 'every store'}</div>
 ${model.value.stores.map((row) => html`<div class="tile"><b>${money(row.value)}</b>${storeName.get(row.storeId) ?? row.storeId}</div>`)}</div>

@@ -15,9 +15,9 @@ import { logger } from '../commons/observability';
 import { consoleDataFrom, type ConsoleData } from '../console/data';
 import { page, type Frame, type Html } from '../console/html';
 import { cookieName, csrfMatches, issueSession, readCookie, SESSION_SECONDS, sessionCookie, verifySession, type Session } from '../console/session';
-import { errorView, fleetView, MAX_STOCK_ROWS, loginView, quarantineView, reportsView, siteView, type QuarantineActions, type QuarantineState, type ReportsModel } from '../console/views';
+import { errorView, fleetView, MAX_STOCK_ROWS, MAX_USAGE_ROWS, loginView, quarantineView, reportsView, siteView, type QuarantineActions, type QuarantineState, type ReportsModel } from '../console/views';
 import type { AttemptGate } from '../domain/ports';
-import { monthlyUsage, stockOnHandPage, stockValue } from '../services/reports';
+import { monthlyUsagePage, stockOnHandPage, stockValue } from '../services/reports';
 import { DEFAULT_SILENT_AFTER_DAYS } from '../services/sync-report';
 import { DynamoAttemptGate } from '../storage/attempt-gate';
 import { DynamoAuditLog } from '../storage/audit-log';
@@ -159,9 +159,10 @@ async function showReports(context: Context): Promise<HttpResult> {
   // A checkbox: sent (as "on") only when ticked.
   const byLocation = query.has('locations');
   const scope = storeIds.length ? { storeIds } : {};
-  const [stores, usage, stockPage, value] = await Promise.all([
+  const [stores, usagePage, stockPage, value] = await Promise.all([
     context.deps.data.allStores(),
-    monthlyUsage(reports, { ...scope, ...(itemId ? { itemId } : {}) }),
+    // Bounded like the stock table: the chart of a large system shows its first stores.
+    monthlyUsagePage(reports, { ...scope, ...(itemId ? { itemId } : {}), maxRows: MAX_USAGE_ROWS }),
     // Only the stores needed to fill the table: a large system is not read whole for 200 lines.
     stockOnHandPage(reports, { ...scope, ...(itemId ? { itemId } : {}), byLocation, maxRows: MAX_STOCK_ROWS + 1 }),
     stockValue(reports, scope),
@@ -169,7 +170,9 @@ async function showReports(context: Context): Promise<HttpResult> {
   const stock = stockPage.rows.slice(0, MAX_STOCK_ROWS);
   const moreStock = stockPage.rows.length > MAX_STOCK_ROWS || stockPage.next !== undefined;
   const itemNames = await context.deps.data.itemNames([...stock.map((row) => row.itemId), ...(itemId ? [itemId] : [])]);
-  const model: ReportsModel = { stores, storeIds, itemId, byLocation, itemNames, usage, stock, moreStock, value };
+  const usage = usagePage.rows;
+  const usageStoresCut = usagePage.next !== undefined;
+  const model: ReportsModel = { stores, storeIds, itemId, byLocation, itemNames, usage, usageStoresCut, stock, moreStock, value };
   return htmlPage(200, frame, reportsView(model));
 }
 

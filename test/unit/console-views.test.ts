@@ -61,6 +61,7 @@ test('the reports page: a Location column on request, and a note when there are 
     byLocation: true,
     itemNames: new Map([['AMOX', 'Amoxicillin']]),
     usage: [],
+    usageStoresCut: false,
     stock: [
       { storeId: 'S1', itemId: 'AMOX', locationId: 'SHELF', units: 100, value: 12.5 },
       { storeId: 'S1', itemId: 'AMOX', locationId: '', units: 20, value: 2 },
@@ -74,7 +75,9 @@ test('the reports page: a Location column on request, and a note when there are 
   expect(page).toContain('<td><span class="note">none</span></td>');
   expect(page).toContain('name="locations" checked');
   expect(page).not.toContain('id="stock-more"');
-  const more = reportsView({ ...model, byLocation: false, moreStock: true }).toString();
+  expect(page).not.toContain('id="usage-more"');
+  const more = reportsView({ ...model, byLocation: false, moreStock: true, usageStoresCut: true, usage: [{ storeId: 'S1', itemId: 'AMOX', month: '2026-11', units: 4 }] }).toString();
   expect(more).not.toContain('<th>Location</th>');
   expect(more).toContain('id="stock-more"');
+  expect(more).toMatch(/id="usage-more">Not every store is charted \(1 shown\)/);
 });
