@@ -11,13 +11,15 @@
  */
 import type { SyncConfig } from '../domain/config/model';
 import { getStore, storesOnSite } from '../domain/config/queries';
-import type { CentralCopy, ChangeLog, ChangeLogEntry, RecordKey } from '../domain/ports';
+import type { CentralCopy, ChangeLog, ChangeLogEntry, RecordKey, StoredRecord } from '../domain/ports';
 import { recordKeyString } from '../domain/ports';
 import type { RecordData } from '../domain/legacy-fields';
 import {
   centralLookupNeeded,
   holdsCentral,
+  isEveryonesName,
   listsOfOwnStores,
+  namesNotHeld,
   siteCentralView,
   type SiteCentralView,
 } from '../domain/sync/central-relevance';
@@ -154,4 +156,29 @@ async function carrierRecord(centralCopy: CentralCopy, config: SyncConfig, siteI
     }
   }
   return undefined;
+}
+
+/**
+ * The name records that these records, on their way to the site, point at and the site does not
+ * hold (`namesNotHeld`: a name hidden in the store after the store traded with it), in their
+ * current version, to be sent with them: the client refuses an invoice whose name it lacks. Names
+ * every site holds (manufacturers, system names) come through the log, and patients only where
+ * they are visible: both are left out. One batch read, and none when every name is held.
+ */
+export async function namesSentWith(
+  centralCopy: CentralCopy,
+  view: SiteCentralView,
+  records: ReadonlyArray<{ readonly tableName: string; readonly recordData?: RecordData }>,
+): Promise<Map<string, StoredRecord>> {
+  const wanted = new Set<string>();
+  for (const record of records) for (const nameId of namesNotHeld(view, record)) wanted.add(nameId);
+  if (wanted.size === 0) return new Map();
+  const found = await centralCopy.get([...wanted].map((recordId) => ({ tableName: 'name', recordId })), { routing: false });
+  const names = new Map<string, StoredRecord>();
+  for (const nameId of wanted) {
+    const name = found.get(recordKeyString({ tableName: 'name', recordId: nameId }));
+    if (!name || (name.action !== 'insert' && name.action !== 'update') || name.recordData === undefined) continue;
+    if (name.placement.dataClass === 'central' && !isEveryonesName(name.recordData)) names.set(nameId, name);
+  }
+  return names;
 }

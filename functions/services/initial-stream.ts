@@ -14,11 +14,13 @@ import {
   streamSources,
   type StreamPosition,
 } from '../domain/sync/initial-stream';
+import { namesNotHeld, siteCentralView } from '../domain/sync/central-relevance';
 import { destinations } from '../domain/sync/routing';
 import { payloadBytes } from '../protocol/response-budget';
 import { recordKeyString } from '../domain/ports';
 import { wireForm } from './route';
 import { awaitingResponseAt } from './transfers';
+import { namesSentWith } from './central-records';
 
 export interface InitialStreamDeps {
   readonly centralCopy: CentralCopy;
@@ -64,6 +66,9 @@ export async function pullInitialStream(
   let reachedEnd = true;
   // The furthest record read and either delivered or not for this site: where a skip resumes.
   let read: StreamPosition | undefined = stream.position;
+  const view = siteCentralView(config, siteId);
+  // Names a record points at that the site does not hold travel with it, once per answer.
+  const namesSent = new Set<string>();
 
   scan: for (const { source, afterRecordKey } of remainingSources(streamSources(config, siteId), stream.position)) {
     let after = afterRecordKey;
@@ -76,6 +81,7 @@ export async function pullInitialStream(
       const page = await deps.centralCopy.keyedPage(source, Math.max(limits.limit - found.length, MIN_PAGE_ITEMS), after);
       // An initiating half whose responding half does not exist yet reaches the site with it, from the transfers consumer.
       const awaiting = await awaitingResponseAt(deps.centralCopy, config, siteId, page.records.map(({ record }) => record));
+      const names = await namesSentWith(deps.centralCopy, view, page.records.map(({ record }) => record).filter((record) => record.action !== 'delete' && record.action !== 'merge'));
       for (const { key, record } of page.records) {
         const position = { sourceKey: source.key, recordKey: key };
         // A new site needs what exists, not the history of deletes and merges.
@@ -86,10 +92,20 @@ export async function pullInitialStream(
           !awaiting.has(recordKeyString(record));
         if (wanted) {
           const wire = wireForm(record);
-          const size = payloadBytes(wire);
-          if (found.length >= limits.limit || (found.length > 0 && bytes + size > limits.budgetBytes)) {
+          const withNames = namesNotHeld(view, record).flatMap((nameId) => {
+            const name = names.get(nameId);
+            return name && !namesSent.has(nameId) ? [wireForm(name)] : [];
+          });
+          const size = [...withNames, wire].reduce((sum, sent) => sum + payloadBytes(sent), 0);
+          const full = found.length + withNames.length >= limits.limit || bytes + size > limits.budgetBytes;
+          if (found.length >= limits.limit || (found.length > 0 && full)) {
             reachedEnd = false;
             break scan;
+          }
+          // A name comes before the record naming it, under the record's position (acknowledged with it).
+          for (const name of withNames) {
+            found.push({ record: name, position });
+            namesSent.add(name.recordId);
           }
           found.push({ record: wire, position });
           bytes += size;

@@ -15,7 +15,7 @@ import { holdsCentral, siteCentralView } from '../domain/sync/central-relevance'
 import { DISPENSARY_ONLY_HOLDER } from '../domain/sync/placement';
 import { destinations, hasActiveDispensary } from '../domain/sync/routing';
 import { recordKeyString } from '../domain/ports';
-import { listsJoinedTo, listsOfSite } from './central-records';
+import { listsJoinedTo, listsOfSite, namesSentWith } from './central-records';
 import { wireForm } from './route';
 import { queueSiteWork } from './site-work';
 import { awaitingResponseAt } from './transfers';
@@ -164,8 +164,10 @@ async function queueParts(
         .filter(holds)
         .filter((record) => !awaiting.has(recordKeyString(record)))
         .map((record) => ({ ...wireForm(record), siteId, version: record.version }));
+      // Names these records point at that the site does not hold (hidden since), queued before them.
+      const names = [...(await namesSentWith(deps.centralCopy, view, due)).values()].map((name): RoutedRecord => ({ ...wireForm(name), siteId, version: name.version }));
       // A record found through two sources is queued twice in its one version: the second replaces the first.
-      await deps.outgoing.enqueue(due);
+      await deps.outgoing.enqueue([...names, ...due]);
       queued += due.length;
       after = page.next;
     } while (after);

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { configFromFile } from '../../functions/domain/config/config-file';
 import { emptyConfig, type SyncConfig } from '../../functions/domain/config';
 import type { CentralCopy, InitialisationState, KeyedRecord, RecordSource, SiteProgress, StoredRecord } from '../../functions/domain/ports';
+import { recordKeyString } from '../../functions/domain/ports';
 import { comparePositions, type StreamPosition } from '../../functions/domain/sync/initial-stream';
 import { configFileSchema } from '../../functions/protocol/admin';
 import { acknowledgeInitialStream, pullInitialStream } from '../../functions/services/initial-stream';
@@ -28,7 +29,9 @@ const STORES = ['STORE_A', 'STORE_B', 'STORE_C', 'STORE_D', 'STORE_E', 'STORE_F'
 /** Index order as DynamoDB keeps it: by key, byte-wise. */
 const byKey = (a: KeyedRecord, b: KeyedRecord) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key));
 
-function memoryCentralCopy(records: readonly StoredRecord[]): Pick<CentralCopy, 'keyedPage'> {
+/** `names`: the name records `get` finds (a record's names are read by key, not through the stream). */
+function memoryCentralCopy(records: readonly StoredRecord[], names: readonly StoredRecord[] = []): Pick<CentralCopy, 'keyedPage' | 'get'> {
+  const nameByKey = new Map(names.map((name) => [recordKeyString(name), name]));
   const index = new Map<string, KeyedRecord[]>();
   for (const record of records) {
     const value = record.placement.storeId!;
@@ -41,6 +44,9 @@ function memoryCentralCopy(records: readonly StoredRecord[]): Pick<CentralCopy, 
       const from = start === -1 ? all.length : start;
       const page = all.slice(from, from + limit);
       return { records: page, more: from + limit < all.length };
+    },
+    async get(keys) {
+      return new Map(keys.flatMap((key) => (nameByKey.has(recordKeyString(key)) ? [[recordKeyString(key), nameByKey.get(recordKeyString(key))!] as const] : [])));
     },
   };
 }
@@ -134,4 +140,80 @@ test('acknowledgements of another initialisation or of unknown ids never move th
   expect(state().stream).toEqual({ generation: 'g2', done: false });
   await acknowledgeInitialStream(deps, REMOTE_1, page.map((record) => record.syncOutId));
   expect(state().stream!.position).toEqual({ sourceKey: 's:STORE_B', recordKey: 'transact#T2' });
+});
+
+/**
+ * A store's records point at names (an invoice's customer, a stock line's supplier, donor or
+ * manufacturer). Remote site 1 holds the names of its stores and those visible in them
+ * (NAME_STORE_A, _B, _F, and _C, which sees B); a name hidden since the record was made (X1-X3, store D's name) is
+ * sent with the record, before it or in an earlier answer. Names every site holds through the
+ * central log (a manufacturer), patients (sent where visible), deleted and unknown names are not.
+ */
+const HELD_NAMES = ['NAME_STORE_A', 'NAME_STORE_B', 'NAME_STORE_C', 'NAME_STORE_F'];
+const HIDDEN_NAMES = ['X1', 'X2', 'X3', 'NAME_STORE_D'];
+const NOT_SENT = ['MAKER', 'PATIENT', 'DELETED', 'GONE'];
+const nameRecord = (id: string): StoredRecord => ({
+  tableName: 'name',
+  recordId: id,
+  action: id === 'DELETED' ? 'delete' : 'update',
+  recordData: { ID: id, name: `Name ${id}`, type: id === 'PATIENT' ? 'patient' : 'facility', manufacturer: id === 'MAKER' },
+  placement: { dataClass: id === 'PATIENT' ? 'patient' : 'central', flags: [] },
+  originSiteId: 1,
+  changeId: `c-${id}`,
+  version: 3,
+  routedVersion: 3,
+});
+const NAME_FIELDS: Record<string, readonly string[]> = { transact: ['name_ID'], item_line: ['name_ID', 'donor_id', 'manufacturer_ID'], trans_line: ['donor_id', 'manufacturer_ID'] };
+
+const namingArbitrary = fc.uniqueArray(
+  fc.record({
+    storeId: fc.constantFrom(...STORES),
+    id: fc.stringMatching(/^[A-Za-z0-9]{1,8}$/),
+    tableName: fc.constantFrom('transact', 'item_line', 'trans_line'),
+    names: fc.array(fc.constantFrom('', ...HELD_NAMES, ...HIDDEN_NAMES, ...NOT_SENT), { minLength: 3, maxLength: 3 }),
+  }),
+  { selector: (record) => record.id, maxLength: 60 },
+);
+
+test('every name a delivered store record points at is held by the site or delivered no later than the record; no other name is delivered', async () => {
+  await fc.assert(
+    fc.asyncProperty(namingArbitrary, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 200, max: 4_000 }), fc.infiniteStream(fc.boolean()), async (specs, limit, budgetBytes, ackLost) => {
+      const records = specs.map(({ storeId, id, tableName, names }): StoredRecord => {
+        const fields = NAME_FIELDS[tableName]!;
+        const data = Object.fromEntries(fields.map((field, i) => [field, names[i]!]));
+        return { ...storedRecord(storeId, id, 10, false), tableName, recordData: { ID: id, store_ID: storeId, ...data } };
+      });
+      const { progress, state } = memoryProgress('g3');
+      const names = [...HIDDEN_NAMES, ...NOT_SENT.filter((id) => id !== 'GONE')].map(nameRecord);
+      const deps = { centralCopy: memoryCentralCopy(records, names) as CentralCopy, progress: progress as SiteProgress };
+      const namesReceived = new Set<string>();
+      const pointedAt = new Set<string>();
+      const dangling: string[] = [];
+      for (let call = 0; call < 1_000 && !state().stream!.done; call++) {
+        const page = await pullInitialStream(deps, config, REMOTE_1, state().stream!, { limit, budgetBytes, scanMs: 60_000, maxScanMs: 60_000 });
+        if (page.length === 0) break;
+        expect(page.filter((record) => record.tableName !== 'name').length).toBeLessThanOrEqual(limit);
+        for (const record of page) {
+          if (record.tableName === 'name') {
+            namesReceived.add(record.recordId);
+            expect(record.recordData).toMatchObject({ ID: record.recordId, name: `Name ${record.recordId}` });
+            continue;
+          }
+          for (const field of NAME_FIELDS[record.tableName]!) {
+            const nameId = String(record.recordData?.[field] ?? '');
+            if (nameId === '' || NOT_SENT.includes(nameId)) continue;
+            pointedAt.add(nameId);
+            if (!HELD_NAMES.includes(nameId) && !namesReceived.has(nameId)) dangling.push(`${record.recordId}.${field} -> ${nameId}`);
+          }
+        }
+        if (ackLost.next().value) continue;
+        await acknowledgeInitialStream(deps, REMOTE_1, page.map((record) => record.syncOutId));
+      }
+      expect(state().stream!.done).toBe(true);
+      expect(dangling).toEqual([]);
+      // Only hidden names something delivered points at, never one held, everyone's, a patient's or deleted.
+      expect([...namesReceived].filter((id) => !HIDDEN_NAMES.includes(id) || !pointedAt.has(id))).toEqual([]);
+    }),
+    { numRuns: 150 },
+  );
 });

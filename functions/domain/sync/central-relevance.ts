@@ -145,3 +145,30 @@ export function holdsCentral(
     }
   }
 }
+
+/**
+ * Fields of store data the client resolves to a name it must hold (an invoice's, requisition's or
+ * purchase order's other party; a stock line's supplier; a line's donor or manufacturer). Store
+ * data points at names visible in its store when it is made, but a name hidden later is not held
+ * by a site that comes to hold the store afterwards, while the store's old records naming it are.
+ */
+const STORE_NAME_REFERENCES: Readonly<Record<string, readonly string[]>> = {
+  transact: ['name_ID'],
+  requisition: ['name_ID'],
+  purchase_order: ['name_ID'],
+  item_line: ['name_ID', 'donor_id', 'manufacturer_ID'],
+  trans_line: ['donor_id', 'manufacturer_ID'],
+  Stock_take_lines: ['donor_ID', 'manufacturer_ID'],
+};
+
+/** The names a record sent to the site points at that its view does not hold (they travel with it). */
+export function namesNotHeld(view: SiteCentralView, record: { readonly tableName: string; readonly recordData?: RecordData }): string[] {
+  const fields = Object.hasOwn(STORE_NAME_REFERENCES, record.tableName) ? STORE_NAME_REFERENCES[record.tableName]! : [];
+  if (view.everything || fields.length === 0) return [];
+  const names: string[] = [];
+  for (const field of fields) {
+    const nameId = reference(record.recordData, field);
+    if (nameId !== undefined && !view.heldNameIds.has(nameId) && !names.includes(nameId)) names.push(nameId);
+  }
+  return names;
+}
