@@ -7,11 +7,10 @@
 import { request } from 'node:http';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { acceptsGzip } from '../../functions/commons/compression';
-import { sha256Hex } from '../../functions/domain/config/credentials';
 import { MAX_BODY_BYTES } from '../../functions/protocol/v5';
 import { downloadFileErrorBody, errorAnswer, uploadFileAnswer } from '../../functions/protocol/v6';
 import { legacyRecord } from '../support/legacy-records';
-import { basicAuth } from '../support/raw-v5';
+import { basicAuth, v6SyncSettings } from '../support/raw-v5';
 import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
 
 const SITE = 'remote-site-1';
@@ -93,15 +92,7 @@ test('a decompression bomb is a 413 and stores nothing; not-gzip is a 400; anoth
 });
 
 /** The v5 settings an Open mSupply site sends inside every v6 body. */
-const v6Settings = () => ({
-  serverUrl: server.url,
-  username: SITE,
-  passwordSha256: sha256Hex(server.passwords[SITE]!),
-  siteUuid: 'compression-hw',
-  appVersion: '2.20.00',
-  appName: 'Open mSupply Desktop',
-  syncVersion: '14',
-});
+const v6Settings = () => v6SyncSettings({ baseUrl: server.url, siteName: SITE, password: server.passwords[SITE]!, hardwareId: 'compression-hw' });
 const v6Pull = () => JSON.stringify({ cursor: 0, batchSize: 500, syncV5Settings: v6Settings(), isInitialised: false, syncV6Version: 5 });
 const jsonHeaders = { 'content-type': 'application/json' };
 

@@ -7,9 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { sha256Hex } from '../../functions/domain/config/credentials';
 import { legacyRecord } from '../support/legacy-records';
-import { basicAuth, rawV5, type RawV5Client } from '../support/raw-v5';
+import { basicAuth, rawV5, v6SyncSettings, type RawV5Client } from '../support/raw-v5';
 import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
 
 jest.setTimeout(180_000);
@@ -222,15 +221,7 @@ test('a sync v6 pull, gzip-encoded as the client asks, cut mid-body at every oth
     recordData: { id: `cut-asset-${String(i).padStart(4, '0')}`, store_id: 'STORE_A', notes: randomBytes(2_000).toString('hex') },
   }));
   expect((await server.admin('POST', '/v6-records', { records: assets })).status).toBe(200);
-  const syncV5Settings = {
-    serverUrl: server.url,
-    username: SITE,
-    passwordSha256: sha256Hex(server.passwords[SITE]!),
-    siteUuid: HARDWARE,
-    appVersion: '2.20.00',
-    appName: 'Open mSupply Desktop',
-    syncVersion: '14',
-  };
+  const syncV5Settings = v6SyncSettings({ baseUrl: server.url, siteName: SITE, password: server.passwords[SITE]!, hardwareId: HARDWARE });
   const pullBody = (cursor: number) => Buffer.from(JSON.stringify({ cursor, batchSize: 100, syncV5Settings, isInitialised: false, syncV6Version: 5 }));
   const headers = { 'content-type': 'application/json', 'accept-encoding': 'gzip' };
 

@@ -40,6 +40,19 @@ export function basicAuth(siteName: string, password: string): string {
   return `Basic ${Buffer.from(`${siteName}:${sha256Hex(password)}`, 'utf8').toString('base64')}`;
 }
 
+/** The v5 settings an Open mSupply site sends inside every sync v6 body (`SyncApiSettings`). */
+export function v6SyncSettings(options: { readonly baseUrl: string; readonly siteName: string; readonly password: string; readonly hardwareId: string }) {
+  return {
+    serverUrl: options.baseUrl,
+    username: options.siteName,
+    passwordSha256: sha256Hex(options.password),
+    siteUuid: options.hardwareId,
+    appVersion: '2.20.00',
+    appName: 'Open mSupply Desktop',
+    syncVersion: '14',
+  };
+}
+
 export function rawV5(options: RawV5Options): RawV5Client {
   const base: Record<string, string> = {
     authorization: basicAuth(options.siteName, options.password),
