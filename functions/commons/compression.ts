@@ -72,14 +72,16 @@ function withAcceptEncoding(vary: string | number | boolean | undefined): string
   return names.some((name) => name.toLowerCase() === 'accept-encoding' || name === '*') ? names.join(', ') : [...names, 'accept-encoding'].join(', ');
 }
 
-/** Whether an Accept-Encoding header accepts gzip (`gzip`, `*`, with a q-value above 0). */
+/** Whether an Accept-Encoding header accepts gzip: named (or x-gzip) with a q above 0, else `*` with one. */
 export function acceptsGzip(header: string | undefined): boolean {
   if (!header) return false;
-  return header.split(',').some((part) => {
-    const [coding, ...params] = part.trim().toLowerCase().split(';');
-    if (coding !== 'gzip' && coding !== '*' && coding !== 'x-gzip') return false;
+  const qualities = new Map<string, number>();
+  for (const part of header.split(',')) {
+    const [coding = '', ...params] = part.trim().toLowerCase().split(';');
     const q = params.map((param) => param.trim()).find((param) => param.startsWith('q='));
-    return q === undefined || Number(q.slice(2)) > 0;
-  });
+    qualities.set(coding.trim(), q === undefined ? 1 : Number(q.slice(2)));
+  }
+  // An explicit gzip wins over `*` (RFC 9110 §12.5.3).
+  const quality = qualities.get('gzip') ?? qualities.get('x-gzip') ?? qualities.get('*') ?? 0;
+  return quality > 0;
 }
-

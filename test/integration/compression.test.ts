@@ -51,6 +51,9 @@ test('Accept-Encoding is read as HTTP says: gzip, x-gzip or *, unless its q is 0
   expect(acceptsGzip('*')).toBe(true);
   expect(acceptsGzip('gzip;q=0')).toBe(false);
   expect(acceptsGzip('br, deflate')).toBe(false);
+  expect(acceptsGzip('gzip;q=0, *')).toBe(false);
+  expect(acceptsGzip('*;q=0, gzip;q=0.1')).toBe(true);
+  expect(acceptsGzip('deflate, gzip')).toBe(true);
   expect(acceptsGzip(undefined)).toBe(false);
 });
 
