@@ -14,6 +14,7 @@
  * checked against the issue's targets: a target missed is a MISSED line and a failing exit.
  * Run through `npm run bench`, or alone with `tsx bench/health-post.ts`.
  */
+import './quiet-functions';
 import { storedRecordData } from '../functions/storage/record-data';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';

@@ -13,6 +13,7 @@
  * `npm run bench -- --fleet` runs only the fleet benchmark instead (bench/fleet.ts; --fleet-sizes,
  * default 1000,10000,40000).
  */
+import './quiet-functions';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
