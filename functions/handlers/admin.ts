@@ -5,8 +5,8 @@
  * change is logged and kept in the audit log with who and when.
  *
  * The routes live in functions/admin-api/, one module per resource (registry.ts lists them),
- * matched by @middy/http-router; GET /admin/v1/openapi.json is generated from the same
- * definitions.
+ * matched by @middy/http-router; GET /admin/v1/openapi.json serves the document generated from
+ * the same definitions (`npm run openapi`, committed: zod's JSON Schema writer stays out of this bundle).
  */
 import { dynamoDb } from '../commons/clients';
 import { adapters, pushDependencies } from '../commons/adapters';
@@ -25,7 +25,8 @@ import { resetInitialisation } from '../storage/initialisation-reset';
 import { lastChanges } from '../storage/record-changes';
 import { adminTokenFromEnvironment, authenticate } from '../admin-api/auth';
 import { parseQuery } from '../admin-api/helpers';
-import { openApiDocument as documentOf } from '../admin-api/openapi';
+import type { openApiDocument as documentOf } from '../admin-api/openapi';
+import { servedOpenApiText } from '../admin-api/served-openapi';
 import { adminRoutes } from '../admin-api/registry';
 import { adminRouter } from '../admin-api/router';
 import { ADMIN_BASE_PATH, type AdminDeps, type AdminRoute, type RouteDeps } from '../admin-api/types';
@@ -33,20 +34,19 @@ import { ADMIN_BASE_PATH, type AdminDeps, type AdminRoute, type RouteDeps } from
 export { ADMIN_BASE_PATH, adminTokenFromEnvironment };
 export type { AdminDataDeps, AdminDeps } from '../admin-api/types';
 
-export const openApiDocument = () => documentOf(adminRoutes);
+/** The document GET /admin/v1/openapi.json serves, parsed. */
+export const openApiDocument = (): ReturnType<typeof documentOf> => JSON.parse(servedOpenApiText()) as ReturnType<typeof documentOf>;
 
 export function createAdminHandler(deps: AdminDeps) {
   const full: RouteDeps = { hashPassword: scryptPassword, data: null, attempts: null, syncReport: null, reports: null, operatorActions: null, silentAfterDays: DEFAULT_SILENT_AFTER_DAYS, now: () => new Date(), ...deps };
   const findRoute = adminRouter(adminRoutes);
-  let openApi: string | undefined;
   return httpHandler(async (event: HttpEvent) => {
     const method = event.requestContext.http.method.toUpperCase();
     const path = (event.rawPath ?? event.requestContext.http.path).replace(/\/+$/, '');
     if (!path.startsWith(ADMIN_BASE_PATH)) throw new HttpError(404, 'not_found', `No admin route ${path}.`);
     const subPath = path.slice(ADMIN_BASE_PATH.length);
     if (subPath === '/openapi.json' && method === 'GET') {
-      openApi ??= JSON.stringify(openApiDocument());
-      return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: openApi };
+      return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: servedOpenApiText() };
     }
 
     const actor = await authenticate(full, event);
