@@ -124,7 +124,7 @@ export class CentralSyncStack extends Stack {
         ...(readsAdminToken ? { ADMIN_TOKEN_SECRET_ARN: adminToken.secretArn } : {}),
         ...(name === 'syncSite' && props.publicBaseUrl ? { PUBLIC_BASE_URL: publicOrigin(props.publicBaseUrl) } : {}),
         // The sync report (admin API) and the console flag silent sites as the alarm counts them.
-        ...((name === 'admin' || name === 'console') && silentAfterDays ? { SILENT_AFTER_DAYS: String(silentAfterDays) } : {}),
+        ...((name === 'admin' || name === 'adminOperations' || name === 'console') && silentAfterDays ? { SILENT_AFTER_DAYS: String(silentAfterDays) } : {}),
         ...Object.fromEntries(bucketAccess.map(([bucket]) => [bucketEnvVar(bucket), syncBuckets.buckets[bucket].bucketName])),
       });
       for (const [bucket, access] of bucketAccess) syncBuckets.grantObjects(bucket, fn.role!, access);

@@ -125,12 +125,37 @@ export const apiFunctions = {
   },
   admin: {
     handler: 'admin',
-    purpose: 'Admin API: sites, stores, sync-with, visibility, preferences, users, data import, quarantine, audit log (bearer token)',
+    purpose: 'Admin API, configuration: sites (and their re-initialisation), stores, sync-with, visibility, preferences, moves, users, audit log, configuration file; every /admin/v1 path adminOperations does not take (bearer token)',
     routes: ['ANY /admin/v1/{proxy+}', 'GET /admin/v1/openapi.json'],
     routeThrottle: { rateLimit: 10, burstLimit: 20 },
-    // syncOut: a store moves only when nothing waits for either site.
-    // v6Sync: central v6 data imported through POST /admin/v1/v6-records.
-    // quarantine: listing every site's refused records is a scan (readWriteScan).
+    // records and fanOut: store and user records follow configuration changes (the central copy,
+    // then work for the sites holding them). syncOut: a store moves only when nothing waits for
+    // either site. siteState: the token's attempt gate, work markers, a re-initialisation.
+    tables: { config: 'readWrite', records: 'update', siteState: 'readWrite', syncOut: 'read' },
+    sendsTo: ['fanOut'],
+    timeoutSeconds: 29,
+    readsAdminToken: true,
+  },
+  adminOperations: {
+    handler: 'admin-operations',
+    purpose: 'Admin API, operations: central data import, quarantine (list, replay, resolve), sync report, central reports and their back-fill (bearer token)',
+    // Every path of functions/admin-api/registry-operations.ts (a test keeps the two in step); the
+    // admin function takes the rest, so each path is one function's and 404/405 answers stay the same.
+    routes: [
+      'ANY /admin/v1/records',
+      'ANY /admin/v1/v6-records',
+      'ANY /admin/v1/quarantine',
+      'ANY /admin/v1/quarantine/replay',
+      'ANY /admin/v1/quarantine/resolve',
+      'ANY /admin/v1/quarantine/{id}/replay',
+      'ANY /admin/v1/quarantine/{id}/resolve',
+      'ANY /admin/v1/sync-report',
+      'ANY /admin/v1/reports/{report}',
+    ],
+    routeThrottle: { rateLimit: 10, burstLimit: 20 },
+    // v6Sync and records: imported and replayed records are stored as a push stores them (v6
+    // copy, legacy central copy) and sent on through fanOut; syncOut: queue lengths (sync report,
+    // a replay). quarantine: listing every site's refused records is a scan (readWriteScan).
     // reports: the report figures (the fan-out consumer keeps them; the back-fill route counts records held before).
     tables: { config: 'readWrite', records: 'update', quarantine: 'readWriteScan', siteState: 'readWrite', syncOut: 'read', v6Sync: 'readWrite', reports: 'update' },
     sendsTo: ['fanOut'],

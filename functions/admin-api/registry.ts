@@ -1,26 +1,11 @@
 /**
- * Every admin resource module, in the order their routes are matched and documented. A new
- * resource is one module exporting its routes, added here.
+ * Every admin route, in the order they are matched and documented: the admin function's
+ * (registry-configuration.ts) then the admin operations function's (registry-operations.ts). A new
+ * resource is one module exporting its routes, added to one of those two (and, for the operations
+ * function, its paths to lib/functions.ts).
  */
-import { configurationRoutes } from './configuration';
-import { dataRoutes } from './data';
-import { moveRoutes } from './moves';
-import { quarantineRoutes } from './quarantine';
-import { reportRoutes } from './reports';
-import { siteRoutes } from './sites';
-import { storeRoutes } from './stores';
-import { syncReportRoutes } from './sync-report';
+import { adminConfigurationRoutes } from './registry-configuration';
+import { adminOperationsRoutes } from './registry-operations';
 import type { AdminRoute } from './types';
-import { userRoutes } from './users';
 
-export const adminRoutes: readonly AdminRoute[] = [
-  ...siteRoutes,
-  ...storeRoutes,
-  ...moveRoutes,
-  ...configurationRoutes,
-  ...userRoutes,
-  ...dataRoutes,
-  ...quarantineRoutes,
-  ...syncReportRoutes,
-  ...reportRoutes,
-];
+export const adminRoutes: readonly AdminRoute[] = [...adminConfigurationRoutes, ...adminOperationsRoutes];

@@ -113,11 +113,13 @@ test('least privilege on tables: no stream actions anywhere, a scan only where t
   expect(everything).not.toMatch(/dynamodb:(GetRecords|GetShardIterator|DescribeStream|ListStreams)/);
   // The policies are read per table: a push writes the central copy and keeps refusals.
   expect([...(dynamoActionsOf('syncPushFunction').get('records') ?? [])]).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem']));
-  expect([...(dynamoActionsOf('adminFunction').get('quarantine') ?? [])]).toContain('dynamodb:Scan');
+  expect([...(dynamoActionsOf('adminOperationsFunction').get('quarantine') ?? [])]).toContain('dynamodb:Scan');
+  // The admin API's configuration function never touches the quarantine, the v6 copy or the reports.
+  expect([...dynamoActionsOf('adminFunction').keys()].sort()).toEqual(['config', 'records', 'siteState', 'syncOut']);
   for (const role of roles) {
     const name = role.replace(/ServiceRole.*$/, '');
     for (const [table, actions] of dynamoActionsOf(name)) {
-      if (actions.has('dynamodb:Scan')) expect({ name, table }).toEqual({ name: expect.stringMatching(/^(admin|console)Function/), table: 'quarantine' });
+      if (actions.has('dynamodb:Scan')) expect({ name, table }).toEqual({ name: expect.stringMatching(/^(adminOperations|console)Function/), table: 'quarantine' });
     }
     for (const [table, actions] of dynamoActionsOf(name, { unconditional: true })) {
       if (table === 'records') expect({ name, deletes: [...actions].filter((action) => /Delete|BatchWrite/.test(action)) }).toEqual({ name, deletes: [] });
@@ -159,7 +161,7 @@ test('cdk-nag AwsSolutions: no unsuppressed errors or warnings', () => {
   expect(warnings.map((w) => w.entry.data)).toEqual([]);
 });
 
-test('the admin token is a Secrets Manager secret that only the admin and console functions may read', () => {
+test('the admin token is a Secrets Manager secret that only the two admin API functions and the console may read', () => {
   template.resourceCountIs('AWS::SecretsManager::Secret', 1);
   template.hasResourceProperties('AWS::Lambda::Function', {
     Environment: { Variables: Match.objectLike({ ADMIN_TOKEN_SECRET_ARN: { Ref: Match.stringLikeRegexp('AdminToken') } }) },
@@ -169,17 +171,20 @@ test('the admin token is a Secrets Manager secret that only the admin and consol
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['secretsmanager:GetSecretValue']) })]) },
     },
   });
-  expect(Object.values(readers).map((p) => JSON.stringify(p.Properties.Roles)).sort()).toEqual([expect.stringMatching(/adminFunction/), expect.stringMatching(/consoleFunction/)]);
-  const adminPolicies = template.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: [{ Ref: Match.stringLikeRegexp('adminFunction') }] },
-  });
-  const adminActions = JSON.stringify(Object.values(adminPolicies).map((p) => p.Properties.PolicyDocument.Statement));
-  expect(adminActions).toContain('dynamodb:ConditionCheckItem');
-  expect(adminActions).toContain('dynamodb:PutItem');
-  // Importing central data stores and routes it like a push; the queues sites pull stay out of reach.
-  expect(adminActions).toContain('sqs:SendMessage');
-  expect(adminActions).not.toContain('sqs:ReceiveMessage');
-  expect(adminActions).not.toMatch(/TableschangeLog/);
+  expect(Object.values(readers).map((p) => JSON.stringify(p.Properties.Roles)).sort()).toEqual([expect.stringMatching(/adminFunction/), expect.stringMatching(/adminOperationsFunction/), expect.stringMatching(/consoleFunction/)]);
+  for (const role of ['adminFunction', 'adminOperationsFunction']) {
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp(role) }] },
+    });
+    const actions = JSON.stringify(Object.values(policies).map((p) => p.Properties.PolicyDocument.Statement));
+    expect(actions).toContain('dynamodb:ConditionCheckItem');
+    expect(actions).toContain('dynamodb:PutItem');
+    // Configuration changes send store and user records on, importing central data stores and
+    // routes it like a push; the queues sites pull stay out of reach.
+    expect(actions).toContain('sqs:SendMessage');
+    expect(actions).not.toContain('sqs:ReceiveMessage');
+    expect(actions).not.toMatch(/TableschangeLog/);
+  }
 });
 
 test('a public base URL given to the stack reaches only the function that answers site info', () => {
@@ -248,7 +253,7 @@ test('routes people use (login, admin) have their own lower throttles than the s
   const stages = template.findResources('AWS::ApiGatewayV2::Stage');
   const [stage] = Object.values(stages) as Array<{ Properties: { DefaultRouteSettings: { ThrottlingRateLimit: number }; RouteSettings: Record<string, { ThrottlingRateLimit: number }> } }>;
   const stageLimit = stage!.Properties.DefaultRouteSettings.ThrottlingRateLimit;
-  for (const routeKey of ['POST /api/v4/login', 'ANY /admin/v1/{proxy+}']) {
+  for (const routeKey of ['POST /api/v4/login', 'ANY /admin/v1/{proxy+}', 'ANY /admin/v1/quarantine']) {
     expect(stage!.Properties.RouteSettings[routeKey]!.ThrottlingRateLimit).toBeLessThan(stageLimit);
   }
   expect(Object.keys(stage!.Properties.RouteSettings)).not.toContain('POST /sync/v5/queued_records');

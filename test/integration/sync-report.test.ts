@@ -4,7 +4,7 @@
  * times; the silent flag at the default and a given threshold, CSV, and paging.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { createAdminHandler } from '../../functions/handlers/admin';
+import { createAdminOperationsHandler as createAdminHandler } from '../../functions/handlers/admin-operations';
 import type { QuarantinedRecord } from '../../functions/domain/ports';
 import { ConfigStore } from '../../functions/storage/config-store';
 import { DynamoOutgoingQueue } from '../../functions/storage/outgoing-queue';

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
-import { createAdminHandler } from '../../functions/handlers/admin';
+import { createAdminHandler, type AdminDeps } from '../../functions/handlers/admin';
+import { createAdminOperationsHandler } from '../../functions/handlers/admin-operations';
 import { writeConfiguredRecords } from '../../functions/services/configured-records';
 import { createFanOutHandler } from '../../functions/handlers/fan-out';
 import { createHealthHandler } from '../../functions/handlers/health';
@@ -86,6 +87,21 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
   await writeConfiguredRecords(adapters, await adapters.configStore.load());
   const passwords = Object.fromEntries(imported.passwords.map(({ name, password }) => [name, password]));
 
+  // The admin API's two functions (configuration, operations) share their dependencies.
+  const adminDeps: AdminDeps = {
+    store: adapters.configStore,
+    adminToken: async () => ADMIN_TOKEN,
+    attempts: new DynamoAttemptGate(resources.db, resources.tables.siteState),
+    data: { push: adapters, quarantine: adapters.quarantine, outgoing: adapters.outgoing, v6: { v6Store: adapters.v6Store, legacyCopy: adapters.centralCopy } },
+    operatorActions: {
+      entries: adapters.quarantine,
+      lastChanges: (keys) => lastChanges(resources.db, resources.tables.records, keys),
+      audit: (entry, actor) => new DynamoAuditLog(resources.db, resources.tables.config, adapters.now).append(entry, actor),
+      resetInitialisation: (siteId) => resetInitialisation(resources.db, resources.tables.siteState, siteId),
+    },
+    syncReport: { sessions: adapters.sessions, progress: adapters.progress, outgoing: adapters.outgoing, refusals: new DynamoRefusalCounts(resources.db, resources.tables.siteState) },
+    reports: { figures: new DynamoReportFigures(resources.db, resources.tables.reports) },
+  };
   const handlers: Record<keyof typeof apiFunctions, LambdaHttpHandler> = {
     health: createHealthHandler({ probe: new AwsHealthProbe(resources.db, resources.sqs, { tables: [], queues: [] }) }) as LambdaHttpHandler,
     syncSite: createSyncSiteHandler(adapters) as LambdaHttpHandler,
@@ -94,20 +110,8 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
     syncV6: (await import('../../functions/handlers/sync-v6')).createSyncV6Handler(adapters) as LambdaHttpHandler,
     syncFiles: (await import('../../functions/handlers/sync-files')).createSyncFilesHandler(await syncFilesDepsFor(resources, adapters)) as LambdaHttpHandler,
     login: await import('../../functions/handlers/login').then((m) => m.createLoginHandler(m.loginDependencies(resources.db, resources.tables, adapters.now)) as LambdaHttpHandler),
-    admin: createAdminHandler({
-      store: adapters.configStore,
-      adminToken: async () => ADMIN_TOKEN,
-      attempts: new DynamoAttemptGate(resources.db, resources.tables.siteState),
-      data: { push: adapters, quarantine: adapters.quarantine, outgoing: adapters.outgoing, v6: { v6Store: adapters.v6Store, legacyCopy: adapters.centralCopy } },
-      operatorActions: {
-        entries: adapters.quarantine,
-        lastChanges: (keys) => lastChanges(resources.db, resources.tables.records, keys),
-        audit: (entry, actor) => new DynamoAuditLog(resources.db, resources.tables.config, adapters.now).append(entry, actor),
-        resetInitialisation: (siteId) => resetInitialisation(resources.db, resources.tables.siteState, siteId),
-      },
-      syncReport: { sessions: adapters.sessions, progress: adapters.progress, outgoing: adapters.outgoing, refusals: new DynamoRefusalCounts(resources.db, resources.tables.siteState) },
-      reports: { figures: new DynamoReportFigures(resources.db, resources.tables.reports) },
-    }) as LambdaHttpHandler,
+    admin: createAdminHandler(adminDeps) as LambdaHttpHandler,
+    adminOperations: createAdminOperationsHandler(adminDeps) as LambdaHttpHandler,
     console: (await import('./console-stand-in')).consoleHandlerFor(resources, adapters, ADMIN_TOKEN) as LambdaHttpHandler,
   };
   const routes: LocalRoute[] = Object.entries(apiFunctions).flatMap(([name, description]) =>

@@ -2,11 +2,14 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { adminRoutes } from '../../functions/admin-api/registry';
 import { adminRouter } from '../../functions/admin-api/router';
-import { createAdminHandler, openApiDocument } from '../../functions/handlers/admin';
+import { createAdminApiHandler } from '../../functions/admin-api/handler';
+import { servedOpenApiText } from '../../functions/admin-api/served-openapi';
+import { openApiDocument } from '../../functions/handlers/admin';
 import type { ConfigStore } from '../../functions/storage/config-store';
 import { lambdaContext } from '../../lib/local/http-gateway';
 
-const handler = createAdminHandler({ store: {} as ConfigStore, adminToken: async () => 'token' });
+// Over every route, as the two admin functions answer together (lib/functions.ts routes each path to one).
+const handler = createAdminApiHandler(adminRoutes, { store: {} as ConfigStore, adminToken: async () => 'token' }, servedOpenApiText);
 async function call(method: string, path: string) {
   const event = {
     rawPath: path,

@@ -5,7 +5,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { ReportFigures, StockFigure, StoreValueFigure, UsageFigure } from '../../functions/domain/reports/ports';
-import { createAdminHandler } from '../../functions/handlers/admin';
+import { createAdminOperationsHandler as createAdminHandler } from '../../functions/handlers/admin-operations';
 import type { ConfigStore } from '../../functions/storage/config-store';
 import { lambdaContext } from '../../lib/local/http-gateway';
 
