@@ -4,7 +4,9 @@
  * times; the silent flag at the default and a given threshold, CSV, and paging.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { createAdminOperationsHandler as createAdminHandler } from '../../functions/handlers/admin-operations';
+import { createAdminApiHandler } from '../../functions/admin-api/handler';
+import { adminRoutes } from '../../functions/admin-api/registry';
+import type { AdminDeps } from '../../functions/admin-api/types';
 import type { QuarantinedRecord } from '../../functions/domain/ports';
 import { ConfigStore } from '../../functions/storage/config-store';
 import { DynamoOutgoingQueue } from '../../functions/storage/outgoing-queue';
@@ -22,6 +24,8 @@ const ago = (ms: number) => new Date(NOW.getTime() - ms);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
+// Over every route (sites and the sync report are the two admin functions' routes).
+const createAdminHandler = (deps: AdminDeps) => createAdminApiHandler(adminRoutes, deps);
 let handler: ReturnType<typeof createAdminHandler>;
 let deps: Parameters<typeof syncReport>[0];
 
