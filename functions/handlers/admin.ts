@@ -11,7 +11,7 @@
  * document, generated from the same definitions (`npm run openapi`, committed).
  */
 import { dynamoDb } from '../commons/clients';
-import { adapters, pushDependencies } from '../commons/adapters';
+import { adapters, newWorkId, systemClock } from '../commons/adapters';
 import { tableName } from '../commons/environment';
 import { lazyHandler } from '../commons/lazy-handler';
 import { silentAfterDaysFromEnvironment } from '../commons/silent-after-days';
@@ -26,6 +26,8 @@ import type { openApiDocument as documentOf } from '../admin-api/openapi';
 import { adminConfigurationRoutes } from '../admin-api/registry-configuration';
 import { servedOpenApiText } from '../admin-api/served-openapi';
 import type { AdminDeps } from '../admin-api/types';
+import type { Quarantine } from '../domain/ports';
+import type { QuarantineEntries } from '../services/quarantine-actions';
 
 export { ADMIN_BASE_PATH } from '../admin-api/types';
 export { adminTokenFromEnvironment };
@@ -37,6 +39,14 @@ export const openApiDocument = (): ReturnType<typeof documentOf> => JSON.parse(s
 /** The configuration routes (registry-configuration.ts) and GET /admin/v1/openapi.json. */
 export const createAdminHandler = (deps: AdminDeps) => createAdminApiHandler(adminConfigurationRoutes, deps, servedOpenApiText);
 
+/**
+ * The quarantine, which none of this function's routes reads or writes (they are the operations
+ * function's) and whose table it is not granted: a call would be a misrouted route, so it fails loudly.
+ */
+const noQuarantine = new Proxy({} as Quarantine & QuarantineEntries, {
+  get: (_target, method) => (method === 'then' ? undefined : () => Promise.reject(new Error(`The admin function keeps no quarantine (${String(method)}): that route belongs to adminOperations.`))),
+});
+
 export const handler = lazyHandler(() =>
   createAdminHandler({
     store: new ConfigStore(dynamoDb(), tableName('config')),
@@ -45,10 +55,14 @@ export const handler = lazyHandler(() =>
     silentAfterDays: silentAfterDaysFromEnvironment(),
     // Store and user records follow configuration changes (central copy, fanOut work); a move
     // waits for both sites' queues; re-initialising reads one.
-    data: { push: pushDependencies(), quarantine: adapters.quarantine, outgoing: adapters.outgoing },
+    data: {
+      push: { centralCopy: adapters.centralCopy, quarantine: noQuarantine, work: adapters.work, progress: adapters.progress, now: systemClock, newId: newWorkId },
+      quarantine: noQuarantine,
+      outgoing: adapters.outgoing,
+    },
     syncReport: { sessions: adapters.sessions, progress: adapters.progress, outgoing: adapters.outgoing, refusals: adapters.refusalCounts },
     operatorActions: {
-      entries: adapters.quarantine,
+      entries: noQuarantine,
       lastChanges: (keys) => lastChanges(dynamoDb(), tableName('records'), keys),
       audit: (entry, actor) => new DynamoAuditLog(dynamoDb(), tableName('config')).append(entry, actor),
       resetInitialisation: (siteId) => resetInitialisation(dynamoDb(), tableName('siteState'), siteId),
