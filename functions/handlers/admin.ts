@@ -10,18 +10,11 @@
  * functions/admin-api/, one module per resource; GET /admin/v1/openapi.json serves the whole API's
  * document, generated from the same definitions (`npm run openapi`, committed).
  */
-import { dynamoDb } from '../commons/clients';
 import { adapters, newWorkId, systemClock } from '../commons/adapters';
-import { tableName } from '../commons/environment';
 import { lazyHandler } from '../commons/lazy-handler';
-import { silentAfterDaysFromEnvironment } from '../commons/silent-after-days';
-import { DynamoAttemptGate } from '../storage/attempt-gate';
-import { ConfigStore } from '../storage/config-store';
-import { DynamoAuditLog } from '../storage/audit-log';
-import { resetInitialisation } from '../storage/initialisation-reset';
-import { lastChanges } from '../storage/record-changes';
 import { adminTokenFromEnvironment } from '../admin-api/auth';
 import { createAdminApiHandler } from '../admin-api/handler';
+import { sharedAdminDeps } from '../admin-api/production-deps';
 import type { openApiDocument as documentOf } from '../admin-api/openapi';
 import { adminConfigurationRoutes } from '../admin-api/registry-configuration';
 import { servedOpenApiText } from '../admin-api/served-openapi';
@@ -49,23 +42,13 @@ const noQuarantine = new Proxy({} as Quarantine & QuarantineEntries, {
 
 export const handler = lazyHandler(() =>
   createAdminHandler({
-    store: new ConfigStore(dynamoDb(), tableName('config')),
-    adminToken: adminTokenFromEnvironment(),
-    attempts: new DynamoAttemptGate(dynamoDb(), tableName('siteState')),
-    silentAfterDays: silentAfterDaysFromEnvironment(),
+    ...sharedAdminDeps(noQuarantine),
     // Store and user records follow configuration changes (central copy, fanOut work); a move
     // waits for both sites' queues; re-initialising reads one.
     data: {
       push: { centralCopy: adapters.centralCopy, quarantine: noQuarantine, work: adapters.work, progress: adapters.progress, now: systemClock, newId: newWorkId },
       quarantine: noQuarantine,
       outgoing: adapters.outgoing,
-    },
-    syncReport: { sessions: adapters.sessions, progress: adapters.progress, outgoing: adapters.outgoing, refusals: adapters.refusalCounts },
-    operatorActions: {
-      entries: noQuarantine,
-      lastChanges: (keys) => lastChanges(dynamoDb(), tableName('records'), keys),
-      audit: (entry, actor) => new DynamoAuditLog(dynamoDb(), tableName('config')).append(entry, actor),
-      resetInitialisation: (siteId) => resetInitialisation(dynamoDb(), tableName('siteState'), siteId),
     },
   }),
 );
