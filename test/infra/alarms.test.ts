@@ -79,7 +79,7 @@ test('the silent-sites function runs hourly, reads only the configuration and si
   expect(statements).not.toMatch(/dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)/);
   // The alarm, the admin API's sync report and the console flag the same sites.
   const strict = synth({}, { silentAfterDays: 14 });
-  for (const description of [/^Counts the sites silent/, /^Admin API/, /^Operator console/]) {
+  for (const description of [/^Counts the sites silent/, /^Admin API, configuration/, /^Admin API, operations/, /^Operator console/]) {
     const matching = Object.values(strict.findResources('AWS::Lambda::Function')).filter((fn) => description.test(String(fn.Properties.Description)));
     expect({ description: String(description), found: matching.length }).toEqual({ description: String(description), found: 1 });
     expect(matching[0]!.Properties.Environment.Variables.SILENT_AFTER_DAYS).toBe('14');
