@@ -169,7 +169,18 @@ export interface Quarantine {
 
 /** Work handed to the background consumer (fan-out queue). */
 export type BackgroundWork =
-  | { readonly kind: 'route'; readonly workId: string; readonly originSiteId: number; readonly keys: readonly RecordKey[] }
+  | {
+      readonly kind: 'route';
+      readonly workId: string;
+      readonly originSiteId: number;
+      readonly keys: readonly RecordKey[];
+      /**
+       * Names among `keys` this push made manufacturers: every site holds them from now on, so
+       * routing sends the barcodes they make again, which a site's cursor may have passed while
+       * it did not hold the name (docs/central-data.md).
+       */
+      readonly newManufacturers?: readonly string[];
+    }
   /** Queue what a site has just become entitled to: a store's data, or a patient's records. */
   | { readonly kind: 'sendRecords'; readonly workId: string; readonly siteId: number; readonly source: EntitlementSource; readonly resume?: InitialisationProgress }
   /** Complete the transfer a header starts (or answer its numbering): `originSiteId` pushed it. */

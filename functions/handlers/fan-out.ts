@@ -49,7 +49,7 @@ export function createFanOutHandler(deps: FanOutDeps) {
       case 'route': {
         const transfers = deps.work ? { work: deps.work, progress: deps.progress, newId: deps.newId ?? newWorkId } : undefined;
         const outcome = await finishingOnLastAttempt(deps.progress, message.originSiteId, message.workId, record, queues.fanOut.maxReceiveCount, async () =>
-          routeRecords({ ...deps, transfers }, await deps.loadConfig(), message.keys),
+          routeRecords({ ...deps, transfers }, await deps.loadConfig(), message.keys, { newManufacturers: message.newManufacturers }),
         );
         await deps.progress.finish(message.originSiteId, message.workId);
         metrics.addMetric('RecordsRouted', 'Count', outcome.routed);

@@ -20,6 +20,8 @@ export const routeMessage = z.object({
   workId: nonEmpty(),
   originSiteId: siteId(),
   keys: z.array(recordKey).check(z.minLength(1)),
+  /** Names among `keys` the push made manufacturers: their barcodes are sent again. */
+  newManufacturers: z.optional(z.array(nonEmpty())),
 });
 
 const resume = z.optional(z.object({ source: z.int().check(z.minimum(0)), after: z.optional(z.string()), queued: z.int().check(z.minimum(0)), part: z.int().check(z.minimum(1)) }));

@@ -20,6 +20,7 @@ import type {
 } from '../domain/ports';
 import { recordKeyString } from '../domain/ports';
 import { decideRecord, type RecordDecision } from '../domain/sync/push-decision';
+import { isManufacturer } from '../domain/sync/central-relevance';
 import { siteMadeResponse } from '../domain/transfers/claims';
 import { routesNowhere, type HeaderLookup } from './route';
 import { isWellFormed } from '../protocol/json-text';
@@ -122,10 +123,13 @@ export async function acceptPush(
   const changes = accepted.map((change) => (routesNowhere(change, config, headers) ? { ...change, routesNowhere: true } : change));
   await deps.centralCopy.apply(changes);
   const keys: RecordKey[] = changes.filter((change) => !change.routesNowhere).map(({ record }) => ({ tableName: record.tableName, recordId: record.recordId }));
+  const madeManufacturers = new Set(changes.filter(madeManufacturer).map(({ record }) => record.recordId));
   const workIds: string[] = [];
   for (let i = 0; i < keys.length; i += KEYS_PER_MESSAGE) {
     const workId = deps.newId();
-    await queueSiteWork(deps, siteId, { kind: 'route', workId, originSiteId: siteId, keys: keys.slice(i, i + KEYS_PER_MESSAGE) });
+    const chunk = keys.slice(i, i + KEYS_PER_MESSAGE);
+    const newManufacturers = chunk.filter((key) => key.tableName === 'name' && madeManufacturers.has(key.recordId)).map((key) => key.recordId);
+    await queueSiteWork(deps, siteId, { kind: 'route', workId, originSiteId: siteId, keys: chunk, ...(newManufacturers.length > 0 ? { newManufacturers } : {}) });
     workIds.push(workId);
   }
   return { accepted: accepted.length, ignored, refused, workIds };
@@ -265,4 +269,13 @@ function unreadableEntry(siteId: number, item: UnreadableRecord, receivedAt: str
     receivedAt,
     raw: item.raw,
   };
+}
+
+/**
+ * A name this change makes a manufacturer that the central copy held as an ordinary name: sites
+ * that did not hold it skipped the barcodes it makes, and hold it from now on.
+ */
+function madeManufacturer({ record, stored }: AcceptedChange): boolean {
+  if (record.tableName !== 'name' || (record.action !== 'insert' && record.action !== 'update')) return false;
+  return isManufacturer(record.recordData) && stored !== undefined && stored !== null && !isManufacturer(stored.recordData);
 }

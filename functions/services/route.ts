@@ -10,6 +10,7 @@ import { recordKeyString } from '../domain/ports';
 import { awaitsResponse } from '../domain/transfers/claims';
 import { transferHeaderFor, transferHeaderTables, transferLineTables } from '../domain/transfers/rules';
 import { destinationsAfterPush } from '../domain/sync/routing';
+import { isManufacturer } from '../domain/sync/central-relevance';
 import { reportTables } from '../domain/reports/contributions';
 import type { ReportProjection } from '../domain/reports/ports';
 import { queueSiteWork } from './site-work';
@@ -32,7 +33,12 @@ export interface RouteOutcome {
   readonly deliveries: number;
 }
 
-export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: readonly RecordKey[]): Promise<RouteOutcome> {
+export interface RouteOptions {
+  /** Names among the keys their push made manufacturers: the barcodes they make are logged again. */
+  readonly newManufacturers?: readonly string[];
+}
+
+export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: readonly RecordKey[], options: RouteOptions = {}): Promise<RouteOutcome> {
   const stored = [...(await deps.centralCopy.get(keys)).values()];
   const due = stored.filter((record) => record.routedVersion < record.version);
   const lookupHeader = await headerLookup(deps.centralCopy, due);
@@ -47,6 +53,8 @@ export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: re
   const deliver = async () => {
     // The queues and the change log side by side: they share no item.
     await Promise.all([deps.outgoing.enqueue(deliveries), deps.changeLog.append(central)]);
+    // After the name: a site reading its barcodes then finds it a manufacturer and takes them.
+    await relogBarcodesOf(deps, madeManufacturers(due, options.newManufacturers));
     // A configured store's name that came after its store record: the record is sent again.
     await resendStoreRecordsOfNames(deps, config, central);
     // A store newly joined to a master list: its sites get the list's lines (docs/central-data.md).
@@ -59,6 +67,31 @@ export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: re
   await allSettledOrThrow([deliver(), deps.reports?.project(due)]);
   await deps.centralCopy.markRouted(due.map(({ tableName, recordId, version }) => ({ tableName, recordId, version })));
   return { routed: due.length, alreadyRouted: stored.length - due.length, deliveries: deliveries.length };
+}
+
+/** The names due for routing that their push made manufacturers and that still are. */
+function madeManufacturers(due: readonly StoredRecord[], named: readonly string[] | undefined): StoredRecord[] {
+  if (!named || named.length === 0) return [];
+  const ids = new Set(named);
+  return due.filter((record) => record.tableName === 'name' && ids.has(record.recordId) && record.action !== 'delete' && isManufacturer(record.recordData));
+}
+
+/**
+ * A name just made a manufacturer is held by every site from now on, but a site that did not
+ * hold it skipped the barcodes it makes, and its cursor has passed them: they are moved to the end
+ * of the change log (their byParent key is the name), so every site reads them once more. Done
+ * again if the routing is (a redelivery moves them again, which costs a repeat, never a loss).
+ */
+async function relogBarcodesOf(deps: Pick<RouteDeps, 'centralCopy' | 'changeLog'>, names: readonly StoredRecord[]): Promise<void> {
+  for (const name of names) {
+    let after: string | undefined;
+    do {
+      const page = await deps.centralCopy.page('byParent', `name#${name.recordId}`, after);
+      const barcodes = page.records.filter((record) => record.tableName === 'barcode' && record.action !== 'delete').map(wireForm);
+      if (barcodes.length > 0) await deps.changeLog.append(barcodes);
+      after = page.next;
+    } while (after !== undefined);
+  }
 }
 
 /** Waits for every step (none is left running behind a failure), then throws the first failure. */

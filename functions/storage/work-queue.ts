@@ -43,7 +43,7 @@ export class SqsWorkQueue implements WorkQueue {
       case 'route':
         // Routing reads each record's current copy and is guarded by its routed version, so its
         // messages need no order: each is a group of its own and a large push routes in parallel.
-        return { queueUrl: this.queueUrls.fanOut, group: `route-${work.workId}`, message: { ...work, keys: [...work.keys] } };
+        return { queueUrl: this.queueUrls.fanOut, group: `route-${work.workId}`, message: { ...work, keys: [...work.keys], newManufacturers: work.newManufacturers && [...work.newManufacturers] } };
       case 'sendRecords':
         return { queueUrl: this.queueUrls.fanOut, group: `site-${work.siteId}`, message: { ...work } };
       case 'storeRecords':

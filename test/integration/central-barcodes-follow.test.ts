@@ -11,12 +11,14 @@ import { startTestSyncServer, syncUntil, type TestSyncServer } from '../support/
 jest.setTimeout(120_000);
 
 let server: TestSyncServer;
+beforeAll(async () => {
+  server = await startTestSyncServer();
+});
 afterAll(async () => {
   await server?.stop();
 });
 
 test('a barcode of a name the site does not hold arrives when the name is made visible in its store, with the name', async () => {
-  server = await startTestSyncServer();
   const site = server.site('remote-site-1'); // stores B and F active
   const records = [
     legacyRecord('item', 'BC_ITEM'),
@@ -37,4 +39,26 @@ test('a barcode of a name the site does not hold arrives when the name is made v
   expect((await server.admin('POST', '/stores/STORE_B/visibility', { nameId: 'BC_MAKER' })).status).toBe(201);
   await syncUntil(site, () => site.held('barcode', 'BC_OF_MAKER') !== undefined);
   expect(site.held('name', 'BC_MAKER')).toMatchObject({ ID: 'BC_MAKER' });
+});
+
+test('the barcodes of a name flagged manufacturer later reach a site whose cursor had passed them, once the name is', async () => {
+  const site = server.site('remote-site-2'); // stores C and D active
+  const ordinary = legacyRecord('name', 'BC_LATE_MAKER', { type: 'facility', name: 'Packer flagged later', supplier: true, manufacturer: false });
+  const records = [
+    legacyRecord('item', 'BC_LATE_ITEM'),
+    ordinary,
+    legacyRecord('barcode', 'BC_OF_LATE_MAKER', { itemID: 'BC_LATE_ITEM', manufacturerID: 'BC_LATE_MAKER', barcode: '5012345678931' }),
+    legacyRecord('barcode', 'BC_LATE_MARK', { itemID: 'BC_LATE_ITEM', manufacturerID: '', barcode: '5012345678948' }),
+  ];
+  expect(await server.admin('POST', '/records', { records })).toMatchObject({ status: 200, body: { accepted: records.length, refused: [] } });
+  await syncUntil(site, () => site.held('barcode', 'BC_LATE_MARK') !== undefined);
+  expect(site.held('barcode', 'BC_OF_LATE_MAKER')).toBeUndefined();
+  expect(site.held('name', 'BC_LATE_MAKER')).toBeUndefined();
+
+  // The central server flags the name a manufacturer: every site holds it from now on.
+  const flagged = legacyRecord('name', 'BC_LATE_MAKER', { type: 'facility', name: 'Packer flagged later', supplier: true, manufacturer: true });
+  expect(await server.admin('POST', '/records', { records: [flagged] })).toMatchObject({ status: 200, body: { accepted: 1, refused: [] } });
+  await syncUntil(site, () => site.held('barcode', 'BC_OF_LATE_MAKER') !== undefined);
+  expect(site.held('name', 'BC_LATE_MAKER')).toMatchObject({ ID: 'BC_LATE_MAKER', manufacturer: true });
+  expect(site.held('barcode', 'BC_OF_LATE_MAKER')).toMatchObject({ manufacturerID: 'BC_LATE_MAKER' });
 });

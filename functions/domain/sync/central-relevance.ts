@@ -61,7 +61,7 @@ const byName: Readonly<Record<string, string>> = { list_master_name_join: 'name_
 const BARCODE_MANUFACTURER = 'manufacturerID';
 
 /** Does the name's own data make it a manufacturer (barcodes name them)? */
-const isManufacturer = (data: RecordData | undefined): boolean => data?.manufacturer === true;
+export const isManufacturer = (data: RecordData | undefined): boolean => data?.manufacturer === true;
 
 /** mSupply's system names: every store's inventory adjustments, repacks and builds are made out to them. */
 const SYSTEM_NAME_TYPES: ReadonlySet<unknown> = new Set(['invad', 'repack', 'build']);
