@@ -10,7 +10,8 @@ import { recordKeyString } from '../domain/ports';
 import { awaitsResponse } from '../domain/transfers/claims';
 import { transferHeaderFor, transferHeaderTables, transferLineTables } from '../domain/transfers/rules';
 import { destinationsAfterPush } from '../domain/sync/routing';
-import { isManufacturer } from '../domain/sync/central-relevance';
+import { isManufacturer, namesNotHeld, siteCentralView } from '../domain/sync/central-relevance';
+import { namesSentWith } from './central-records';
 import { reportTables } from '../domain/reports/contributions';
 import type { ReportProjection } from '../domain/reports/ports';
 import { queueSiteWork } from './site-work';
@@ -50,6 +51,7 @@ export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: re
     for (const siteId of siteIds) deliveries.push({ ...wireForm(record), siteId, version: record.version });
     if (changeLog) central.push(wireForm(record));
   }
+  deliveries.push(...(await namesNotHeldBy(deps.centralCopy, config, deliveries)));
   const deliver = async () => {
     // The queues and the change log side by side: they share no item.
     await Promise.all([deps.outgoing.enqueue(deliveries), deps.changeLog.append(central)]);
@@ -67,6 +69,26 @@ export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: re
   await allSettledOrThrow([deliver(), deps.reports?.project(due)]);
   await deps.centralCopy.markRouted(due.map(({ tableName, recordId, version }) => ({ tableName, recordId, version })));
   return { routed: due.length, alreadyRouted: stored.length - due.length, deliveries: deliveries.length };
+}
+
+/**
+ * The names delivered store records point at that their site does not hold (a name hidden in the
+ * store since it traded with it, docs/central-data.md), sent with them as an initialisation sends
+ * them; no read while every name is held, which is nearly always.
+ */
+async function namesNotHeldBy(centralCopy: CentralCopy, config: SyncConfig, deliveries: readonly RoutedRecord[]): Promise<RoutedRecord[]> {
+  const bySite = new Map<number, RoutedRecord[]>();
+  for (const delivery of deliveries) {
+    if (namesNotHeld(siteCentralView(config, delivery.siteId), delivery).length === 0) continue;
+    const records = bySite.get(delivery.siteId);
+    if (records) records.push(delivery);
+    else bySite.set(delivery.siteId, [delivery]);
+  }
+  const names: RoutedRecord[] = [];
+  for (const [siteId, records] of bySite) {
+    for (const name of (await namesSentWith(centralCopy, siteCentralView(config, siteId), records)).values()) names.push({ ...wireForm(name), siteId, version: name.version });
+  }
+  return names;
 }
 
 /** The names due for routing that their push made manufacturers and that still are. */
