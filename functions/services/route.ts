@@ -10,7 +10,7 @@ import { recordKeyString } from '../domain/ports';
 import { awaitsResponse } from '../domain/transfers/claims';
 import { transferHeaderFor, transferHeaderTables, transferLineTables } from '../domain/transfers/rules';
 import { destinationsAfterPush } from '../domain/sync/routing';
-import { isManufacturer, namesNotHeld, siteCentralView } from '../domain/sync/central-relevance';
+import { isManufacturer, namesNotHeld, pointsAtStoreNames, siteCentralView } from '../domain/sync/central-relevance';
 import { namesSentWith } from './central-records';
 import { reportTables } from '../domain/reports/contributions';
 import type { ReportProjection } from '../domain/reports/ports';
@@ -79,7 +79,8 @@ export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: re
 async function namesNotHeldBy(centralCopy: CentralCopy, config: SyncConfig, deliveries: readonly RoutedRecord[]): Promise<RoutedRecord[]> {
   const bySite = new Map<number, RoutedRecord[]>();
   for (const delivery of deliveries) {
-    if (namesNotHeld(siteCentralView(config, delivery.siteId), delivery).length === 0) continue;
+    // The table first: a site's view is built (once per configuration) only for records naming names.
+    if (!pointsAtStoreNames(delivery.tableName) || namesNotHeld(siteCentralView(config, delivery.siteId), delivery).length === 0) continue;
     const records = bySite.get(delivery.siteId);
     if (records) records.push(delivery);
     else bySite.set(delivery.siteId, [delivery]);

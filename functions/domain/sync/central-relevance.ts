@@ -25,13 +25,25 @@ export interface SiteCentralView {
 }
 
 const views = new WeakMap<SyncConfig, Map<number, SiteCentralView>>();
+/**
+ * Views kept per configuration: a function serving or routing for a whole fleet would otherwise
+ * keep one per site it ever met (tens of thousands of name sets); the least recently used goes.
+ */
+export const MAX_CACHED_VIEWS = 2_000;
 
-/** The site's view, built once per configuration (configurations are immutable) and site. */
+/** The site's view, built once per configuration (configurations are immutable) and site while cached. */
 export function siteCentralView(config: SyncConfig, siteId: number): SiteCentralView {
   let bySite = views.get(config);
   if (!bySite) views.set(config, (bySite = new Map()));
   let view = bySite.get(siteId);
-  if (!view) bySite.set(siteId, (view = buildView(config, siteId)));
+  if (view) {
+    // Most recently used last: a Map iterates in insertion order.
+    bySite.delete(siteId);
+    bySite.set(siteId, view);
+    return view;
+  }
+  bySite.set(siteId, (view = buildView(config, siteId)));
+  if (bySite.size > MAX_CACHED_VIEWS) bySite.delete(bySite.keys().next().value!);
   return view;
 }
 
@@ -162,6 +174,9 @@ const STORE_NAME_REFERENCES: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** The names a record sent to the site points at that its view does not hold (they travel with it). */
+/** Whether records of this table point at names a site may not hold (cheap: no view needed). */
+export const pointsAtStoreNames = (tableName: string): boolean => Object.hasOwn(STORE_NAME_REFERENCES, tableName);
+
 export function namesNotHeld(view: SiteCentralView, record: { readonly tableName: string; readonly recordData?: RecordData }): string[] {
   const fields = Object.hasOwn(STORE_NAME_REFERENCES, record.tableName) ? STORE_NAME_REFERENCES[record.tableName]! : [];
   if (view.everything || fields.length === 0) return [];
