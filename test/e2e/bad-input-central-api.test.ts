@@ -6,17 +6,9 @@
  */
 import fc from 'fast-check';
 import { apiFunctions } from '../../lib/functions';
-import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
+import { testSyncServerForFile } from '../support/sync-server';
 
-let server: TestSyncServer;
-
-beforeAll(async () => {
-  server = await startTestSyncServer();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = testSyncServerForFile();
 
 /** Every route outside v5, admin and health: the central API's. */
 const centralRoutes = Object.values(apiFunctions)

@@ -7,17 +7,9 @@
  */
 import { legacyRecord } from '../support/legacy-records';
 import { rawV5 } from '../support/raw-v5';
-import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
+import { testSyncServerForFile } from '../support/sync-server';
 
-let server: TestSyncServer;
-
-beforeAll(async () => {
-  server = await startTestSyncServer();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = testSyncServerForFile();
 
 const siteInfo = async (hardwareId: string) =>
   (await rawV5({ baseUrl: server.url, siteName: 'remote-site-1', password: server.passwords['remote-site-1']!, hardwareId }).get('site')).body as { initialisationStatus: string };

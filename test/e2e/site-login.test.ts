@@ -4,17 +4,11 @@
  * stores the user, its store joins and the permissions it maps from the answer.
  */
 import { defaultUserId } from '../../functions/domain/users/users';
-import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
+import { testSyncServerForFile } from '../support/sync-server';
 
 jest.setTimeout(120_000);
 
-let server: TestSyncServer;
-beforeAll(async () => {
-  server = await startTestSyncServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = testSyncServerForFile();
 
 test('the demo user logs in on remote-site-1 and gets its stores there with their permissions; a wrong password is refused', async () => {
   const site = server.site('remote-site-1');

@@ -6,17 +6,9 @@
  */
 import { legacyRecord } from '../support/legacy-records';
 import { rawV5 } from '../support/raw-v5';
-import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
+import { testSyncServerForFile } from '../support/sync-server';
 
-let server: TestSyncServer;
-
-beforeAll(async () => {
-  server = await startTestSyncServer();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = testSyncServerForFile();
 
 test('store B data from remote site 1 reaches the central copy, not remote site 2; site 2 does not push it, and a push of it from site 2 is refused', async () => {
   const site1 = server.site('remote-site-1');

@@ -6,17 +6,11 @@
  * Open mSupply client does.
  */
 import { legacyRecord } from '../support/legacy-records';
-import { startTestSyncServer, syncUntil, type TestSyncServer } from '../support/sync-server';
+import { syncUntil, testSyncServerForFile } from '../support/sync-server';
 
 jest.setTimeout(120_000);
 
-let server: TestSyncServer;
-beforeAll(async () => {
-  server = await startTestSyncServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = testSyncServerForFile();
 
 test('a barcode of a name the site does not hold arrives when the name is made visible in its store, with the name', async () => {
   const site = server.site('remote-site-1'); // stores B and F active

@@ -6,19 +6,11 @@
  * before and must learn it is no longer active there).
  */
 import { waitUntil } from '../../lib/local/ports';
-import { startTestSyncServer, type TestSyncServer } from '../support/sync-server';
+import { testSyncServerForFile } from '../support/sync-server';
 
 jest.setTimeout(120_000);
 
-let server: TestSyncServer;
-
-beforeAll(async () => {
-  server = await startTestSyncServer();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = testSyncServerForFile();
 
 const storedF = async () => (await server.adapters.centralCopy.get([{ tableName: 'store', recordId: 'STORE_F' }])).get('store\u0000STORE_F');
 

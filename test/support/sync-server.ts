@@ -77,6 +77,27 @@ export interface TestSyncServerOptions {
   readonly generatePasswords?: boolean;
 }
 
+/**
+ * One test server for the whole test file: started before its tests, stopped after them. The
+ * object returned stands for the server once it has started (reading it before throws).
+ */
+export function testSyncServerForFile(options: TestSyncServerOptions = {}): TestSyncServer {
+  let started: TestSyncServer | undefined;
+  beforeAll(async () => {
+    started = await startTestSyncServer(options);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return new Proxy({} as TestSyncServer, {
+    get(_target, property) {
+      if (!started) throw new Error('The test server is not started: use it inside a test');
+      const value = Reflect.get(started, property) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(started) : value;
+    },
+  });
+}
+
 export async function startTestSyncServer(options: TestSyncServerOptions = {}): Promise<TestSyncServer> {
   const resources = await createTestResources();
   const adapters = adaptersFor(resources, options.now);
