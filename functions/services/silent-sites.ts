@@ -4,7 +4,7 @@
  * hourly run over a whole fleet stays cheap (docs/operations.md, Alarms). A site that never
  * connected is counted apart: a newly configured site is not a silent one.
  */
-import type { Site, SyncConfig } from '../domain/config/model';
+import type { SyncConfig } from '../domain/config/model';
 import { configLookup } from '../domain/config/lookup';
 import { DEFAULT_SILENT_AFTER_DAYS } from './sync-report';
 

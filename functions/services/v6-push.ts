@@ -92,7 +92,7 @@ export async function acceptV6Changes(deps: V6PushDeps, config: SyncConfig, orig
       ignored += outcome.ignored;
       servedByV5 += outcome.servedByV5;
       const stale = new Set(await deps.v6Store.apply(outcome.writes.map(({ write }) => write)));
-      for (const { write, index } of outcome.writes) if (!stale.has(write)) acceptedPlacements.set(refKey({ api: 'v6', table: write.tableName, id: write.recordId }), write.placement);
+      for (const { write } of outcome.writes) if (!stale.has(write)) acceptedPlacements.set(refKey({ api: 'v6', table: write.tableName, id: write.recordId }), write.placement);
       accepted += outcome.unchanged + outcome.writes.length - stale.size;
       pending = pending.filter((item) => outcome.writes.some(({ write, index }) => index === item.index && stale.has(write)));
     }

@@ -33,8 +33,6 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { configFromFile } from '../domain/config/config-file';
-import { generatePassword, hashGeneratedPassword, hashPassword, hashPasswordAsync } from '../domain/config/credentials';
 import { emptyConfig, type Preferences, type Site, type Store, type SyncConfig, type User } from '../domain/config/model';
 import { refuse, type AuditEntry, type OperationResult, type Refusal } from '../domain/config/operations';
 import { batchGetItems } from './batch-get';

@@ -9,7 +9,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Contribution } from '../domain/reports/contributions';
 import { batchGetItems } from './batch-get';
-import { reportKeys } from './keys';
 
 export interface CountedState {
   readonly version: number;

@@ -141,8 +141,6 @@ export class RemoteSite {
   private readonly onStep: NonNullable<RemoteSiteOptions['onStep']>;
   private readonly state: SiteState;
   private readonly received: ReceivedRecord[] = [];
-  /** Where each buffered row came from (v5 pulls set the change log's source site). */
-  private readonly fromV5 = new Set<string>();
 
   constructor(options: RemoteSiteOptions) {
     this.siteName = options.siteName;

@@ -6,7 +6,6 @@
  * at stay off. Sites sync as the client does.
  */
 import { legacyRecord } from '../support/legacy-records';
-import { rawV5 } from '../support/raw-v5';
 import { startTestSyncServer, syncUntil, type TestSyncServer } from '../support/sync-server';
 
 jest.setTimeout(120_000);

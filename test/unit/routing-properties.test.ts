@@ -23,7 +23,6 @@ import {
   rightfulSites,
   siteIdsOf,
   tableOf,
-  type Facts,
   type Template,
   type RecordSpec,
   type TransactSpec,

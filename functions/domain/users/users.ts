@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AuditEntry, Refusal, RefusalStatus } from '../config/operations';
-import type { SyncConfig, User, UserFields, UserStore } from '../config/model';
+import type { SyncConfig, User, UserFields } from '../config/model';
 import { getStore } from '../config/queries';
 import { MAX_PERMISSION_NUMBER, normalisePermissions } from './permissions';
 
