@@ -72,8 +72,10 @@ export const apiFunctions = {
     purpose: 'Remote sites (v5): push, with authority per record, central copy and quarantine',
     routes: ['POST /sync/v5/queued_records'],
     // records: written, never deleted (the central copy keeps a deleted record's last data).
-    tables: { config: 'read', siteState: 'readWrite', records: 'update', quarantine: 'readWrite' },
-    sendsTo: ['fanOut'],
+    // syncOut, changeLog, reports: what a push has just stored is routed in it (services/push.ts);
+    // transfers: the transfers that routing starts.
+    tables: { config: 'read', siteState: 'readWrite', records: 'update', quarantine: 'readWrite', syncOut: 'readWrite', changeLog: 'readWrite', reports: 'update' },
+    sendsTo: ['fanOut', 'transfers'],
     timeoutSeconds: 29,
     memoryMb: 1024,
   },

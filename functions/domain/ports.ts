@@ -131,8 +131,12 @@ export interface CentralCopy {
    */
   keyedPage(source: RecordSource, limit: number, afterKey?: string): Promise<{ records: KeyedRecord[]; more: boolean }>;
   get(keys: readonly RecordKey[], options?: CentralCopyReadOptions): Promise<Map<string, StoredRecord>>;
-  /** Stores each change once: a change already applied (same changeId) is left as it is. */
-  apply(changes: readonly AcceptedChange[]): Promise<void>;
+  /**
+   * Stores each change once: a change already applied (same changeId) is left as it is. Returns
+   * the records stored as a put of the copy they were decided on (`stored`), whose new version is
+   * known without reading them again; changes written otherwise are not listed.
+   */
+  apply(changes: readonly AcceptedChange[]): Promise<StoredRecord[]>;
   /**
    * Records that `version` reached its destinations. Two routings of one record finishing out of
    * order may record the older version: the record is then routed again, never skipped.

@@ -1,7 +1,7 @@
 /**
  * POST /sync/v5/queued_records: a site pushes a batch. Every record is decided on its own:
- * accepted ones are stored in the central copy and their routing queued, refused and unreadable
- * ones kept in quarantine. Answered only once all of that is durable.
+ * accepted ones are stored in the central copy and routed (in the push when it can, else in the
+ * background), refused and unreadable ones kept in quarantine. Answered only once all of that is durable.
  */
 import { adapters, pushDependencies } from '../commons/adapters';
 import { httpHandler, json, type HttpEvent } from '../commons/http';
@@ -45,5 +45,11 @@ export function createSyncPushHandler(deps: SyncPushDeps) {
 }
 
 export const handler = lazyHandler(() =>
-  createSyncPushHandler({ ...pushDependencies(), configStore: adapters.configStore, sessions: adapters.sessions }),
+  createSyncPushHandler({
+    ...pushDependencies(),
+    // What the push has just stored is routed in it (services/push.ts, routeInPush).
+    routing: { outgoing: adapters.outgoing, changeLog: adapters.changeLog, reports: adapters.reportProjection },
+    configStore: adapters.configStore,
+    sessions: adapters.sessions,
+  }),
 );

@@ -9,6 +9,7 @@ import type { SyncConfig } from '../domain/config/model';
 import type { RecordData } from '../domain/data-classes';
 import type {
   AcceptedChange,
+  BackgroundWork,
   CentralCopy,
   Quarantine,
   QuarantinedRecord,
@@ -22,9 +23,10 @@ import { recordKeyString } from '../domain/ports';
 import { decideRecord, type RecordDecision } from '../domain/sync/push-decision';
 import { isManufacturer } from '../domain/sync/central-relevance';
 import { siteMadeResponse } from '../domain/transfers/claims';
-import { routesNowhere, type HeaderLookup } from './route';
+import { deliverRoutes, planRoutes, routesNowhere, type HeaderLookup, type RouteDeps } from './route';
 import { isWellFormed } from '../protocol/json-text';
-import { queueSiteWork } from './site-work';
+import { queueSiteWork, sendMarkedWork } from './site-work';
+import { logger } from '../commons/observability';
 import { configuredRecord, configuredStoreOf } from './store-records';
 import { writeClaims } from './transfers';
 import { configuredUserRefusal } from './user-records';
@@ -36,7 +38,25 @@ export interface PushDeps {
   readonly progress: SiteProgress;
   readonly now: () => Date;
   readonly newId: () => string;
+  /**
+   * Routes what the push has just stored within the push itself (the records handed on, not read
+   * again). Without it, every accepted change is routed in the background.
+   */
+  readonly routing?: PushRouting;
 }
+
+/** What routing in the push writes to, beside the central copy and the work queue it already has. */
+export type PushRouting = Pick<RouteDeps, 'outgoing' | 'changeLog' | 'reports'> & {
+  /** Deliveries a push makes itself at most; more go to the background. @default MAX_DELIVERIES_IN_PUSH */
+  readonly maxDeliveries?: number;
+};
+
+/**
+ * Deliveries a push makes itself: more (a record many sites are entitled to) go to the
+ * background, so a push is never held up by a wide fan-out (ordinary store data reaches one to a
+ * few sites: 1,024 records make at most a few thousand).
+ */
+export const MAX_DELIVERIES_IN_PUSH = 5000;
 
 /** A valid pushed record with the site's id of the change. */
 export interface PushedRecord extends SyncRecord {
@@ -121,18 +141,54 @@ export async function acceptPush(
   // What goes nowhere is stored as routed: only the rest is background work.
   const headers = headersAsStored(accepted, known);
   const changes = accepted.map((change) => (routesNowhere(change, config, headers) ? { ...change, routesNowhere: true } : change));
-  await deps.centralCopy.apply(changes);
+  const storedByPut = await deps.centralCopy.apply(changes);
   const keys: RecordKey[] = changes.filter((change) => !change.routesNowhere).map(({ record }) => ({ tableName: record.tableName, recordId: record.recordId }));
   const madeManufacturers = new Set(changes.filter(madeManufacturer).map(({ record }) => record.recordId));
-  const workIds: string[] = [];
-  for (let i = 0; i < keys.length; i += KEYS_PER_MESSAGE) {
+  // Handed on: what this push stored with a version known here, routed now without a second
+  // read. The rest (written as an update, or a repeat), and names just made manufacturers (their
+  // barcodes can be many), are routed in the background, reading the copy.
+  const inHand = new Map(storedByPut.map((record) => [recordKeyString(record), record]));
+  const handedOn = deps.routing ? keys.flatMap((key) => inHand.get(recordKeyString(key)) ?? []).filter((record) => !(record.tableName === 'name' && madeManufacturers.has(record.recordId))) : [];
+  const handedOnKeys = new Set(handedOn.map(recordKeyString));
+  const workIds = handedOn.length > 0 && deps.routing ? await routeInPush(deps, deps.routing, config, siteId, handedOn) : [];
+  const background = keys.filter((key) => !handedOnKeys.has(recordKeyString(key)));
+  for (let i = 0; i < background.length; i += KEYS_PER_MESSAGE) {
     const workId = deps.newId();
-    const chunk = keys.slice(i, i + KEYS_PER_MESSAGE);
+    const chunk = background.slice(i, i + KEYS_PER_MESSAGE);
     const newManufacturers = chunk.filter((key) => key.tableName === 'name' && madeManufacturers.has(key.recordId)).map((key) => key.recordId);
     await queueSiteWork(deps, siteId, { kind: 'route', workId, originSiteId: siteId, keys: chunk, ...(newManufacturers.length > 0 ? { newManufacturers } : {}) });
     workIds.push(workId);
   }
   return { accepted: accepted.length, ignored, refused, workIds };
+}
+
+/**
+ * Routes records the push has just stored, in the push: no second read of them, no message, and
+ * the site's integration is done when the push is answered. Their work is marked first, as any
+ * routing work is, so a crash from here on leaves it to the sweeper. Routing that would make more
+ * deliveries than a push should wait for, or that fails, becomes background work (the marked work
+ * is sent); the push is answered 2xx either way. Returns the ids of the work sent to the background.
+ */
+async function routeInPush(deps: PushDeps, routing: PushRouting, config: SyncConfig, siteId: number, records: readonly StoredRecord[]): Promise<string[]> {
+  const works: Array<Extract<BackgroundWork, { kind: 'route' }>> = [];
+  for (let i = 0; i < records.length; i += KEYS_PER_MESSAGE) {
+    const keys = records.slice(i, i + KEYS_PER_MESSAGE).map(({ tableName, recordId }) => ({ tableName, recordId }));
+    works.push({ kind: 'route', workId: deps.newId(), originSiteId: siteId, keys });
+  }
+  for (const work of works) await deps.progress.begin(siteId, work.workId, work);
+  try {
+    const plan = await planRoutes(deps.centralCopy, config, records);
+    if (plan.deliveries.length <= (routing.maxDeliveries ?? MAX_DELIVERIES_IN_PUSH)) {
+      const transfers = { work: deps.work, progress: deps.progress, newId: deps.newId };
+      await deliverRoutes({ outgoing: routing.outgoing, changeLog: routing.changeLog, reports: routing.reports, centralCopy: deps.centralCopy, transfers }, config, plan);
+      for (const work of works) await deps.progress.finish(siteId, work.workId);
+      return [];
+    }
+  } catch (error) {
+    logger.warn('routing in the push failed; it goes on in the background', { siteId, error: error instanceof Error ? error.message : String(error) });
+  }
+  for (const work of works) await sendMarkedWork(deps, siteId, work);
+  return works.map((work) => work.workId);
 }
 
 /**

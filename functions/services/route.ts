@@ -41,8 +41,28 @@ export interface RouteOptions {
 
 export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: readonly RecordKey[], options: RouteOptions = {}): Promise<RouteOutcome> {
   const stored = [...(await deps.centralCopy.get(keys)).values()];
+  return deliverRoutes(deps, config, await planRoutes(deps.centralCopy, config, stored), options);
+}
+
+/** Where records go: worked out before anything is written. */
+export interface RoutePlan {
+  /** The records whose version is not routed yet. */
+  readonly due: readonly StoredRecord[];
+  readonly alreadyRouted: number;
+  readonly deliveries: readonly RoutedRecord[];
+  /** Central data for the change log. */
+  readonly central: readonly SyncRecord[];
+  readonly lookupHeader: HeaderLookup;
+}
+
+/**
+ * Where records go, from their stored copies as the caller holds them (read by routing, or handed
+ * on by the push that has just stored them: services/push.ts). A routed version may be a lower
+ * bound: a version routed twice reaches each site once.
+ */
+export async function planRoutes(centralCopy: CentralCopy, config: SyncConfig, stored: readonly StoredRecord[]): Promise<RoutePlan> {
   const due = stored.filter((record) => record.routedVersion < record.version);
-  const lookupHeader = await headerLookup(deps.centralCopy, due);
+  const lookupHeader = await headerLookup(centralCopy, due);
   const deliveries: RoutedRecord[] = [];
   const central: SyncRecord[] = [];
   for (const record of due) {
@@ -51,7 +71,13 @@ export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: re
     for (const siteId of siteIds) deliveries.push({ ...wireForm(record), siteId, version: record.version });
     if (changeLog) central.push(wireForm(record));
   }
-  deliveries.push(...(await namesNotHeldBy(deps.centralCopy, config, deliveries)));
+  deliveries.push(...(await namesNotHeldBy(centralCopy, config, deliveries)));
+  return { due, alreadyRouted: stored.length - due.length, deliveries, central, lookupHeader };
+}
+
+/** Delivers a plan, then records its versions as routed: a crash before the mark repeats it all. */
+export async function deliverRoutes(deps: RouteDeps, config: SyncConfig, plan: RoutePlan, options: RouteOptions = {}): Promise<RouteOutcome> {
+  const { due, deliveries, central, lookupHeader } = plan;
   const deliver = async () => {
     // The queues and the change log side by side: they share no item.
     await Promise.all([deps.outgoing.enqueue(deliveries), deps.changeLog.append(central)]);
@@ -68,7 +94,7 @@ export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: re
   // once. The reports share no item with the deliveries, so both go at once.
   await allSettledOrThrow([deliver(), deps.reports?.project(due)]);
   await deps.centralCopy.markRouted(due.map(({ tableName, recordId, version }) => ({ tableName, recordId, version })));
-  return { routed: due.length, alreadyRouted: stored.length - due.length, deliveries: deliveries.length };
+  return { routed: due.length, alreadyRouted: plan.alreadyRouted, deliveries: deliveries.length };
 }
 
 /**

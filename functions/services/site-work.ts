@@ -14,6 +14,11 @@ export { UNSENT_GRACE_MS };
  */
 export async function queueSiteWork(deps: { readonly progress: SiteProgress; readonly work: WorkQueue }, siteId: number, work: BackgroundWork): Promise<boolean> {
   await deps.progress.begin(siteId, work.workId, work);
+  return sendMarkedWork(deps, siteId, work);
+}
+
+/** Sends work whose marker is written; false when the send failed (the marker has it resent). */
+export async function sendMarkedWork(deps: { readonly progress: SiteProgress; readonly work: WorkQueue }, siteId: number, work: BackgroundWork): Promise<boolean> {
   if (!(await sendDurableWork(deps.work, work))) return false;
   await deps.progress.sent(siteId, work.workId);
   return true;

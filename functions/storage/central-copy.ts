@@ -55,19 +55,23 @@ export class DynamoCentralCopy implements CentralCopy {
     );
   }
 
-  async apply(changes: readonly AcceptedChange[]): Promise<void> {
+  async apply(changes: readonly AcceptedChange[]): Promise<StoredRecord[]> {
     const latest = [...new Map(changes.map((change) => [recordKeyString(change.record), change])).values()];
     // A change read as applied already (or guarded against the site that changed it last) writes nothing.
     const writes: ApplyWrite[] = latest.filter((change) => !settledAsRead(change)).map((change) => ({ change, asRead: change.stored !== undefined }));
+    const putAsRead: StoredRecord[] = [];
     // Each record is in one chunk only, so the transactions never contend with each other.
-    await forEachChunk(writes, ITEMS_PER_TRANSACTION, WRITE_CONCURRENCY, (chunk) =>
-      this.writeUntilSettled(
+    await forEachChunk(writes, ITEMS_PER_TRANSACTION, WRITE_CONCURRENCY, async (chunk) => {
+      const written = await this.writeUntilSettled(
         chunk,
         (write) => (write.asRead ? this.putAsRead(write.change, write.change.stored ?? null) : this.applyItem(write.change)),
         // A put whose copy changed meanwhile is made again as the update; a failed update is done already.
         (write) => (write.asRead ? { change: write.change, asRead: false } : undefined),
-      ),
-    );
+      );
+      // A put wrote a version known here; an update's version is only known by reading it.
+      for (const write of written) if (write.asRead) putAsRead.push(this.storedByPut(write.change));
+    });
+    return putAsRead;
   }
 
   /**
@@ -89,13 +93,13 @@ export class DynamoCentralCopy implements CentralCopy {
    * Writes in one transaction until settled. An operation whose condition failed is done already
    * (dropped), unless `whenConditionFails` gives what to write instead.
    */
-  private async writeUntilSettled<T>(items: readonly T[], toItem: (item: T) => TransactWriteItem, whenConditionFails: (item: T) => T | undefined = () => undefined) {
+  private async writeUntilSettled<T>(items: readonly T[], toItem: (item: T) => TransactWriteItem, whenConditionFails: (item: T) => T | undefined = () => undefined): Promise<T[]> {
     let pending = [...items];
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= MAX_ATTEMPTS) throw new Error(`Could not write ${pending.length} central records: too much contention`);
       try {
         await this.db.send(new TransactWriteCommand({ TransactItems: pending.map(toItem) }));
-        return;
+        return pending;
       } catch (error) {
         const { conditionFailed, conflict } = cancellation(error, pending);
         const instead = conditionFailed.flatMap((item) => whenConditionFails(item) ?? []);
@@ -103,6 +107,7 @@ export class DynamoCentralCopy implements CentralCopy {
         if (conflict) await backOff(attempt);
       }
     }
+    return [];
   }
 
   /**
@@ -111,24 +116,20 @@ export class DynamoCentralCopy implements CentralCopy {
    * below would, from what was read, and costs DynamoDB Local a third to a half less CPU (bench/write-styles.ts).
    */
   private putAsRead(change: AcceptedChange, stored: StoredRecord | null): TransactWriteItem {
-    const { record, placement } = change;
-    const version = (stored?.version ?? 0) + 1;
-    // A delete keeps the last data: it still says whose record it was.
-    const recordData = record.action !== 'delete' && record.recordData !== undefined ? record.recordData : stored?.recordData;
+    const record = this.storedByPut(change);
     const item: Record<string, unknown> = {
       ...recordsKeys.record(record.tableName, record.recordId),
       tableName: record.tableName,
       recordId: record.recordId,
       action: record.action,
-      placement: placement satisfies Placement,
-      originSiteId: change.originSiteId,
-      changeId: change.changeId,
+      placement: record.placement satisfies Placement,
+      originSiteId: record.originSiteId,
+      changeId: record.changeId,
       updatedAt: this.now().toISOString(),
-      version,
-      // A change that routes nowhere is routed as it is stored; any other waits for its routing.
-      routedVersion: change.routesNowhere ? version : (stored?.routedVersion ?? 0),
-      ...(recordData === undefined ? {} : { recordData: storedRecordData(recordData) }),
-      ...indexKeysOf(placement),
+      version: record.version,
+      routedVersion: record.routedVersion,
+      ...(record.recordData === undefined ? {} : { recordData: storedRecordData(record.recordData) }),
+      ...indexKeysOf(record.placement),
     };
     return {
       Put: {
@@ -142,6 +143,26 @@ export class DynamoCentralCopy implements CentralCopy {
             }
           : { ConditionExpression: 'attribute_not_exists(pk)' }),
       },
+    };
+  }
+
+  /** The record a put of the copy the change was decided on stores. */
+  private storedByPut(change: AcceptedChange): StoredRecord {
+    const { record, placement, stored } = change;
+    const version = (stored?.version ?? 0) + 1;
+    // A delete keeps the last data: it still says whose record it was.
+    const recordData = record.action !== 'delete' && record.recordData !== undefined ? record.recordData : stored?.recordData;
+    return {
+      tableName: record.tableName,
+      recordId: record.recordId,
+      action: record.action,
+      ...(recordData === undefined ? {} : { recordData }),
+      placement,
+      originSiteId: change.originSiteId,
+      changeId: change.changeId,
+      version,
+      // A change that routes nowhere is routed as it is stored; any other waits for its routing.
+      routedVersion: change.routesNowhere ? version : (stored?.routedVersion ?? 0),
     };
   }
 

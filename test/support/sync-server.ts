@@ -73,6 +73,8 @@ export interface TestSyncServerOptions {
    * outgoing queue and the change log (a slow or throttled backend). @default 0
    */
   readonly consumerStepDelayMs?: number;
+  /** The push routes what it has just stored (as deployed); false leaves all routing to the background. @default true */
+  readonly routeInPush?: boolean;
   /** Sites the configuration leaves without a password get a generated one (fast to hash). @default false */
   readonly generatePasswords?: boolean;
 }
@@ -123,10 +125,14 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
     syncReport: { sessions: adapters.sessions, progress: adapters.progress, outgoing: adapters.outgoing, refusals: new DynamoRefusalCounts(resources.db, resources.tables.siteState) },
     reports: { figures: new DynamoReportFigures(resources.db, resources.tables.reports) },
   };
+  const projection = new DynamoReportProjection(resources.db, resources.tables.reports);
   const handlers: Record<keyof typeof apiFunctions, LambdaHttpHandler> = {
     health: createHealthHandler({ probe: new AwsHealthProbe(resources.db, resources.sqs, { tables: [], queues: [] }) }) as LambdaHttpHandler,
     syncSite: createSyncSiteHandler(adapters) as LambdaHttpHandler,
-    syncPush: createSyncPushHandler(adapters) as LambdaHttpHandler,
+    syncPush: createSyncPushHandler({
+      ...adapters,
+      ...(options.routeInPush === false ? {} : { routing: { outgoing: adapters.outgoing, changeLog: adapters.changeLog, reports: projection } }),
+    }) as LambdaHttpHandler,
     syncPull: createSyncPullHandler(adapters) as LambdaHttpHandler,
     syncV6: (await import('../../functions/handlers/sync-v6')).createSyncV6Handler(adapters) as LambdaHttpHandler,
     syncFiles: (await import('../../functions/handlers/sync-files')).createSyncFilesHandler(await syncFilesDepsFor(resources, adapters)) as LambdaHttpHandler,
@@ -145,7 +151,7 @@ export async function startTestSyncServer(options: TestSyncServerOptions = {}): 
   const reserve = options.initialisationReserveMs === undefined ? {} : { initialisationReserveMs: options.initialisationReserveMs };
   const delay = options.consumerStepDelayMs ?? 0;
   const consumerPorts = delay > 0 ? faultyPorts(adapters, new FaultPlan(async ({ phase }) => void (phase === 'before' && (await sleep(delay))))) : adapters;
-  const consumers = { fanOut: createFanOutHandler({ ...consumerPorts, ...reserve, reports: new DynamoReportProjection(resources.db, resources.tables.reports) }), transfers: createTransfersHandler(consumerPorts) };
+  const consumers = { fanOut: createFanOutHandler({ ...consumerPorts, ...reserve, reports: projection }), transfers: createTransfersHandler(consumerPorts) };
   const pollers =
     options.consumer === false
       ? []
