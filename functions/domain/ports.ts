@@ -69,6 +69,12 @@ export interface AcceptedChange {
   /** Routing it would do nothing (no site, no change log, no transfer): stored as routed already. */
   readonly routesNowhere?: boolean;
   /**
+   * The push that stores it routes it, under work marked before the write that names this
+   * version: a put stores it as routed (no routed marker is written for it). An update (the copy
+   * moved since it was read) does not; routing then reads it.
+   */
+  readonly routedByPush?: boolean;
+  /**
    * The central copy this change was decided on, when the writer read it (null: none was held).
    * The write is then a plain put on condition that the copy is still that one; a change that
    * landed meanwhile makes it fall back to the conditional update. Absent: not read.
@@ -171,13 +177,21 @@ export interface Quarantine {
   list(options: { siteId?: number; limit: number; after?: string }): Promise<{ records: QuarantinedRecord[]; next?: string }>;
 }
 
+/**
+ * A record to route. `version`: the version its push stored as routed before delivering it
+ * (AcceptedChange.routedByPush), delivered even though the record says routed.
+ */
+export interface RouteKey extends RecordKey {
+  readonly version?: number;
+}
+
 /** Work handed to the background consumer (fan-out queue). */
 export type BackgroundWork =
   | {
       readonly kind: 'route';
       readonly workId: string;
       readonly originSiteId: number;
-      readonly keys: readonly RecordKey[];
+      readonly keys: readonly RouteKey[];
       /**
        * Names among `keys` this push made manufacturers: every site holds them from now on, so
        * routing sends the barcodes they make again, which a site's cursor may have passed while

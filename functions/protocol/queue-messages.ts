@@ -19,7 +19,8 @@ export const routeMessage = z.object({
   kind: z.literal('route'),
   workId: nonEmpty(),
   originSiteId: siteId(),
-  keys: z.array(recordKey).check(z.minLength(1)),
+  /** `version`: stored as routed by its push, which was cut short: delivered even so. */
+  keys: z.array(z.object({ tableName: nonEmpty(), recordId: nonEmpty(), version: z.optional(z.int().check(z.minimum(1))) })).check(z.minLength(1)),
   /** Names among `keys` the push made manufacturers: their barcodes are sent again. */
   newManufacturers: z.optional(z.array(nonEmpty())),
 });

@@ -14,6 +14,7 @@ import type {
   Quarantine,
   QuarantinedRecord,
   RecordKey,
+  RouteKey,
   SiteProgress,
   StoredRecord,
   SyncRecord,
@@ -138,49 +139,61 @@ export async function acceptPush(
   if (refused.length > 0) await deps.quarantine.keep(refused);
   if (accepted.length === 0) return { accepted: 0, ignored, refused, workIds: [] };
   await claimSiteMadeHalves(deps.centralCopy, siteId, accepted);
-  // What goes nowhere is stored as routed: only the rest is background work.
+  // What goes nowhere is stored as routed: only the rest is work.
   const headers = headersAsStored(accepted, known);
-  const changes = accepted.map((change) => (routesNowhere(change, config, headers) ? { ...change, routesNowhere: true } : change));
+  const nowhere = accepted.map((change) => (routesNowhere(change, config, headers) ? { ...change, routesNowhere: true } : change));
+  const madeManufacturers = new Set(nowhere.filter(madeManufacturer).map(({ record }) => record.recordId));
+  // Routed by this push: what it writes as a put of the copy it read (its version known here),
+  // but a name just made a manufacturer (the barcodes it makes can be many).
+  const changes = nowhere.map((change) =>
+    deps.routing && !change.routesNowhere && change.stored !== undefined && !(change.record.tableName === 'name' && madeManufacturers.has(change.record.recordId))
+      ? { ...change, routedByPush: true }
+      : change,
+  );
+  // Marked before the write stores them as routed: from here on a crash leaves them to the sweeper.
+  const inPush = routeWorks(deps, siteId, changes.filter((change) => change.routedByPush).map(({ record, stored }) => ({ tableName: record.tableName, recordId: record.recordId, version: (stored?.version ?? 0) + 1 })));
+  for (const work of inPush) await deps.progress.begin(siteId, work.workId, work);
   const storedByPut = await deps.centralCopy.apply(changes);
-  const keys: RecordKey[] = changes.filter((change) => !change.routesNowhere).map(({ record }) => ({ tableName: record.tableName, recordId: record.recordId }));
-  const madeManufacturers = new Set(changes.filter(madeManufacturer).map(({ record }) => record.recordId));
-  // Handed on: what this push stored with a version known here, routed now without a second
-  // read. The rest (written as an update, or a repeat), and names just made manufacturers (their
-  // barcodes can be many), are routed in the background, reading the copy.
-  const inHand = new Map(storedByPut.map((record) => [recordKeyString(record), record]));
-  const handedOn = deps.routing ? keys.flatMap((key) => inHand.get(recordKeyString(key)) ?? []).filter((record) => !(record.tableName === 'name' && madeManufacturers.has(record.recordId))) : [];
+  const routedByPush = new Set(changes.filter((change) => change.routedByPush).map(({ record }) => recordKeyString(record)));
+  const handedOn = storedByPut.filter((record) => routedByPush.has(recordKeyString(record)));
+  // The rest is routed in the background, reading the copy: a change written as the update (its
+  // copy moved since it was read), a repeat, a name just made a manufacturer.
   const handedOnKeys = new Set(handedOn.map(recordKeyString));
-  const workIds = handedOn.length > 0 && deps.routing ? await routeInPush(deps, deps.routing, config, siteId, handedOn) : [];
-  const background = keys.filter((key) => !handedOnKeys.has(recordKeyString(key)));
-  for (let i = 0; i < background.length; i += KEYS_PER_MESSAGE) {
-    const workId = deps.newId();
-    const chunk = background.slice(i, i + KEYS_PER_MESSAGE);
-    const newManufacturers = chunk.filter((key) => key.tableName === 'name' && madeManufacturers.has(key.recordId)).map((key) => key.recordId);
-    await queueSiteWork(deps, siteId, { kind: 'route', workId, originSiteId: siteId, keys: chunk, ...(newManufacturers.length > 0 ? { newManufacturers } : {}) });
-    workIds.push(workId);
+  const background = changes.filter((change) => !change.routesNowhere && !handedOnKeys.has(recordKeyString(change.record))).map(({ record }) => ({ tableName: record.tableName, recordId: record.recordId }));
+  const workIds: string[] = [];
+  for (const work of routeWorks(deps, siteId, background)) {
+    const newManufacturers = work.keys.filter((key) => key.tableName === 'name' && madeManufacturers.has(key.recordId)).map((key) => key.recordId);
+    await queueSiteWork(deps, siteId, { ...work, ...(newManufacturers.length > 0 ? { newManufacturers } : {}) });
+    workIds.push(work.workId);
   }
+  if (deps.routing && inPush.length > 0) workIds.push(...(await routeInPush(deps, deps.routing, config, siteId, handedOn, inPush)));
   return { accepted: accepted.length, ignored, refused, workIds };
 }
 
+type RouteWork = Extract<BackgroundWork, { kind: 'route' }>;
+
+/** Routing work for these keys, one piece per message's worth. */
+function routeWorks(deps: Pick<PushDeps, 'newId'>, siteId: number, keys: readonly RouteKey[]): RouteWork[] {
+  const works: RouteWork[] = [];
+  for (let i = 0; i < keys.length; i += KEYS_PER_MESSAGE) works.push({ kind: 'route', workId: deps.newId(), originSiteId: siteId, keys: keys.slice(i, i + KEYS_PER_MESSAGE) });
+  return works;
+}
+
 /**
- * Routes records the push has just stored, in the push: no second read of them, no message, and
- * the site's integration is done when the push is answered. Their work is marked first, as any
- * routing work is, so a crash from here on leaves it to the sweeper. Routing that would make more
- * deliveries than a push should wait for, or that fails, becomes background work (the marked work
- * is sent); the push is answered 2xx either way. Returns the ids of the work sent to the background.
+ * Delivers, in the push, the records it has just stored as routed: no second read of them, no
+ * routed marker, no message, and the site's integration is done when the push is answered. Their
+ * work was marked before they were stored and names each version, so a crash leaves it to the
+ * sweeper, whose routing delivers those versions. Routing that would make more deliveries than a
+ * push should wait for, or that fails, is sent to the background from its marks; the push is
+ * answered 2xx either way. Returns the ids of the work sent to the background.
  */
-async function routeInPush(deps: PushDeps, routing: PushRouting, config: SyncConfig, siteId: number, records: readonly StoredRecord[]): Promise<string[]> {
-  const works: Array<Extract<BackgroundWork, { kind: 'route' }>> = [];
-  for (let i = 0; i < records.length; i += KEYS_PER_MESSAGE) {
-    const keys = records.slice(i, i + KEYS_PER_MESSAGE).map(({ tableName, recordId }) => ({ tableName, recordId }));
-    works.push({ kind: 'route', workId: deps.newId(), originSiteId: siteId, keys });
-  }
-  for (const work of works) await deps.progress.begin(siteId, work.workId, work);
+async function routeInPush(deps: PushDeps, routing: PushRouting, config: SyncConfig, siteId: number, records: readonly StoredRecord[], works: readonly RouteWork[]): Promise<string[]> {
   try {
     const plan = await planRoutes(deps.centralCopy, config, records);
     if (plan.deliveries.length <= (routing.maxDeliveries ?? MAX_DELIVERIES_IN_PUSH)) {
       const transfers = { work: deps.work, progress: deps.progress, newId: deps.newId };
-      await deliverRoutes({ outgoing: routing.outgoing, changeLog: routing.changeLog, reports: routing.reports, centralCopy: deps.centralCopy, transfers }, config, plan);
+      const routeDeps = { outgoing: routing.outgoing, changeLog: routing.changeLog, reports: routing.reports, centralCopy: deps.centralCopy, transfers };
+      await deliverRoutes(routeDeps, config, plan, { storedAsRouted: true });
       for (const work of works) await deps.progress.finish(siteId, work.workId);
       return [];
     }

@@ -5,7 +5,7 @@
  */
 import type { SyncConfig } from '../domain/config/model';
 import { reference, type RecordData } from '../domain/legacy-fields';
-import type { AcceptedChange, CentralCopy, ChangeLog, OutgoingQueue, RecordKey, RoutedRecord, SiteProgress, StoredRecord, SyncRecord, WorkQueue } from '../domain/ports';
+import type { AcceptedChange, CentralCopy, ChangeLog, OutgoingQueue, RecordKey, RouteKey, RoutedRecord, SiteProgress, StoredRecord, SyncRecord, WorkQueue } from '../domain/ports';
 import { recordKeyString } from '../domain/ports';
 import { awaitsResponse } from '../domain/transfers/claims';
 import { transferHeaderFor, transferHeaderTables, transferLineTables } from '../domain/transfers/rules';
@@ -39,9 +39,12 @@ export interface RouteOptions {
   readonly newManufacturers?: readonly string[];
 }
 
-export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: readonly RecordKey[], options: RouteOptions = {}): Promise<RouteOutcome> {
+export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: readonly RouteKey[], options: RouteOptions = {}): Promise<RouteOutcome> {
   const stored = [...(await deps.centralCopy.get(keys)).values()];
-  return deliverRoutes(deps, config, await planRoutes(deps.centralCopy, config, stored), options);
+  // A version its push stored as routed before delivering it is delivered here (the push was cut short).
+  const storedAsRouted = new Map(keys.flatMap((key) => (key.version === undefined ? [] : [[recordKeyString(key), key.version] as const])));
+  const due = stored.filter((record) => record.routedVersion < record.version || storedAsRouted.get(recordKeyString(record)) === record.version);
+  return deliverRoutes(deps, config, await planRoutes(deps.centralCopy, config, due, stored.length - due.length), options);
 }
 
 /** Where records go: worked out before anything is written. */
@@ -56,12 +59,11 @@ export interface RoutePlan {
 }
 
 /**
- * Where records go, from their stored copies as the caller holds them (read by routing, or handed
- * on by the push that has just stored them: services/push.ts). A routed version may be a lower
- * bound: a version routed twice reaches each site once.
+ * Where records due for routing go, from their stored copies as the caller holds them (read by
+ * routing, or handed on by the push that has just stored them: services/push.ts). A version
+ * routed twice reaches each site once.
  */
-export async function planRoutes(centralCopy: CentralCopy, config: SyncConfig, stored: readonly StoredRecord[]): Promise<RoutePlan> {
-  const due = stored.filter((record) => record.routedVersion < record.version);
+export async function planRoutes(centralCopy: CentralCopy, config: SyncConfig, due: readonly StoredRecord[], alreadyRouted = 0): Promise<RoutePlan> {
   const lookupHeader = await headerLookup(centralCopy, due);
   const deliveries: RoutedRecord[] = [];
   const central: SyncRecord[] = [];
@@ -72,11 +74,14 @@ export async function planRoutes(centralCopy: CentralCopy, config: SyncConfig, s
     if (changeLog) central.push(wireForm(record));
   }
   deliveries.push(...(await namesNotHeldBy(centralCopy, config, deliveries)));
-  return { due, alreadyRouted: stored.length - due.length, deliveries, central, lookupHeader };
+  return { due, alreadyRouted, deliveries, central, lookupHeader };
 }
 
-/** Delivers a plan, then records its versions as routed: a crash before the mark repeats it all. */
-export async function deliverRoutes(deps: RouteDeps, config: SyncConfig, plan: RoutePlan, options: RouteOptions = {}): Promise<RouteOutcome> {
+/**
+ * Delivers a plan, then records its versions as routed: a crash before the mark repeats it all.
+ * Records their push stored as routed (its marked work delivers them) need no mark (`stored`).
+ */
+export async function deliverRoutes(deps: RouteDeps, config: SyncConfig, plan: RoutePlan, options: RouteOptions & { readonly storedAsRouted?: boolean } = {}): Promise<RouteOutcome> {
   const { due, deliveries, central, lookupHeader } = plan;
   const deliver = async () => {
     // The queues and the change log side by side: they share no item.
@@ -93,7 +98,7 @@ export async function deliverRoutes(deps: RouteDeps, config: SyncConfig, plan: R
   // Counted before they count as routed: a crash repeats the count, which counts each version
   // once. The reports share no item with the deliveries, so both go at once.
   await allSettledOrThrow([deliver(), deps.reports?.project(due)]);
-  await deps.centralCopy.markRouted(due.map(({ tableName, recordId, version }) => ({ tableName, recordId, version })));
+  if (!options.storedAsRouted) await deps.centralCopy.markRouted(due.map(({ tableName, recordId, version }) => ({ tableName, recordId, version })));
   return { routed: due.length, alreadyRouted: plan.alreadyRouted, deliveries: deliveries.length };
 }
 

@@ -161,8 +161,8 @@ export class DynamoCentralCopy implements CentralCopy {
       originSiteId: change.originSiteId,
       changeId: change.changeId,
       version,
-      // A change that routes nowhere is routed as it is stored; any other waits for its routing.
-      routedVersion: change.routesNowhere ? version : (stored?.routedVersion ?? 0),
+      // A change that routes nowhere, or that its push routes, is routed as it is stored; any other waits for its routing.
+      routedVersion: change.routesNowhere || change.routedByPush ? version : (stored?.routedVersion ?? 0),
     };
   }
 

@@ -1,7 +1,7 @@
 /**
  * Push and routing end to end on DynamoDB Local, property-based: random configurations and random
- * sequences of pushes from random sites go through `acceptPush` and then `routeRecords` for the
- * work it produced. Only the SQS hop between them is replaced (a work queue that collects the
+ * sequences of pushes from random sites go through `acceptPush` (routing in the push, or not)
+ * and then `routeRecords` for the work it left to the background. Only the SQS hop between them is replaced (a work queue that collects the
  * work); the central copy, quarantine, outgoing queues and change log are the real adapters.
  *
  * Checked after every push against the oracle of test/support/sync-arbitraries.ts (sync-rules
@@ -110,7 +110,8 @@ let runIndex = 0;
 
 test('pushes from random sites: routed only to entitled sites, to all of them, idempotent, refusals kept and never applied', async () => {
   await fc.assert(
-    fc.asyncProperty(scenarioArb, async (scenario) => {
+    // Routing in the push (as the push function does) or all of it in the background.
+    fc.asyncProperty(scenarioArb, fc.boolean(), async (scenario, routeInPush) => {
       runIndex++;
       const prefix = `r${runIndex}.`;
       const config = relabelConfig(scenario.config, prefix, runIndex * 100);
@@ -126,7 +127,15 @@ test('pushes from random sites: routed only to entitled sites, to all of them, i
       /** Pushes then routes what the push handed to the background. */
       const pushAndRoute = async (siteId: number, batch: readonly PushedRecord[]) => {
         const work = new CollectedWork();
-        const deps: PushDeps = { centralCopy, quarantine, work, progress, now: () => new Date(), newId: () => `${prefix}w${++syncOutCounter}` };
+        const deps: PushDeps = {
+          centralCopy,
+          quarantine,
+          work,
+          progress,
+          now: () => new Date(),
+          newId: () => `${prefix}w${++syncOutCounter}`,
+          ...(routeInPush ? { routing: { outgoing, changeLog } } : {}),
+        };
         const outcome = await acceptPush(deps, config, siteId, batch);
         for (const item of work.sent) if (item.kind === 'route') await routeRecords(routeDeps, config, item.keys);
         return outcome;

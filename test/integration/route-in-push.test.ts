@@ -1,18 +1,21 @@
 /**
  * Routing in the push (services/push.ts, routeInPush): what a push has just stored is routed
- * before the push is answered, from the records in hand (no second read, no message). What it
- * cannot route there (too many deliveries, a failure) is left to the background as marked work,
- * and the push still succeeds; from the moment the work is marked, a crash leaves it to the sweeper.
+ * before the push is answered, from the records in hand (no second read, no message, no routed
+ * marker: the put stores it as routed, under work marked before it that names the version). What
+ * it cannot route there (too many deliveries, a failure) is left to the background from those
+ * marks, and the push still succeeds; from the moment the work is marked, a crash leaves it to the sweeper.
  */
 import { readFileSync } from 'node:fs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SyncConfig } from '../../functions/domain/config/model';
 import type { BackgroundWork, OutgoingQueue, RecordKey, SyncRecord, WorkQueue } from '../../functions/domain/ports';
 import { recordKeyString } from '../../functions/domain/ports';
 import { acceptPush, type PushRouting } from '../../functions/services/push';
 import { routeRecords } from '../../functions/services/route';
 import { importConfigFile } from '../../functions/storage/config-import';
+import { recordsKeys } from '../../functions/storage/keys';
 import { legacyRecord } from '../support/legacy-records';
-import { adaptersFor, createTestResources } from '../support/stand-ins';
+import { adaptersFor, createTestResources, type TestResources } from '../support/stand-ins';
 import { DEMO_CONFIG } from '../support/sync-server';
 
 jest.setTimeout(60_000);
@@ -20,11 +23,13 @@ jest.setTimeout(60_000);
 const CENTRAL = 1; // STORE_A's site
 const COLLECTOR = 2; // collects STORE_A (demo configuration)
 
+let resources: TestResources;
 let adapters: ReturnType<typeof adaptersFor>;
 let config: SyncConfig;
 
 beforeAll(async () => {
-  adapters = adaptersFor(await createTestResources());
+  resources = await createTestResources();
+  adapters = adaptersFor(resources);
   const imported = await importConfigFile(adapters.configStore, JSON.parse(readFileSync(DEMO_CONFIG, 'utf8')), 'test');
   if (!imported.ok) throw new Error(imported.message);
   config = await adapters.loadConfig();
@@ -76,9 +81,11 @@ test('a pushed record reaches its site before the push is answered, read once, w
   expect(await queued(COLLECTOR)).toEqual(expect.arrayContaining(['IN_PUSH_1', 'IN_PUSH_2']));
   expect(await copyOf('IN_PUSH_1')).toMatchObject({ version: 1, routedVersion: 1 });
   expect(await adapters.progress.workInProgress(CENTRAL)).toBe(false);
-  // The push's own read decided the records; routing read none of them again.
+  // The push's own read decided the records; routing read none of them again, and wrote no routed marker.
   const readsOfPushed = reads.flat().filter((key) => key.recordId.startsWith('IN_PUSH_'));
   expect(readsOfPushed).toHaveLength(2);
+  const marker = await resources.db.send(new GetCommand({ TableName: resources.tables.records, Key: recordsKeys.routed('transact', 'IN_PUSH_1'), ConsistentRead: true }));
+  expect(marker.Item).toBeUndefined();
 
   // A second change of the same record: its new version is routed in the push too.
   await push([{ ...invoice('IN_PUSH_1'), recordData: { ...invoice('IN_PUSH_1').recordData, comment: 'changed' } }]);
@@ -91,8 +98,9 @@ test('more deliveries than a push makes itself: the marked work goes to the back
   const { outcome, work } = await push([invoice('WIDE_1')], { maxDeliveries: 0 });
   expect(outcome.workIds).toHaveLength(1);
   const route = work.sent.find((sent): sent is Extract<BackgroundWork, { kind: 'route' }> => sent.kind === 'route');
-  expect(route?.keys).toEqual([{ tableName: 'transact', recordId: 'WIDE_1' }]);
-  expect(await copyOf('WIDE_1')).toMatchObject({ version: 1, routedVersion: 0 });
+  // Stored as routed: the work names the version its routing must deliver even so.
+  expect(route?.keys).toEqual([{ tableName: 'transact', recordId: 'WIDE_1', version: 1 }]);
+  expect(await copyOf('WIDE_1')).toMatchObject({ version: 1, routedVersion: 1 });
   expect(await adapters.progress.workInProgress(CENTRAL)).toBe(true);
   expect(await queued(COLLECTOR)).not.toContain('WIDE_1');
 
@@ -114,7 +122,7 @@ test('routing that fails in the push goes on in the background; the push is stil
   expect(outcome.workIds).toHaveLength(1);
   const route = work.sent.find((sent): sent is Extract<BackgroundWork, { kind: 'route' }> => sent.kind === 'route');
   expect(route?.workId).toBe(outcome.workIds[0]);
-  expect(await copyOf('FAILED_1')).toMatchObject({ version: 1, routedVersion: 0 });
+  expect(await queued(COLLECTOR)).not.toContain('FAILED_1');
 
   await routeRecords(adapters, config, route!.keys);
   await adapters.progress.finish(CENTRAL, route!.workId);
@@ -141,11 +149,14 @@ test('the work is marked before routing in the push starts: a process that dies 
   void push([invoice('DIED_1')], { outgoing: stuck });
   await reached;
   const unsent = await adapters.progress.unsentWork(CENTRAL, 0);
-  expect(unsent).toEqual([expect.objectContaining({ kind: 'route', keys: [{ tableName: 'transact', recordId: 'DIED_1' }] })]);
-  expect(await copyOf('DIED_1')).toMatchObject({ version: 1, routedVersion: 0 });
+  expect(unsent).toEqual([expect.objectContaining({ kind: 'route', keys: [{ tableName: 'transact', recordId: 'DIED_1', version: 1 }] })]);
+  expect(await copyOf('DIED_1')).toMatchObject({ version: 1, routedVersion: 1 });
 
-  // What the sweeper's resend leads to: the routing consumer routes it from the central copy.
+  // The record says routed: only the version the work names makes routing deliver it.
   const [work] = unsent as Array<Extract<BackgroundWork, { kind: 'route' }>>;
+  await routeRecords(adapters, config, work!.keys.map(({ tableName, recordId }) => ({ tableName, recordId })));
+  expect(await queued(COLLECTOR)).not.toContain('DIED_1');
+  // What the sweeper's resend leads to: the routing consumer delivers that version.
   await routeRecords(adapters, config, work!.keys);
   await adapters.progress.finish(CENTRAL, work!.workId);
   expect(await queued(COLLECTOR)).toContain('DIED_1');
