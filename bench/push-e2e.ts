@@ -5,7 +5,8 @@
  * collector relationship so store data fans out; a fifth of the workload goes through first, not
  * timed, so DynamoDB Local's JVM is warm for both the run and the floor (BENCH_WARM_UP). Also prints how long integration took after the
  * push (the server's own figure, and what each client's wait saw).
- *   BENCH_RECORDS (default 5000)    store records (legacy `transact`) pushed in total, spread over the sites
+ *   BENCH_RECORDS (default 20000)   store records (legacy `transact`) pushed in total, spread over the sites
+ *                                   (enough that the client's fixed waits, about 2 s a sync, do not set the rate)
  *   BENCH_BACKLOG (default 100000)  the large backlog of the pull-latency figure
  *   BENCH_WARM_UP (default 20)      percent of the workload sent first, not timed (0: none)
  *   BENCH_LATENCY_MS (default 0)    ms added before every DynamoDB request, the floor's too (a
@@ -62,7 +63,7 @@ export interface PushEndToEndOptions {
 }
 
 export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promise<void> {
-  const records = options.records ?? envNumber('BENCH_RECORDS', 5000);
+  const records = options.records ?? envNumber('BENCH_RECORDS', 20_000);
   const backlog = options.backlog ?? envNumber('BENCH_BACKLOG', 100_000);
   const warmUpPercent = process.env.BENCH_WARM_UP === '0' ? 0 : envNumber('BENCH_WARM_UP', 20);
   const latencyMs = process.env.BENCH_LATENCY_MS ? envNumber('BENCH_LATENCY_MS', 1) : 0;
@@ -289,8 +290,10 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     // central copy (with its holding store, which the byStore index needs for initialisation), a
     // change-log entry per central record, a queue entry per delivery to a site's queue (with its
     // sequence, which orders the pull), and its deletion when acknowledged; each holding the
-    // record's data as the server does (functions/storage/record-data.ts).
-    const floorWrites: FloorWrite[] = [
+    // record's data as the server does (functions/storage/record-data.ts). Built inside each
+    // floor's timed part: turning records into items (JSON, deflated data) is part of writing
+    // them, for the floor as for the server.
+    const floorWritesOf = (): FloorWrite[] => [
       ...sites.flatMap((site) =>
         (pushed.get(site.siteId) ?? []).map((id, i) => put('records', { pk: `floor#transact#${id}`, storeId: `floor#${site.storeId}`, recordData: storedRecordData({ ...transacts[i % transacts.length]!.recordData, ID: id }) })),
       ),
@@ -302,7 +305,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     // The same writes with the central copy's version guard: its puts conditional, in
     // transactions of 25 as the push writes them (8 in flight), beside the other writes as
     // plain batches (4 in flight). Printed for comparison; the target is the plain floor.
-    const guarded = async () => {
+    const guarded = async (floorWrites: readonly FloorWrite[]) => {
       const central = floorWrites.filter((write) => write.table === 'records');
       await Promise.all([
         forEachChunk(central, 25, 8, async (chunk) => {
@@ -319,7 +322,8 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
       meter.reset();
       const floorCpu = cpuMeter(server.javaPid);
       const floorStart = process.hrtime.bigint();
-      await (inFlight === 'guarded' ? guarded() : batchWriteAll(floorWrites, inFlight));
+      const floorWrites = floorWritesOf();
+      await (inFlight === 'guarded' ? guarded(floorWrites) : batchWriteAll(floorWrites, inFlight));
       await batchWriteAll(floorDeletes, inFlight === 'guarded' ? 4 : inFlight);
       const floorSeconds = seconds(floorStart);
       const floorCpuUsed = floorCpu();
