@@ -79,7 +79,7 @@ export async function planRoutes(centralCopy: CentralCopy, config: SyncConfig, d
 
 /**
  * Delivers a plan, then records its versions as routed: a crash before the mark repeats it all.
- * Records their push stored as routed (its marked work delivers them) need no mark (`stored`).
+ * Records their push stored as routed (its marked work delivers them) need no mark (`storedAsRouted`).
  */
 export async function deliverRoutes(deps: RouteDeps, config: SyncConfig, plan: RoutePlan, options: RouteOptions & { readonly storedAsRouted?: boolean } = {}): Promise<RouteOutcome> {
   const { due, deliveries, central, lookupHeader } = plan;

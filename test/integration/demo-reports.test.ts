@@ -5,7 +5,6 @@
  */
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
-import type { BackgroundWork, WorkQueue } from '../../functions/domain/ports';
 import { importConfigFile } from '../../functions/storage/config-import';
 import { writeConfiguredRecords } from '../../functions/services/configured-records';
 import { routeRecords } from '../../functions/services/route';
@@ -14,17 +13,11 @@ import { DynamoReportFigures } from '../../functions/storage/report-figures';
 import { DynamoReportProjection } from '../../functions/storage/report-projection';
 import { loadDemoData, readDemoData } from '../../lib/local/demo-data';
 import { adaptersFor, createTestResources } from '../support/stand-ins';
+import { CollectedWork } from '../support/collected-work';
 
 jest.setTimeout(120_000);
 
 const CONFIG_DIR = path.join(__dirname, '..', '..', 'config');
-
-class CollectedWork implements WorkQueue {
-  readonly sent: BackgroundWork[] = [];
-  async send(work: BackgroundWork): Promise<void> {
-    this.sent.push(work);
-  }
-}
 
 let deps: { figures: DynamoReportFigures };
 let loaded: number;

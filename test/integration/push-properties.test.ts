@@ -19,7 +19,7 @@
  */
 import fc from 'fast-check';
 import type { SyncConfig } from '../../functions/domain/config/model';
-import type { BackgroundWork, RecordKey, StoredRecord, WorkQueue } from '../../functions/domain/ports';
+import type { RecordKey, StoredRecord } from '../../functions/domain/ports';
 import { recordKeyString } from '../../functions/domain/ports';
 import { acceptPush, type PushDeps, type PushedRecord } from '../../functions/services/push';
 import { routeRecords, type RouteDeps } from '../../functions/services/route';
@@ -43,6 +43,7 @@ import {
   type TransactSpec,
 } from '../support/sync-arbitraries';
 import { adaptersFor, createTestResources } from '../support/stand-ins';
+import { CollectedWork } from '../support/collected-work';
 
 const RUNS = 25;
 jest.setTimeout(120_000);
@@ -51,14 +52,6 @@ let adapters: ReturnType<typeof adaptersFor>;
 beforeAll(async () => {
   adapters = adaptersFor(await createTestResources());
 });
-
-/** Stands in for the fan-out queue only: the test routes the collected work itself. */
-class CollectedWork implements WorkQueue {
-  readonly sent: BackgroundWork[] = [];
-  async send(work: BackgroundWork): Promise<void> {
-    this.sent.push(work);
-  }
-}
 
 interface Step {
   /** Which site pushes (modulo the sites, or the rightful ones when `rightful`). */

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { applyCommand, type SyncConfig } from '../../functions/domain/config';
 import { configFromFile } from '../../functions/domain/config/config-file';
 import { emptyConfig } from '../../functions/domain/config/model';
-import type { BackgroundWork, RecordKey, StoredRecord, WorkQueue } from '../../functions/domain/ports';
+import type { RecordKey, StoredRecord } from '../../functions/domain/ports';
 import type { ConfigFile } from '../../functions/protocol/admin';
 import { acceptPush, type PushedRecord } from '../../functions/services/push';
 import { monthlyUsage, stockOnHand, stockValue } from '../../functions/services/reports';
@@ -18,6 +18,7 @@ import { routeRecords } from '../../functions/services/route';
 import { DynamoReportFigures } from '../../functions/storage/report-figures';
 import { DynamoReportProjection } from '../../functions/storage/report-projection';
 import { adaptersFor, createTestResources } from '../support/stand-ins';
+import { CollectedWork } from '../support/collected-work';
 
 const RUNS = 12;
 jest.setTimeout(300_000);
@@ -31,13 +32,6 @@ beforeAll(async () => {
   projection = new DynamoReportProjection(resources.db, resources.tables.reports);
   figures = new DynamoReportFigures(resources.db, resources.tables.reports);
 });
-
-class CollectedWork implements WorkQueue {
-  readonly sent: BackgroundWork[] = [];
-  async send(work: BackgroundWork): Promise<void> {
-    this.sent.push(work);
-  }
-}
 
 const STORES = ['S1', 'S2', 'S3'] as const;
 const ITEMS = ['I1', 'I2', 'I3'] as const;

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SyncConfig } from '../../functions/domain/config/model';
-import type { BackgroundWork, OutgoingQueue, RecordKey, SyncRecord, WorkQueue } from '../../functions/domain/ports';
+import type { BackgroundWork, OutgoingQueue, RecordKey, SyncRecord } from '../../functions/domain/ports';
 import { recordKeyString } from '../../functions/domain/ports';
 import { acceptPush, type PushRouting } from '../../functions/services/push';
 import { routeRecords } from '../../functions/services/route';
@@ -17,6 +17,7 @@ import { recordsKeys } from '../../functions/storage/keys';
 import { legacyRecord } from '../support/legacy-records';
 import { adaptersFor, createTestResources, type TestResources } from '../support/stand-ins';
 import { DEMO_CONFIG } from '../support/sync-server';
+import { CollectedWork } from '../support/collected-work';
 
 jest.setTimeout(60_000);
 
@@ -34,14 +35,6 @@ beforeAll(async () => {
   if (!imported.ok) throw new Error(imported.message);
   config = await adapters.loadConfig();
 });
-
-/** Stands in for SQS: collects the work instead of sending it. */
-class CollectedWork implements WorkQueue {
-  readonly sent: BackgroundWork[] = [];
-  async send(work: BackgroundWork): Promise<void> {
-    this.sent.push(work);
-  }
-}
 
 let changes = 0;
 /** A supplier invoice of store A: it goes to store A's collector site. */

@@ -31,7 +31,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import type { SyncConfig } from '../../functions/domain/config/model';
-import type { BackgroundWork, RecordKey, StoredRecord, SyncRecord, WorkQueue } from '../../functions/domain/ports';
+import type { BackgroundWork, RecordKey, StoredRecord, SyncRecord } from '../../functions/domain/ports';
 import { recordKeyString } from '../../functions/domain/ports';
 import { destinationsAfterPush } from '../../functions/domain/sync/routing';
 import { derivedId, respondingLineId, type Transfer } from '../../functions/domain/transfers/rules';
@@ -46,6 +46,7 @@ import { FaultPlan, InjectedCrash, faultyDynamoClient, faultyPorts, type Storage
 import { legacyRecord } from '../support/legacy-records';
 import { adaptersFor, createTestResources, type TestResources } from '../support/stand-ins';
 import { DEMO_CONFIG } from '../support/sync-server';
+import { CollectedWork } from '../support/collected-work';
 
 jest.setTimeout(120_000);
 
@@ -83,14 +84,6 @@ beforeAll(async () => {
 
 // ---------------------------------------------------------------------------------------------
 // The pipeline: push, route (collecting the transfer work), deliver.
-
-/** Stands in for SQS: collects the work instead of sending it. */
-class CollectedWork implements WorkQueue {
-  readonly sent: BackgroundWork[] = [];
-  async send(work: BackgroundWork): Promise<void> {
-    this.sent.push(work);
-  }
-}
 
 let syncOutIds = 0;
 const newId = () => randomUUID().replace(/-/g, '').toUpperCase();

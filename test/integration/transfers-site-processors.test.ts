@@ -22,7 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import type { SyncConfig } from '../../functions/domain/config/model';
-import type { BackgroundWork, RecordKey, SyncRecord, WorkQueue } from '../../functions/domain/ports';
+import type { BackgroundWork, RecordKey, SyncRecord } from '../../functions/domain/ports';
 import { recordKeyString } from '../../functions/domain/ports';
 import { derivedId } from '../../functions/domain/transfers/rules';
 import { acceptPush } from '../../functions/services/push';
@@ -33,6 +33,7 @@ import { processTransfers, type NumberKind } from '../../lib/remote-site/transfe
 import { adaptersFor, createTestResources, type TestResources } from '../support/stand-ins';
 import { mustBeAnswered, tradePlanArb, type TradeKind, type TradePlan } from '../support/sync-arbitraries';
 import { DEMO_CONFIG } from '../support/sync-server';
+import { CollectedWork } from '../support/collected-work';
 
 jest.setTimeout(300_000);
 
@@ -56,13 +57,6 @@ beforeAll(async () => {
 });
 
 const newId = () => randomUUID().replace(/-/g, '').toUpperCase();
-
-class CollectedWork implements WorkQueue {
-  readonly sent: BackgroundWork[] = [];
-  async send(work: BackgroundWork): Promise<void> {
-    this.sent.push(work);
-  }
-}
 
 type Data = Record<string, unknown>;
 const tableKey = (table: string, id: string) => `${table}\u0000${id}`;
