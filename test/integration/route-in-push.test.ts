@@ -5,19 +5,17 @@
  * it cannot route there (too many deliveries, a failure) is left to the background from those
  * marks, and the push still succeeds; from the moment the work is marked, a crash leaves it to the sweeper.
  */
-import { readFileSync } from 'node:fs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SyncConfig } from '../../functions/domain/config/model';
 import type { BackgroundWork, OutgoingQueue, RecordKey, SyncRecord } from '../../functions/domain/ports';
 import { recordKeyString } from '../../functions/domain/ports';
 import { acceptPush, type PushRouting } from '../../functions/services/push';
 import { routeRecords } from '../../functions/services/route';
-import { importConfigFile } from '../../functions/storage/config-import';
 import { recordsKeys } from '../../functions/storage/keys';
 import { legacyRecord } from '../support/legacy-records';
-import { adaptersFor, createTestResources, type TestResources } from '../support/stand-ins';
-import { DEMO_CONFIG } from '../support/sync-server';
+import type { adaptersFor, TestResources } from '../support/stand-ins';
 import { CollectedWork } from '../support/collected-work';
+import { withDemoConfig } from '../support/demo-config';
 
 jest.setTimeout(60_000);
 
@@ -29,11 +27,7 @@ let adapters: ReturnType<typeof adaptersFor>;
 let config: SyncConfig;
 
 beforeAll(async () => {
-  resources = await createTestResources();
-  adapters = adaptersFor(resources);
-  const imported = await importConfigFile(adapters.configStore, JSON.parse(readFileSync(DEMO_CONFIG, 'utf8')), 'test');
-  if (!imported.ok) throw new Error(imported.message);
-  config = await adapters.loadConfig();
+  ({ resources, adapters, config } = await withDemoConfig());
 });
 
 let changes = 0;

@@ -28,7 +28,6 @@
  * Runs share the file's tables; every run uses fresh record ids, and acknowledges what it pulled.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import type { SyncConfig } from '../../functions/domain/config/model';
 import type { BackgroundWork, RecordKey, StoredRecord, SyncRecord } from '../../functions/domain/ports';
@@ -40,13 +39,12 @@ import { routeRecords } from '../../functions/services/route';
 import { completeTransfer, type TransferDeps } from '../../functions/services/transfers';
 import { DynamoCentralCopy } from '../../functions/storage/central-copy';
 import { DynamoChangeLog } from '../../functions/storage/change-log';
-import { importConfigFile } from '../../functions/storage/config-import';
 import { DynamoOutgoingQueue } from '../../functions/storage/outgoing-queue';
 import { FaultPlan, InjectedCrash, faultyDynamoClient, faultyPorts, type StoragePorts } from '../support/faults';
 import { legacyRecord } from '../support/legacy-records';
-import { adaptersFor, createTestResources, type TestResources } from '../support/stand-ins';
-import { DEMO_CONFIG } from '../support/sync-server';
+import type { adaptersFor, TestResources } from '../support/stand-ins';
 import { CollectedWork } from '../support/collected-work';
+import { withDemoConfig } from '../support/demo-config';
 
 jest.setTimeout(120_000);
 
@@ -63,11 +61,7 @@ let portSteps: string[];
 let dynamoSteps: string[];
 
 beforeAll(async () => {
-  resources = await createTestResources();
-  adapters = adaptersFor(resources);
-  const imported = await importConfigFile(adapters.configStore, JSON.parse(readFileSync(DEMO_CONFIG, 'utf8')), 'test');
-  if (!imported.ok) throw new Error(imported.message);
-  config = await adapters.loadConfig();
+  ({ resources, adapters, config } = await withDemoConfig());
 
   // A dry run: how many steps a first delivery has, so crashes can be placed at each of them.
   const portPlan = new FaultPlan();

@@ -19,7 +19,6 @@
  * server from making one, and the initiating half still reaches the responding site.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import type { SyncConfig } from '../../functions/domain/config/model';
 import type { BackgroundWork, RecordKey, SyncRecord } from '../../functions/domain/ports';
@@ -28,12 +27,11 @@ import { derivedId } from '../../functions/domain/transfers/rules';
 import { acceptPush } from '../../functions/services/push';
 import { routeRecords } from '../../functions/services/route';
 import { awaitingResponseAt, completeTransfer } from '../../functions/services/transfers';
-import { importConfigFile } from '../../functions/storage/config-import';
 import { processTransfers, type NumberKind } from '../../lib/remote-site/transfer-processor';
-import { adaptersFor, createTestResources, type TestResources } from '../support/stand-ins';
+import type { adaptersFor, TestResources } from '../support/stand-ins';
 import { mustBeAnswered, tradePlanArb, type TradeKind, type TradePlan } from '../support/sync-arbitraries';
-import { DEMO_CONFIG } from '../support/sync-server';
 import { CollectedWork } from '../support/collected-work';
+import { withDemoConfig } from '../support/demo-config';
 
 jest.setTimeout(300_000);
 
@@ -49,11 +47,7 @@ let adapters: ReturnType<typeof adaptersFor>;
 let config: SyncConfig;
 
 beforeAll(async () => {
-  resources = await createTestResources();
-  adapters = adaptersFor(resources);
-  const imported = await importConfigFile(adapters.configStore, JSON.parse(readFileSync(DEMO_CONFIG, 'utf8')), 'test');
-  if (!imported.ok) throw new Error(imported.message);
-  config = await adapters.loadConfig();
+  ({ resources, adapters, config } = await withDemoConfig());
 });
 
 const newId = () => randomUUID().replace(/-/g, '').toUpperCase();
