@@ -82,6 +82,9 @@ export interface AcceptedChange {
   readonly stored?: StoredRecord | null;
 }
 
+/** The version a change written on this copy gets (versions start at 1 and grow by one). */
+export const versionAfter = (stored: Pick<StoredRecord, 'version'> | null | undefined): number => (stored?.version ?? 0) + 1;
+
 /** The central copy of one record. */
 export interface StoredRecord extends SyncRecord {
   readonly placement: import('./sync/placement').Placement;

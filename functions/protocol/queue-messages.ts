@@ -13,14 +13,15 @@ export const heartbeatMessage = z.object({
 });
 
 const recordKey = z.object({ tableName: nonEmpty(), recordId: nonEmpty() });
+/** `version`: stored as routed by its push, which was cut short: delivered even so. */
+const routeKey = z.extend(recordKey, { version: z.optional(z.int().check(z.minimum(1))) });
 
 /** Route these accepted records (their current central copies) to their destinations. */
 export const routeMessage = z.object({
   kind: z.literal('route'),
   workId: nonEmpty(),
   originSiteId: siteId(),
-  /** `version`: stored as routed by its push, which was cut short: delivered even so. */
-  keys: z.array(z.object({ tableName: nonEmpty(), recordId: nonEmpty(), version: z.optional(z.int().check(z.minimum(1))) })).check(z.minLength(1)),
+  keys: z.array(routeKey).check(z.minLength(1)),
   /** Names among `keys` the push made manufacturers: their barcodes are sent again. */
   newManufacturers: z.optional(z.array(nonEmpty())),
 });

@@ -20,7 +20,7 @@ import type {
   SyncRecord,
   WorkQueue,
 } from '../domain/ports';
-import { recordKeyString } from '../domain/ports';
+import { recordKeyString, versionAfter } from '../domain/ports';
 import { decideRecord, type RecordDecision } from '../domain/sync/push-decision';
 import { isManufacturer } from '../domain/sync/central-relevance';
 import { siteMadeResponse } from '../domain/transfers/claims';
@@ -143,26 +143,24 @@ export async function acceptPush(
   const headers = headersAsStored(accepted, known);
   const nowhere = accepted.map((change) => (routesNowhere(change, config, headers) ? { ...change, routesNowhere: true } : change));
   const madeManufacturers = new Set(nowhere.filter(madeManufacturer).map(({ record }) => record.recordId));
-  // Routed by this push: what it writes as a put of the copy it read (its version known here),
-  // but a name just made a manufacturer (the barcodes it makes can be many).
-  const changes = nowhere.map((change) =>
-    deps.routing && !change.routesNowhere && change.stored !== undefined && !(change.record.tableName === 'name' && madeManufacturers.has(change.record.recordId))
-      ? { ...change, routedByPush: true }
-      : change,
-  );
+  const isMadeManufacturer = (key: RecordKey) => key.tableName === 'name' && madeManufacturers.has(key.recordId);
+  // Routed by this push: every change it writes (a push writes a put of the copy it read, so the
+  // version is known here), but a name just made a manufacturer (the barcodes it makes can be many).
+  const changes = nowhere.map((change) => (deps.routing && !change.routesNowhere && !isMadeManufacturer(change.record) ? { ...change, routedByPush: true } : change));
+  const routedByPush = changes.filter((change) => change.routedByPush);
   // Marked before the write stores them as routed: from here on a crash leaves them to the sweeper.
-  const inPush = routeWorks(deps, siteId, changes.filter((change) => change.routedByPush).map(({ record, stored }) => ({ tableName: record.tableName, recordId: record.recordId, version: (stored?.version ?? 0) + 1 })));
-  for (const work of inPush) await deps.progress.begin(siteId, work.workId, work);
+  const inPush = routeWorks(deps, siteId, routedByPush.map(({ record, stored }) => ({ tableName: record.tableName, recordId: record.recordId, version: versionAfter(stored) })));
+  await Promise.all(inPush.map((work) => deps.progress.begin(siteId, work.workId, work)));
   const storedByPut = await deps.centralCopy.apply(changes);
-  const routedByPush = new Set(changes.filter((change) => change.routedByPush).map(({ record }) => recordKeyString(record)));
-  const handedOn = storedByPut.filter((record) => routedByPush.has(recordKeyString(record)));
+  const routedKeys = new Set(routedByPush.map(({ record }) => recordKeyString(record)));
+  const handedOn = storedByPut.filter((record) => routedKeys.has(recordKeyString(record)));
   // The rest is routed in the background, reading the copy: a change written as the update (its
   // copy moved since it was read), a repeat, a name just made a manufacturer.
   const handedOnKeys = new Set(handedOn.map(recordKeyString));
   const background = changes.filter((change) => !change.routesNowhere && !handedOnKeys.has(recordKeyString(change.record))).map(({ record }) => ({ tableName: record.tableName, recordId: record.recordId }));
   const workIds: string[] = [];
   for (const work of routeWorks(deps, siteId, background)) {
-    const newManufacturers = work.keys.filter((key) => key.tableName === 'name' && madeManufacturers.has(key.recordId)).map((key) => key.recordId);
+    const newManufacturers = work.keys.filter(isMadeManufacturer).map((key) => key.recordId);
     await queueSiteWork(deps, siteId, { ...work, ...(newManufacturers.length > 0 ? { newManufacturers } : {}) });
     workIds.push(work.workId);
   }
@@ -194,7 +192,7 @@ async function routeInPush(deps: PushDeps, routing: PushRouting, config: SyncCon
       const transfers = { work: deps.work, progress: deps.progress, newId: deps.newId };
       const routeDeps = { outgoing: routing.outgoing, changeLog: routing.changeLog, reports: routing.reports, centralCopy: deps.centralCopy, transfers };
       await deliverRoutes(routeDeps, config, plan, { storedAsRouted: true });
-      for (const work of works) await deps.progress.finish(siteId, work.workId);
+      await Promise.all(works.map((work) => deps.progress.finish(siteId, work.workId)));
       return [];
     }
   } catch (error) {

@@ -42,8 +42,8 @@ export interface RouteOptions {
 export async function routeRecords(deps: RouteDeps, config: SyncConfig, keys: readonly RouteKey[], options: RouteOptions = {}): Promise<RouteOutcome> {
   const stored = [...(await deps.centralCopy.get(keys)).values()];
   // A version its push stored as routed before delivering it is delivered here (the push was cut short).
-  const storedAsRouted = new Map(keys.flatMap((key) => (key.version === undefined ? [] : [[recordKeyString(key), key.version] as const])));
-  const due = stored.filter((record) => record.routedVersion < record.version || storedAsRouted.get(recordKeyString(record)) === record.version);
+  const namedVersions = new Map(keys.flatMap((key) => (key.version === undefined ? [] : [[recordKeyString(key), key.version] as const])));
+  const due = stored.filter((record) => record.routedVersion < record.version || namedVersions.get(recordKeyString(record)) === record.version);
   return deliverRoutes(deps, config, await planRoutes(deps.centralCopy, config, due, stored.length - due.length), options);
 }
 

@@ -6,7 +6,7 @@
  */
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AcceptedChange, CentralCopy, CentralCopyIndex, CentralCopyReadOptions, KeyedRecord, RecordKey, RecordSource, StoredRecord } from '../domain/ports';
-import { recordKeyString } from '../domain/ports';
+import { recordKeyString, versionAfter } from '../domain/ports';
 import { holderOf, parentKeyOf, type Placement } from '../domain/sync/placement';
 import { recordsKeys } from './keys';
 import { batchGetItems } from './batch-get';
@@ -58,18 +58,20 @@ export class DynamoCentralCopy implements CentralCopy {
   async apply(changes: readonly AcceptedChange[]): Promise<StoredRecord[]> {
     const latest = [...new Map(changes.map((change) => [recordKeyString(change.record), change])).values()];
     // A change read as applied already (or guarded against the site that changed it last) writes nothing.
-    const writes: ApplyWrite[] = latest.filter((change) => !settledAsRead(change)).map((change) => ({ change, asRead: change.stored !== undefined }));
+    const writes: ApplyWrite[] = latest
+      .filter((change) => !settledAsRead(change))
+      .map((change) => (change.stored === undefined ? { change } : { change, byPut: this.storedByPut(change) }));
     const putAsRead: StoredRecord[] = [];
     // Each record is in one chunk only, so the transactions never contend with each other.
     await forEachChunk(writes, ITEMS_PER_TRANSACTION, WRITE_CONCURRENCY, async (chunk) => {
       const written = await this.writeUntilSettled(
         chunk,
-        (write) => (write.asRead ? this.putAsRead(write.change, write.change.stored ?? null) : this.applyItem(write.change)),
+        (write) => (write.byPut ? this.putAsRead(write.byPut, write.change.stored ?? null) : this.applyItem(write.change)),
         // A put whose copy changed meanwhile is made again as the update; a failed update is done already.
-        (write) => (write.asRead ? { change: write.change, asRead: false } : undefined),
+        (write) => (write.byPut ? { change: write.change } : undefined),
       );
       // A put wrote a version known here; an update's version is only known by reading it.
-      for (const write of written) if (write.asRead) putAsRead.push(this.storedByPut(write.change));
+      for (const write of written) if (write.byPut) putAsRead.push(write.byPut);
     });
     return putAsRead;
   }
@@ -115,8 +117,7 @@ export class DynamoCentralCopy implements CentralCopy {
    * (same version and routed version; none at all for a new record). It writes what the update
    * below would, from what was read, and costs DynamoDB Local a third to a half less CPU (bench/write-styles.ts).
    */
-  private putAsRead(change: AcceptedChange, stored: StoredRecord | null): TransactWriteItem {
-    const record = this.storedByPut(change);
+  private putAsRead(record: StoredRecord, stored: StoredRecord | null): TransactWriteItem {
     const item: Record<string, unknown> = {
       ...recordsKeys.record(record.tableName, record.recordId),
       tableName: record.tableName,
@@ -149,7 +150,7 @@ export class DynamoCentralCopy implements CentralCopy {
   /** The record a put of the copy the change was decided on stores. */
   private storedByPut(change: AcceptedChange): StoredRecord {
     const { record, placement, stored } = change;
-    const version = (stored?.version ?? 0) + 1;
+    const version = versionAfter(stored);
     // A delete keeps the last data: it still says whose record it was.
     const recordData = record.action !== 'delete' && record.recordData !== undefined ? record.recordData : stored?.recordData;
     return {
@@ -304,8 +305,8 @@ const indexAttributes: Readonly<Record<CentralCopyIndex, { attribute: string }>>
 
 interface ApplyWrite {
   readonly change: AcceptedChange;
-  /** Written as a put on the copy the change was decided on; else as the conditional update. */
-  readonly asRead: boolean;
+  /** The record a put on the copy the change was decided on stores; absent: written as the conditional update. */
+  readonly byPut?: StoredRecord;
 }
 
 /** What the update's condition would refuse, seen in the copy the change was decided on. */

@@ -173,12 +173,12 @@ const STORE_NAME_REFERENCES: Readonly<Record<string, readonly string[]>> = {
   Stock_take_lines: ['donor_ID', 'manufacturer_ID'],
 };
 
-/** The names a record sent to the site points at that its view does not hold (they travel with it). */
 /** Whether records of this table point at names a site may not hold (cheap: no view needed). */
 export const pointsAtStoreNames = (tableName: string): boolean => Object.hasOwn(STORE_NAME_REFERENCES, tableName);
 
+/** The names a record sent to the site points at that its view does not hold (they travel with it). */
 export function namesNotHeld(view: SiteCentralView, record: { readonly tableName: string; readonly recordData?: RecordData }): string[] {
-  const fields = Object.hasOwn(STORE_NAME_REFERENCES, record.tableName) ? STORE_NAME_REFERENCES[record.tableName]! : [];
+  const fields = pointsAtStoreNames(record.tableName) ? STORE_NAME_REFERENCES[record.tableName]! : [];
   if (view.everything || fields.length === 0) return [];
   const names: string[] = [];
   for (const field of fields) {
