@@ -33,7 +33,7 @@ export interface CentralRecordsDeps {
 }
 
 export interface CentralReadLimits {
-  /** Log entries read per round trip. */
+  /** Log entries read per round trip at most (fewer while the page needs fewer). */
   readonly chunk: number;
   /** Stop reading past this many entries in one answer. */
   readonly maxEntries: number;
@@ -41,6 +41,12 @@ export interface CentralReadLimits {
   readonly maxMs: number;
   readonly budgetBytes: number;
 }
+
+/**
+ * Fewest log entries a read past skipped entries asks for: a page nearly full still reads on in
+ * steps this long, never a round trip per entry.
+ */
+const MIN_READ = 100;
 
 /** Store names tried as the page's last record (one batch read). */
 const MAX_CARRIER_CANDIDATES = 25;
@@ -98,7 +104,7 @@ export async function centralRecordsFor(
   let readTo = cursor;
   let scanned = 0;
   for (;;) {
-    const page = await deps.changeLog.read(readTo, limits.chunk);
+    const page = await deps.changeLog.read(readTo, nextReadSize(limits, limit, kept.length, scanned));
     // Nothing above the maximum read first: a later commit is read by a later request.
     maxCursor ??= page.maxCursor;
     const entries = page.entries.filter((entry) => entry.cursor <= maxCursor!);
@@ -121,6 +127,17 @@ export async function centralRecordsFor(
   // No record to carry the cursor (a site with no active store): it reads the skipped entries again next time.
   if (!carrier) return data.length > 0 ? { maxCursor, data } : { maxCursor: cursor, data: [] };
   return { maxCursor, data: takeWithinBudget([...data, wire(readTo, carrier)], limits.budgetBytes) };
+}
+
+/**
+ * Entries the next read asks for: what the page still needs, at the share of entries kept so far
+ * in this answer. A site that holds every entry (items, most central data) so reads each entry
+ * once over its pages, instead of decoding entries one page drops and the next reads again.
+ */
+function nextReadSize(limits: CentralReadLimits, limit: number, kept: number, scanned: number): number {
+  if (scanned === 0) return Math.min(limits.chunk, limit);
+  const share = Math.max(kept, 1) / scanned;
+  return Math.min(limits.chunk, Math.max(MIN_READ, Math.ceil((limit - kept) / share)));
 }
 
 /** The names barcodes in these entries are made by, where the rule needs the name's own data. */
