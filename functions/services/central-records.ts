@@ -187,15 +187,29 @@ export async function namesSentWith(
   view: SiteCentralView,
   records: ReadonlyArray<{ readonly tableName: string; readonly recordData?: RecordData }>,
 ): Promise<Map<string, StoredRecord>> {
-  const wanted = new Set<string>();
-  for (const record of records) for (const nameId of namesNotHeld(view, record)) wanted.add(nameId);
-  if (wanted.size === 0) return new Map();
-  const found = await centralCopy.get([...wanted].map((recordId) => ({ tableName: 'name', recordId })), { routing: false });
-  const names = new Map<string, StoredRecord>();
-  for (const nameId of wanted) {
-    const name = found.get(recordKeyString({ tableName: 'name', recordId: nameId }));
-    if (!name || (name.action !== 'insert' && name.action !== 'update') || name.recordData === undefined) continue;
-    if (name.placement.dataClass === 'central' && !isEveryonesName(name.recordData)) names.set(nameId, name);
-  }
-  return names;
+  return (await namesSentToEach(centralCopy, [{ view, records }]))[0]!;
+}
+
+/** {@link namesSentWith} for several sites at once: one batch read of the names any of them lacks. */
+export async function namesSentToEach(
+  centralCopy: CentralCopy,
+  sites: ReadonlyArray<{ readonly view: SiteCentralView; readonly records: ReadonlyArray<{ readonly tableName: string; readonly recordData?: RecordData }> }>,
+): Promise<Array<Map<string, StoredRecord>>> {
+  const wantedBySite = sites.map(({ view, records }) => {
+    const wanted = new Set<string>();
+    for (const record of records) for (const nameId of namesNotHeld(view, record)) wanted.add(nameId);
+    return wanted;
+  });
+  const everyWanted = new Set(wantedBySite.flatMap((wanted) => [...wanted]));
+  if (everyWanted.size === 0) return sites.map(() => new Map());
+  const found = await centralCopy.get([...everyWanted].map((recordId) => ({ tableName: 'name', recordId })), { routing: false });
+  return wantedBySite.map((wanted) => {
+    const names = new Map<string, StoredRecord>();
+    for (const nameId of wanted) {
+      const name = found.get(recordKeyString({ tableName: 'name', recordId: nameId }));
+      if (!name || (name.action !== 'insert' && name.action !== 'update') || name.recordData === undefined) continue;
+      if (name.placement.dataClass === 'central' && !isEveryonesName(name.recordData)) names.set(nameId, name);
+    }
+    return names;
+  });
 }

@@ -11,7 +11,7 @@ import { awaitsResponse } from '../domain/transfers/claims';
 import { transferHeaderFor, transferHeaderTables, transferLineTables } from '../domain/transfers/rules';
 import { destinationsAfterPush } from '../domain/sync/routing';
 import { isManufacturer, namesNotHeld, pointsAtStoreNames, siteCentralView } from '../domain/sync/central-relevance';
-import { namesSentWith } from './central-records';
+import { namesSentToEach } from './central-records';
 import { reportTables } from '../domain/reports/contributions';
 import type { ReportProjection } from '../domain/reports/ports';
 import { queueSiteWork } from './site-work';
@@ -116,11 +116,10 @@ async function namesNotHeldBy(centralCopy: CentralCopy, config: SyncConfig, deli
     if (records) records.push(delivery);
     else bySite.set(delivery.siteId, [delivery]);
   }
-  const names: RoutedRecord[] = [];
-  for (const [siteId, records] of bySite) {
-    for (const name of (await namesSentWith(centralCopy, siteCentralView(config, siteId), records)).values()) names.push({ ...wireForm(name), siteId, version: name.version });
-  }
-  return names;
+  // One read for every site: routing to many sites costs no round trip per site.
+  const sites = [...bySite].map(([siteId, records]) => ({ siteId, view: siteCentralView(config, siteId), records }));
+  const namesBySite = await namesSentToEach(centralCopy, sites);
+  return sites.flatMap(({ siteId }, i) => [...namesBySite[i]!.values()].map((name) => ({ ...wireForm(name), siteId, version: name.version })));
 }
 
 /** The names due for routing that their push made manufacturers and that still are. */
