@@ -16,8 +16,8 @@
  * items read; then the honest floor measured in the same run on the same DynamoDB Local (the
  * writes a correct sync of this workload needs: central copy, change log or queue entries,
  * deletes on acknowledgement, as plain BatchWriteItem, one and four requests in flight) and the
- * ratio of the two; the same writes with the central copy's version guard (conditional puts in
- * transactions, as a push stores records) for comparison; and the time of one pull with a 1,000-entry and a BENCH_BACKLOG-entry
+ * ratio of the two; the same writes with the central copy's version guard (conditional puts, 25 to
+ * a request, as a push stores records) for comparison; and the time of one pull with a 1,000-entry and a BENCH_BACKLOG-entry
  * backlog. Figures only: nothing here asserts a time. Run through `npm run bench`, or alone
  * with `tsx bench/push-e2e.ts`.
  */
@@ -25,13 +25,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDb } from '../functions/commons/clients';
 import { tableName } from '../functions/commons/environment';
 import { sha256Hex } from '../functions/domain/config/credentials';
 import type { RoutedRecord } from '../functions/domain/ports';
 import { DynamoOutgoingQueue } from '../functions/storage/outgoing-queue';
 import { forEachChunk } from '../functions/storage/parallel-chunks';
+import { executeConditional, insertStatement, STATEMENTS_PER_BATCH } from '../functions/storage/conditional-batch';
 import { storedRecordData } from '../functions/storage/record-data';
 import { DynamoSiteProgress } from '../functions/storage/site-progress';
 import { startLocalServer } from '../lib/local/local-server';
@@ -302,18 +303,15 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
       ...collected.map((id, i) => put('syncOut', { site: `floor#site#${collector.siteId}`, entry: `rec#transact#${id}`, sequence: String(i).padStart(12, '0'), recordData: storedRecordData({ ...transacts[i % transacts.length]!.recordData, ID: id }) })),
     ];
     const floorDeletes: FloorWrite[] = collected.map((id) => ({ table: 'syncOut', request: { DeleteRequest: { Key: { site: `floor#site#${collector.siteId}`, entry: `rec#transact#${id}` } } } }));
-    // The same writes with the central copy's version guard: its puts conditional, in
-    // transactions of 25 as the push writes them (8 in flight), beside the other writes as
+    // The same writes with the central copy's version guard: its puts conditional, 25 to a
+    // request as the push writes them (PartiQL INSERT, 8 in flight), beside the other writes as
     // plain batches (4 in flight). Printed for comparison; the target is the plain floor.
     const guarded = async (floorWrites: readonly FloorWrite[]) => {
       const central = floorWrites.filter((write) => write.table === 'records');
       await Promise.all([
-        forEachChunk(central, 25, 8, async (chunk) => {
-          await dynamoDb().send(
-            new TransactWriteCommand({
-              TransactItems: chunk.map((write) => ({ Put: { TableName: tableName('records'), Item: (write.request as { PutRequest: { Item: Record<string, unknown> } }).PutRequest.Item, ConditionExpression: 'attribute_not_exists(pk)' } })),
-            }),
-          );
+        forEachChunk(central, STATEMENTS_PER_BATCH, 8, async (chunk) => {
+          const taken = await executeConditional(dynamoDb(), chunk.map((write) => insertStatement(tableName('records'), (write.request as { PutRequest: { Item: Record<string, unknown> } }).PutRequest.Item)));
+          if (taken.size > 0) throw new Error(`the guarded floor found ${taken.size} of its keys taken`);
         }),
         batchWriteAll(floorWrites.filter((write) => write.table !== 'records'), 4),
       ]);
@@ -328,7 +326,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
       const floorSeconds = seconds(floorStart);
       const floorCpuUsed = floorCpu();
       const floor = meter.totals();
-      const how = inFlight === 'guarded' ? 'central copy as conditional puts in transactions of 25, the rest BatchWriteItem' : `BatchWriteItem writes, ${inFlight} request${inFlight > 1 ? 's' : ''} in flight`;
+      const how = inFlight === 'guarded' ? 'central copy as conditional puts, 25 to a request, the rest BatchWriteItem' : `BatchWriteItem writes, ${inFlight} request${inFlight > 1 ? 's' : ''} in flight`;
       console.log(
         `  ${inFlight === 'guarded' ? 'guarded floor' : 'floor'} (${floorWrites.length + floorDeletes.length} ${how}): ${(written / floorSeconds).toFixed(0)} records/s (${floorSeconds.toFixed(2)} s); ${perRecord(floor, written)}; ${describeCpu(floorCpuUsed)}`,
       );

@@ -66,13 +66,15 @@ export interface QueueDescription {
 
 /**
  * What a function may do with a table, from least to most. Reads never include `Scan` or stream
- * actions (no table has a stream); `update` writes items but can never delete one (no
- * `DeleteItem`, no `BatchWriteItem`, whose requests may be deletes).
+ * actions (no table has a stream); `update` writes items (PartiQL INSERT and UPDATE too) but can
+ * never delete one (no `DeleteItem`, no `BatchWriteItem`, whose requests may be deletes, no
+ * PartiQL DELETE).
  */
 export type TableAccess = 'describe' | 'read' | 'update' | 'readWrite' | 'readWriteScan';
 
 const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
-const UPDATE_ACTIONS = [...READ_ACTIONS, 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+// PartiQL INSERT and UPDATE (functions/storage/conditional-batch.ts) write as PutItem and UpdateItem do; never DELETE.
+const UPDATE_ACTIONS = [...READ_ACTIONS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate'];
 const READ_WRITE_ACTIONS = [...UPDATE_ACTIONS, 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
 /** The IAM actions each access grants (on the table and its indexes). */

@@ -36,6 +36,16 @@ test('a put on the copy as read writes what the update writes', async () => {
   expect(b2!.version).toBe(2);
 });
 
+test('a change written over the copy as read leaves the indexes its new placement is not in', async () => {
+  const byStore = async (storeId: string) => (await copy.page('byStore', storeId)).records.map((record) => record.recordId);
+  await copy.apply([change('re-placed', 1, { stored: null, placement: { ...placement, storeId: 'STORE_OLD' } })]);
+  expect(await byStore('STORE_OLD')).toContain('re-placed');
+  await copy.apply([change('re-placed', 2, { stored: await read('re-placed'), placement: { dataClass: 'store', flags: [], patientId: 'PATIENT_1' } })]);
+  expect(await byStore('STORE_OLD')).not.toContain('re-placed');
+  expect((await copy.page('byPatient', 'PATIENT_1')).records.map((record) => record.recordId)).toEqual(['re-placed']);
+  expect(await read('re-placed')).toMatchObject({ version: 2, placement: { patientId: 'PATIENT_1' } });
+});
+
 test('a change decided on a copy that moved since is still applied, on top of the newer one', async () => {
   await copy.apply([change('moved', 1)]);
   const asRead = await read('moved');
