@@ -2,8 +2,11 @@
  * Write and read styles on DynamoDB Local, to choose how adapters write: the same N records stored as
  * transactions of 100 conditional updates, as single conditional updates (several in flight),
  * as transactions of conditional puts of the whole item (on the version read, as the central copy
- * stores a push), and as BatchWriteItem puts; with what each reports as consumed write capacity
- * and the CPU DynamoDB Local spent per record (steadier than the time on a shared machine).
+ * stored a push before it used PartiQL), and as BatchWriteItem puts; then conditional transactions,
+ * PartiQL INSERTs (as the central copy stores a new record) and BatchWriteItem puts with 1, 4 and
+ * 16 requests in flight; with what each reports as consumed write capacity and the CPU DynamoDB
+ * Local spent per record (steadier than the time on a shared machine) and how many of its cores
+ * that was.
  *   BENCH_STYLE_RECORDS (default 5000)
  * Figures only. Run alone with `tsx bench/write-styles.ts`.
  */
@@ -13,6 +16,7 @@ import { startDynamoDbLocal } from '../lib/local/dynamodb-local';
 import { useLocalAwsEnvironment } from '../lib/local/local-server';
 import { provisionTables } from '../lib/local/provision';
 import { forEachChunk } from '../functions/storage/parallel-chunks';
+import { executeConditional, insertStatement, STATEMENTS_PER_BATCH } from '../functions/storage/conditional-batch';
 import { cpuMeter, envNumber, seconds } from './bench-support';
 
 async function main() {
@@ -56,7 +60,7 @@ async function main() {
       const { java } = cpu();
       console.log(
         `  ${name.padEnd(56)} ${(n / s).toFixed(0).padStart(6)} records/s, ${(capacity.requests / n).toFixed(3)} requests/record, ${(capacity.units / n).toFixed(2)} write units/record, ` +
-          `DynamoDB Local CPU ${((1000 * java) / n).toFixed(2)} ms/record`,
+          `DynamoDB Local CPU ${((1000 * java) / n).toFixed(2)} ms/record (${(java / s).toFixed(2)} of its cores)`,
       );
     };
     /** The whole item of a central copy record, as a push stores it. */
@@ -131,6 +135,28 @@ async function main() {
       await run(`BatchWriteItem puts of 25, ${concurrency} in flight`, () =>
         forEachChunk(ids, 25, concurrency, async (chunk) => {
           await db.send(new BatchWriteCommand({ RequestItems: { [table]: chunk.map((i) => ({ PutRequest: { Item: { pk: `b${concurrency}#${i}`, recordData: data(i), version: 1 } } })) } }));
+        }),
+      );
+    }
+    // How each style scales with requests in flight: DynamoDB Local runs conditional writes (in a
+    // transaction or not) one at a time, on about one of its cores, whatever the concurrency;
+    // plain batch puts use more. This, not the number of requests, bounds a correct sync there.
+    console.log(`\nWrite styles by requests in flight (whole central copy items, new keys): DynamoDB Local's cores = its CPU over the time`);
+    for (const concurrency of [1, 4, 16]) {
+      await run(`transactions of 25 conditional puts, ${concurrency} in flight`, () =>
+        forEachChunk(ids, 25, concurrency, async (chunk) => {
+          await db.send(new TransactWriteCommand({ TransactItems: chunk.map((i) => ({ Put: { TableName: table, Item: whole(`fc${concurrency}`, i, 1), ConditionExpression: 'attribute_not_exists(pk)' } })) }));
+        }),
+      );
+      await run(`PartiQL INSERTs, 25 a request, ${concurrency} in flight`, async () => {
+        await forEachChunk(ids, STATEMENTS_PER_BATCH, concurrency, async (chunk) => {
+          const taken = await executeConditional(db, chunk.map((i) => insertStatement(table, whole(`fi${concurrency}`, i, 1))));
+          if (taken.size > 0) throw new Error(`${taken.size} keys taken`);
+        });
+      });
+      await run(`BatchWriteItem puts of 25, ${concurrency} in flight`, () =>
+        forEachChunk(ids, 25, concurrency, async (chunk) => {
+          await db.send(new BatchWriteCommand({ RequestItems: { [table]: chunk.map((i) => ({ PutRequest: { Item: whole(`fb${concurrency}`, i, 1) } })) } }));
         }),
       );
     }
