@@ -18,8 +18,9 @@ import { executeConditional, insertStatement, STATEMENTS_PER_BATCH, updateStatem
 import { backOff } from './back-off';
 
 /**
- * Small transactions, several in flight: nothing needs a batch to be all-or-nothing (each
- * update stands alone), and a transaction's cost grows faster than its size (bench/write-styles.ts).
+ * Updates (with `if_not_exists`, which PartiQL lacks) go in small transactions, several in flight:
+ * nothing needs them to be all-or-nothing, and a transaction's cost grows faster than its size
+ * (bench/write-styles.ts).
  */
 const ITEMS_PER_TRANSACTION = 25;
 /** Requests (statement batches, transactions) of one call in flight at once. */
@@ -115,7 +116,7 @@ export class DynamoCentralCopy implements CentralCopy {
    * The change as a whole item, on condition that the copy is still the one it was decided on:
    * inserted where none existed, else set over the copy on condition of its version (and what the
    * whole item would not hold removed). It writes what the update below would, from what was read,
-   * without a transaction: a third to a half less CPU on DynamoDB Local (bench/write-styles.ts) and
+   * without a transaction: less of DynamoDB Local's CPU than the update (bench/write-styles.ts), and
    * half the write units of a transactional write in DynamoDB.
    */
   private writeAsRead(record: StoredRecord, stored: StoredRecord | null): ConditionalStatement {
