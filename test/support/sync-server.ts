@@ -35,7 +35,8 @@ import { DynamoRefusalCounts } from '../../functions/storage/refusal-counts';
 import { DynamoReportFigures } from '../../functions/storage/report-figures';
 import { DynamoReportProjection } from '../../functions/storage/report-projection';
 
-export const DEMO_CONFIG = path.join(__dirname, '..', '..', 'config', 'demo.json');
+import { DEMO_CONFIG } from './config-of';
+export { DEMO_CONFIG };
 export const ADMIN_TOKEN = 'test-admin-token';
 
 export interface TestSyncServer {

@@ -3,16 +3,11 @@
  * each entry once over its pages (no entry decoded for one page and read again for the next), and
  * a site that skips most entries still fills a page in a few round trips.
  */
-import { readFileSync } from 'node:fs';
-import { configFromFileInOnePass } from '../../functions/domain/config/config-file';
-import { emptyConfig } from '../../functions/domain/config';
-import type { SyncConfig } from '../../functions/domain/config/model';
 import type { CentralCopy, ChangeLog, ChangeLogEntry } from '../../functions/domain/ports';
 import { centralRecordsFor, DEFAULT_CENTRAL_READ } from '../../functions/services/central-records';
-import { configFileSchema } from '../../functions/protocol/admin';
-import { DEMO_CONFIG } from '../support/sync-server';
+import { demoConfig } from '../support/config-of';
 
-const config: SyncConfig = configFromFileInOnePass(emptyConfig(), configFileSchema.parse(JSON.parse(readFileSync(DEMO_CONFIG, 'utf8'))), (password) => `plain:${password}`)!;
+const config = demoConfig();
 /** remote-site-1 in the demo configuration: it holds every item, and no master list. */
 const SITE_ID = 2;
 /** The Open mSupply client's central page size (`sync/settings.rs`). */

@@ -5,21 +5,15 @@
  * example, and nothing else; and the stream never goes back past what the site acknowledged.
  * The oracle is the seed's example itself (remote site 1 holds stores A, B and F), not the rules.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
-import { configFromFile } from '../../functions/domain/config/config-file';
-import { emptyConfig, type SyncConfig } from '../../functions/domain/config';
+import type { SyncConfig } from '../../functions/domain/config';
 import type { CentralCopy, InitialisationState, KeyedRecord, RecordSource, SiteProgress, StoredRecord } from '../../functions/domain/ports';
 import { recordKeyString } from '../../functions/domain/ports';
 import { comparePositions, type StreamPosition } from '../../functions/domain/sync/initial-stream';
-import { configFileSchema } from '../../functions/protocol/admin';
 import { acknowledgeInitialStream, pullInitialStream } from '../../functions/services/initial-stream';
+import { demoConfig } from '../support/config-of';
 
-const file = configFileSchema.parse(JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'config', 'demo.json'), 'utf8')));
-const built = configFromFile(emptyConfig(), file, (password) => `plain:${password}`);
-if (!built.ok) throw new Error(built.message);
-const config: SyncConfig = built.config;
+const config: SyncConfig = demoConfig();
 
 const REMOTE_1 = 2;
 /** From the seed's example: on remote site 1, B and F are active and A is a collector copy. */

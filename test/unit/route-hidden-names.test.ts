@@ -3,33 +3,25 @@
  * since it traded with it) sends the name along to each of them, with one read of the central
  * copy however many sites lack it: no round trip per destination site.
  */
-import { configFromFile } from '../../functions/domain/config/config-file';
-import { emptyConfig } from '../../functions/domain/config';
 import type { CentralCopy, RecordKey, StoredRecord } from '../../functions/domain/ports';
 import { recordKeyString } from '../../functions/domain/ports';
-import { configFileSchema } from '../../functions/protocol/admin';
 import { planRoutes } from '../../functions/services/route';
+import { configOf } from '../support/config-of';
 
 const COLLECTORS = [3, 4, 5, 6];
-const built = configFromFile(
-  emptyConfig(),
-  configFileSchema.parse({
-    sites: [
-      { siteId: 1, name: 'central', code: 'C', kind: 'central' },
-      ...[2, ...COLLECTORS].map((siteId) => ({ siteId, name: `site-${siteId}`, code: `S${siteId}`, kind: 'desktop' })),
-    ],
-    stores: [
-      { id: 'STORE_X', code: 'X', name: 'Store X', nameId: 'NAME_X', mode: 'store', activeSiteId: 2, syncWith: Object.fromEntries(COLLECTORS.map((siteId) => [String(siteId), 'activeCollector'])) },
-      // Each collector's own store, which sees store X (a collector must).
-      ...COLLECTORS.map((siteId) => ({ id: `STORE_${siteId}`, code: `S${siteId}`, name: `Store ${siteId}`, nameId: `NAME_${siteId}`, mode: 'store', activeSiteId: siteId })),
-    ],
-    visibility: COLLECTORS.map((siteId) => ({ storeId: `STORE_${siteId}`, nameId: 'NAME_X' })),
-    preferences: { primarySiteId: null, centralisedProcurement: false, centralisedPayments: false },
-  }),
-  (password) => `plain:${password}`,
-);
-if (!built.ok) throw new Error(built.message);
-const config = built.config;
+const config = configOf({
+  sites: [
+    { siteId: 1, name: 'central', code: 'C', kind: 'central' },
+    ...[2, ...COLLECTORS].map((siteId) => ({ siteId, name: `site-${siteId}`, code: `S${siteId}`, kind: 'desktop' as const })),
+  ],
+  stores: [
+    { id: 'STORE_X', code: 'X', name: 'Store X', nameId: 'NAME_X', mode: 'store', activeSiteId: 2, syncWith: Object.fromEntries(COLLECTORS.map((siteId) => [String(siteId), 'activeCollector' as const])) },
+    // Each collector's own store, which sees store X (a collector must).
+    ...COLLECTORS.map((siteId) => ({ id: `STORE_${siteId}`, code: `S${siteId}`, name: `Store ${siteId}`, nameId: `NAME_${siteId}`, mode: 'store' as const, activeSiteId: siteId })),
+  ],
+  visibility: COLLECTORS.map((siteId) => ({ storeId: `STORE_${siteId}`, nameId: 'NAME_X' })),
+  preferences: { primarySiteId: null, centralisedProcurement: false, centralisedPayments: false },
+});
 
 const hiddenCustomer: StoredRecord = {
   tableName: 'name',
