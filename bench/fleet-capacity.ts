@@ -21,7 +21,7 @@ export interface CapacityCount {
 
 const CAPACITY_COMMANDS = new Set([
   'GetItemCommand', 'PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'QueryCommand', 'ScanCommand',
-  'BatchGetItemCommand', 'BatchWriteItemCommand', 'TransactGetItemsCommand', 'TransactWriteItemsCommand', 'BatchExecuteStatementCommand',
+  'BatchGetItemCommand', 'BatchWriteItemCommand', 'TransactGetItemsCommand', 'TransactWriteItemsCommand',
 ]);
 
 type Consumed = { CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number };
@@ -42,13 +42,10 @@ export function countCapacity(client: DynamoDBDocumentClient, count: { current: 
       const result = await next(args);
       const output = result.output as { ConsumedCapacity?: Consumed | Consumed[] };
       const consumed = output.ConsumedCapacity === undefined ? [] : Array.isArray(output.ConsumedCapacity) ? output.ConsumedCapacity : [output.ConsumedCapacity];
-      let read = 0;
       const write = writeUnitsOf(command, input);
-      for (const entry of consumed) {
-        // Reads report ReadCapacityUnits or only CapacityUnits.
-        const isWrite = write > 0 || /Put|Update|Delete|BatchWrite|TransactWrite/.test(command);
-        read += entry.ReadCapacityUnits ?? (isWrite ? 0 : (entry.CapacityUnits ?? 0));
-      }
+      // Reads report ReadCapacityUnits or only CapacityUnits (which, for a write, are its write units).
+      const isWrite = write > 0 || /Put|Update|Delete|BatchWrite|TransactWrite/.test(command);
+      const read = consumed.reduce((sum, entry) => sum + (entry.ReadCapacityUnits ?? (isWrite ? 0 : (entry.CapacityUnits ?? 0))), 0);
       const totals = count.current;
       totals.requests++;
       totals.readUnits += read;

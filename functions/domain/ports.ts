@@ -70,13 +70,13 @@ export interface AcceptedChange {
   readonly routesNowhere?: boolean;
   /**
    * The push that stores it routes it, under work marked before the write that names this
-   * version: a put stores it as routed (no routed marker is written for it). An update (the copy
+   * version: a write over the copy as read stores it as routed (no routed marker is written for it). An update (the copy
    * moved since it was read) does not; routing then reads it.
    */
   readonly routedByPush?: boolean;
   /**
    * The central copy this change was decided on, when the writer read it (null: none was held).
-   * The write is then a plain put on condition that the copy is still that one; a change that
+   * The write is then the whole record on condition that the copy is still that one; a change that
    * landed meanwhile makes it fall back to the conditional update. Absent: not read.
    */
   readonly stored?: StoredRecord | null;
@@ -142,7 +142,7 @@ export interface CentralCopy {
   get(keys: readonly RecordKey[], options?: CentralCopyReadOptions): Promise<Map<string, StoredRecord>>;
   /**
    * Stores each change once: a change already applied (same changeId) is left as it is. Returns
-   * the records stored as a put of the copy they were decided on (`stored`), whose new version is
+   * the records written over the copy they were decided on (`stored`), whose new version is
    * known without reading them again; changes written otherwise are not listed.
    */
   apply(changes: readonly AcceptedChange[]): Promise<StoredRecord[]>;

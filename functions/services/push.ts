@@ -119,7 +119,7 @@ export async function acceptPush(
       const configured = configuredRecord(config, plain);
       const authored = configured?.record ?? plain;
       const placement = configured?.placement ?? decision.placement;
-      // The copy it was decided on goes with it: stored as a put on condition that it is unchanged.
+      // The copy it was decided on goes with it: written over on condition that it is unchanged.
       accepted.push({ record: authored, placement, originSiteId: siteId, changeId: `${siteId}:${record.syncOutId}`, stored: stored.get(recordKeyString(record)) ?? null });
     } else if (decision.kind === 'refused') {
       refused.push({
@@ -144,16 +144,16 @@ export async function acceptPush(
   const nowhere = accepted.map((change) => (routesNowhere(change, config, headers) ? { ...change, routesNowhere: true } : change));
   const madeManufacturers = new Set(nowhere.filter(madeManufacturer).map(({ record }) => record.recordId));
   const isMadeManufacturer = (key: RecordKey) => key.tableName === 'name' && madeManufacturers.has(key.recordId);
-  // Routed by this push: every change it writes (a push writes a put of the copy it read, so the
+  // Routed by this push: every change it writes (a push writes over the copy it read, so the
   // version is known here), but a name just made a manufacturer (the barcodes it makes can be many).
   const changes = nowhere.map((change) => (deps.routing && !change.routesNowhere && !isMadeManufacturer(change.record) ? { ...change, routedByPush: true } : change));
   const routedByPush = changes.filter((change) => change.routedByPush);
   // Marked before the write stores them as routed: from here on a crash leaves them to the sweeper.
   const inPush = routeWorks(deps, siteId, routedByPush.map(({ record, stored }) => ({ tableName: record.tableName, recordId: record.recordId, version: versionAfter(stored) })));
   await Promise.all(inPush.map((work) => deps.progress.begin(siteId, work.workId, work)));
-  const storedByPut = await deps.centralCopy.apply(changes);
+  const writtenAsRead = await deps.centralCopy.apply(changes);
   const routedKeys = new Set(routedByPush.map(({ record }) => recordKeyString(record)));
-  const handedOn = storedByPut.filter((record) => routedKeys.has(recordKeyString(record)));
+  const handedOn = writtenAsRead.filter((record) => routedKeys.has(recordKeyString(record)));
   // The rest is routed in the background, reading the copy: a change written as the update (its
   // copy moved since it was read), a repeat, a name just made a manufacturer.
   const handedOnKeys = new Set(handedOn.map(recordKeyString));

@@ -62,23 +62,23 @@ export class DynamoCentralCopy implements CentralCopy {
     // A change read as applied already (or guarded against the site that changed it last) writes nothing.
     const writes: ApplyWrite[] = latest
       .filter((change) => !settledAsRead(change))
-      .map((change) => (change.stored === undefined ? { change } : { change, byPut: this.storedByPut(change) }));
-    const putAsRead: StoredRecord[] = [];
-    const updates = writes.filter((write) => !write.byPut);
+      .map((change) => (change.stored === undefined ? { change } : { change, asRead: this.storedAsRead(change) }));
+    const writtenAsRead: StoredRecord[] = [];
+    const updates = writes.filter((write) => !write.asRead).map(({ change }) => change);
     // Each record is in one chunk only, so the writes never contend with each other.
     await forEachChunk(
-      writes.filter((write) => write.byPut),
+      writes.filter((write) => write.asRead),
       STATEMENTS_PER_BATCH,
       WRITE_CONCURRENCY,
       async (chunk) => {
-        const moved = await executeConditional(this.db, chunk.map((write) => this.writeAsRead(write.byPut!, write.change.stored ?? null)));
-        // A copy that changed since it was read: the change is made as the update. A put wrote a
-        // version known here; an update's version is only known by reading it.
-        chunk.forEach((write, i) => (moved.has(i) ? updates.push({ change: write.change }) : putAsRead.push(write.byPut!)));
+        const moved = await executeConditional(this.db, chunk.map((write) => this.writeAsRead(write.asRead!, write.change.stored ?? null)));
+        // A copy that changed since it was read: the change is made as the update. A write as read
+        // stored a version known here; an update's version is only known by reading it.
+        chunk.forEach((write, i) => (moved.has(i) ? updates.push(write.change) : writtenAsRead.push(write.asRead!)));
       },
     );
-    await forEachChunk(updates, ITEMS_PER_TRANSACTION, WRITE_CONCURRENCY, (chunk) => this.writeUntilSettled(chunk, (write) => this.applyItem(write.change)));
-    return putAsRead;
+    await forEachChunk(updates, ITEMS_PER_TRANSACTION, WRITE_CONCURRENCY, (chunk) => this.writeUpdates(chunk));
+    return writtenAsRead;
   }
 
   /**
@@ -96,13 +96,13 @@ export class DynamoCentralCopy implements CentralCopy {
     await batchWriteAll(this.db, this.table, puts, { concurrency: WRITE_CONCURRENCY });
   }
 
-  /** Writes in one transaction until settled: an operation whose condition failed is done already (dropped). */
-  private async writeUntilSettled<T>(items: readonly T[], toItem: (item: T) => TransactWriteItem): Promise<void> {
-    let pending = [...items];
+  /** The conditional updates in one transaction until settled: an update whose condition failed is done already (dropped). */
+  private async writeUpdates(changes: readonly AcceptedChange[]): Promise<void> {
+    let pending = [...changes];
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= MAX_ATTEMPTS) throw new Error(`Could not write ${pending.length} central records: too much contention`);
       try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: pending.map(toItem) }));
+        await this.db.send(new TransactWriteCommand({ TransactItems: pending.map((change) => this.applyItem(change)) }));
         return;
       } catch (error) {
         const { conditionFailed, conflict } = cancellation(error, pending);
@@ -140,8 +140,8 @@ export class DynamoCentralCopy implements CentralCopy {
     return updateStatement(this.table, key, attributes, absent, { version: stored.version });
   }
 
-  /** The record a put of the copy the change was decided on stores. */
-  private storedByPut(change: AcceptedChange): StoredRecord {
+  /** The record a write over the copy the change was decided on stores. */
+  private storedAsRead(change: AcceptedChange): StoredRecord {
     const { record, placement, stored } = change;
     const version = versionAfter(stored);
     // A delete keeps the last data: it still says whose record it was.
@@ -298,8 +298,8 @@ const indexAttributes: Readonly<Record<CentralCopyIndex, { attribute: string }>>
 
 interface ApplyWrite {
   readonly change: AcceptedChange;
-  /** The record a put on the copy the change was decided on stores; absent: written as the conditional update. */
-  readonly byPut?: StoredRecord;
+  /** The record a write over the copy the change was decided on stores; absent: written as the conditional update. */
+  readonly asRead?: StoredRecord;
 }
 
 /** What the update's condition would refuse, seen in the copy the change was decided on. */

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { SyncConfig } from '../../functions/domain/config/model';
 import { importConfigFile } from '../../functions/storage/config-import';
 import { adaptersFor, createTestResources, type TestResources } from './stand-ins';
-import { DEMO_CONFIG } from './sync-server';
+import { DEMO_CONFIG } from './config-of';
 
 export async function withDemoConfig(): Promise<{ resources: TestResources; adapters: ReturnType<typeof adaptersFor>; config: SyncConfig }> {
   const resources = await createTestResources();

@@ -1,6 +1,4 @@
 /** The documented mSupply sync example (stores A–F on the sync server and two remote sites), from config/demo.json. */
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { configFromFile, exportConfig } from '../../functions/domain/config/config-file';
 import { verifyCredential, sha256Hex } from '../../functions/domain/config/credentials';
 import {
@@ -14,12 +12,9 @@ import {
   type SyncConfig,
 } from '../../functions/domain/config';
 import { configFileSchema } from '../../functions/protocol/admin';
+import { demoConfig } from '../support/config-of';
 
-const file = configFileSchema.parse(JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'config', 'demo.json'), 'utf8')));
-// A cheap stand-in for scrypt: the credential format is not the subject here.
-const built = configFromFile(emptyConfig(), file, (password) => `plain:${password}`);
-if (!built.ok) throw new Error(built.message);
-const config: SyncConfig = built.config;
+const config: SyncConfig = demoConfig();
 
 const SYNC_SERVER = 1;
 const REMOTE_1 = 2;
