@@ -4,17 +4,19 @@
  * as transactions of conditional puts of the whole item (on the version read, as the central copy
  * stored a push before it used PartiQL), and as BatchWriteItem puts; then conditional transactions,
  * PartiQL INSERTs (as the central copy stores a new record) and BatchWriteItem puts with 1, 4 and
- * 16 requests in flight; with what each reports as consumed write capacity and the CPU DynamoDB
+ * 16 requests in flight; the same INSERTs into the central copy's table with 0, 1 and all of its
+ * global indexes; with what each reports as consumed write capacity and the CPU DynamoDB
  * Local spent per record (steadier than the time on a shared machine) and how many of its cores
  * that was.
  *   BENCH_STYLE_RECORDS (default 5000)
  * Figures only. Run alone with `tsx bench/write-styles.ts`.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchExecuteStatementCommand, BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDbLocal } from '../lib/local/dynamodb-local';
 import { useLocalAwsEnvironment } from '../lib/local/local-server';
-import { provisionTables } from '../lib/local/provision';
+import { createTableInput, provisionTables } from '../lib/local/provision';
+import { tables as tableDescriptions } from '../lib/resources';
 import { forEachChunk } from '../functions/storage/parallel-chunks';
 import { executeConditional, insertStatement, STATEMENTS_PER_BATCH } from '../functions/storage/conditional-batch';
 import { cpuMeter, envNumber, seconds } from './bench-support';
@@ -159,6 +161,25 @@ async function main() {
           await db.send(new BatchWriteCommand({ RequestItems: { [table]: chunk.map((i) => ({ PutRequest: { Item: whole(`fb${concurrency}`, i, 1) } })) } }));
         }),
       );
+    }
+    // DynamoDB Local runs every read and write of an item on one thread, and there reads the
+    // table's description again (its indexes included) for each: the same statements cost more
+    // the more indexes the table has, whatever the item holds (docs/fleet-scale.md).
+    console.log(`\nThe same PartiQL INSERTs (4 in flight) into the central copy's table with fewer of its global indexes`);
+    const records = tableDescriptions.records;
+    for (const indexes of [0, 1, records.globalIndexes.length]) {
+      const name = `style-records-${indexes}-indexes`;
+      await raw.send(new CreateTableCommand(createTableInput({ ...records, globalIndexes: indexes > 0 ? records.globalIndexes.slice(0, indexes) : undefined }, name)));
+    }
+    for (const round of [1, 2]) {
+      for (const indexes of [0, 1, records.globalIndexes.length]) {
+        await run(`${indexes} of its ${records.globalIndexes.length} global indexes (round ${round})`, () =>
+          forEachChunk(ids, STATEMENTS_PER_BATCH, 4, async (chunk) => {
+            const taken = await executeConditional(db, chunk.map((i) => insertStatement(`style-records-${indexes}-indexes`, whole(`gi${round}`, i, 1))));
+            if (taken.size > 0) throw new Error(`${taken.size} keys taken`);
+          }),
+        );
+      }
     }
   } finally {
     await dynamo.stop();
