@@ -1,6 +1,9 @@
 /** What the benchmarks share: their environment knobs, timing, and the admin API of a local server. */
 import { readFileSync } from 'node:fs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { sha256Hex } from '../functions/domain/config/credentials';
+import { executeConditional, insertStatement, STATEMENTS_PER_BATCH } from '../functions/storage/conditional-batch';
+import { forEachChunk } from '../functions/storage/parallel-chunks';
 
 export const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
 
@@ -194,4 +197,15 @@ export function v5SiteHeaders(name: string, password: string, hardwareId: string
     'app-version': '2.13.0',
     version: '14',
   };
+}
+
+/**
+ * Conditional PartiQL INSERTs of new items, as the central copy stores a new record: 25 to a
+ * request, `inFlight` requests at once. A key found taken is an error: benches write new keys.
+ */
+export async function insertNew(db: DynamoDBDocumentClient, table: string, items: ReadonlyArray<Record<string, unknown>>, inFlight: number): Promise<void> {
+  await forEachChunk(items, STATEMENTS_PER_BATCH, inFlight, async (chunk) => {
+    const taken = await executeConditional(db, chunk.map((item) => insertStatement(table, item)));
+    if (taken.size > 0) throw new Error(`${taken.size} of the keys inserted into ${table} were taken`);
+  });
 }

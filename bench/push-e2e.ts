@@ -32,12 +32,11 @@ import { sha256Hex } from '../functions/domain/config/credentials';
 import type { RoutedRecord } from '../functions/domain/ports';
 import { DynamoOutgoingQueue } from '../functions/storage/outgoing-queue';
 import { forEachChunk } from '../functions/storage/parallel-chunks';
-import { executeConditional, insertStatement, STATEMENTS_PER_BATCH } from '../functions/storage/conditional-batch';
 import { storedRecordData } from '../functions/storage/record-data';
 import { DynamoSiteProgress } from '../functions/storage/site-progress';
 import { startLocalServer } from '../lib/local/local-server';
 import { RemoteSite, type SyncStep } from '../lib/remote-site/client';
-import { addRequestLatency, adminClient, cpuMeter, describeCpu, envNumber, meterDynamoDb, perRecord, seconds, type DynamoDbMeter } from './bench-support';
+import { addRequestLatency, adminClient, cpuMeter, describeCpu, envNumber, insertNew, meterDynamoDb, perRecord, seconds, type DynamoDbMeter } from './bench-support';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'shared', 'fixtures', 'legacy-records');
 /** Remote sites pushing: the demo configuration's two, plus sites created through the admin API. */
@@ -311,10 +310,7 @@ export async function runPushEndToEnd(options: PushEndToEndOptions = {}): Promis
     const guarded = async (floorWrites: readonly FloorWrite[]) => {
       const central = floorWrites.filter((write) => write.table === 'records');
       await Promise.all([
-        forEachChunk(central, STATEMENTS_PER_BATCH, 8, async (chunk) => {
-          const taken = await executeConditional(dynamoDb(), chunk.map((write) => insertStatement(tableName('records'), (write.request as { PutRequest: { Item: Record<string, unknown> } }).PutRequest.Item)));
-          if (taken.size > 0) throw new Error(`the guarded floor found ${taken.size} of its keys taken`);
-        }),
+        insertNew(dynamoDb(), tableName('records'), central.map((write) => (write.request as { PutRequest: { Item: Record<string, unknown> } }).PutRequest.Item), 8),
         batchWriteAll(floorWrites.filter((write) => write.table !== 'records'), 4),
       ]);
     };

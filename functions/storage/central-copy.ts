@@ -60,23 +60,18 @@ export class DynamoCentralCopy implements CentralCopy {
   async apply(changes: readonly AcceptedChange[]): Promise<StoredRecord[]> {
     const latest = [...new Map(changes.map((change) => [recordKeyString(change.record), change])).values()];
     // A change read as applied already (or guarded against the site that changed it last) writes nothing.
-    const writes: ApplyWrite[] = latest
-      .filter((change) => !settledAsRead(change))
-      .map((change) => (change.stored === undefined ? { change } : { change, asRead: this.storedAsRead(change) }));
+    const unsettled = latest.filter((change) => !settledAsRead(change));
+    // A change decided on a copy it read is written over that copy; one not read, as the update.
+    const updates = unsettled.filter((change) => change.stored === undefined);
+    const overRead = unsettled.flatMap((change) => (change.stored === undefined ? [] : [{ change, stored: change.stored, record: this.storedAsRead(change) }]));
     const writtenAsRead: StoredRecord[] = [];
-    const updates = writes.filter((write) => !write.asRead).map(({ change }) => change);
     // Each record is in one chunk only, so the writes never contend with each other.
-    await forEachChunk(
-      writes.filter((write) => write.asRead),
-      STATEMENTS_PER_BATCH,
-      WRITE_CONCURRENCY,
-      async (chunk) => {
-        const moved = await executeConditional(this.db, chunk.map((write) => this.writeAsRead(write.asRead!, write.change.stored ?? null)));
-        // A copy that changed since it was read: the change is made as the update. A write as read
-        // stored a version known here; an update's version is only known by reading it.
-        chunk.forEach((write, i) => (moved.has(i) ? updates.push(write.change) : writtenAsRead.push(write.asRead!)));
-      },
-    );
+    await forEachChunk(overRead, STATEMENTS_PER_BATCH, WRITE_CONCURRENCY, async (chunk) => {
+      const moved = await executeConditional(this.db, chunk.map(({ record, stored }) => this.writeAsRead(record, stored)));
+      // A copy that changed since it was read: the change is made as the update. A write as read
+      // stored a version known here; an update's version is only known by reading it.
+      chunk.forEach((write, i) => (moved.has(i) ? updates.push(write.change) : writtenAsRead.push(write.record)));
+    });
     await forEachChunk(updates, ITEMS_PER_TRANSACTION, WRITE_CONCURRENCY, (chunk) => this.writeUpdates(chunk));
     return writtenAsRead;
   }
@@ -295,12 +290,6 @@ const indexAttributes: Readonly<Record<CentralCopyIndex, { attribute: string }>>
   byPatient: { attribute: 'patientId' },
   byParent: { attribute: 'parentKey' },
 };
-
-interface ApplyWrite {
-  readonly change: AcceptedChange;
-  /** The record a write over the copy the change was decided on stores; absent: written as the conditional update. */
-  readonly asRead?: StoredRecord;
-}
 
 /** What the update's condition would refuse, seen in the copy the change was decided on. */
 function settledAsRead(change: AcceptedChange): boolean {

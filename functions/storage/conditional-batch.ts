@@ -23,15 +23,14 @@ const RETRYABLE = new Set(['TransactionConflict', 'ProvisionedThroughputExceeded
 /** The statement's condition did not hold: `UPDATE ... WHERE` failed, or `INSERT` found the key taken. */
 const CONDITION_FAILED = new Set(['ConditionalCheckFailed', 'DuplicateItem']);
 
-/** Attribute names are written quoted: any name, reserved words included. */
+/** Table and attribute names are written quoted: any name, reserved words included. */
 const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const tableRef = (table: string) => `"${table.replaceAll('"', '""')}"`;
 
 /** `INSERT`: the whole item, only where no item has its key. */
 export function insertStatement(table: string, item: Readonly<Record<string, unknown>>): ConditionalStatement {
   const names = Object.keys(item).filter((name) => item[name] !== undefined);
   return {
-    Statement: `INSERT INTO ${tableRef(table)} VALUE {${names.map((name) => `'${name.replaceAll("'", "''")}': ?`).join(', ')}}`,
+    Statement: `INSERT INTO ${quoted(table)} VALUE {${names.map((name) => `'${name.replaceAll("'", "''")}': ?`).join(', ')}}`,
     Parameters: names.map((name) => item[name]),
   };
 }
@@ -51,7 +50,7 @@ export function updateStatement(
   const where = [...Object.keys(key), ...Object.keys(expected)];
   return {
     Statement:
-      `UPDATE ${tableRef(table)}` +
+      `UPDATE ${quoted(table)}` +
       assigned.map((name) => ` SET ${quoted(name)} = ?`).join('') +
       remove.map((name) => ` REMOVE ${quoted(name)}`).join('') +
       ` WHERE ${where.map((name) => `${quoted(name)} = ?`).join(' AND ')}`,
